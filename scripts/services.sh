@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Start / stop the real servers the integration tests talk to, all on 127.0.0.1:
+#   FerretDB (MongoDB wire protocol, SQLite backend)          port $NETSEC_MONGO_PORT   (27117)
+#   MLflow tracking server (SQLite store, proxied artifacts)    port $NETSEC_MLFLOW_PORT  (5055)
+#   MLflow with the basic-auth app                             port $NETSEC_MLFLOW_AUTH_PORT (5056)
+# State lives in .services/ (one folder per server); `start` is idempotent; `env` prints the
+# variables tests read; `stop` stops what `start` started. Run scripts/setup.sh first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${NETSEC_CACHE:-$HOME/.cache/netsec}"
+STATE="${NETSEC_SERVICES_DIR:-$PWD/.services}"
+MONGO_PORT="${NETSEC_MONGO_PORT:-27117}"
+MLFLOW_PORT="${NETSEC_MLFLOW_PORT:-5055}"
+AUTH_PORT="${NETSEC_MLFLOW_AUTH_PORT:-5056}"
+AUTH_ADMIN_PASSWORD="${NETSEC_MLFLOW_ADMIN_PASSWORD:-netsec-admin-password-1}"
+mkdir -p "$STATE"
+log() { printf '[services] %s\n' "$*" >&2; }
+
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+
+wait_for() { # name port seconds [url]
+  local name=$1 port=$2 limit=$3 url=${4:-}
+  for _ in $(seq 1 $((limit * 4))); do
+    if [ -n "$url" ]; then curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    elif listening "$port"; then return 0; fi
+    alive "$name" || { log "$name exited; last lines of $STATE/$name.log:"; tail -20 "$STATE/$name.log" >&2; return 1; }
+    sleep 0.25
+  done
+  log "$name did not answer on 127.0.0.1:$port within ${limit}s; see $STATE/$name.log"; return 1
+}
+
+start_ferretdb() {
+  if alive ferretdb && listening "$MONGO_PORT"; then return 0; fi
+  local bin="$CACHE/bin/ferretdb"
+  [ -x "$bin" ] || { log "FerretDB not built: run scripts/setup.sh"; return 1; }
+  mkdir -p "$STATE/ferretdb/data"
+  nohup "$bin" --handler=sqlite --sqlite-url="file:$STATE/ferretdb/data/" \
+    --listen-addr="127.0.0.1:$MONGO_PORT" --state-dir="$STATE/ferretdb" \
+    --debug-addr="127.0.0.1:$(free_port)" --telemetry=disable --log-level=warn \
+    >"$STATE/ferretdb.log" 2>&1 &
+  echo $! >"$STATE/ferretdb.pid"
+  wait_for ferretdb "$MONGO_PORT" 30
+  log "FerretDB on mongodb://127.0.0.1:$MONGO_PORT"
+}
+
+start_mlflow() {
+  if alive mlflow && listening "$MLFLOW_PORT"; then return 0; fi
+  mkdir -p "$STATE/mlflow/artifacts"
+  nohup "$CACHE/venv/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
+    --backend-store-uri "sqlite:///$STATE/mlflow/mlflow.db" \
+    --artifacts-destination "$STATE/mlflow/artifacts" --serve-artifacts \
+    >"$STATE/mlflow.log" 2>&1 &
+  echo $! >"$STATE/mlflow.pid"
+  wait_for mlflow "$MLFLOW_PORT" 120 "http://127.0.0.1:$MLFLOW_PORT/health"
+  log "MLflow on http://127.0.0.1:$MLFLOW_PORT"
+}
+
+start_mlflow_auth() {
+  if alive mlflow-auth && listening "$AUTH_PORT"; then return 0; fi
+  mkdir -p "$STATE/mlflow-auth/artifacts"
+  cat >"$STATE/mlflow-auth/basic_auth.ini" <<INI
+[mlflow]
+default_permission = READ
+database_uri = sqlite:///$STATE/mlflow-auth/basic_auth.db
+admin_username = admin
+admin_password = $AUTH_ADMIN_PASSWORD
+authorization_function = mlflow.server.auth:authenticate_request_basic_auth
+INI
+  MLFLOW_AUTH_CONFIG_PATH="$STATE/mlflow-auth/basic_auth.ini" \
+  MLFLOW_FLASK_SERVER_SECRET_KEY="netsec-test-secret" \
+  MLFLOW_AUTH_ADMIN_PASSWORD="$AUTH_ADMIN_PASSWORD" \
+  nohup "$CACHE/venv/bin/mlflow" server --app-name basic-auth --host 127.0.0.1 --port "$AUTH_PORT" --workers 1 \
+    --backend-store-uri "sqlite:///$STATE/mlflow-auth/mlflow.db" \
+    --artifacts-destination "$STATE/mlflow-auth/artifacts" --serve-artifacts \
+    >"$STATE/mlflow-auth.log" 2>&1 &
+  echo $! >"$STATE/mlflow-auth.pid"
+  # /health may answer 500 with basic auth on some versions: check an authenticated API call.
+  for _ in $(seq 1 480); do
+    if curl -fsS -o /dev/null -u "admin:$AUTH_ADMIN_PASSWORD" \
+      "http://127.0.0.1:$AUTH_PORT/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default" 2>/dev/null; then
+      log "MLflow (basic auth) on http://127.0.0.1:$AUTH_PORT"; return 0
+    fi
+    alive mlflow-auth || { log "mlflow-auth exited:"; tail -20 "$STATE/mlflow-auth.log" >&2; return 1; }
+    sleep 0.25
+  done
+  log "mlflow-auth did not answer; see $STATE/mlflow-auth.log"; return 1
+}
+
+stop_one() {
+  if alive "$1"; then
+    local pid; pid=$(cat "$STATE/$1.pid")
+    kill "$pid" 2>/dev/null || true
+    pkill -P "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$STATE/$1.pid"
+}
+
+print_env() {
+  cat <<ENV
+NETSEC_TEST_MONGO_URI=mongodb://127.0.0.1:$MONGO_PORT
+NETSEC_TEST_MLFLOW_URI=http://127.0.0.1:$MLFLOW_PORT
+NETSEC_TEST_MLFLOW_AUTH_URI=http://127.0.0.1:$AUTH_PORT
+NETSEC_TEST_MLFLOW_ADMIN_USER=admin
+NETSEC_TEST_MLFLOW_ADMIN_PASSWORD=$AUTH_ADMIN_PASSWORD
+NETSEC_SERVICES_DIR=$STATE
+NETSEC_PYTHON=$CACHE/venv/bin/python
+ENV
+}
+
+what=${2:-all}
+case "${1:-}" in
+  start)
+    case "$what" in
+      all) start_ferretdb & p1=$!; start_mlflow & p2=$!; start_mlflow_auth & p3=$!
+           wait $p1 && wait $p2 && wait $p3 ;;
+      ferretdb) start_ferretdb ;;
+      mlflow) start_mlflow ;;
+      mlflow-auth) start_mlflow_auth ;;
+      *) log "unknown service $what"; exit 2 ;;
+    esac
+    print_env >"$STATE/env" ;;
+  stop)
+    if [ "$what" = all ]; then for s in ferretdb mlflow mlflow-auth; do stop_one "$s"; done; else stop_one "$what"; fi ;;
+  restart) "$0" stop "$what"; "$0" start "$what" ;;
+  env) print_env ;;
+  status)
+    for s in ferretdb mlflow mlflow-auth; do if alive "$s"; then echo "$s: running (pid $(cat "$STATE/$s.pid"))"; else echo "$s: stopped"; fi; done ;;
+  *) echo "usage: scripts/services.sh start|stop|restart|status|env [all|ferretdb|mlflow|mlflow-auth]" >&2; exit 2 ;;
+esac

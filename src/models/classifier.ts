@@ -1,0 +1,35 @@
+/**
+ * The one interface every model family implements. Data is a dense row-major Float64Array
+ * (`rows × features`, already imputed: no NaN) and labels are class indices 0/1 (see
+ * `Schema.classIndex`: the seed's -1→0, 1→1 mapping). Probabilities are of class index 1;
+ * callers turn them into the positive class's probability with `Schema.positiveIndex`.
+ */
+export type Params = Record<string, number | string | boolean | null>;
+
+export interface Matrix {
+  values: Float64Array;
+  rows: number;
+  cols: number;
+}
+
+/** The JSON form of a fitted model: plain data only, loading it never runs code. */
+export interface ModelJson {
+  family: string;
+  /** Version of this family's state layout. */
+  formatVersion: number;
+  params: Params;
+  state: unknown;
+}
+
+export interface Classifier {
+  readonly family: string;
+  readonly params: Params;
+  fit(x: Matrix, y: Uint8Array): void | Promise<void>;
+  /** Probability of class index 1 for every row. */
+  predictProba(x: Matrix): Float64Array;
+  /** Class index (0/1) for every row. */
+  predict(x: Matrix): Uint8Array;
+  /** Importance per feature (sums to 1) where the family has one. */
+  featureImportances?(): Float64Array;
+  toJSON(): ModelJson;
+}

@@ -1,0 +1,176 @@
+import type {
+  ChildProcess,
+  FetchHandler,
+  FileInfo,
+  FileWriter,
+  Platform,
+  RunningServer,
+  ServeOptions,
+  SpawnOptions,
+  SpawnResult,
+} from "./platform.ts";
+import { hex, rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
+
+// deno-lint-ignore no-explicit-any
+declare const Deno: any;
+
+function writeAllSync(stream: { writeSync(b: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
+}
+
+async function openWriter(file: string, options?: { append?: boolean }): Promise<FileWriter> {
+  const handle = await Deno.open(file, { write: true, create: true, truncate: !options?.append, append: Boolean(options?.append) });
+  return {
+    async write(chunk) {
+      const bytes = toBytes(chunk);
+      let offset = 0;
+      while (offset < bytes.length) offset += await handle.write(bytes.subarray(offset));
+    },
+    async close() {
+      handle.close();
+    },
+  };
+}
+
+async function* readChunks(file: string, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
+  const handle = await Deno.open(file, { read: true });
+  try {
+    while (true) {
+      const buffer = new Uint8Array(chunkSize);
+      let filled = 0;
+      while (filled < chunkSize) {
+        const n = await handle.read(buffer.subarray(filled));
+        if (n === null) break;
+        filled += n;
+      }
+      if (filled === 0) return;
+      yield filled === chunkSize ? buffer : buffer.subarray(0, filled);
+      if (filled < chunkSize) return;
+    }
+  } finally {
+    handle.close();
+  }
+}
+
+async function run(command: string, args: string[], options: SpawnOptions = {}): Promise<SpawnResult> {
+  const cmd = new Deno.Command(command, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: options.inherit ? "inherit" : "piped",
+    stderr: options.inherit ? "inherit" : "piped",
+  });
+  const proc = cmd.spawn();
+  if (options.stdin !== undefined) {
+    const writer = proc.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const out = await proc.output();
+  const decoder = new TextDecoder();
+  return {
+    code: out.code,
+    stdout: options.inherit ? "" : decoder.decode(out.stdout),
+    stderr: options.inherit ? "" : decoder.decode(out.stderr),
+  };
+}
+
+function start(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  const proc = new Deno.Command(command, {
+    args,
+    cwd: options.cwd,
+    env: options.env,
+    stdin: "null",
+    stdout: options.inherit ? "inherit" : "null",
+    stderr: options.inherit ? "inherit" : "null",
+  }).spawn();
+  return {
+    pid: proc.pid,
+    status: proc.status.then((s: { code: number }) => s.code),
+    kill: (signal = "SIGTERM") => {
+      try {
+        proc.kill(signal);
+      } catch { /* already gone */ }
+    },
+  };
+}
+
+async function serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  let resolveListen: (port: number) => void = () => {};
+  const listening = new Promise<number>((r) => (resolveListen = r));
+  const server = Deno.serve({
+    port: options.port,
+    hostname: options.hostname,
+    signal: options.signal,
+    onListen: ({ hostname, port }: { hostname: string; port: number }) => {
+      options.onListen?.({ hostname, port });
+      resolveListen(port);
+    },
+  }, handler);
+  const port = await listening;
+  return { port, hostname: options.hostname, shutdown: () => server.shutdown() };
+}
+
+export const denoPlatform: Platform = {
+  name: "deno",
+  readFile: (file) => Deno.readFile(file),
+  readTextFile: (file) => Deno.readTextFile(file),
+  readChunks,
+  writeFile: (file, data) => Deno.writeFile(file, toBytes(data)),
+  async writeFileAtomic(file, data) {
+    const temp = tempSibling(file, Deno.pid);
+    try {
+      await Deno.writeFile(temp, toBytes(data));
+      await Deno.rename(temp, file);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+  },
+  openWriter,
+  mkdir: (dir) => Deno.mkdir(dir, { recursive: true }),
+  rename: (from, to) => Deno.rename(from, to),
+  async remove(target) {
+    try {
+      await Deno.remove(target, { recursive: true });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  },
+  async stat(target): Promise<FileInfo | undefined> {
+    try {
+      const s = await Deno.stat(target);
+      return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtimeMs: s.mtime?.getTime() ?? 0 };
+    } catch {
+      return undefined;
+    }
+  },
+  async readDir(dir) {
+    const names: string[] = [];
+    for await (const entry of Deno.readDir(dir)) names.push(entry.name);
+    return names.sort();
+  },
+  copyFile: (from, to) => Deno.copyFile(from, to),
+  makeTempDir: (prefix) => Deno.makeTempDir({ prefix }),
+  cwd: () => Deno.cwd(),
+  env: (name) => Deno.env.get(name),
+  envObject: () => Deno.env.toObject(),
+  args: () => [...Deno.args],
+  exit(code): never {
+    Deno.exit(code);
+    throw new Error("unreachable");
+  },
+  stdoutWrite: (text) => writeAllSync(Deno.stdout, text),
+  stderrWrite: (text) => writeAllSync(Deno.stderr, text),
+  isTerminal: (stream) => (stream === "stdout" ? Deno.stdout : Deno.stderr).isTerminal(),
+  rss: () => Deno.memoryUsage().rss,
+  run,
+  start,
+  serve,
+  sha256: async (data) => hex(await crypto.subtle.digest("SHA-256", toBytes(data) as Uint8Array<ArrayBuffer>)),
+  denoPath: () => Deno.execPath(),
+  projectRoot: () => rootFromModuleUrl(import.meta.url),
+};

@@ -1,0 +1,194 @@
+import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as crypto from "node:crypto";
+import * as child from "node:child_process";
+import * as http from "node:http";
+import type {
+  ChildProcess,
+  FetchHandler,
+  FileInfo,
+  FileWriter,
+  Platform,
+  RunningServer,
+  ServeOptions,
+  SpawnOptions,
+  SpawnResult,
+} from "./platform.ts";
+import { rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
+
+async function openWriter(file: string, options?: { append?: boolean }): Promise<FileWriter> {
+  const handle = await fsp.open(file, options?.append ? "a" : "w");
+  return {
+    async write(chunk) {
+      const bytes = toBytes(chunk);
+      let offset = 0;
+      while (offset < bytes.length) {
+        const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+        offset += bytesWritten;
+      }
+    },
+    async close() {
+      await handle.close();
+    },
+  };
+}
+
+async function* readChunks(file: string, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
+  const handle = await fsp.open(file, "r");
+  try {
+    while (true) {
+      const buffer = new Uint8Array(chunkSize);
+      const { bytesRead } = await handle.read(buffer, 0, chunkSize, null);
+      if (bytesRead === 0) return;
+      yield bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+function run(command: string, args: string[], options: SpawnOptions = {}): Promise<SpawnResult> {
+  return new Promise((resolve, reject) => {
+    const proc = child.spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ? { ...process.env, ...options.env } : process.env,
+      stdio: [options.stdin === undefined ? "ignore" : "pipe", options.inherit ? "inherit" : "pipe", options.inherit ? "inherit" : "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout?.on("data", (d) => (stdout += d));
+    proc.stderr?.on("data", (d) => (stderr += d));
+    if (options.stdin !== undefined) proc.stdin?.end(options.stdin);
+    proc.on("error", reject);
+    proc.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+function start(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
+  const proc = child.spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    stdio: ["ignore", options.inherit ? "inherit" : "ignore", options.inherit ? "inherit" : "ignore"],
+  });
+  const status = new Promise<number>((resolve) => {
+    proc.on("error", () => resolve(127));
+    proc.on("close", (code) => resolve(code ?? 1));
+  });
+  return { pid: proc.pid ?? -1, status, kill: (signal = "SIGTERM") => void proc.kill(signal) };
+}
+
+async function toWebRequest(req: http.IncomingMessage, hostname: string, port: number, signal: AbortSignal): Promise<Request> {
+  const url = `http://${req.headers.host ?? `${hostname}:${port}`}${req.url ?? "/"}`;
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) value.forEach((v) => headers.append(key, v));
+    else if (value !== undefined) headers.set(key, value);
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  const body = hasBody
+    ? new ReadableStream<Uint8Array>({
+      start(controller) {
+        req.on("data", (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)));
+        req.on("end", () => controller.close());
+        req.on("error", (error) => controller.error(error));
+      },
+      cancel() {
+        req.destroy();
+      },
+    })
+    : undefined;
+  return new Request(url, { method: req.method, headers, body, signal, duplex: "half" } as RequestInit);
+}
+
+async function serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  const server = http.createServer(async (req, res) => {
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    try {
+      const request = await toWebRequest(req, options.hostname, options.port, abort.signal);
+      const response = await handler(request);
+      const headers: Record<string, string | string[]> = {};
+      response.headers.forEach((value, key) => {
+        if (key === "set-cookie") headers[key] = [...((headers[key] as string[]) ?? []), value];
+        else headers[key] = value;
+      });
+      res.writeHead(response.status, headers);
+      if (response.body) {
+        const reader = response.body.getReader();
+        while (true) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (!res.write(value)) await new Promise((r) => res.once("drain", r));
+        }
+      }
+      res.end();
+    } catch (error) {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`internal error: ${(error as Error).message}`);
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => resolve());
+  });
+  const address = server.address() as { port: number };
+  options.onListen?.({ hostname: options.hostname, port: address.port });
+  const shutdown = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections?.();
+    });
+  options.signal?.addEventListener("abort", () => void shutdown());
+  return { port: address.port, hostname: options.hostname, shutdown };
+}
+
+export const nodePlatform: Platform = {
+  name: "node",
+  readFile: async (file) => new Uint8Array(await fsp.readFile(file)),
+  readTextFile: (file) => fsp.readFile(file, "utf8"),
+  readChunks,
+  writeFile: (file, data) => fsp.writeFile(file, toBytes(data)),
+  async writeFileAtomic(file, data) {
+    const temp = tempSibling(file, process.pid);
+    try {
+      await fsp.writeFile(temp, toBytes(data));
+      await fsp.rename(temp, file);
+    } catch (error) {
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+  },
+  openWriter,
+  mkdir: async (dir) => void (await fsp.mkdir(dir, { recursive: true })),
+  rename: (from, to) => fsp.rename(from, to),
+  remove: (target) => fsp.rm(target, { recursive: true, force: true }),
+  async stat(target): Promise<FileInfo | undefined> {
+    try {
+      const s = await fsp.stat(target);
+      return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtimeMs: s.mtimeMs };
+    } catch {
+      return undefined;
+    }
+  },
+  readDir: async (dir) => (await fsp.readdir(dir)).sort(),
+  copyFile: (from, to) => fsp.copyFile(from, to),
+  makeTempDir: (prefix) => fsp.mkdtemp(path.join(os.tmpdir(), prefix)),
+  cwd: () => process.cwd(),
+  env: (name) => process.env[name],
+  envObject: () => Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+  args: () => process.argv.slice(2),
+  exit: (code) => process.exit(code),
+  stdoutWrite: (text) => void fs.writeSync(1, text),
+  stderrWrite: (text) => void fs.writeSync(2, text),
+  isTerminal: (stream) => Boolean((stream === "stdout" ? process.stdout : process.stderr).isTTY),
+  rss: () => process.memoryUsage.rss(),
+  run,
+  start,
+  serve,
+  sha256: async (data) => crypto.createHash("sha256").update(toBytes(data)).digest("hex"),
+  denoPath: () => path.join(rootFromModuleUrl(import.meta.url), "node_modules", "deno", "deno"),
+  projectRoot: () => rootFromModuleUrl(import.meta.url),
+};

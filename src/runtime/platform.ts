@@ -1,0 +1,95 @@
+/**
+ * The one interface through which netsec touches the outside world (files, environment,
+ * processes, HTTP). `deno.ts` and `node.ts` implement it; nothing outside `src/runtime/`
+ * imports `Deno.*` or `node:*` modules.
+ */
+
+export interface FileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A sink for bytes or text, written in order; `close()` flushes. */
+export interface FileWriter {
+  write(chunk: Uint8Array | string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Inherit stdout/stderr instead of capturing them. */
+  inherit?: boolean;
+  stdin?: string;
+}
+
+export interface SpawnResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A process started in the background. */
+export interface ChildProcess {
+  pid: number;
+  /** Resolves with the exit code when the process ends. */
+  status: Promise<number>;
+  kill(signal?: "SIGTERM" | "SIGKILL"): void;
+}
+
+export interface ServeOptions {
+  port: number;
+  hostname: string;
+  signal?: AbortSignal;
+  /** Called once the server listens, with the port actually bound (useful with port 0). */
+  onListen?: (address: { hostname: string; port: number }) => void;
+}
+
+export interface RunningServer {
+  port: number;
+  hostname: string;
+  shutdown(): Promise<void>;
+}
+
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+export interface Platform {
+  readonly name: "deno" | "node";
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  /** Stream a file in chunks (constant memory). */
+  readChunks(path: string, chunkSize?: number): AsyncIterable<Uint8Array>;
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  /** Write to `path.tmp-<pid>-<n>` and rename over `path`: readers never see half a file. */
+  writeFileAtomic(path: string, data: Uint8Array | string): Promise<void>;
+  openWriter(path: string, options?: { append?: boolean }): Promise<FileWriter>;
+  mkdir(path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  stat(path: string): Promise<FileInfo | undefined>;
+  readDir(path: string): Promise<string[]>;
+  copyFile(from: string, to: string): Promise<void>;
+  makeTempDir(prefix: string): Promise<string>;
+  cwd(): string;
+  env(name: string): string | undefined;
+  envObject(): Record<string, string>;
+  args(): string[];
+  exit(code: number): never;
+  stdoutWrite(text: string): void;
+  stderrWrite(text: string): void;
+  isTerminal(stream: "stdout" | "stderr"): boolean;
+  /** Resident set size of this process in bytes. */
+  rss(): number;
+  /** Run a command to completion. */
+  run(command: string, args: string[], options?: SpawnOptions): Promise<SpawnResult>;
+  /** Start a command in the background. */
+  start(command: string, args: string[], options?: SpawnOptions): ChildProcess;
+  serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer>;
+  sha256(data: Uint8Array | string): Promise<string>;
+  /** Absolute path of the Deno binary installed from npm (for `netsec` subprocesses). */
+  denoPath(): string;
+  /** Absolute path of the repository root (where package.json lives). */
+  projectRoot(): string;
+}
