@@ -84,10 +84,14 @@ function start(command: string, args: string[], options: SpawnOptions = {}): Chi
     cwd: options.cwd,
     env: options.env,
     stdin: "null",
-    stdout: options.inherit ? "inherit" : "null",
-    stderr: options.inherit ? "inherit" : "null",
+    stdout: options.capture ? "piped" : options.inherit ? "inherit" : "null",
+    stderr: options.capture ? "piped" : options.inherit ? "inherit" : "null",
   }).spawn();
+  const output = options.capture
+    ? Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]).then(([stdout, stderr]) => ({ stdout, stderr }))
+    : undefined;
   return {
+    output,
     pid: proc.pid,
     status: proc.status.then((s: { code: number }) => s.code),
     kill: (signal = "SIGTERM") => {

@@ -70,13 +70,19 @@ function start(command: string, args: string[], options: SpawnOptions = {}): Chi
   const proc = child.spawn(command, args, {
     cwd: options.cwd,
     env: options.env ? { ...process.env, ...options.env } : process.env,
-    stdio: ["ignore", options.inherit ? "inherit" : "ignore", options.inherit ? "inherit" : "ignore"],
+    stdio: ["ignore", options.capture ? "pipe" : options.inherit ? "inherit" : "ignore", options.capture ? "pipe" : options.inherit ? "inherit" : "ignore"],
   });
+  const out: Buffer[] = [], err: Buffer[] = [];
+  proc.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+  proc.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
   const status = new Promise<number>((resolve) => {
     proc.on("error", () => resolve(127));
     proc.on("close", (code) => resolve(code ?? 1));
   });
-  return { pid: proc.pid ?? -1, status, kill: (signal = "SIGTERM") => void proc.kill(signal) };
+  const output = options.capture
+    ? status.then(() => ({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }))
+    : undefined;
+  return { pid: proc.pid ?? -1, status, output, kill: (signal = "SIGTERM") => void proc.kill(signal) };
 }
 
 async function toWebRequest(req: http.IncomingMessage, hostname: string, port: number, signal: AbortSignal): Promise<Request> {

@@ -23,6 +23,8 @@ export interface SpawnOptions {
   /** Inherit stdout/stderr instead of capturing them. */
   inherit?: boolean;
   stdin?: string;
+  /** `start()` only: capture stdout/stderr (read them from `ChildProcess.output`). */
+  capture?: boolean;
 }
 
 export interface SpawnResult {
@@ -37,6 +39,8 @@ export interface ChildProcess {
   /** Resolves with the exit code when the process ends. */
   status: Promise<number>;
   kill(signal?: "SIGTERM" | "SIGKILL"): void;
+  /** With `capture: true`: everything the process wrote, once it has ended. */
+  output?: Promise<{ stdout: string; stderr: string }>;
 }
 
 export interface ServeOptions {
