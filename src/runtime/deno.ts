@@ -177,4 +177,15 @@ export const denoPlatform: Platform = {
   sha256: async (data) => hex(await crypto.subtle.digest("SHA-256", toBytes(data) as Uint8Array<ArrayBuffer>)),
   denoPath: () => Deno.execPath(),
   projectRoot: () => rootFromModuleUrl(import.meta.url),
+  async jupyterDisplay(bundle) {
+    let jupyter: { display(value: unknown, options: { raw: boolean }): Promise<void> } | undefined;
+    try {
+      jupyter = Deno.jupyter; // the getter throws outside `deno jupyter`
+    } catch {
+      return false;
+    }
+    if (!jupyter) return false;
+    await jupyter.display(bundle, { raw: true });
+    return true;
+  },
 };

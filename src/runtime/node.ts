@@ -197,4 +197,5 @@ export const nodePlatform: Platform = {
   sha256: async (data) => crypto.createHash("sha256").update(toBytes(data)).digest("hex"),
   denoPath: () => path.join(rootFromModuleUrl(import.meta.url), "node_modules", "deno", "deno"),
   projectRoot: () => rootFromModuleUrl(import.meta.url),
+  jupyterDisplay: async () => false,
 };

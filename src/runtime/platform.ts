@@ -96,4 +96,6 @@ export interface Platform {
   denoPath(): string;
   /** Absolute path of the repository root (where package.json lives). */
   projectRoot(): string;
+  /** Show a MIME bundle in the Deno Jupyter kernel; false when not running in one. */
+  jupyterDisplay(bundle: Record<string, unknown>): Promise<boolean>;
 }

@@ -1,0 +1,64 @@
+/**
+ * Figures as HTML that works offline: plotly.js is read from the installed `plotly.js-dist`
+ * package (as text, through the platform: importing it needs a DOM) and inlined — never a CDN.
+ */
+import { platform } from "../runtime/index.ts";
+import { NetsecError } from "../errors.ts";
+import type { PlotlyFigure } from "./figure.ts";
+
+let plotlySource: string | undefined;
+
+/** Path of the plotly.js bundle that gets inlined. */
+export function plotlyPath(): string {
+  return `${platform.projectRoot()}/node_modules/plotly.js-dist/plotly.js`;
+}
+
+/** The plotly.js source text (read once per process). */
+export async function loadPlotlySource(): Promise<string> {
+  if (plotlySource !== undefined) return plotlySource;
+  const path = plotlyPath();
+  if (!(await platform.stat(path))?.isFile) {
+    throw new NetsecError("FILE_NOT_FOUND", `plotly.js not found at ${path}: run \`npm ci\` in ${platform.projectRoot()} (package plotly.js-dist)`, { location: { file: path } });
+  }
+  const text = await platform.readTextFile(path);
+  // The bundle must not close the <script> element it is inlined into.
+  if (/<\/script/i.test(text)) throw new NetsecError("DATA_INVALID", `${path} contains "</script": cannot inline it safely`);
+  plotlySource = text;
+  return text;
+}
+
+/** JSON safe to place inside a <script> element. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+let idCounter = 0;
+
+/** A unique element id for a figure (stable prefix so tests and CSS can find plots). */
+export function nextPlotId(prefix = "netsec-plot"): string {
+  idCounter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${idCounter}`;
+}
+
+/**
+ * A `<div>` plus the script that draws the figure into it. The script waits for `window.Plotly`
+ * (it may be defined by an earlier output of the same page) for up to ~10 s.
+ */
+export function figureHtml(figure: PlotlyFigure, id = nextPlotId()): string {
+  const height = typeof figure.layout.height === "number" ? `${figure.layout.height}px` : "420px";
+  return `<div id="${id}" class="netsec-plot" style="width:100%;min-height:${height}"></div>
+<script>(function(){var id=${scriptJson(id)},fig=${scriptJson(figure)},tries=0;
+function draw(){var el=document.getElementById(id);if(!el){return;}
+if(!window.Plotly){if(tries++<200){setTimeout(draw,50);}else{el.textContent="plotly.js did not load";}return;}
+window.Plotly.newPlot(el,fig.data,fig.layout,{responsive:true,displaylogo:false});}
+draw();})();</script>`;
+}
+
+/** A `<script>` element that defines `window.Plotly` unless the page already has it. */
+export function plotlyScriptTag(source: string): string {
+  return `<script>if(!window.Plotly){\n${source}\n}</script>`;
+}
