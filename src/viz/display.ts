@@ -4,13 +4,14 @@
  * `text/html` with plotly.js inlined from node_modules (classic Notebook, nbconvert HTML export,
  * JupyterLab without the extension — offline, no CDN) and `text/plain` (terminals, tests).
  *
- * plotly.js (~10 MB) is inlined into the first HTML output of a kernel session only; later
+ * plotly.js (~10 MB, ~2.6 MB gzip+base64: the kernel drops messages over ~8 MB) is inlined into
+ * the first HTML output of a kernel session only; later
  * outputs reuse `window.Plotly`. Pass `{ inlinePlotly: "always" }` for outputs that must stand
  * alone (e.g. a notebook whose first plot cell is cleared).
  */
 import { platform } from "../runtime/index.ts";
 import type { PlotlyFigure } from "./figure.ts";
-import { escapeHtml, figureHtml, loadPlotlySource, plotlyScriptTag } from "./html.ts";
+import { escapeHtml, figureHtml, loadCompressedPlotly, plotlyCompressedScriptTag } from "./html.ts";
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -34,7 +35,7 @@ export async function figureBundle(figure: PlotlyFigure, options: DisplayOptions
   const mode = options.inlinePlotly ?? "once";
   let html = figureHtml(figure);
   if (mode === "always" || (mode === "once" && !plotlyInlined)) {
-    html = plotlyScriptTag(await loadPlotlySource()) + "\n" + html;
+    html = plotlyCompressedScriptTag(await loadCompressedPlotly()) + "\n" + html;
     if (mode === "once") plotlyInlined = true;
   }
   return {

@@ -46,16 +46,42 @@ export function nextPlotId(prefix = "netsec-plot"): string {
 
 /**
  * A `<div>` plus the script that draws the figure into it. The script waits for `window.Plotly`
- * (it may be defined by an earlier output of the same page) for up to ~10 s.
+ * (it may be defined by an earlier output of the same page) for up to ~30 s.
  */
 export function figureHtml(figure: PlotlyFigure, id = nextPlotId()): string {
   const height = typeof figure.layout.height === "number" ? `${figure.layout.height}px` : "420px";
   return `<div id="${id}" class="netsec-plot" style="width:100%;min-height:${height}"></div>
 <script>(function(){var id=${scriptJson(id)},fig=${scriptJson(figure)},tries=0;
 function draw(){var el=document.getElementById(id);if(!el){return;}
-if(!window.Plotly){if(tries++<200){setTimeout(draw,50);}else{el.textContent="plotly.js did not load";}return;}
+if(!window.Plotly){if(tries++<600){setTimeout(draw,50);}else{el.textContent="plotly.js did not load";}return;}
 window.Plotly.newPlot(el,fig.data,fig.layout,{responsive:true,displaylogo:false});}
 draw();})();</script>`;
+}
+
+let compressedSource: string | undefined;
+
+/** plotly.js gzip-compressed and base64-encoded (~2.6 MB instead of ~10 MB). */
+export async function loadCompressedPlotly(): Promise<string> {
+  if (compressedSource !== undefined) return compressedSource;
+  const source = await loadPlotlySource();
+  const stream = new Blob([source]).stream().pipeThrough(new CompressionStream("gzip"));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  compressedSource = btoa(binary);
+  return compressedSource;
+}
+
+/**
+ * A `<script>` that defines `window.Plotly` from gzip+base64 text (browser DecompressionStream).
+ * Used for notebook outputs: the Deno kernel drops display messages over ~8 MB, and the raw
+ * bundle is ~10 MB.
+ */
+export function plotlyCompressedScriptTag(base64Gzip: string): string {
+  return `<script>(function(){if(window.Plotly||window.__netsecPlotlyLoading){return;}window.__netsecPlotlyLoading=true;
+var bin=atob("${base64Gzip}"),bytes=new Uint8Array(bin.length);for(var i=0;i<bin.length;i++){bytes[i]=bin.charCodeAt(i);}
+new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function(src){
+var s=document.createElement("script");s.textContent=src;document.head.appendChild(s);});})();</script>`;
 }
 
 /** A `<script>` element that defines `window.Plotly` unless the page already has it. */
