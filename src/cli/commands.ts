@@ -1,4 +1,7 @@
 /** The commands of `netsec`, in the order `--help` lists them. */
 import type { Command } from "./command.ts";
+import { serveCommand } from "./serve.ts";
 
-export const commands: Command[] = [];
+export const commands: Command[] = [
+  serveCommand,
+];

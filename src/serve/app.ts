@@ -1,0 +1,157 @@
+/**
+ * The HTTP service on Hono: routes only; parsing, limits, formats, model swap and training live in
+ * their own files. Web-standard `fetch` handler, so it serves under Deno (the CLI) and Node (tests)
+ * through `platform.serve`.
+ */
+import { Hono } from "hono";
+import type { Context } from "hono";
+import { cors } from "hono/cors";
+import { isNetsecError } from "../errors.ts";
+import type { Schema } from "../schema.ts";
+import { errorBody, HttpError } from "./http-error.ts";
+import { type BodyLimits, DEFAULT_LIMITS, readBody } from "./limits.ts";
+import type { ModelStore, ServingModel } from "./model-store.ts";
+import { readPredictInput } from "./input.ts";
+import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
+import { requireBearer } from "./auth.ts";
+import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
+import { openApiDocument } from "./openapi.ts";
+import { indexPage } from "./pages/index-page.ts";
+import { docsPage } from "./pages/docs-page.ts";
+
+export interface AppOptions {
+  schema: Schema;
+  store: ModelStore;
+  limits?: Partial<BodyLimits>;
+  /** Origins allowed by CORS; empty = no CORS headers at all. */
+  corsOrigins?: string[];
+  /** Bearer token for /train; undefined = training over HTTP disabled. */
+  trainToken?: string;
+  /** Background trainer; undefined = /train answers 403 (disabled). */
+  jobs?: TrainJobs;
+  appVersion?: string;
+  log?: (message: string) => void;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+function json(value: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(value), { status, headers: { "content-type": JSON_TYPE, ...headers } });
+}
+
+function requireModel(store: ModelStore): ServingModel {
+  const model = store.current;
+  if (!model) {
+    throw new HttpError(503, "NO_MODEL", `no model is loaded yet (${store.status().lastError ?? `waiting for ${store.file}`}): run \`netsec train\` to push one; the server picks it up by itself`);
+  }
+  return model;
+}
+
+/** A path that tries to climb out (`..`, also percent-encoded) is refused before routing. */
+function climbs(url: string): boolean {
+  const path = url.replace(/^[a-z]+:\/\/[^/]*/i, "").split("?")[0];
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch { /* keep the raw path */ }
+  return /(^|[/\\])\.\.([/\\]|$)/.test(decoded) || /%2e%2e/i.test(path);
+}
+
+export function createApp(options: AppOptions): Hono {
+  const { schema, store } = options;
+  const limits: BodyLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const log = options.log ?? (() => {});
+  const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
+  const app = new Hono();
+
+  app.use("*", async (c, next) => {
+    if (climbs(c.req.raw.url)) throw new HttpError(400, "BAD_PATH", "paths with '..' are refused");
+    await next();
+    const version = store.current?.version;
+    if (!c.res.headers.has("x-model-version") && version !== undefined) c.res.headers.set("x-model-version", String(version));
+  });
+  if (options.corsOrigins?.length) {
+    app.use("*", cors({ origin: options.corsOrigins, allowHeaders: ["content-type", "authorization", "accept"], exposeHeaders: ["x-model-version"], allowMethods: ["GET", "POST", "OPTIONS"] }));
+  }
+
+  app.onError((error, c: Context) => {
+    if (error instanceof HttpError) return json(errorBody(error), error.status);
+    if (isNetsecError(error)) {
+      const status = error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID" ? 422 : 500;
+      return json({ error: { status, code: error.code, message: error.message, ...error.location } }, status);
+    }
+    log(`error on ${c.req.method} ${c.req.path}: ${(error as Error).stack ?? error}`);
+    return json({ error: { status: 500, code: "INTERNAL", message: `internal error: ${(error as Error).message}` } }, 500);
+  });
+  app.notFound((c) => json({ error: { status: 404, code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path} (see /docs)` } }, 404));
+
+  app.get("/", () => new Response(indexPage(schema), { headers: { "content-type": "text/html; charset=utf-8" } }));
+  app.get("/docs", () => new Response(docsPage(doc), { headers: { "content-type": "text/html; charset=utf-8" } }));
+  app.get("/openapi.json", () => json(doc));
+
+  app.get("/health", () => {
+    const status = store.status();
+    return json({ status: status.loaded ? "ok" : "no-model", model: { loaded: status.loaded, version: status.version } }, status.loaded ? 200 : 503);
+  });
+
+  app.get("/model", () => {
+    const model = requireModel(store);
+    const status = store.status();
+    return json({
+      version: String(model.version),
+      createdAt: model.createdAt,
+      schemaHash: model.schemaHash,
+      metrics: model.metrics,
+      sha256: status.sha256,
+      loadedAt: status.loadedAt,
+      file: store.file,
+    }, 200, { "x-model-version": String(model.version) });
+  });
+
+  app.post("/predict", async (c) => {
+    // Take the model once: a hot swap during this request does not change who answers it.
+    const model = requireModel(store);
+    const version = String(model.version);
+    const format = negotiate(c.req.header("accept") ?? null);
+    const { input, features } = await readPredictInput(c.req.raw, schema, limits);
+    const predictions = model.predictFrame(features);
+    const headers = { "x-model-version": version };
+    if (format === "csv") return new Response(csvBody(input, predictions), { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
+    if (format === "html") return new Response(htmlBody(input, predictions, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
+    return new Response(jsonBody(predictions, input.rows, schema, version), { headers: { ...headers, "content-type": JSON_TYPE } });
+  });
+
+  app.post("/train", async (c) => {
+    await requireBearer(c.req.raw, options.trainToken);
+    if (!options.jobs) throw new HttpError(403, "TRAIN_DISABLED", "training over HTTP is not available on this server");
+    let request: TrainRequest = {};
+    const type = c.req.header("content-type");
+    if (type && c.req.header("content-length") !== "0") {
+      const bytes = await readBody(c.req.raw, { ...limits, maxBytes: 64 * 1024 }).catch((error) => {
+        if (error instanceof HttpError && error.code === "EMPTY_BODY") return undefined;
+        throw error;
+      });
+      if (bytes) {
+        if (!type.toLowerCase().startsWith("application/json")) throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "POST /train takes an empty body or application/json {\"experiment\": \"<name>\"}");
+        try {
+          request = JSON.parse(new TextDecoder().decode(bytes)) as TrainRequest;
+        } catch (error) {
+          throw new HttpError(400, "MALFORMED_JSON", `the body is not valid JSON: ${(error as Error).message}`);
+        }
+        if (!request || typeof request !== "object" || Array.isArray(request)) throw new HttpError(400, "JSON_SHAPE", "expected {\"experiment\": \"<name>\"}");
+      }
+    }
+    const job = options.jobs.start({ experiment: request.experiment });
+    log(`training ${job.id} started`);
+    return json(job, 202, { location: `/train/${job.id}` });
+  });
+
+  app.get("/train/:id", async (c) => {
+    await requireBearer(c.req.raw, options.trainToken);
+    const job = options.jobs?.get(c.req.param("id"));
+    if (!job) throw new HttpError(404, "NOT_FOUND", `no training run with id ${c.req.param("id")} (ids are kept in memory until the server restarts)`);
+    return json(job);
+  });
+
+  return app;
+}

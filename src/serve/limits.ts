@@ -1,0 +1,74 @@
+/**
+ * Reading a request body under limits: a size cap checked against `content-length` before any
+ * byte is read and counted while streaming (413 as soon as it is passed, without reading the
+ * rest), an idle timeout between chunks and a total deadline for slow clients (408), and an
+ * empty body refused (400).
+ */
+import { HttpError } from "./http-error.ts";
+
+export interface BodyLimits {
+  maxBytes: number;
+  /** Longest wait for the next chunk of the body (ms). */
+  idleTimeoutMs: number;
+  /** Longest time to receive the whole body (ms). */
+  totalTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: BodyLimits = {
+  maxBytes: 64 * 1024 * 1024,
+  idleTimeoutMs: 10_000,
+  totalTimeoutMs: 60_000,
+};
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 3 : 1)} MB`;
+}
+
+function tooLarge(limits: BodyLimits, seen: string): HttpError {
+  return new HttpError(413, "BODY_TOO_LARGE", `request body ${seen} is over the limit of ${megabytes(limits.maxBytes)} (${limits.maxBytes} bytes); split the file or start the server with a larger --max-body-mb`, { limit: limits.maxBytes });
+}
+
+/** The whole body as bytes, or an HttpError (400 empty, 408 slow, 413 too large). */
+export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null) {
+    const length = Number(declared);
+    if (Number.isFinite(length) && length > limits.maxBytes) throw tooLarge(limits, `of ${length} bytes (content-length)`);
+  }
+  if (!request.body) throw new HttpError(400, "EMPTY_BODY", "the request body is empty: send a CSV file (multipart/form-data or text/csv) or JSON rows");
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const started = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    while (true) {
+      const remaining = limits.totalTimeoutMs - (Date.now() - started);
+      const wait = Math.max(0, Math.min(limits.idleTimeoutMs, remaining));
+      const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), wait)));
+      const next = await Promise.race([reader.read(), timeout]);
+      clearTimeout(timer);
+      if (next === "timeout") {
+        throw new HttpError(408, "REQUEST_TIMEOUT", `the request body did not arrive in time (${total} bytes received; the server waits at most ${limits.idleTimeoutMs} ms between chunks and ${limits.totalTimeoutMs} ms in all)`);
+      }
+      if (next.done) break;
+      total += next.value.byteLength;
+      if (total > limits.maxBytes) throw tooLarge(limits, `of more than ${total} bytes`);
+      parts.push(next.value);
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (total === 0) throw new HttpError(400, "EMPTY_BODY", "the request body is empty: send a CSV file (multipart/form-data or text/csv) or JSON rows");
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+/**
+ * The model the service answers with, and its hot swap. `current` is replaced by one assignment
+ * when a new `model.json` appears, so a request that took the old model finishes on it while new
+ * requests get the new one: nothing is dropped and no request ever sees half a model.
+ *
+ * The store polls the mtime and size of model.json and of the files pushed with it (cheap); when
+ * they change it loads the model again. A model that fails to load (half pushed, corrupt,
+ * tampered, wrong schema) is reported once and the old one keeps serving until the files change.
+ */
+import { platform } from "../runtime/index.ts";
+import type { Frame } from "../data/frame.ts";
+
+/** What serving needs from a model file (the shape `loadModelFile(dir)` returns). */
+export interface ServingModel {
+  version: number | string;
+  createdAt: string;
+  metrics: Record<string, unknown>;
+  schemaHash: string;
+  /** Features-only frame in contract order → target values (-1/1) and P(positive class). */
+  predictFrame(frame: Frame): { prediction: ArrayLike<number>; probability: ArrayLike<number> };
+}
+
+/** Files written next to model.json by a push (D's model-file.ts): watched too. */
+const COMPANIONS = ["model.json.sha256", "manifest.json"];
+
+export type ModelLoader = (dir: string) => Promise<ServingModel>;
+
+export interface ModelStoreOptions {
+  dir: string;
+  load: ModelLoader;
+  /** Poll interval of the watcher in ms (default 1000; 0 = no watching). */
+  pollMs?: number;
+  /** Refuse models trained against another data contract (sha256 of schema.yaml's content). */
+  schemaHash?: string;
+  onEvent?: (message: string) => void;
+}
+
+export interface ModelStatus {
+  loaded: boolean;
+  version?: string;
+  sha256?: string;
+  loadedAt?: string;
+  lastError?: string;
+}
+
+export class ModelStore {
+  #current: ServingModel | undefined;
+  #sha: string | undefined;
+  #loadedAt: string | undefined;
+  #lastError: string | undefined;
+  #stamp = "";
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #checking: Promise<void> | undefined;
+
+  constructor(private readonly options: ModelStoreOptions) {}
+
+  get file(): string {
+    return `${this.options.dir}/model.json`;
+  }
+
+  /** The model to use for one request: take it once and keep it for the whole request. */
+  get current(): ServingModel | undefined {
+    return this.#current;
+  }
+
+  status(): ModelStatus {
+    return {
+      loaded: this.#current !== undefined,
+      version: this.#current === undefined ? undefined : String(this.#current.version),
+      sha256: this.#sha,
+      loadedAt: this.#loadedAt,
+      lastError: this.#lastError,
+    };
+  }
+
+  /** Load now if the file changed (also the first load); resolves when done. */
+  check(): Promise<void> {
+    this.#checking ??= this.#check().finally(() => (this.#checking = undefined));
+    return this.#checking;
+  }
+
+  start(): void {
+    const every = this.options.pollMs ?? 1000;
+    if (every > 0 && !this.#timer) {
+      this.#timer = setInterval(() => void this.check(), every);
+      (this.#timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** mtime+size of model.json and its companions (checksum, manifest): any change means "look again". */
+  async #stampNow(): Promise<string | undefined> {
+    const info = await platform.stat(this.file);
+    if (!info?.isFile) return undefined;
+    const parts = [`${info.mtimeMs}:${info.size}`];
+    for (const name of COMPANIONS) {
+      const other = await platform.stat(`${this.options.dir}/${name}`);
+      parts.push(other ? `${other.mtimeMs}:${other.size}` : "-");
+    }
+    return parts.join("|");
+  }
+
+  async #check(): Promise<void> {
+    const stamp = await this.#stampNow();
+    if (stamp === undefined) {
+      if (this.#stamp !== "missing" && !this.#current) this.options.onEvent?.(`no model yet at ${this.file}: waiting for one to be pushed`);
+      this.#stamp = "missing";
+      return;
+    }
+    if (stamp === this.#stamp) return;
+    this.#stamp = stamp;
+    try {
+      const sha = await platform.sha256(await platform.readFile(this.file));
+      const model = await this.options.load(this.options.dir);
+      if (this.options.schemaHash && model.schemaHash !== this.options.schemaHash) {
+        throw new Error(`the model was trained for another data contract (schema hash ${model.schemaHash.slice(0, 12)}…, schema.yaml has ${this.options.schemaHash.slice(0, 12)}…): retrain it`);
+      }
+      if (model === this.#current) return;
+      this.#current = model; // the swap: one assignment
+      this.#sha = sha;
+      this.#loadedAt = new Date().toISOString();
+      this.#lastError = undefined;
+      this.options.onEvent?.(`serving model version ${model.version} (${this.file}, sha256 ${sha.slice(0, 12)})`);
+    } catch (error) {
+      // Half-pushed (checksum not yet written), corrupt or tampered: keep serving the old model;
+      // the next change of any of the files triggers another attempt.
+      this.#lastError = (error as Error).message;
+      this.options.onEvent?.(`model at ${this.file} not loaded, still serving ${this.#current ? `version ${this.#current.version}` : "nothing"}: ${this.#lastError}`);
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/** The OpenAPI 3.1 description of the service (served at /openapi.json and rendered at /docs). */
+import type { Schema } from "../schema.ts";
+
+const error = { $ref: "#/components/responses/Error" };
+
+export function openApiDocument(schema: Schema, version: string): Record<string, unknown> {
+  const featureProps = Object.fromEntries(
+    [...schema.features.map((f) => [f.name, f.allowed] as const), [schema.target.name, schema.target.allowed] as const].map(([name, allowed]) => [
+      name,
+      { type: ["number", "null"], ...(allowed ? { enum: [...allowed, null] } : {}) },
+    ]),
+  );
+  const versionHeader = { "x-model-version": { description: "Version of the model that answered", schema: { type: "string" } } };
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "netsec serving API",
+      version,
+      description: `Phishing-website classifier. Input rows carry the ${schema.featureNames.length} features of the data contract "${schema.name}" (values ${"{-1, 0, 1}"}; null or empty = missing); the target column ${schema.target.name} is optional and ignored for prediction. \`prediction\` uses the target's values (${schema.target.allowed.map((v) => `${v} = ${schema.labelOf(v)}`).join(", ")}); \`probability\` is the probability of ${schema.labelOf(schema.target.positive)}. Row numbers in errors are 1-based data rows (0 = the header / column list).`,
+    },
+    paths: {
+      "/predict": {
+        post: {
+          summary: "Score rows",
+          description: "CSV (text/csv body, or a multipart/form-data field named `file`) or JSON rows. The answer format follows Accept: application/json (default), text/csv (input columns + prediction + probability) or text/html (a table).",
+          requestBody: {
+            required: true,
+            content: {
+              "text/csv": { schema: { type: "string" }, example: `${schema.featureNames.join(",")}\n${schema.featureNames.map(() => "1").join(",")}\n` },
+              "multipart/form-data": { schema: { type: "object", properties: { file: { type: "string", format: "binary" } }, required: ["file"] } },
+              "application/json": {
+                schema: {
+                  oneOf: [
+                    { type: "array", items: { $ref: "#/components/schemas/Row" } },
+                    { $ref: "#/components/schemas/Row" },
+                    { type: "object", properties: { columns: { type: "array", items: { type: "string" } }, rows: { type: "array", items: { type: "array", items: { type: ["number", "null"] } } } }, required: ["columns", "rows"] },
+                  ],
+                },
+              },
+            },
+          },
+          responses: {
+            200: {
+              description: "Predictions, one per input row, in input order",
+              headers: versionHeader,
+              content: {
+                "application/json": { schema: { $ref: "#/components/schemas/Predictions" } },
+                "text/csv": { schema: { type: "string" } },
+                "text/html": { schema: { type: "string" } },
+              },
+            },
+            400: error, 408: error, 413: error, 415: error, 422: error, 503: error,
+          },
+        },
+      },
+      "/health": { get: { summary: "Liveness and whether a model is loaded", responses: { 200: { description: "Serving", content: { "application/json": { schema: { type: "object" } } } }, 503: error } } },
+      "/model": { get: { summary: "The model being served: version, metrics, schema hash, created", responses: { 200: { description: "Model metadata", headers: versionHeader, content: { "application/json": { schema: { $ref: "#/components/schemas/Model" } } } }, 503: error } } },
+      "/train": {
+        post: {
+          summary: "Start a training run in the background (one at a time)",
+          description: "Disabled (403) unless the server has NETSEC_TRAIN_TOKEN set. Optional JSON body {\"experiment\": \"<name in experiments/>\"}.",
+          security: [{ bearer: [] }],
+          requestBody: { required: false, content: { "application/json": { schema: { type: "object", properties: { experiment: { type: "string" } } } } } },
+          responses: { 202: { description: "Started", content: { "application/json": { schema: { $ref: "#/components/schemas/TrainJob" } } } }, 401: error, 403: error, 409: error },
+        },
+      },
+      "/train/{id}": {
+        get: {
+          summary: "Status and metrics of a training run",
+          security: [{ bearer: [] }],
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { 200: { description: "The job", content: { "application/json": { schema: { $ref: "#/components/schemas/TrainJob" } } } }, 401: error, 403: error, 404: error },
+        },
+      },
+      "/openapi.json": { get: { summary: "This document", responses: { 200: { description: "OpenAPI 3.1" } } } },
+      "/docs": { get: { summary: "This document as a page", responses: { 200: { description: "HTML" } } } },
+      "/": { get: { summary: "Upload page: score a CSV in the browser", responses: { 200: { description: "HTML" } } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Row: { type: "object", properties: featureProps, required: schema.featureNames, additionalProperties: false },
+        Predictions: {
+          type: "object",
+          properties: {
+            modelVersion: { type: "string" },
+            rows: { type: "integer" },
+            predictions: { type: "array", items: { type: "object", properties: { row: { type: "integer" }, prediction: { type: "number", enum: schema.target.allowed }, label: { type: "string" }, probability: { type: "number" } } } },
+          },
+        },
+        Model: { type: "object", properties: { version: { type: "string" }, createdAt: { type: "string" }, schemaHash: { type: "string" }, sha256: { type: "string" }, metrics: { type: "object" } } },
+        TrainJob: { type: "object", properties: { id: { type: "string" }, state: { enum: ["running", "succeeded", "failed"] }, startedAt: { type: "string" }, finishedAt: { type: "string" }, exitCode: { type: "integer" }, result: { type: "object" }, error: { type: "string" } } },
+        Error: { type: "object", properties: { error: { type: "object", properties: { status: { type: "integer" }, code: { type: "string" }, message: { type: "string" }, row: { type: "integer" }, column: { type: "string" }, value: { type: "string" }, expected: { type: "string" }, problems: { type: "array" } }, required: ["status", "code", "message"] } } },
+      },
+      responses: { Error: { description: "A refusal; `message` names the row and column when there is one", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } } },
+    },
+  };
+}

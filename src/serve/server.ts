@@ -1,0 +1,80 @@
+/**
+ * `startServer`: wires schema, model store (with its watcher), background trainer and the Hono app
+ * onto `platform.serve`. Used by `netsec serve` (Deno) and by the tests (Node, port 0).
+ */
+import { platform } from "../runtime/index.ts";
+import type { RunningServer } from "../runtime/index.ts";
+import { loadSchema, type Schema } from "../schema.ts";
+import { createApp } from "./app.ts";
+import type { BodyLimits } from "./limits.ts";
+import { type ModelLoader, ModelStore } from "./model-store.ts";
+import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  modelDir: string;
+  load: ModelLoader;
+  schema?: Schema;
+  limits?: Partial<BodyLimits>;
+  corsOrigins?: string[];
+  trainToken?: string;
+  /** How training is started; default: `deno run -A <root>/src/cli.ts train --json --model-dir <dir>`. */
+  train?: Pick<TrainJobsOptions, "command" | "args" | "cwd">;
+  /** Model file poll interval in ms (default 1000). */
+  pollMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface NetsecServer {
+  url: string;
+  port: number;
+  store: ModelStore;
+  jobs: TrainJobs;
+  close(): Promise<void>;
+}
+
+export function defaultTrainCommand(modelDir: string): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
+  const root = platform.projectRoot();
+  return {
+    command: platform.denoPath(),
+    args: ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "train", "--json", "--model-dir", modelDir],
+    cwd: platform.cwd(),
+  };
+}
+
+/** Comma-separated origins from a flag or NETSEC_CORS_ORIGINS ("" → none). */
+export function parseOrigins(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+}
+
+export async function startServer(options: ServerOptions): Promise<NetsecServer> {
+  const log = options.log ?? (() => {});
+  const schema = options.schema ?? await loadSchema();
+  const store = new ModelStore({ dir: options.modelDir, load: options.load, pollMs: options.pollMs, schemaHash: schema.hash, onEvent: log });
+  await store.check();
+  store.start();
+  const jobs = new TrainJobs({
+    ...(options.train ?? defaultTrainCommand(options.modelDir)),
+    onFinished: (job) => {
+      log(`training ${job.id} ${job.state} (exit code ${job.exitCode})`);
+      void store.check();
+    },
+  });
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log });
+  let server: RunningServer | undefined;
+  server = await platform.serve(app.fetch, { port: options.port, hostname: options.host });
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${server.port}`,
+    port: server.port,
+    store,
+    jobs,
+    async close() {
+      store.stop();
+      jobs.stop();
+      await server?.shutdown();
+      server = undefined;
+    },
+  };
+}
