@@ -38,12 +38,14 @@ export const STAGE_FILES = {
     driftYaml: "drift_report/report.yaml",
     driftJson: "drift_report/report.json",
     driftHtml: "drift_report/report.html",
+    /** Drift of the new data against a reference run (`--reference`), same keys as report.yaml. */
+    driftReferenceYaml: "drift_report/reference.yaml",
   },
   transformation: {
-    trainArray: "transformed/train.json",
-    testArray: "transformed/test.json",
-    trainBin: "transformed/train.f64",
-    testBin: "transformed/test.f64",
+    /** NumPy .npy, float64 little-endian, C order, shape (rows, features + 1): the last column is the target class index (docs/pipeline.md). */
+    trainArray: "transformed/train.npy",
+    testArray: "transformed/test.npy",
+    summary: "transformation.json",
     preprocessor: "transformed_object/preprocessor.json",
   },
   trainer: {

@@ -1,0 +1,183 @@
+/**
+ * Ingest stage: read a source (CSV, ARFF or MongoDB), keep the full data as read in
+ * `feature_store/<name>.csv`, and split it, stratified by the target and seeded, into
+ * `ingested/train.csv` and `ingested/test.csv`.
+ *
+ * Nothing is judged here (validate does that): cells the reader could not parse and ragged rows
+ * are written back as they were read, so validate sees them with the same row in the split file.
+ * Rows whose target is missing or not an allowed value form a stratum of their own and are split
+ * like the others, so validate reports them in whichever split they land.
+ */
+import type { CellProblem, NumericChunk } from "../data/csv.ts";
+import type { Schema } from "../schema.ts";
+import type { Reporter } from "../cli/reporter.ts";
+import { NetsecError } from "../errors.ts";
+import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
+import { platform } from "../runtime/index.ts";
+import { stratifiedSplit } from "./split.ts";
+import { RowStore } from "./row-store.ts";
+import { LineWriter, csvField, formatRow } from "./csv-lines.ts";
+
+/** What ingest reads: the shape `openSource()` of src/data/source.ts returns. */
+export interface IngestSource {
+  /** Used for `feature_store/<name>.csv`. */
+  name: string;
+  columns: readonly string[];
+  chunks(): AsyncIterable<NumericChunk>;
+  /** e.g. "CSV file network_data/phisingData.csv" (credentials never included). */
+  describe: string;
+}
+
+export interface IngestOptions {
+  run: RunFolder;
+  schema: Schema;
+  testRatio: number;
+  seed: number;
+  reporter?: Reporter;
+}
+
+export interface SplitCounts {
+  rows: number;
+  /** Rows per target value ("-1", "1"), plus "invalid" for a missing / unknown target. */
+  classes: Record<string, number>;
+}
+
+export interface IngestSummary {
+  source: string;
+  name: string;
+  columns: string[];
+  rows: number;
+  /** Cells the reader could not parse plus ragged rows (validate decides). */
+  readerProblems: number;
+  seed: number;
+  testRatio: number;
+  stratifiedBy: string | null;
+  classes: Record<string, number>;
+  train: SplitCounts;
+  test: SplitCounts;
+}
+
+export interface IngestArtifacts {
+  dir: string;
+  featureStore: string;
+  train: string;
+  test: string;
+  summaryFile: string;
+  summary: IngestSummary;
+}
+
+const INVALID_STRATUM = "invalid";
+
+/** The raw text of a row the reader had trouble with: its line as read, or the cells rebuilt. */
+function problemLine(problems: CellProblem[], values: Float64Array, start: number, columns: readonly string[]): string {
+  const withLine = problems.find((p) => p.line !== undefined && p.line !== "");
+  if (withLine) return withLine.line;
+  const cells = formatRow(values, start, columns.length).split(",");
+  for (const p of problems) {
+    const c = p.column === undefined ? -1 : columns.indexOf(p.column);
+    if (c >= 0) cells[c] = csvField(p.value);
+  }
+  return cells.join(",");
+}
+
+export async function runIngest(source: IngestSource, options: IngestOptions): Promise<IngestArtifacts> {
+  const { run, schema, testRatio, seed, reporter } = options;
+  const files = STAGE_FILES.ingestion;
+  const finalDir = run.stage("ingestion");
+  const name = source.name.replace(/[^A-Za-z0-9._-]+/g, "_") || "data";
+  const columns = [...source.columns];
+  const targetIndex = columns.indexOf(schema.target.name);
+  const allowedTargets = new Set(schema.target.allowed);
+  if (targetIndex < 0) {
+    reporter?.warn(`ingest: no "${schema.target.name}" column in ${source.describe}; the split is not stratified (validate will report the columns)`);
+  }
+
+  return writeStage(finalDir, async (dir) => {
+    const featureStore = `${dir}/${files.featureStore(name)}`;
+    await ensureParent(featureStore);
+    const store = new RowStore(columns);
+    const rawLines = new Map<number, string>();
+    const strata: string[] = [];
+    let readerProblems = 0;
+    const out = await LineWriter.create(featureStore, columns);
+    try {
+      for await (const chunk of source.chunks()) {
+        const byRow = new Map<number, CellProblem[]>();
+        for (const p of chunk.problems) {
+          const list = byRow.get(p.row);
+          if (list) list.push(p);
+          else byRow.set(p.row, [p]);
+        }
+        readerProblems += chunk.problems.length;
+        const width = columns.length;
+        for (let r = 0; r < chunk.rows; r++) {
+          const start = r * width;
+          const id = store.rows;
+          store.appendRow(chunk.values, start);
+          const problems = byRow.get(chunk.firstRow + r);
+          let line: string;
+          if (problems) {
+            line = problemLine(problems, chunk.values, start, columns);
+            rawLines.set(id, line);
+          } else line = formatRow(chunk.values, start, width);
+          await out.line(line);
+          const target = targetIndex < 0 ? 0 : chunk.values[start + targetIndex];
+          const ragged = problems?.some((p) => p.kind === "ragged_row");
+          strata.push(targetIndex < 0 ? "all" : !ragged && allowedTargets.has(target) ? String(target) : INVALID_STRATUM);
+        }
+      }
+    } finally {
+      await out.close();
+    }
+    if (store.rows === 0) {
+      throw new NetsecError("DATA_INVALID", `${source.describe} has a header but no data rows: nothing to train on`, { location: { file: source.describe, row: 1, expected: "at least one data row" } });
+    }
+
+    const split = stratifiedSplit(strata, testRatio, seed);
+    if (split.train.length === 0 || split.test.length === 0) {
+      throw new NetsecError("DATA_INVALID", `${source.describe}: ${store.rows} rows are too few to split with test_ratio ${testRatio} (train ${split.train.length}, test ${split.test.length} rows)`, { location: { file: source.describe } });
+    }
+    const writeSplit = async (path: string, indices: Uint32Array): Promise<SplitCounts> => {
+      await ensureParent(path);
+      const writer = await LineWriter.create(path, columns);
+      const classes: Record<string, number> = {};
+      try {
+        for (const id of indices) {
+          const { block, offset } = store.locate(id);
+          await writer.line(rawLines.get(id) ?? formatRow(block, offset, columns.length));
+          classes[strata[id]] = (classes[strata[id]] ?? 0) + 1;
+        }
+      } finally {
+        await writer.close();
+      }
+      return { rows: indices.length, classes };
+    };
+    const train = await writeSplit(`${dir}/${files.train}`, split.train);
+    const test = await writeSplit(`${dir}/${files.test}`, split.test);
+    const classes: Record<string, number> = {};
+    for (const s of strata) classes[s] = (classes[s] ?? 0) + 1;
+    const summary: IngestSummary = {
+      source: source.describe,
+      name,
+      columns,
+      rows: store.rows,
+      readerProblems,
+      seed,
+      testRatio,
+      stratifiedBy: targetIndex < 0 ? null : schema.target.name,
+      classes,
+      train,
+      test,
+    };
+    await platform.writeFile(`${dir}/${files.summary}`, JSON.stringify(summary, null, 2) + "\n");
+    reporter?.info(`ingest: ${store.rows} rows from ${source.describe} → train ${train.rows}, test ${test.rows}`);
+    return {
+      dir: finalDir,
+      featureStore: `${finalDir}/${files.featureStore(name)}`,
+      train: `${finalDir}/${files.train}`,
+      test: `${finalDir}/${files.test}`,
+      summaryFile: `${finalDir}/${files.summary}`,
+      summary,
+    };
+  });
+}
