@@ -1,0 +1,154 @@
+/**
+ * Sends journal operations to an MLflow server, live (as a run happens) or as a replay
+ * (`netsec sync`). Every operation is made idempotent here:
+ * - createRun: each run carries the tag `netsec.client_run_id`; a replay first searches for it,
+ *   so a run the server created before the answer was lost is reused, never created twice.
+ * - logBatch: params/tags of the same value may be logged again; metric points are checked on
+ *   replay against the run's metric history (key, step, timestamp, value) and only missing ones
+ *   are sent, so no point is ever doubled.
+ * - artifact/model: a PUT to the same path replaces the same bytes.
+ * - register: an existing version of that model from the same run and source is reused.
+ * - endRun: updating status/end time twice is harmless.
+ */
+import { NetsecError } from "../errors.ts";
+import { MlflowClient, type RunInfo } from "./mlflow.ts";
+import type { Ack, Journal, Op } from "./journal.ts";
+import { mlmodelText } from "./mlmodel.ts";
+import type { Metric } from "./validate.ts";
+
+export const CLIENT_RUN_TAG = "netsec.client_run_id";
+
+interface RunPlace {
+  runId: string;
+  experimentId: string;
+  artifactUri: string;
+}
+
+export interface ApplyStats {
+  runsCreated: number;
+  runsFound: number;
+  requests: number;
+  metricsSent: number;
+  metricsSkipped: number;
+}
+
+export class Applier {
+  readonly client: MlflowClient;
+  readonly journal: Journal;
+  readonly warn: (message: string) => void;
+  readonly #runs = new Map<string, RunPlace>();
+  readonly #experiments = new Map<string, string>();
+  readonly stats: ApplyStats = { runsCreated: 0, runsFound: 0, requests: 0, metricsSent: 0, metricsSkipped: 0 };
+
+  constructor(client: MlflowClient, journal: Journal, warn: (message: string) => void) {
+    this.client = client;
+    this.journal = journal;
+    this.warn = warn;
+  }
+
+  /** Restore what earlier acks say (server run ids of runs already created). */
+  remember(ops: Op[], acks: Map<string, Ack>): void {
+    for (const op of ops) {
+      const ack = acks.get(op.id);
+      if (op.op === "createRun" && ack?.serverRunId && ack.experimentId && ack.artifactUri) {
+        this.#runs.set(op.run, { runId: ack.serverRunId, experimentId: ack.experimentId, artifactUri: ack.artifactUri });
+      }
+    }
+  }
+
+  serverRunId(clientRun: string): string | undefined {
+    return this.#runs.get(clientRun)?.runId;
+  }
+
+  #place(clientRun: string): RunPlace {
+    const place = this.#runs.get(clientRun);
+    if (!place) throw new NetsecError("TRACKING_FAILED", `run ${clientRun} has no server run yet (its createRun was not sent)`);
+    return place;
+  }
+
+  async #experimentId(name: string): Promise<string> {
+    let id = this.#experiments.get(name);
+    if (!id) {
+      const warnings: string[] = [];
+      id = await this.client.ensureExperiment(name, warnings);
+      warnings.forEach(this.warn);
+      this.#experiments.set(name, id);
+    }
+    return id;
+  }
+
+  /** Apply one operation; returns the ack to journal. `replay` turns on the duplicate checks. */
+  async apply(op: Op, replay: boolean): Promise<Ack> {
+    const ack: Ack = { op: "ack", of: op.id, at: Date.now() };
+    switch (op.op) {
+      case "createRun": {
+        const experimentId = await this.#experimentId(op.experiment);
+        const tags = [...op.tags];
+        if (op.parent) tags.push({ key: "mlflow.parentRunId", value: this.#place(op.parent).runId });
+        let info: RunInfo | undefined;
+        if (replay) {
+          const found = await this.client.searchRuns([experimentId], `tags.\`${CLIENT_RUN_TAG}\` = '${op.run}'`, 1);
+          info = found[0]?.info;
+          if (info) this.stats.runsFound++;
+        }
+        if (!info) {
+          info = await this.client.createRun({ experimentId, runName: op.name, startTime: op.startTime, tags });
+          this.stats.runsCreated++;
+        }
+        this.#runs.set(op.run, { runId: info.run_id, experimentId, artifactUri: info.artifact_uri });
+        return { ...ack, serverRunId: info.run_id, experimentId, artifactUri: info.artifact_uri };
+      }
+      case "logBatch": {
+        const place = this.#place(op.run);
+        const metrics = replay ? await this.#missingPoints(place.runId, op.metrics) : op.metrics;
+        this.stats.metricsSkipped += op.metrics.length - metrics.length;
+        this.stats.metricsSent += metrics.length;
+        if (metrics.length + op.params.length + op.tags.length > 0) {
+          this.stats.requests += await this.client.logBatch(place.runId, { metrics, params: op.params, tags: op.tags });
+        }
+        return ack;
+      }
+      case "artifact": {
+        const place = this.#place(op.run);
+        await this.client.uploadArtifact(place.artifactUri, op.path, await this.journal.readFile(op.file));
+        return ack;
+      }
+      case "model": {
+        const place = this.#place(op.run);
+        await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/model.json`, await this.journal.readFile(op.file));
+        const mlmodel = mlmodelText({ artifactPath: op.artifactPath, runId: place.runId, modelUuid: op.id, createdAt: op.at, flavor: op.flavor });
+        await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/MLmodel`, new TextEncoder().encode(mlmodel));
+        return ack;
+      }
+      case "register": {
+        const place = this.#place(op.run);
+        const source = `${place.artifactUri}/${op.artifactPath}`;
+        await this.client.ensureRegisteredModel(op.name);
+        const existing = replay
+          ? (await this.client.searchModelVersions(`name='${op.name.replaceAll("'", "\\'")}'`)).find((v) => v.run_id === place.runId && v.source === source)
+          : undefined;
+        const version = existing ?? (await this.client.createModelVersion(op.name, source, place.runId));
+        if (op.alias) await this.client.setAlias(op.name, op.alias, version.version);
+        return { ...ack, version: version.version };
+      }
+      case "endRun": {
+        await this.client.updateRun(this.#place(op.run).runId, op.status, op.endTime);
+        return ack;
+      }
+    }
+  }
+
+  async #missingPoints(runId: string, metrics: Metric[]): Promise<Metric[]> {
+    if (metrics.length === 0) return metrics;
+    const seen = new Set<string>();
+    for (const key of new Set(metrics.map((m) => m.key))) {
+      for (const point of await this.client.getMetricHistory(runId, key)) seen.add(pointKey(point));
+    }
+    return metrics.filter((m) => !seen.has(pointKey(m)));
+  }
+}
+
+function pointKey(m: Metric): string {
+  const value = typeof m.value === "number" && Number.isNaN(m.value) ? "NaN" : String(m.value);
+  return `${m.key}\u0000${Number(m.step)}\u0000${Number(m.timestamp)}\u0000${value}`;
+}

@@ -1,0 +1,127 @@
+/**
+ * Where runs are tracked, read from the same environment variables MLflow's own clients use
+ * (MLFLOW_TRACKING_URI, _USERNAME/_PASSWORD, _TOKEN, MLFLOW_EXPERIMENT_NAME, …) plus the DagsHub
+ * shortcut. No tracking URI → `undefined`: the caller records runs locally and needs no server.
+ * Credentials are kept out of every string this module returns (see `redact`).
+ */
+import { NetsecError } from "../errors.ts";
+
+export type TrackingAuth =
+  | { kind: "none" }
+  | { kind: "basic"; username: string; password: string }
+  | { kind: "bearer"; token: string };
+
+export interface TrackingConfig {
+  /** Base URI without trailing slash and without credentials, e.g. http://127.0.0.1:5055 */
+  uri: string;
+  auth: TrackingAuth;
+  experimentName: string;
+  /** Where the URI came from, for messages. */
+  source: "MLFLOW_TRACKING_URI" | "DAGSHUB";
+  /** Notes for the user about settings that were read but act elsewhere (TLS). */
+  warnings: string[];
+}
+
+export const DEFAULT_EXPERIMENT = "netsec";
+
+type Env = (name: string) => string | undefined;
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ["1", "true", "yes", "on"].includes(value.trim().toLowerCase());
+}
+
+/**
+ * Reads the tracking settings. Precedence: MLFLOW_TRACKING_URI, else the DagsHub variables.
+ * Credentials: MLFLOW_TRACKING_TOKEN (bearer) wins over USERNAME/PASSWORD (basic), like mlflow's
+ * Python client; user:password inside the URI is moved into basic auth and stripped from the URI.
+ */
+export function resolveTrackingConfig(env: Env): TrackingConfig | undefined {
+  const warnings: string[] = [];
+  const experimentName = env("MLFLOW_EXPERIMENT_NAME")?.trim() || DEFAULT_EXPERIMENT;
+  let uri = env("MLFLOW_TRACKING_URI")?.trim();
+  let source: TrackingConfig["source"] = "MLFLOW_TRACKING_URI";
+  let auth: TrackingAuth = { kind: "none" };
+
+  const owner = env("DAGSHUB_REPO_OWNER")?.trim();
+  const repo = env("DAGSHUB_REPO_NAME")?.trim();
+  const dagsToken = env("DAGSHUB_USER_TOKEN")?.trim();
+  if (!uri && owner && repo) {
+    // DagsHub documents <repo>.mlflow as the tracking URI, with the user token as the basic-auth
+    // password (username: the token as well, or the user name; DagsHub accepts the token for both).
+    uri = `https://dagshub.com/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}.mlflow`;
+    source = "DAGSHUB";
+    if (!dagsToken) {
+      throw new NetsecError("CONFIG_INVALID", "DAGSHUB_REPO_OWNER and DAGSHUB_REPO_NAME are set but DAGSHUB_USER_TOKEN is not: create a token in DagsHub (User settings → Tokens) and export it");
+    }
+    auth = { kind: "basic", username: env("MLFLOW_TRACKING_USERNAME")?.trim() || dagsToken, password: dagsToken };
+  }
+  if (!uri) return undefined;
+  if (uri.startsWith("file:") || uri.startsWith("databricks") || !/^https?:\/\//i.test(uri)) {
+    throw new NetsecError("CONFIG_INVALID", `MLFLOW_TRACKING_URI must be an http(s) address of an MLflow tracking server (got ${JSON.stringify(redactUri(uri))}); unset it to record runs locally`);
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    throw new NetsecError("CONFIG_INVALID", `MLFLOW_TRACKING_URI is not a valid URL: ${JSON.stringify(redactUri(uri))}`);
+  }
+  if (parsed.username || parsed.password) {
+    auth = { kind: "basic", username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+    parsed.username = "";
+    parsed.password = "";
+  }
+  const token = env("MLFLOW_TRACKING_TOKEN")?.trim();
+  const user = env("MLFLOW_TRACKING_USERNAME");
+  const password = env("MLFLOW_TRACKING_PASSWORD");
+  if (token) auth = { kind: "bearer", token };
+  else if (source !== "DAGSHUB" && (user !== undefined || password !== undefined)) {
+    if (!user || password === undefined) {
+      throw new NetsecError("CONFIG_INVALID", "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD must be set together for basic auth");
+    }
+    auth = { kind: "basic", username: user, password };
+  }
+  if (truthy(env("MLFLOW_TRACKING_INSECURE_TLS"))) {
+    warnings.push(
+      "MLFLOW_TRACKING_INSECURE_TLS is set: netsec does not switch TLS verification off by itself. Under Deno run with " +
+        `--unsafely-ignore-certificate-errors=${parsed.hostname}; under Node set NODE_TLS_REJECT_UNAUTHORIZED=0 (both for testing only). ` +
+        "For a private CA prefer MLFLOW_TRACKING_SERVER_CERT_PATH.",
+    );
+  }
+  const certPath = env("MLFLOW_TRACKING_SERVER_CERT_PATH")?.trim();
+  if (certPath && env("DENO_CERT") !== certPath && env("NODE_EXTRA_CA_CERTS") !== certPath) {
+    warnings.push(`MLFLOW_TRACKING_SERVER_CERT_PATH=${certPath}: export DENO_CERT (Deno) or NODE_EXTRA_CA_CERTS (Node) with the same path so the runtime trusts it`);
+  }
+  return { uri: parsed.toString().replace(/\/+$/, ""), auth, experimentName, source, warnings };
+}
+
+/** The secrets of a config, longest first (so a token inside a longer string is still found). */
+export function secretsOf(auth: TrackingAuth): string[] {
+  const list = auth.kind === "basic" ? [auth.password, auth.username, basicToken(auth.username, auth.password)] : auth.kind === "bearer" ? [auth.token] : [];
+  return list.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/** Replace every credential in `text` by `***`. Usernames are redacted too (they are often tokens). */
+export function redact(text: string, auth: TrackingAuth): string {
+  let out = redactUri(text);
+  for (const secret of secretsOf(auth)) out = out.split(secret).join("***");
+  return out;
+}
+
+/** Strip `user:password@` from any URL inside a string. */
+export function redactUri(text: string): string {
+  return text.replace(/(https?:\/\/)[^/@\s]+@/gi, "$1***@");
+}
+
+/** The Authorization header for a config, if any. */
+export function authorizationHeader(auth: TrackingAuth): string | undefined {
+  if (auth.kind === "basic") return `Basic ${basicToken(auth.username, auth.password)}`;
+  if (auth.kind === "bearer") return `Bearer ${auth.token}`;
+  return undefined;
+}
+
+/** base64 of `user:password` in UTF-8, as HTTP basic auth sends it. */
+function basicToken(username: string, password: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(`${username}:${password}`)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}

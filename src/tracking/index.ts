@@ -1,0 +1,12 @@
+/** Public API of experiment tracking (MLflow REST client, trackers, outbox sync). */
+export { resolveTrackingConfig, redact, DEFAULT_EXPERIMENT } from "./config.ts";
+export type { TrackingAuth, TrackingConfig } from "./config.ts";
+export { MlflowClient, MlflowHttpError, isMlflowError } from "./mlflow.ts";
+export type { Experiment, ModelVersion, Run, RunInfo, RunStatus } from "./mlflow.ts";
+export type { HttpOptions } from "./http.ts";
+export { splitBatch, BATCH_LIMITS } from "./batch.ts";
+export { createTracker, createMlflowTracker, outboxDir } from "./remote.ts";
+export { createLocalTracker } from "./local.ts";
+export type { ArtifactContent, TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
+export { syncJournals } from "./sync.ts";
+export type { SyncResult } from "./sync.ts";

@@ -1,0 +1,246 @@
+/**
+ * MLflow tracking-server REST client (API 2.0) for what netsec needs: experiments, runs,
+ * log-batch (split to the server's limits), metric history, proxied artifacts (`mlflow-artifacts`,
+ * see mlflow/protos/mlflow_artifacts.proto) and the model registry.
+ */
+import { NetsecError } from "../errors.ts";
+import type { TrackingAuth } from "./config.ts";
+import { MlflowHttp, isMlflowError, type HttpOptions } from "./http.ts";
+import { splitBatch, type LogBatch } from "./batch.ts";
+import type { KeyValue, Metric } from "./validate.ts";
+
+export { MlflowHttpError, isMlflowError } from "./http.ts";
+
+export interface Experiment {
+  experiment_id: string;
+  name: string;
+  artifact_location?: string;
+  lifecycle_stage: "active" | "deleted";
+  tags?: KeyValue[];
+}
+
+export interface RunInfo {
+  run_id: string;
+  experiment_id: string;
+  run_name?: string;
+  status: string;
+  start_time?: number;
+  end_time?: number;
+  artifact_uri: string;
+  lifecycle_stage: string;
+}
+
+export interface Run {
+  info: RunInfo;
+  data: { metrics?: Metric[]; params?: KeyValue[]; tags?: KeyValue[] };
+}
+
+export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
+
+export interface ArtifactFile {
+  path: string;
+  is_dir?: boolean;
+  file_size?: number | string;
+}
+
+export interface ModelVersion {
+  name: string;
+  version: string;
+  source: string;
+  run_id?: string;
+  status?: string;
+  aliases?: string[];
+}
+
+const API = "api/2.0/mlflow";
+const ARTIFACTS = "api/2.0/mlflow-artifacts/artifacts";
+
+export class MlflowClient {
+  readonly http: MlflowHttp;
+
+  constructor(uri: string, auth: TrackingAuth = { kind: "none" }, options: HttpOptions = {}) {
+    this.http = new MlflowHttp(uri, auth, options);
+  }
+
+  get uri(): string {
+    return this.http.uri;
+  }
+
+  // ---- experiments -------------------------------------------------------------------------
+
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    try {
+      const r = await this.http.request<{ experiment: Experiment }>("get", `${API}/experiments/get-by-name`, { searchParams: { experiment_name: name } });
+      return r.experiment;
+    } catch (error) {
+      if (isMlflowError(error, "RESOURCE_DOES_NOT_EXIST")) return undefined;
+      throw error;
+    }
+  }
+
+  async createExperiment(name: string, tags: KeyValue[] = []): Promise<string> {
+    const r = await this.http.request<{ experiment_id: string }>("post", `${API}/experiments/create`, { json: { name, tags } });
+    return r.experiment_id;
+  }
+
+  async restoreExperiment(experimentId: string): Promise<void> {
+    await this.http.request("post", `${API}/experiments/restore`, { json: { experiment_id: experimentId } });
+  }
+
+  async deleteExperiment(experimentId: string): Promise<void> {
+    await this.http.request("post", `${API}/experiments/delete`, { json: { experiment_id: experimentId } });
+  }
+
+  async setExperimentTag(experimentId: string, key: string, value: string): Promise<void> {
+    await this.http.request("post", `${API}/experiments/set-experiment-tag`, { json: { experiment_id: experimentId, key, value } });
+  }
+
+  /**
+   * The id of the experiment `name`, created if missing. A deleted experiment of that name blocks
+   * creating a new one (MLflow keeps names unique, deleted or not): it is restored, with a warning.
+   */
+  async ensureExperiment(name: string, warnings: string[]): Promise<string> {
+    const found = await this.getExperimentByName(name);
+    if (found?.lifecycle_stage === "deleted") {
+      await this.restoreExperiment(found.experiment_id);
+      warnings.push(
+        `MLflow experiment "${name}" (id ${found.experiment_id}) was deleted; it has been restored to log this run. ` +
+          "To start afresh instead, set MLFLOW_EXPERIMENT_NAME to a new name, or remove the old one for good (mlflow gc).",
+      );
+      return found.experiment_id;
+    }
+    if (found) return found.experiment_id;
+    try {
+      return await this.createExperiment(name);
+    } catch (error) {
+      // Another process created it between our two calls.
+      if (isMlflowError(error, "RESOURCE_ALREADY_EXISTS")) {
+        const again = await this.getExperimentByName(name);
+        if (again) return again.experiment_id;
+      }
+      throw error;
+    }
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  async createRun(input: { experimentId: string; runName?: string; startTime: number; tags: KeyValue[] }): Promise<RunInfo> {
+    const r = await this.http.request<{ run: Run }>("post", `${API}/runs/create`, {
+      json: { experiment_id: input.experimentId, run_name: input.runName, start_time: input.startTime, tags: input.tags },
+    });
+    return r.run.info;
+  }
+
+  async updateRun(runId: string, status: RunStatus, endTime?: number): Promise<void> {
+    await this.http.request("post", `${API}/runs/update`, { json: { run_id: runId, status, end_time: endTime } });
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    const r = await this.http.request<{ run: Run }>("get", `${API}/runs/get`, { searchParams: { run_id: runId } });
+    return r.run;
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    await this.http.request("post", `${API}/runs/delete`, { json: { run_id: runId } });
+  }
+
+  /** All runs matching `filter` (MLflow search syntax), following page tokens. */
+  async searchRuns(experimentIds: string[], filter = "", maxResults = 1000): Promise<Run[]> {
+    const runs: Run[] = [];
+    let pageToken: string | undefined;
+    do {
+      const r = await this.http.request<{ runs?: Run[]; next_page_token?: string }>("post", `${API}/runs/search`, {
+        json: { experiment_ids: experimentIds, filter, max_results: Math.min(maxResults, 1000), page_token: pageToken, run_view_type: "ALL" },
+      });
+      runs.push(...(r.runs ?? []));
+      pageToken = r.next_page_token;
+    } while (pageToken && runs.length < maxResults);
+    return runs;
+  }
+
+  async setTag(runId: string, key: string, value: string): Promise<void> {
+    await this.http.request("post", `${API}/runs/set-tag`, { json: { run_id: runId, key, value } });
+  }
+
+  /** log-batch, split into as many requests as the server's limits require. Returns the request count. */
+  async logBatch(runId: string, batch: LogBatch): Promise<number> {
+    const parts = splitBatch(batch);
+    for (const part of parts) {
+      await this.http.request("post", `${API}/runs/log-batch`, { json: { run_id: runId, ...part } });
+    }
+    return parts.length;
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    const points: Metric[] = [];
+    let pageToken: string | undefined;
+    do {
+      const r = await this.http.request<{ metrics?: Metric[]; next_page_token?: string }>("get", `${API}/metrics/get-history`, {
+        searchParams: { run_id: runId, metric_key: key, max_results: 25000, ...(pageToken ? { page_token: pageToken } : {}) },
+      });
+      points.push(...(r.metrics ?? []));
+      pageToken = r.next_page_token;
+    } while (pageToken);
+    return points;
+  }
+
+  // ---- artifacts (proxied) -------------------------------------------------------------------
+
+  /** `mlflow-artifacts:/1/<run>/artifacts` → `1/<run>/artifacts` (refuses non-proxied stores). */
+  static artifactRoot(artifactUri: string): string {
+    const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(artifactUri);
+    if (!m) {
+      throw new NetsecError(
+        "TRACKING_FAILED",
+        `the run's artifact store is ${artifactUri.split(":")[0]}:, not proxied by the tracking server: start it with \`mlflow server --serve-artifacts\` (the default since MLflow 2) so artifacts go through /api/2.0/mlflow-artifacts`,
+      );
+    }
+    return m[1].replace(/\/+$/, "");
+  }
+
+  async uploadArtifact(artifactUri: string, relativePath: string, bytes: Uint8Array): Promise<void> {
+    const path = `${MlflowClient.artifactRoot(artifactUri)}/${relativePath}`.split("/").map(encodeURIComponent).join("/");
+    await this.http.request("put", `${ARTIFACTS}/${path}`, { body: bytes, raw: true });
+  }
+
+  async listArtifacts(artifactUri: string, relativePath = ""): Promise<ArtifactFile[]> {
+    const root = MlflowClient.artifactRoot(artifactUri);
+    const r = await this.http.request<{ files?: ArtifactFile[] }>("get", ARTIFACTS, { searchParams: { path: relativePath ? `${root}/${relativePath}` : root } });
+    return (r.files ?? []).map((f) => ({ ...f, path: relativePath ? `${relativePath}/${f.path}` : f.path }));
+  }
+
+  // ---- model registry ------------------------------------------------------------------------
+
+  /** Creates the registered model; an existing one of that name is fine. */
+  async ensureRegisteredModel(name: string, description?: string): Promise<void> {
+    try {
+      await this.http.request("post", `${API}/registered-models/create`, { json: { name, description } });
+    } catch (error) {
+      if (!isMlflowError(error, "RESOURCE_ALREADY_EXISTS")) throw error;
+    }
+  }
+
+  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[] = []): Promise<ModelVersion> {
+    const r = await this.http.request<{ model_version: ModelVersion }>("post", `${API}/model-versions/create`, { json: { name, source, run_id: runId, tags } });
+    return r.model_version;
+  }
+
+  async searchModelVersions(filter: string): Promise<ModelVersion[]> {
+    const r = await this.http.request<{ model_versions?: ModelVersion[] }>("get", `${API}/model-versions/search`, { searchParams: { filter, max_results: 1000 } });
+    return r.model_versions ?? [];
+  }
+
+  async setAlias(name: string, alias: string, version: string): Promise<void> {
+    await this.http.request("post", `${API}/registered-models/alias`, { json: { name, alias, version } });
+  }
+
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion | undefined> {
+    try {
+      const r = await this.http.request<{ model_version: ModelVersion }>("get", `${API}/registered-models/alias`, { searchParams: { name, alias } });
+      return r.model_version;
+    } catch (error) {
+      if (isMlflowError(error) && (error.errorCode === "RESOURCE_DOES_NOT_EXIST" || error.errorCode === "INVALID_PARAMETER_VALUE")) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Tracking to an MLflow server. Every operation is first appended to the run's outbox journal
+ * (write-ahead), then sent; an `ack` line records the server's answer. When the server is down,
+ * slow or keeps answering 429/5xx past the retry limit, the run switches to offline: the rest of
+ * its operations only go to the journal and the pipeline goes on. `netsec sync` replays them.
+ * A run whose operations were all acknowledged moves its journal to `outbox/sent/`.
+ */
+import { platform } from "../runtime/index.ts";
+import { Applier } from "./apply.ts";
+import { Journal, type Op } from "./journal.ts";
+import { MlflowClient, MlflowHttpError } from "./mlflow.ts";
+import { resolveTrackingConfig, type TrackingConfig } from "./config.ts";
+import type { HttpOptions } from "./http.ts";
+import { openRun, systemTags, type Sink, type TrackedRun, type Tracker, type TrackerSummary } from "./tracker.ts";
+
+export interface MlflowTrackerOptions {
+  config: TrackingConfig;
+  /** State folder (default `.netsec`); the outbox is `<stateDir>/outbox`. */
+  stateDir: string;
+  http?: HttpOptions;
+  sourceName?: string;
+  onWarning?: (message: string) => void;
+}
+
+interface RootState {
+  journal: Journal;
+  applier: Applier;
+  offline: boolean;
+  pending: number;
+  first: boolean;
+  chain: Promise<void>;
+}
+
+export function outboxDir(stateDir: string): string {
+  return `${stateDir}/outbox`;
+}
+
+class RemoteSink implements Sink {
+  readonly roots = new Map<string, RootState>();
+  readonly #client: MlflowClient;
+  readonly #dir: string;
+  readonly #warn: (message: string) => void;
+
+  constructor(client: MlflowClient, dir: string, warn: (message: string) => void) {
+    this.#client = client;
+    this.#dir = dir;
+    this.#warn = warn;
+  }
+
+  async open(rootRun: string): Promise<void> {
+    const journal = await Journal.create(this.#dir, rootRun, this.#client.uri);
+    this.roots.set(rootRun, { journal, applier: new Applier(this.#client, journal, this.#warn), offline: false, pending: 0, first: true, chain: Promise.resolve() });
+  }
+
+  submit(rootRun: string, op: Op, content?: Uint8Array): Promise<void> {
+    const state = this.roots.get(rootRun);
+    if (!state) return Promise.reject(new Error(`tracking: run ${rootRun} was not opened`));
+    const next = state.chain.then(() => this.#send(state, op, content));
+    state.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #send(state: RootState, op: Op, content?: Uint8Array): Promise<void> {
+    if (content && "file" in op) await state.journal.storeFile(op.file, content);
+    await state.journal.append(op);
+    state.pending++;
+    const first = state.first;
+    state.first = false;
+    if (state.offline) return;
+    try {
+      await state.journal.append(await state.applier.apply(op, false));
+      state.pending--;
+    } catch (error) {
+      const http = error instanceof MlflowHttpError ? error : undefined;
+      const auth = http?.status === 401 || http?.status === 403;
+      if (first && auth) throw error; // wrong credentials: say so at once, before any work is done
+      if (http?.transient || auth) {
+        state.offline = true;
+        this.#warn(
+          `${(error as Error).message}. The rest of this run is kept in the outbox ${state.journal.path}; ` +
+            "the pipeline goes on. When the server is back, run `netsec sync` to send it (nothing is sent twice).",
+        );
+        return;
+      }
+      // The server refused this operation for good (bad value, artifact store not proxied…).
+      const message = error instanceof Error ? error.message : String(error);
+      await state.journal.append({ op: "ack", of: op.id, at: Date.now(), refused: message });
+      state.pending--;
+      if (op.op === "createRun") throw error;
+      this.#warn(`MLflow refused ${op.op} of run ${op.run}: ${message}`);
+    }
+  }
+
+  async close(rootRun: string): Promise<void> {
+    const state = this.roots.get(rootRun);
+    if (!state) return;
+    await state.chain;
+    if (state.offline || state.pending > 0) return;
+    await platform.mkdir(`${this.#dir}/sent`);
+    await platform.rename(state.journal.path, `${this.#dir}/sent/${rootRun}.jsonl`);
+    await platform.remove(state.journal.filesDir);
+  }
+}
+
+export function createMlflowTracker(options: MlflowTrackerOptions): Tracker & { client: MlflowClient; offline(): boolean } {
+  const { config } = options;
+  const client = new MlflowClient(config.uri, config.auth, options.http);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  config.warnings.forEach(warn);
+  const sink = new RemoteSink(client, outboxDir(options.stateDir), warn);
+  const roots: TrackerSummary["runs"] = [];
+  const offline = () => [...sink.roots.values()].some((s) => s.offline || s.pending > 0);
+  return {
+    kind: "mlflow",
+    client,
+    warnings,
+    offline,
+    async startRun(name, tags = {}): Promise<TrackedRun> {
+      const context = { sink, experiment: config.experimentName, warn, systemTags: await systemTags(options.sourceName ?? "netsec") };
+      const run = await openRun(context, name, tags);
+      roots.push({ id: run.id, name });
+      return run;
+    },
+    summary: () => ({
+      kind: "mlflow",
+      target: config.uri,
+      runs: roots.map((r) => ({ ...r, serverId: sink.roots.get(r.id)?.applier.serverRunId(r.id) })),
+      outbox: offline() ? outboxDir(options.stateDir) : undefined,
+    }),
+  };
+}
+
+export interface CreateTrackerOptions {
+  stateDir?: string;
+  env?: (name: string) => string | undefined;
+  http?: HttpOptions;
+  sourceName?: string;
+  onWarning?: (message: string) => void;
+}
+
+/** MLflow when MLFLOW_TRACKING_URI (or DagsHub) is configured, else the local run log. */
+export async function createTracker(options: CreateTrackerOptions = {}): Promise<Tracker> {
+  const env = options.env ?? ((name: string) => platform.env(name));
+  const stateDir = options.stateDir ?? env("NETSEC_STATE_DIR") ?? `${platform.cwd()}/.netsec`;
+  const config = resolveTrackingConfig(env);
+  if (!config) {
+    const { createLocalTracker } = await import("./local.ts");
+    return createLocalTracker({ stateDir, experiment: env("MLFLOW_EXPERIMENT_NAME") || undefined, sourceName: options.sourceName, onWarning: options.onWarning });
+  }
+  const total = Number(env("NETSEC_TRACKING_TIMEOUT_MS"));
+  const http: HttpOptions = { ...(Number.isFinite(total) && total > 0 ? { totalMs: total } : {}), ...options.http };
+  return createMlflowTracker({ config, stateDir, http, sourceName: options.sourceName, onWarning: options.onWarning });
+}
+

@@ -1,0 +1,88 @@
+/**
+ * `netsec sync`: replay journals to the MLflow server. For each journal in the outbox (and, with
+ * `includeLocal`, the local run log) the operations without an ack are applied in order with the
+ * duplicate checks of apply.ts; each success appends an ack, so a sync that stops half-way (server
+ * gone again) resumes where it stopped. A fully sent outbox journal moves to `outbox/sent/`.
+ */
+import { platform } from "../runtime/index.ts";
+import { Applier } from "./apply.ts";
+import { Journal } from "./journal.ts";
+import { MlflowClient, MlflowHttpError } from "./mlflow.ts";
+import type { TrackingConfig } from "./config.ts";
+import type { HttpOptions } from "./http.ts";
+import { outboxDir } from "./remote.ts";
+
+export interface SyncOptions {
+  config: TrackingConfig;
+  stateDir: string;
+  includeLocal?: boolean;
+  http?: HttpOptions;
+  onWarning?: (message: string) => void;
+  onProgress?: (message: string) => void;
+}
+
+export interface SyncResult {
+  journals: number;
+  /** Journals fully sent by this sync. */
+  completed: number;
+  opsSent: number;
+  opsLeft: number;
+  runsCreated: number;
+  /** Runs found on the server by their client id (created before, answer lost). */
+  runsFound: number;
+  metricsSent: number;
+  /** Metric points already on the server, not sent again. */
+  metricsSkipped: number;
+  /** Serious problems: one line per journal that could not be finished. */
+  failures: string[];
+}
+
+async function journalsIn(dir: string): Promise<string[]> {
+  if (!(await platform.stat(dir))?.isDirectory) return [];
+  return (await platform.readDir(dir)).filter((n) => n.endsWith(".jsonl")).map((n) => `${dir}/${n}`);
+}
+
+export async function syncJournals(options: SyncOptions): Promise<SyncResult> {
+  const client = new MlflowClient(options.config.uri, options.config.auth, options.http);
+  const warn = options.onWarning ?? (() => {});
+  const out = outboxDir(options.stateDir);
+  const paths = [...(await journalsIn(out)), ...(options.includeLocal ? await journalsIn(`${options.stateDir}/runs`) : [])];
+  const result: SyncResult = { journals: paths.length, completed: 0, opsSent: 0, opsLeft: 0, runsCreated: 0, runsFound: 0, metricsSent: 0, metricsSkipped: 0, failures: [] };
+  for (const path of paths) {
+    const journal = new Journal(path);
+    const { ops, acks } = await journal.read();
+    const applier = new Applier(client, journal, warn);
+    applier.remember(ops, acks);
+    const todo = ops.filter((op) => !acks.has(op.id));
+    let left = todo.length;
+    for (const op of todo) {
+      try {
+        await journal.append(await applier.apply(op, true));
+        result.opsSent++;
+        left--;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof MlflowHttpError && !error.transient && error.status !== 401 && error.status !== 403 && op.op !== "createRun") {
+          await journal.append({ op: "ack", of: op.id, at: Date.now(), refused: message });
+          warn(`MLflow refused ${op.op} of run ${op.run} (skipped from now on): ${message}`);
+          left--;
+          continue;
+        }
+        result.failures.push(`${path}: stopped at ${op.op} (${left} operations left): ${message}`);
+        break;
+      }
+    }
+    for (const key of ["runsCreated", "runsFound", "metricsSent", "metricsSkipped"] as const) result[key] += applier.stats[key];
+    result.opsLeft += left;
+    options.onProgress?.(`${path}: ${todo.length - left}/${todo.length} operations sent`);
+    if (left === 0 && path.startsWith(`${out}/`)) {
+      await platform.mkdir(`${out}/sent`);
+      await platform.rename(path, `${out}/sent/${path.slice(out.length + 1)}`);
+      await platform.remove(journal.filesDir);
+      result.completed++;
+    } else if (left === 0) {
+      result.completed++;
+    }
+  }
+  return result;
+}
