@@ -85,7 +85,11 @@ function start(command: string, args: string[], options: SpawnOptions = {}): Chi
   return { pid: proc.pid ?? -1, status, output, kill: (signal = "SIGTERM") => void proc.kill(signal) };
 }
 
-async function toWebRequest(req: http.IncomingMessage, hostname: string, port: number, signal: AbortSignal): Promise<Request> {
+/**
+ * A handler that stops reading a body (413, 408) still gets its response out: the rest of the
+ * body is discarded instead of buffered, and the connection is closed once the response is sent.
+ */
+async function toWebRequest(req: http.IncomingMessage, res: http.ServerResponse, hostname: string, port: number, signal: AbortSignal): Promise<Request> {
   const url = `http://${req.headers.host ?? `${hostname}:${port}`}${req.url ?? "/"}`;
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -93,15 +97,20 @@ async function toWebRequest(req: http.IncomingMessage, hostname: string, port: n
     else if (value !== undefined) headers.set(key, value);
   }
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  let canceled = false;
   const body = hasBody
     ? new ReadableStream<Uint8Array>({
       start(controller) {
-        req.on("data", (chunk: Buffer) => controller.enqueue(new Uint8Array(chunk)));
-        req.on("end", () => controller.close());
-        req.on("error", (error) => controller.error(error));
+        req.on("data", (chunk: Buffer) => !canceled && controller.enqueue(new Uint8Array(chunk)));
+        req.on("end", () => !canceled && controller.close());
+        req.on("error", (error) => !canceled && controller.error(error));
       },
       cancel() {
-        req.destroy();
+        canceled = true;
+        if (req.complete) return;
+        res.setHeader("connection", "close");
+        res.once("finish", () => req.destroy());
+        req.resume();
       },
     })
     : undefined;
@@ -113,7 +122,7 @@ async function serve(handler: FetchHandler, options: ServeOptions): Promise<Runn
     const abort = new AbortController();
     res.on("close", () => abort.abort());
     try {
-      const request = await toWebRequest(req, options.hostname, options.port, abort.signal);
+      const request = await toWebRequest(req, res, options.hostname, options.port, abort.signal);
       const response = await handler(request);
       const headers: Record<string, string | string[]> = {};
       response.headers.forEach((value, key) => {
