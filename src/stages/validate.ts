@@ -1,0 +1,320 @@
+/**
+ * Validate stage (the IO around contract.ts and drift.ts): read `ingested/{train,test}.csv`,
+ * check every row against schema.yaml, write valid rows to `validated/<split>.csv` and rows that
+ * break the contract to `invalid/<split>.csv` (original cells + `reason`), count missing values,
+ * duplicates and class balance into `contract.json`, and report drift (train vs test, and new
+ * data vs a reference run) in `drift_report/report.{yaml,json}`.
+ *
+ * Fails (VALIDATION_FAILED, and writes nothing) when a file's columns differ from the contract,
+ * when the share of invalid rows is over `max_invalid_share`, or on drift with `fail_on_drift`.
+ */
+import { stringify as toYaml } from "yaml";
+import { CsvFile, type CellProblem } from "../data/csv.ts";
+import { createFrame, type Frame } from "../data/frame.ts";
+import type { Schema } from "../schema.ts";
+import type { Reporter } from "../cli/reporter.ts";
+import { NetsecError, describeLocation } from "../errors.ts";
+import { STAGE_FILES, ensureParent, openRunFolder, writeStage, type RunFolder } from "../artifacts.ts";
+import { platform } from "../runtime/index.ts";
+import { checkColumns, checkRowValues, compileContract, DuplicateCounter, reasonOf, readerIssues, type ContractIssue, type IssueCode } from "./contract.ts";
+import { compareSamples, describeDrift, type DriftColumn, type DriftComparison } from "./drift.ts";
+import { RowStore } from "./row-store.ts";
+import { LineWriter, csvField, formatRow } from "./csv-lines.ts";
+
+export interface ValidateInput {
+  /** `ingested/train.csv` and `ingested/test.csv` (IngestArtifacts has them). */
+  train: string;
+  test: string;
+}
+
+export interface ValidateOptions {
+  run: RunFolder;
+  schema: Schema;
+  maxInvalidShare: number;
+  driftPValue: number;
+  failOnDrift: boolean;
+  /** A previous run folder; its validated train.csv is the drift reference. */
+  reference?: string;
+  reporter?: Reporter;
+}
+
+export interface SplitReport {
+  file: string;
+  rows: number;
+  valid: number;
+  invalid: number;
+  /** Missing cells per column (all rows read), only columns with any. */
+  missing: Record<string, number>;
+  issues: Partial<Record<IssueCode, number>>;
+  /** Valid rows per target value. */
+  classes: Record<string, number>;
+}
+
+export interface ContractReport {
+  schemaHash: string;
+  columns: string[];
+  maxInvalidShare: number;
+  rows: number;
+  invalidRows: number;
+  invalidShare: number;
+  train: SplitReport;
+  test: SplitReport;
+  duplicates: { rows: number; duplicates: number; share: number; train: number };
+  classBalance: { counts: Record<string, number>; minorityShare: number };
+  /** The first problems found (at most 50), in file order. */
+  firstIssues: ContractIssue[];
+  warnings: string[];
+}
+
+export interface DriftReport {
+  threshold: number;
+  trainTest: DriftComparison;
+  reference?: DriftComparison & { run: string };
+  summary: { drifted: string[]; referenceDrifted: string[] };
+}
+
+export interface ValidateArtifacts {
+  dir: string;
+  validTrain: string;
+  validTest: string;
+  invalidTrain: string;
+  invalidTest: string;
+  contractFile: string;
+  driftYaml: string;
+  driftJson: string;
+  contract: ContractReport;
+  drift: DriftReport;
+  /** The valid rows in contract column order, for the transform stage. */
+  train: Frame;
+  test: Frame;
+  warnings: string[];
+}
+
+const FIRST_ISSUES = 50;
+
+interface SplitResult {
+  report: SplitReport;
+  store: RowStore;
+  firstIssues: ContractIssue[];
+}
+
+/** Stream one split file through the contract, writing validated/ and invalid/ rows. */
+async function validateSplit(file: CsvFile, schema: Schema, validPath: string, invalidPath: string, firstIssues: ContractIssue[]): Promise<SplitResult> {
+  const contract = compileContract(schema);
+  const columns = schema.columns;
+  const width = columns.length;
+  const store = new RowStore(columns);
+  const report: SplitReport = { file: file.path, rows: 0, valid: 0, invalid: 0, missing: {}, issues: {}, classes: {} };
+  const missing = new Float64Array(width);
+  await ensureParent(validPath);
+  await ensureParent(invalidPath);
+  const valid = await LineWriter.create(validPath, columns);
+  const invalid = await LineWriter.create(invalidPath, [...columns, "reason"]);
+  try {
+    for await (const chunk of file.chunks()) {
+      const byRow = new Map<number, CellProblem[]>();
+      for (const p of chunk.problems) {
+        const list = byRow.get(p.row);
+        if (list) list.push(p);
+        else byRow.set(p.row, [p]);
+      }
+      for (let r = 0; r < chunk.rows; r++) {
+        const row = chunk.firstRow + r;
+        const start = r * width;
+        const problems = byRow.get(row);
+        report.rows++;
+        let issues: ContractIssue[];
+        if (problems) {
+          issues = readerIssues(problems, file.path);
+          if (!problems.some((p) => p.kind === "ragged_row")) {
+            const skip = new Set(problems.map((p) => p.column!));
+            issues.push(...checkRowValues(contract, chunk.values, start, row, file.path, skip));
+          }
+        } else issues = checkRowValues(contract, chunk.values, start, row, file.path);
+        if (!problems?.some((p) => p.kind === "ragged_row")) {
+          for (let c = 0; c < width; c++) {
+            if (Number.isNaN(chunk.values[start + c]) && !problems?.some((p) => p.column === columns[c])) missing[c]++;
+          }
+        }
+        if (issues.length === 0) {
+          report.valid++;
+          store.appendRow(chunk.values, start);
+          const target = String(chunk.values[start + contract.targetIndex]);
+          report.classes[target] = (report.classes[target] ?? 0) + 1;
+          await valid.line(formatRow(chunk.values, start, width));
+          continue;
+        }
+        report.invalid++;
+        for (const issue of issues) report.issues[issue.code] = (report.issues[issue.code] ?? 0) + 1;
+        if (firstIssues.length < FIRST_ISSUES) firstIssues.push(...issues.slice(0, FIRST_ISSUES - firstIssues.length));
+        const cells = problems?.find((p) => p.line)?.line ?? formatRow(chunk.values, start, width);
+        await invalid.line(`${cells},${csvField(reasonOf(issues))}`);
+      }
+    }
+  } finally {
+    await valid.close();
+    await invalid.close();
+  }
+  for (let c = 0; c < width; c++) if (missing[c] > 0) report.missing[columns[c]] = missing[c];
+  return { report, store, firstIssues };
+}
+
+async function openChecked(path: string, schema: Schema): Promise<CsvFile> {
+  const file = await CsvFile.open(path);
+  const issues = checkColumns(file.columns, schema, path);
+  if (issues.length) {
+    throw new NetsecError("VALIDATION_FAILED", `${path}: the columns do not match the contract ${schema.source}:\n  ${issues.map((i) => i.message).join("\n  ")}`, {
+      location: { file: path, row: 0, value: issues[0].value, expected: issues[0].expected },
+    });
+  }
+  return file;
+}
+
+function driftColumns(schema: Schema, base: RowStore | RowStore[], current: RowStore | RowStore[]): [number, (c: number) => DriftColumn] {
+  const gather = (stores: RowStore | RowStore[], c: number): Float64Array => {
+    const list = Array.isArray(stores) ? stores : [stores];
+    const out = new Float64Array(list.reduce((n, s) => n + s.rows, 0));
+    let offset = 0;
+    for (const s of list) {
+      out.set(s.column(c), offset);
+      offset += s.rows;
+    }
+    return out;
+  };
+  const specs = [...schema.features, schema.target];
+  return [specs.length, (c) => ({ name: specs[c].name, categorical: specs[c].allowed !== undefined, base: gather(base, c), current: gather(current, c) })];
+}
+
+async function readReference(reference: string, schema: Schema): Promise<{ store: RowStore; path: string }> {
+  const path = openRunFolder(reference).file("validation", STAGE_FILES.validation.validTrain);
+  const file = await CsvFile.open(path).catch((error) => {
+    throw new NetsecError("FILE_NOT_FOUND", `--reference ${reference}: no validated training data at ${path} (give the folder of an earlier run, e.g. Artifacts/<timestamp>)`, { cause: error, location: { file: path } });
+  });
+  const checked = await openChecked(file.path, schema);
+  const store = new RowStore(schema.columns);
+  for await (const chunk of checked.chunks()) store.append(chunk.values, chunk.rows);
+  return { store, path };
+}
+
+export async function runValidate(input: ValidateInput, options: ValidateOptions): Promise<ValidateArtifacts> {
+  const { run, schema, reporter } = options;
+  const files = STAGE_FILES.validation;
+  const finalDir = run.stage("validation");
+  const trainFile = await openChecked(input.train, schema);
+  const testFile = await openChecked(input.test, schema);
+  const reference = options.reference ? await readReference(options.reference, schema) : undefined;
+
+  return writeStage(finalDir, async (dir) => {
+    const firstIssues: ContractIssue[] = [];
+    const train = await validateSplit(trainFile, schema, `${dir}/${files.validTrain}`, `${dir}/${files.invalidTrain}`, firstIssues);
+    const test = await validateSplit(testFile, schema, `${dir}/${files.validTest}`, `${dir}/${files.invalidTest}`, firstIssues);
+    const rows = train.report.rows + test.report.rows;
+    const invalidRows = train.report.invalid + test.report.invalid;
+    const invalidShare = rows ? invalidRows / rows : 0;
+    if (invalidShare > options.maxInvalidShare) {
+      const shown = firstIssues.slice(0, 5).map((i) => `${i.message}`).join("\n  ");
+      const first = firstIssues[0];
+      throw new NetsecError(
+        "VALIDATION_FAILED",
+        `${invalidRows} of ${rows} rows (${(invalidShare * 100).toFixed(2)}%) break the data contract, more than validation.max_invalid_share = ${(options.maxInvalidShare * 100).toFixed(2)}%. First problems:\n  ${shown}`,
+        { location: first ? { file: first.file, row: first.row, column: first.column, value: first.value, expected: first.expected } : undefined },
+      );
+    }
+    if (train.report.valid === 0 || test.report.valid === 0) {
+      throw new NetsecError("VALIDATION_FAILED", `no valid rows left in ${train.report.valid === 0 ? input.train : input.test}`, { location: { file: train.report.valid === 0 ? input.train : input.test } });
+    }
+
+    const warnings: string[] = [];
+    const width = schema.columns.length;
+    const trainStore = train.store, testStore = test.store;
+    const overall = new DuplicateCounter(width, (id) => (id < trainStore.rows ? trainStore.locate(id) : testStore.locate(id - trainStore.rows)));
+    const inTrain = new DuplicateCounter(width, (id) => trainStore.locate(id));
+    for (let i = 0; i < trainStore.rows; i++) {
+      overall.add(i);
+      inTrain.add(i);
+    }
+    for (let i = 0; i < testStore.rows; i++) overall.add(trainStore.rows + i);
+    const validRows = trainStore.rows + testStore.rows;
+    const duplicates = { rows: validRows, duplicates: overall.duplicates, share: validRows ? overall.duplicates / validRows : 0, train: inTrain.duplicates };
+    if (duplicates.duplicates > 0) {
+      warnings.push(`validate: ${duplicates.duplicates} of ${validRows} valid rows (${(duplicates.share * 100).toFixed(1)}%) repeat an earlier row exactly (kept; the UCI data has many)`);
+    }
+    const counts: Record<string, number> = {};
+    for (const split of [train.report, test.report]) for (const [k, n] of Object.entries(split.classes)) counts[k] = (counts[k] ?? 0) + n;
+    const classValues = schema.target.allowed.map((v) => counts[String(v)] ?? 0);
+    const minorityShare = validRows ? Math.min(...classValues) / validRows : 0;
+    if (minorityShare < 0.2) {
+      warnings.push(`validate: class imbalance: ${schema.target.allowed.map((v, i) => `${schema.labelOf(v)} (${v}) ${classValues[i]}`).join(", ")}; the minority class is ${(minorityShare * 100).toFixed(1)}% of the rows`);
+    }
+    if (invalidRows > 0) {
+      warnings.push(`validate: ${invalidRows} rows break the contract and were set aside in invalid/ (first: ${describeLocation(firstIssues[0] ?? {})})`);
+    }
+
+    const trainTest = compareSamples("train", "test", ...driftColumns(schema, trainStore, testStore), options.driftPValue);
+    let referenceDrift: DriftReport["reference"];
+    if (reference) {
+      const comparison = compareSamples(`reference ${reference.path}`, "new data (train + test)", ...driftColumns(schema, reference.store, [trainStore, testStore]), options.driftPValue);
+      referenceDrift = { ...comparison, run: options.reference! };
+    }
+    const drift: DriftReport = {
+      threshold: options.driftPValue,
+      trainTest,
+      reference: referenceDrift,
+      summary: { drifted: trainTest.drifted, referenceDrifted: referenceDrift?.drifted ?? [] },
+    };
+    if (trainTest.drifted.length) warnings.push(`validate: drift between train and test in ${describeDrift(trainTest)}`);
+    if (referenceDrift?.drifted.length) warnings.push(`validate: drift against the reference run in ${describeDrift(referenceDrift)}`);
+    if (options.failOnDrift && (trainTest.drifted.length || referenceDrift?.drifted.length)) {
+      const parts = [trainTest.drifted.length ? `train vs test: ${describeDrift(trainTest)}` : "", referenceDrift?.drifted.length ? `reference vs new data: ${describeDrift(referenceDrift)}` : ""].filter(Boolean);
+      throw new NetsecError("VALIDATION_FAILED", `drift detected (KS p-value < ${options.driftPValue}) and validation.fail_on_drift is set: ${parts.join("; ")}`);
+    }
+
+    const contract: ContractReport = {
+      schemaHash: schema.hash,
+      columns: schema.columns,
+      maxInvalidShare: options.maxInvalidShare,
+      rows,
+      invalidRows,
+      invalidShare,
+      train: train.report,
+      test: test.report,
+      duplicates,
+      classBalance: { counts, minorityShare },
+      firstIssues,
+      warnings,
+    };
+    await platform.writeFile(`${dir}/${files.contract}`, JSON.stringify(contract, null, 2) + "\n");
+    await ensureParent(`${dir}/${files.driftYaml}`);
+    // report.yaml: the seed's layout (column → {p_value, drift_status}) plus our extra keys.
+    await platform.writeFile(`${dir}/${files.driftYaml}`, toYaml(trainTest.columns));
+    if (referenceDrift) await platform.writeFile(`${dir}/${STAGE_FILES.validation.driftReferenceYaml}`, toYaml(referenceDrift.columns));
+    await platform.writeFile(`${dir}/${files.driftJson}`, JSON.stringify(drift, null, 2) + "\n");
+    for (const w of warnings) reporter?.warn(w);
+    reporter?.info(`validate: ${validRows} valid rows, ${invalidRows} invalid, ${trainTest.drifted.length} drifted columns`);
+    const at = (relative: string) => `${finalDir}/${relative}`;
+    const toFrame = (store: RowStore): Frame => store.drainToFrame();
+    return {
+      dir: finalDir,
+      validTrain: at(files.validTrain),
+      validTest: at(files.validTest),
+      invalidTrain: at(files.invalidTrain),
+      invalidTest: at(files.invalidTest),
+      contractFile: at(files.contract),
+      driftYaml: at(files.driftYaml),
+      driftJson: at(files.driftJson),
+      contract,
+      drift,
+      train: toFrame(trainStore),
+      test: toFrame(testStore),
+      warnings,
+    };
+  });
+}
+
+/** Read a validated split back (for running transform on its own). */
+export async function readValidated(path: string, schema: Schema): Promise<Frame> {
+  const file = await openChecked(path, schema);
+  const store = new RowStore(schema.columns);
+  for await (const chunk of file.chunks()) store.append(chunk.values, chunk.rows);
+  return store.rows ? store.drainToFrame() : createFrame(schema.columns, 0);
+}
