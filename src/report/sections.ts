@@ -29,7 +29,9 @@ export interface Section {
 const html = (text: string): Block => ({ html: text });
 const fig = (figure: PlotlyFigure): Block => ({ figure });
 const missing = (what: string): Block => html(`<p class="missing">Not available: ${escapeHtml(what)}.</p>`);
-const seriesName = (path: string, fallback: string) => path.replace(/\[\d+\]/g, "").replace(/\.?(roc|pr|curve|curves|points)$/i, "") || fallback;
+/** "confusion.new.roc" → "new": the part of a JSON path that names the model. */
+const seriesName = (path: string, fallback: string) =>
+  path.replace(/\[\d+\]/g, "").split(".").filter((p) => p && !/^(metrics|confusion|roc|pr|curves?|points|matrix|evaluation)$/i.test(p)).join(" ") || fallback;
 
 export function classLabels(schema: Schema): string[] {
   return [0, 1].map((i) => schema.labelOf(schema.targetValue(i)));

@@ -12,17 +12,18 @@ export function confusionFigure(confusion: ConfusionInput, title = "Confusion ma
   const labels = [...confusion.labels];
   const z = confusion.matrix.map((row) => [...row]);
   const total = z.flat().reduce((a, b) => a + b, 0);
+  const max = Math.max(0, ...z.flat());
   const annotations = z.flatMap((row, i) =>
     row.map((count, j) => ({
       x: labels[j],
       y: labels[i],
       text: `${count}<br>${total ? ((100 * count) / total).toFixed(1) : "0.0"}%`,
       showarrow: false,
-      font: { color: count > total / 4 ? "white" : "black" },
+      font: { color: count > max / 2 ? "white" : "black" },
     }))
   );
   return {
-    data: [{ type: "heatmap", x: labels, y: labels, z, colorscale: "Blues", showscale: false, hovertemplate: "true %{y}<br>predicted %{x}<br>%{z}<extra></extra>" }],
+    data: [{ type: "heatmap", x: labels, y: labels, z, colorscale: [[0, "#f7fbff"], [1, "#08306b"]], zmin: 0, showscale: false, hovertemplate: "true %{y}<br>predicted %{x}<br>%{z}<extra></extra>" }],
     layout: baseLayout(title, {
       annotations,
       xaxis: { title: { text: "predicted" }, type: "category", side: "bottom" },

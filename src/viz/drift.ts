@@ -1,8 +1,9 @@
 /**
- * Drift p-values per column (log scale) with the threshold as a line: a column drifts when its
- * p-value falls below it. Drifted columns are drawn red.
+ * Drift per column as −log10(p-value): the taller the bar, the stronger the evidence of drift.
+ * The threshold is a dashed line at −log10(threshold); drifted columns are drawn red. p = 0
+ * (underflow) is drawn at the cap and labelled. Hover shows the p-value itself.
  */
-import { baseLayout, COLORS, type PlotlyFigure } from "./figure.ts";
+import { baseLayout, COLORS, round, type PlotlyFigure } from "./figure.ts";
 
 export interface DriftColumn {
   column: string;
@@ -13,34 +14,42 @@ export interface DriftColumn {
   chi2_p_value?: number;
 }
 
-/** Smallest p-value drawn: a log axis cannot show 0. */
-export const P_VALUE_FLOOR = 1e-300;
+/** Highest bar drawn: −log10(p) above this (or p = 0) is shown at the cap. */
+export const SCORE_CAP = 50;
 
-export function driftFigure(columns: readonly DriftColumn[], threshold = 0.05, title = "Drift: p-value per column"): PlotlyFigure {
-  const y = columns.map((c) => Math.max(c.p_value, P_VALUE_FLOOR));
+/** −log10(p), capped. */
+export function driftScore(p: number): number {
+  return p <= 0 ? SCORE_CAP : Math.min(SCORE_CAP, round(-Math.log10(p), 4));
+}
+
+export function driftFigure(columns: readonly DriftColumn[], threshold = 0.05, title = "Drift per column"): PlotlyFigure {
+  const y = columns.map((c) => driftScore(c.p_value));
+  const line = round(-Math.log10(threshold), 4);
   return {
     data: [
       {
         type: "bar",
-        name: "p-value",
+        name: "−log10 p-value",
         x: columns.map((c) => c.column),
         y,
+        text: y.map((v) => (v >= SCORE_CAP ? `≥${SCORE_CAP}` : "")),
+        textposition: "outside",
         marker: { color: columns.map((c) => (c.drift_status ? COLORS.bad : COLORS.ok)) },
-        customdata: columns.map((c) => [c.drift_status ? "drift" : "no drift", c.ks_statistic ?? null]),
-        hovertemplate: "%{x}<br>p = %{y:.3g}<br>%{customdata[0]}<br>KS D = %{customdata[1]}<extra></extra>",
+        customdata: columns.map((c) => [c.p_value, c.drift_status ? "drift" : "no drift", c.ks_statistic ?? null]),
+        hovertemplate: "%{x}<br>p = %{customdata[0]:.3g}<br>%{customdata[1]}<br>KS D = %{customdata[2]}<extra></extra>",
       },
       {
         type: "scatter",
         mode: "lines",
-        name: `threshold ${threshold}`,
+        name: `threshold p = ${threshold}`,
         x: [columns[0]?.column ?? "", columns[columns.length - 1]?.column ?? ""],
-        y: [threshold, threshold],
+        y: [line, line],
         line: { color: COLORS.bad, dash: "dash" },
       },
     ],
     layout: baseLayout(title, {
       xaxis: { type: "category", tickangle: -60, automargin: true },
-      yaxis: { type: "log", title: { text: "p-value (log)" } },
+      yaxis: { title: { text: "−log10 p-value (higher = more drift)" }, rangemode: "tozero" },
       margin: { l: 60, r: 20, t: 50, b: 140 },
     }),
   };

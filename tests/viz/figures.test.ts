@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createFrame } from "../../src/data/frame.ts";
 import { classBalanceFigure } from "../../src/viz/class-balance.ts";
 import { distributionFigure, valueCounts } from "../../src/viz/distributions.ts";
-import { driftFigure, P_VALUE_FLOOR } from "../../src/viz/drift.ts";
+import { driftFigure, driftScore, SCORE_CAP } from "../../src/viz/drift.ts";
 import { cvScoresFigure } from "../../src/viz/cv-scores.ts";
 import { confusionFigure } from "../../src/viz/confusion.ts";
 import { bestF1Threshold, prFigure, rocFigure, thresholdFigure } from "../../src/viz/curves.ts";
@@ -56,7 +56,7 @@ describe("value distributions", () => {
 });
 
 describe("drift", () => {
-  it("plots p-values on a log axis, drifted columns in red, the threshold as a line", () => {
+  it("plots −log10 p per column, drifted columns in red, the threshold as a line, p = 0 at the cap", () => {
     const fig = driftFigure([
       { column: "having_IP_Address", p_value: 0.8, drift_status: false, ks_statistic: 0.01 },
       { column: "URL_Length", p_value: 0.001, drift_status: true, ks_statistic: 0.2 },
@@ -65,10 +65,12 @@ describe("drift", () => {
     const [bars, line] = fig.data;
     expect(bars.type).toBe("bar");
     expect(bars.x).toEqual(["having_IP_Address", "URL_Length", "SSLfinal_State"]);
-    expect(bars.y).toEqual([0.8, 0.001, P_VALUE_FLOOR]);
+    expect(bars.y).toEqual([0.0969, 3, SCORE_CAP]);
+    expect(bars.text).toEqual(["", "", `≥${SCORE_CAP}`]);
+    expect((bars.customdata as unknown[][]).map((d) => d[0])).toEqual([0.8, 0.001, 0]);
     expect((bars.marker as { color: string[] }).color).toEqual(["#2ca02c", "#d62728", "#d62728"]);
-    expect(line).toMatchObject({ type: "scatter", mode: "lines", y: [0.05, 0.05], x: ["having_IP_Address", "SSLfinal_State"] });
-    expect(fig.layout.yaxis).toMatchObject({ type: "log" });
+    expect(line).toMatchObject({ type: "scatter", mode: "lines", y: [1.301, 1.301], x: ["having_IP_Address", "SSLfinal_State"] });
+    expect(driftScore(1e-80)).toBe(SCORE_CAP);
   });
 });
 

@@ -1,0 +1,58 @@
+// A generated report opened in headless Chromium: no console errors, every plot drawn (SVG or
+// canvas inside each plot container), and a screenshot saved under test-results/.
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { chromium } from "playwright-core";
+import { writeRunReport } from "../../src/report/write.ts";
+import { ROOT, tempDir } from "../helpers/env.ts";
+import { writeFixtureRun } from "./fixture-run.ts";
+
+const CHROMIUM = process.env.NETSEC_CHROMIUM ?? "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+describe("report in a browser", () => {
+  it("renders every plot without console errors or network requests", async () => {
+    const run = await writeFixtureRun(tempDir());
+    const path = await writeRunReport(run);
+    const expectedPlots = [...readFileSync(path, "utf8").matchAll(/class="netsec-plot"/g)].length;
+    expect(expectedPlots).toBe(9);
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "netsec-chromium-")), {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      headless: true,
+      viewport: { width: 1200, height: 900 },
+    });
+    try {
+      const page = await context.newPage();
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+      page.on("pageerror", (e) => problems.push(e.message));
+      page.on("request", (r) => !r.url().startsWith("file:") && !r.url().startsWith("data:") && requests.push(r.url()));
+      await page.goto(pathToFileURL(path).href, { waitUntil: "load" });
+      await page.waitForFunction((n) => document.querySelectorAll(".netsec-plot .plot-container .main-svg").length >= n, expectedPlots, { timeout: 30_000 });
+      const drawn = await page.evaluate(() =>
+        [...document.querySelectorAll(".netsec-plot")].map((el) => ({
+          id: el.id,
+          svg: el.querySelectorAll(".plot-container svg").length,
+          canvas: el.querySelectorAll(".plot-container canvas").length,
+          marks: el.querySelectorAll(".plot-container .trace, .plot-container .point, .plot-container image, .plot-container path.js-line").length,
+        }))
+      );
+      expect(drawn).toHaveLength(expectedPlots);
+      for (const plot of drawn) {
+        expect(plot.svg + plot.canvas, `${plot.id} has no svg/canvas`).toBeGreaterThan(0);
+        expect(plot.marks, `${plot.id} has no drawn marks`).toBeGreaterThan(0);
+      }
+      mkdirSync(join(ROOT, "test-results"), { recursive: true });
+      await page.screenshot({ path: join(ROOT, "test-results", "report.png"), fullPage: true });
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

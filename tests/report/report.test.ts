@@ -1,0 +1,66 @@
+// netsec report: one self-contained HTML file per run, from the stage outputs of a run folder.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { renderRunReport, writeRunReport } from "../../src/report/write.ts";
+import { parseLeaderboard } from "../../src/report/leaderboard.ts";
+import { DENO, ROOT, tempDir } from "../helpers/env.ts";
+import { writeFixtureRun } from "./fixture-run.ts";
+
+const plotIds = (html: string) => [...html.matchAll(/<div id="(plot-[^"]+)" class="netsec-plot"/g)].map((m) => m[1]);
+
+describe("writeRunReport", () => {
+  it("writes report.html into the run folder with every section and its plots, nothing fetched from the network", async () => {
+    const run = await writeFixtureRun(tempDir());
+    const path = await writeRunReport(run);
+    expect(path).toBe(join(run, "report.html"));
+    const html = readFileSync(path, "utf8");
+    for (const id of ["data", "contract", "drift", "search", "evaluation"]) expect(html).toContain(`<section id="${id}">`);
+    expect(plotIds(html)).toEqual([
+      "plot-data-1", "plot-data-2", // class balance, distributions
+      "plot-drift-3",
+      "plot-search-4",
+      "plot-evaluation-5", "plot-evaluation-6", "plot-evaluation-7", "plot-evaluation-8", "plot-evaluation-9", // confusion, ROC, PR, threshold, importance
+    ]);
+    expect(html).toContain("2 of 30 columns drifted");
+    expect(html).toContain("VALUE_NOT_ALLOWED");
+    expect(html).toContain("Best F1 on the test set at threshold 0.400");
+    expect(html).not.toContain("Files not found");
+    // self-contained: plotly.js inlined, no external script, stylesheet or image
+    expect(html).toMatch(/plotly\.js v\d/);
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
+  });
+
+  it("reports what a run that stopped after validation did, and lists the missing stage files", async () => {
+    const run = await writeFixtureRun(tempDir(), { dataOnly: true });
+    const html = await renderRunReport(run);
+    expect(plotIds(html)).toHaveLength(3);
+    expect(html).toContain("Not available: model_trainer/leaderboard.csv");
+    expect(html).toContain("<code>model_evaluation/metrics.json</code>");
+  });
+
+  it("names the folder when it does not exist", async () => {
+    await expect(writeRunReport(join(tempDir(), "nope"))).rejects.toThrow(/run folder not found: .*nope/);
+  });
+});
+
+describe("leaderboard.csv", () => {
+  it("reads family, params JSON, mean/std and fold scores", () => {
+    const rows = parseLeaderboard('family,params,mean_score,std_score,fold_1,fold_2,fit_seconds\nhist_forest,"{""trees"":8}",0.9,0.01,0.89,0.91,1.25\n');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ rank: 1, family: "hist_forest", params: { trees: 8 }, meanScore: 0.9, stdScore: 0.01, foldScores: [0.89, 0.91], fitSeconds: 1.25 });
+  });
+});
+
+describe("netsec report (CLI under Deno)", () => {
+  it("writes the report and prints its path; usage error without a folder", async () => {
+    const run = await writeFixtureRun(tempDir());
+    const out = execFileSync(DENO, ["run", "-A", "src/cli.ts", "report", run, "--json"], { cwd: ROOT, encoding: "utf8" });
+    expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ report: join(run, "report.html") });
+    expect(existsSync(join(run, "report.html"))).toBe(true);
+    const bad = spawnSync(DENO, ["run", "-A", "src/cli.ts", "report"], { cwd: ROOT, encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("give exactly one run folder");
+  });
+});
