@@ -37,7 +37,7 @@ async function waitForJob(url: string, id: string): Promise<Record<string, unkno
 describe("serve: /train", () => {
   it("is disabled (403) when no token is configured, even with a token sent", async () => {
     const { server } = await serverWith(undefined);
-    for (const headers of [{}, auth]) {
+    for (const headers of [{}, auth] as Record<string, string>[]) {
       const response = await fetch(`${server.url}/train`, { method: "POST", headers });
       expect(response.status).toBe(403);
       expect((await response.json()).error.message).toContain("NETSEC_TRAIN_TOKEN");
@@ -47,7 +47,7 @@ describe("serve: /train", () => {
 
   it("refuses a missing or wrong bearer token (401)", async () => {
     const { server } = await serverWith(TOKEN);
-    for (const headers of [{}, { authorization: "Bearer nope" }, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${TOKEN}` }]) {
+    for (const headers of [{}, { authorization: "Bearer nope" }, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${TOKEN}` }] as Record<string, string>[]) {
       const response = await fetch(`${server.url}/train`, { method: "POST", headers });
       expect(response.status).toBe(401);
       await response.body?.cancel();
