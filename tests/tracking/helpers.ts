@@ -1,0 +1,166 @@
+/**
+ * Test helpers for tracking: read runs back with the official Python MlflowClient, start an
+ * MLflow server of our own (to kill and restart it), and a loopback proxy that injects answers.
+ */
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as netServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PYTHON, requireEnv, tempDir } from "../helpers/env.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const MLFLOW_BIN = join(dirname(PYTHON), "mlflow");
+
+export function mlflowUri(): string {
+  return requireEnv("NETSEC_TEST_MLFLOW_URI");
+}
+
+export interface ReadBack {
+  runs: Record<string, {
+    name: string;
+    status: string;
+    experiment_id: string;
+    start_time: number;
+    end_time: number | null;
+    params: Record<string, string>;
+    tags: Record<string, string>;
+    metrics: Record<string, [number, number, number | "NaN"][]>;
+    artifacts: { path: string; size: number }[];
+  }>;
+  model: { versions: { version: string; run_id: string; source: string; aliases: string[] }[]; alias_version?: string } | null;
+}
+
+/** Runs tests/tracking/readback.py (official mlflow client) and parses its JSON. */
+export function readBack(uri: string, spec: { runs: string[]; model?: string; alias?: string }, env: Record<string, string> = {}): Promise<ReadBack> {
+  return new Promise((resolve, reject) => {
+    execFile(PYTHON, [join(HERE, "readback.py"), uri, JSON.stringify(spec)], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`readback.py failed: ${stderr}`));
+      else resolve(JSON.parse(stdout) as ReadBack);
+    });
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = netServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(uri: string, proc: ChildProcess, logs: string[]): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (proc.exitCode !== null) throw new Error(`mlflow server exited: ${logs.join("").slice(-2000)}`);
+    try {
+      const r = await fetch(`${uri}/health`);
+      if (r.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`mlflow server at ${uri} did not become healthy: ${logs.join("").slice(-2000)}`);
+}
+
+/** An MLflow server of this test only (SQLite in a temp dir, free port), which it may kill and restart. */
+export class OwnMlflow {
+  readonly dir = tempDir("netsec-mlflow-");
+  port = 0;
+  #proc?: ChildProcess;
+  #logs: string[] = [];
+
+  get uri(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) this.port = await freePort();
+    const proc = spawn(MLFLOW_BIN, [
+      "server", "--host", "127.0.0.1", "--port", String(this.port), "--workers", "1",
+      "--backend-store-uri", `sqlite:///${this.dir}/mlflow.db`,
+      "--artifacts-destination", `${this.dir}/artifacts`, "--serve-artifacts",
+    ], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    proc.stdout?.on("data", (d: Buffer) => this.#logs.push(d.toString()));
+    proc.stderr?.on("data", (d: Buffer) => this.#logs.push(d.toString()));
+    this.#proc = proc;
+    await waitHealthy(this.uri, proc, this.#logs);
+  }
+
+  /** Kill the whole process group we started (mlflow forks its web server), and wait until the port is closed. */
+  async kill(): Promise<void> {
+    const proc = this.#proc;
+    if (!proc?.pid || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once("exit", r));
+    process.kill(-proc.pid, "SIGKILL");
+    await exited;
+    for (let i = 0; i < 100; i++) {
+      try {
+        await fetch(`${this.uri}/health`);
+      } catch {
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export type Injection = { status: number; body?: string; headers?: Record<string, string> } | "forward" | "forward-then-fail";
+
+export interface Proxy {
+  uri: string;
+  /** Every request seen: "METHOD /path" and what was done. */
+  log: { method: string; path: string; action: string }[];
+  /** Decide per request; default forwards everything. */
+  plan: (method: string, path: string, index: number) => Injection;
+  close(): Promise<void>;
+}
+
+/** A loopback proxy in front of `target` that can answer by itself (429, 500…) instead of forwarding. */
+export async function startProxy(target: string): Promise<Proxy> {
+  const to = new URL(target);
+  const proxy: Proxy = { uri: "", log: [], plan: () => "forward", close: async () => {} };
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, fail: boolean) => {
+    const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (upRes) => {
+      const chunks: Buffer[] = [];
+      upRes.on("data", (c: Buffer) => chunks.push(c));
+      upRes.on("end", () => {
+        if (fail) {
+          res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway (injected after forwarding)");
+        } else {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers).end(Buffer.concat(chunks));
+        }
+      });
+    });
+    up.on("error", (e) => res.writeHead(502).end(String(e)));
+    up.end(body);
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const path = (req.url ?? "").split("?")[0];
+      const action = proxy.plan(req.method ?? "GET", path, proxy.log.length);
+      proxy.log.push({ method: req.method ?? "GET", path, action: typeof action === "string" ? action : String(action.status) });
+      if (action === "forward" || action === "forward-then-fail") forward(req, Buffer.concat(chunks), res, action === "forward-then-fail");
+      else res.writeHead(action.status, { "content-type": "application/json", ...(action.headers ?? {}) }).end(action.body ?? JSON.stringify({ error_code: "INTERNAL_ERROR", message: `injected ${action.status}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  proxy.uri = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  proxy.close = () => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return proxy;
+}
+
+/** Count metric points per key in a read-back run. */
+export function pointCounts(run: ReadBack["runs"][string]): Record<string, number> {
+  return Object.fromEntries(Object.entries(run.metrics).map(([k, v]) => [k, v.length]));
+}
