@@ -11,7 +11,9 @@
  * - endRun: updating status/end time twice is harmless.
  */
 import { NetsecError } from "../errors.ts";
-import { MlflowClient, type RunInfo } from "./mlflow.ts";
+import { MlflowClient, MlflowHttpError, type RunInfo } from "./mlflow.ts";
+import { splitBatch } from "./batch.ts";
+import { surelyNotProcessed } from "./http.ts";
 import type { Ack, Journal, Op } from "./journal.ts";
 import { mlmodelText } from "./mlmodel.ts";
 import type { Metric } from "./validate.ts";
@@ -85,14 +87,14 @@ export class Applier {
         const experimentId = await this.#experimentId(op.experiment);
         const tags = [...op.tags];
         if (op.parent) tags.push({ key: "mlflow.parentRunId", value: this.#place(op.parent).runId });
-        let info: RunInfo | undefined;
-        if (replay) {
-          const found = await this.client.searchRuns([experimentId], `tags.\`${CLIENT_RUN_TAG}\` = '${op.run}'`, 1);
-          info = found[0]?.info;
-          if (info) this.stats.runsFound++;
-        }
-        if (!info) {
-          info = await this.client.createRun({ experimentId, runName: op.name, startTime: op.startTime, tags });
+        const findExisting = async () => (await this.client.searchRuns([experimentId], `tags.\`${CLIENT_RUN_TAG}\` = '${op.run}'`, 1))[0]?.info;
+        let info: RunInfo | undefined = replay ? await findExisting() : undefined;
+        if (info) this.stats.runsFound++;
+        else {
+          info = await this.#checked(
+            () => this.client.createRun({ experimentId, runName: op.name, startTime: op.startTime, tags }),
+            findExisting,
+          );
           this.stats.runsCreated++;
         }
         this.#runs.set(op.run, { runId: info.run_id, experimentId, artifactUri: info.artifact_uri });
@@ -102,9 +104,21 @@ export class Applier {
         const place = this.#place(op.run);
         const metrics = replay ? await this.#missingPoints(place.runId, op.metrics) : op.metrics;
         this.stats.metricsSkipped += op.metrics.length - metrics.length;
-        this.stats.metricsSent += metrics.length;
-        if (metrics.length + op.params.length + op.tags.length > 0) {
-          this.stats.requests += await this.client.logBatch(place.runId, { metrics, params: op.params, tags: op.tags });
+        for (const part of splitBatch({ metrics, params: op.params, tags: op.tags })) {
+          await this.#checked(
+            async () => {
+              await this.client.logBatchPart(place.runId, part);
+              this.stats.requests++;
+              this.stats.metricsSent += part.metrics.length;
+            },
+            async () => {
+              // The previous attempt may have reached the server: send only the points still missing.
+              const before = part.metrics.length;
+              part.metrics = await this.#missingPoints(place.runId, part.metrics);
+              this.stats.metricsSkipped += before - part.metrics.length;
+              return undefined;
+            },
+          );
         }
         return ack;
       }
@@ -124,16 +138,42 @@ export class Applier {
         const place = this.#place(op.run);
         const source = `${place.artifactUri}/${op.artifactPath}`;
         await this.client.ensureRegisteredModel(op.name);
-        const existing = replay
-          ? (await this.client.searchModelVersions(`name='${op.name.replaceAll("'", "\\'")}'`)).find((v) => v.run_id === place.runId && v.source === source)
-          : undefined;
-        const version = existing ?? (await this.client.createModelVersion(op.name, source, place.runId));
+        const findExisting = async () =>
+          (await this.client.searchModelVersions(`name='${op.name.replaceAll("'", "\\'")}'`)).find((v) => v.run_id === place.runId && v.source === source);
+        const existing = replay ? await findExisting() : undefined;
+        const version = existing ?? (await this.#checked(() => this.client.createModelVersion(op.name, source, place.runId), findExisting));
         if (op.alias) await this.client.setAlias(op.name, op.alias, version.version);
         return { ...ack, version: version.version };
       }
       case "endRun": {
         await this.client.updateRun(this.#place(op.run).runId, op.status, op.endTime);
         return ack;
+      }
+    }
+  }
+
+  /**
+   * Run a non-idempotent call, retrying after ambiguous failures (5xx, timeout, connection lost:
+   * the server may have acted) only after `recover` looked at the server: it returns the result
+   * if the call did happen, or prepares a safe resend. Gives up with the last error after the
+   * client's retry count or total time limit.
+   */
+  async #checked<T>(call: () => Promise<T>, recover: () => Promise<T | undefined>): Promise<T> {
+    const { retries, backoffMs, totalMs } = this.client.http.policy;
+    const deadline = Date.now() + totalMs;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0) {
+        const found = await recover();
+        if (found !== undefined) return found;
+      }
+      try {
+        return await call();
+      } catch (error) {
+        const wait = Math.min(5_000, backoffMs * 2 ** attempt);
+        // Failures where the server surely did nothing were already retried by the HTTP layer.
+        const ambiguous = error instanceof MlflowHttpError && error.transient && !surelyNotProcessed(error);
+        if (!ambiguous || attempt >= retries || Date.now() + wait > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
   }

@@ -27,13 +27,16 @@ export class MlflowHttpError extends NetsecError {
   readonly errorCode?: string;
   /** True for failures a later attempt may fix (no answer, 408, 429, 5xx). */
   readonly transient: boolean;
+  /** No connection could be made (nothing reached the server). */
+  readonly refusedConnection: boolean;
 
-  constructor(message: string, status: number, errorCode: string | undefined, cause?: unknown) {
+  constructor(message: string, status: number, errorCode: string | undefined, cause?: unknown, refusedConnection = false) {
     super("TRACKING_FAILED", message, { cause });
     this.name = "MlflowHttpError";
     this.status = status;
     this.errorCode = errorCode;
     this.transient = status === 0 || RETRY_STATUS.includes(status);
+    this.refusedConnection = refusedConnection;
   }
 }
 
@@ -47,6 +50,28 @@ export interface RequestOptions {
   body?: Uint8Array;
   /** Expect no JSON back (artifact upload). */
   raw?: boolean;
+  /**
+   * Not idempotent (creates something or appends metric points): retry only when the server
+   * surely did not act (429, 503, connection refused). The caller checks and retries the rest.
+   */
+  unsafe?: boolean;
+}
+
+/** Failures after which the server surely did nothing (safe to resend anything). */
+export function surelyNotProcessed(error: unknown): boolean {
+  if (error instanceof HTTPError) return error.response.status === 429 || error.response.status === 503;
+  if (error instanceof MlflowHttpError) return error.refusedConnection || error.status === 429 || error.status === 503;
+  return refused(error);
+}
+
+/** beforeRetry hook for non-idempotent calls: rethrowing ends ky's retries with that error. */
+function stopUnlessSafe({ error }: { error: Error }): void {
+  if (!surelyNotProcessed(error)) throw error;
+}
+
+function refused(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${error.cause instanceof Error ? `${error.cause.message} ${(error.cause as { code?: string }).code ?? ""}` : ""}` : String(error);
+  return /ECONNREFUSED|connection refused|os error 111/i.test(text);
 }
 
 export class MlflowHttp {
@@ -54,19 +79,21 @@ export class MlflowHttp {
   readonly #auth: TrackingAuth;
   readonly #ky: KyInstance;
   readonly #totalMs: number;
+  readonly policy: Required<HttpOptions>;
 
   constructor(uri: string, auth: TrackingAuth, options: HttpOptions = {}) {
     this.uri = uri.replace(/\/+$/, "");
     this.#auth = auth;
-    this.#totalMs = options.totalMs ?? 60_000;
+    this.policy = { timeoutMs: options.timeoutMs ?? 15_000, totalMs: options.totalMs ?? 60_000, retries: options.retries ?? 6, backoffMs: options.backoffMs ?? 300 };
+    this.#totalMs = this.policy.totalMs;
     const header = authorizationHeader(auth);
-    const backoff = options.backoffMs ?? 300;
+    const backoff = this.policy.backoffMs;
     this.#ky = ky.create({
       prefixUrl: this.uri,
-      timeout: options.timeoutMs ?? 15_000,
+      timeout: this.policy.timeoutMs,
       headers: header ? { authorization: header } : {},
       retry: {
-        limit: options.retries ?? 6,
+        limit: this.policy.retries,
         methods: ["get", "post", "put", "patch", "delete"],
         statusCodes: RETRY_STATUS,
         afterStatusCodes: [413, 429, 503],
@@ -89,6 +116,7 @@ export class MlflowHttp {
         headers: options.body ? { "content-type": "application/octet-stream" } : undefined,
         searchParams: options.searchParams,
         signal: deadline,
+        hooks: options.unsafe ? { beforeRetry: [stopUnlessSafe] } : undefined,
       });
       if (options.raw) {
         await response.arrayBuffer();
@@ -132,6 +160,6 @@ export class MlflowHttp {
     }
     if (error instanceof TimeoutError) return new MlflowHttpError(clean(`MLflow ${where}: timed out`), 0, undefined);
     const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
-    return new MlflowHttpError(clean(`MLflow ${where}: cannot reach the server: ${reason}`), 0, undefined);
+    return new MlflowHttpError(clean(`MLflow ${where}: cannot reach the server: ${reason}`), 0, undefined, undefined, refused(error));
   }
 }
