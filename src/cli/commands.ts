@@ -2,9 +2,11 @@
 import type { Command } from "./command.ts";
 import { syncCommand } from "./sync.ts";
 import { serveCommand } from "./serve.ts";
+import { trainCommand } from "./train.ts";
 import { reportCommand } from "./report.ts";
 
 export const commands: Command[] = [
+  trainCommand,
   serveCommand,
   syncCommand,
   reportCommand,

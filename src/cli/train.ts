@@ -1,0 +1,39 @@
+/** `netsec train`: run the pipeline on one dataset into a new run folder. */
+import type { Command } from "./command.ts";
+import { optionFlag, optionString } from "./command.ts";
+import { platform } from "../runtime/index.ts";
+import { runPipeline } from "../pipeline.ts";
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "run the pipeline (ingest → validate → transform …) into a new run folder",
+  options: [
+    { name: "data", value: "<csv|arff|mongodb uri>", description: "the training data (default: network_data/phisingData.csv, fetched by scripts/fetch-data when missing)" },
+    { name: "experiment", value: "<file>", description: "experiment file (split, validation limits, imputer, model search)", default: "experiments/default.yaml" },
+    { name: "artifacts", value: "<dir>", description: "where run folders are created", default: "Artifacts" },
+    { name: "model-dir", value: "<dir>", description: "where the accepted model is pushed", default: "final_model" },
+    { name: "reference", value: "<run dir>", description: "an earlier run folder: report drift of the new data against its validated train data" },
+    { name: "json", description: "print one JSON object (run folder, stages, warnings) as the last line of stdout" },
+  ],
+  details: `
+Stages write Artifacts/<MM_DD_YYYY_HH_MM_SS>/{data_ingestion,data_validation,data_transformation,…}.
+A stage that fails leaves no folder behind. Progress goes to stderr; with --json, stdout ends with
+{"runDir": …, "stages": {…}, "warnings": […]}.`,
+  async run({ args, reporter }) {
+    const result = await runPipeline({
+      data: optionString(args, "data"),
+      experiment: optionString(args, "experiment"),
+      artifacts: optionString(args, "artifacts") ?? "Artifacts",
+      reference: optionString(args, "reference"),
+      reporter,
+    });
+    const { summary } = result;
+    if (optionFlag(args, "json")) platform.stdoutWrite(JSON.stringify(summary) + "\n");
+    else {
+      platform.stdoutWrite(`run folder: ${summary.runDir}\n`);
+      for (const [name, stage] of Object.entries(summary.stages)) platform.stdoutWrite(`  ${name.padEnd(16)} ${stage.dir}  (${stage.seconds.toFixed(1)} s)\n`);
+      if (summary.warnings.length) platform.stdoutWrite(`${summary.warnings.length} warning(s):\n${summary.warnings.map((w) => `  - ${w}`).join("\n")}\n`);
+    }
+    return 0;
+  },
+};
