@@ -1,0 +1,75 @@
+/**
+ * End to end under Deno: `netsec train --json` on a copy of the real dataset in a temp dir gives
+ * the three data stage folders with their files, and the same seed gives byte-identical splits.
+ */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
+
+interface TrainJson {
+  runDir: string;
+  stages: Record<string, { dir: string }>;
+  warnings: string[];
+}
+
+function train(cwd: string, args: string[] = []): TrainJson {
+  const result = spawnSync(DENO, ["run", "-A", join(ROOT, "src", "cli.ts"), "train", "--data", "phisingData.csv", "--artifacts", "Artifacts", "--json", ...args], {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  expect(result.stderr).toMatch(/ingest: 9055 rows/);
+  expect(result.status).toBe(0);
+  const lines = result.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]) as TrainJson;
+}
+
+describe.skipIf(!existsSync(SHARED_DATA))("netsec train on the real data (Deno)", () => {
+  const cwd = tempDir("netsec-e2e-data-");
+  copyFileSync(SHARED_DATA, join(cwd, "phisingData.csv"));
+
+  it("writes data_ingestion, data_validation and data_transformation with their files; same seed → same split bytes", () => {
+    const first = train(cwd);
+    const run = join(cwd, first.runDir);
+    expect(first.runDir).toMatch(/^Artifacts\/\d{2}_\d{2}_\d{4}_\d{2}_\d{2}_\d{2}(_\d+)?$/);
+    const files = [
+      "data_ingestion/feature_store/phisingData.csv",
+      "data_ingestion/ingested/train.csv",
+      "data_ingestion/ingested/test.csv",
+      "data_ingestion/ingestion.json",
+      "data_validation/validated/train.csv",
+      "data_validation/validated/test.csv",
+      "data_validation/invalid/train.csv",
+      "data_validation/invalid/test.csv",
+      "data_validation/contract.json",
+      "data_validation/drift_report/report.yaml",
+      "data_validation/drift_report/report.json",
+      "data_transformation/transformed/train.npy",
+      "data_transformation/transformed/test.npy",
+      "data_transformation/transformed_object/preprocessor.json",
+    ];
+    for (const f of files) expect(existsSync(join(run, f)), f).toBe(true);
+    expect(readdirSync(run).filter((d) => d.endsWith(".partial"))).toEqual([]);
+    expect(Object.keys(first.stages)).toEqual(expect.arrayContaining(["ingestion", "validation", "transformation"]));
+
+    // the feature store is the data as read; 7244 + 1811 rows (stratified 20 % split)
+    expect(readFileSync(join(run, "data_ingestion/feature_store/phisingData.csv"), "utf8").split("\n").slice(1)).toEqual(readFileSync(SHARED_DATA, "utf8").split("\n").slice(1));
+    const ingestion = JSON.parse(readFileSync(join(run, "data_ingestion/ingestion.json"), "utf8"));
+    expect(ingestion).toMatchObject({ rows: 9055, train: { rows: 7244, classes: { "-1": 3210, "1": 4034 } }, test: { rows: 1811, classes: { "-1": 802, "1": 1009 } } });
+    // duplicates as pandas counts them: pd.read_csv(path).duplicated().sum() → 3827
+    const contract = JSON.parse(readFileSync(join(run, "data_validation/contract.json"), "utf8"));
+    expect(contract.duplicates.duplicates).toBe(3827);
+    expect(contract.invalidRows).toBe(0);
+    // npy shape (rows, 31)
+    const header = readFileSync(join(run, "data_transformation/transformed/train.npy")).subarray(10, 128).toString("latin1");
+    expect(header).toMatch(/'shape': \(7244, 31\)/);
+
+    const second = train(cwd);
+    expect(second.runDir).not.toBe(first.runDir);
+    for (const f of ["data_ingestion/ingested/train.csv", "data_ingestion/ingested/test.csv", "data_transformation/transformed/train.npy"]) {
+      expect(Buffer.compare(readFileSync(join(run, f)), readFileSync(join(cwd, second.runDir, f))), f).toBe(0);
+    }
+  });
+});
