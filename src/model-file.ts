@@ -1,0 +1,169 @@
+/**
+ * The pushed model: `final_model/model.json` (plain data: preprocessor + model + schema hash +
+ * metrics + data fingerprint — deterministic, so the same data and seed give the same bytes),
+ * `model.json.sha256` (its checksum) and `manifest.json` (the volatile fields: version number,
+ * creation time, run folder). Loading verifies format, format version, checksum and schema hash
+ * and never executes code: the JSON is parsed and rebuilt by the registered model families.
+ */
+import { platform } from "./runtime/index.ts";
+import { NetsecError } from "./errors.ts";
+import type { Frame } from "./data/frame.ts";
+import type { Matrix, ModelJson } from "./models/classifier.ts";
+import { modelFromJSON } from "./models/registry.ts";
+import type { Schema } from "./schema.ts";
+import { loadSchema } from "./schema.ts";
+import { restorePreprocessor } from "./models/preprocessor-link.ts";
+
+export const MODEL_FORMAT = "netsec-model";
+export const MODEL_FORMAT_VERSION = 1;
+export const MODEL_FILES = { model: "model.json", checksum: "model.json.sha256", manifest: "manifest.json", card: "MODEL_CARD.md", versions: "versions" } as const;
+
+/** Scalar test-set metrics of the model (accuracy, precision, recall, f1, f1_macro, roc_auc, pr_auc, log_loss). */
+export type ModelMetrics = Record<string, number>;
+
+/** The content of model.json. */
+export interface ModelFileJson {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  schemaHash: string;
+  /** sha256 of the training data (the transformed training array's bytes). */
+  dataFingerprint: string;
+  experiment: { name: string; seed: number; scoring: string };
+  features: string[];
+  target: { name: string; values: [number, number]; positive: number };
+  preprocessor: unknown;
+  model: ModelJson;
+  /** Test-set metrics of this model. */
+  metrics: ModelMetrics;
+  /** Cross-validation summary of the winning grid point. */
+  cv: { meanScore: number; stdScore: number; folds: number };
+}
+
+/** final_model/manifest.json: what changes from push to push without changing the model. */
+export interface ModelManifest {
+  format: "netsec-model-manifest";
+  version: number;
+  createdAt: string;
+  sha256: string;
+  runDir?: string;
+}
+
+export interface PredictionBatch {
+  /** Target values (e.g. -1/1), one per row. */
+  prediction: Int8Array;
+  /** Probability of the positive class (schema.yaml `target.positive`). */
+  probability: Float64Array;
+}
+
+export interface LoadedModel {
+  dir: string;
+  version: number;
+  createdAt: string;
+  sha256: string;
+  schemaHash: string;
+  dataFingerprint: string;
+  family: string;
+  params: ModelJson["params"];
+  features: string[];
+  target: ModelFileJson["target"];
+  metrics: ModelMetrics;
+  experiment: ModelFileJson["experiment"];
+  /** The parsed model.json (plain data). */
+  file: ModelFileJson;
+  /** Importance per feature (in `features` order) where the family has one. */
+  featureImportances?: Float64Array;
+  /** Score a frame holding at least the feature columns (the target column is ignored). */
+  predictFrame(frame: Frame): PredictionBatch;
+  /** Score an already transformed matrix (features in contract order, imputed). */
+  predictMatrix(x: Matrix): PredictionBatch;
+}
+
+export interface LoadModelOptions {
+  /** The data contract to check against (default: schema.yaml at the repository root). */
+  schema?: Schema;
+}
+
+function refuse(dir: string, why: string): never {
+  throw new NetsecError("MODEL_INVALID", `refusing to load the model in ${dir}: ${why}`, { location: { file: `${dir}/${MODEL_FILES.model}` } });
+}
+
+const cache = new Map<string, { key: string; model: LoadedModel }>();
+
+/** Load and verify the model in `dir` (default final_model). Cached by file size + mtime: cheap to call per request. */
+export async function loadModelFile(dir = "final_model", options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const path = `${dir}/${MODEL_FILES.model}`;
+  const info = await platform.stat(path);
+  if (!info?.isFile) throw new NetsecError("FILE_NOT_FOUND", `no model in ${dir}: ${path} does not exist (run \`netsec train\` first)`, { location: { file: path } });
+  const sumInfo = await platform.stat(`${dir}/${MODEL_FILES.checksum}`);
+  const manInfo = await platform.stat(`${dir}/${MODEL_FILES.manifest}`);
+  const key = `${info.size}:${info.mtimeMs}:${sumInfo?.mtimeMs}:${manInfo?.mtimeMs}:${options.schema?.hash ?? ""}`;
+  const hit = cache.get(dir);
+  if (hit && hit.key === key) return hit.model;
+  const model = await readModelDir(dir, options);
+  cache.set(dir, { key, model });
+  return model;
+}
+
+async function readModelDir(dir: string, options: LoadModelOptions): Promise<LoadedModel> {
+  const bytes = await platform.readFile(`${dir}/${MODEL_FILES.model}`);
+  const sumText = await platform.stat(`${dir}/${MODEL_FILES.checksum}`) ? await platform.readTextFile(`${dir}/${MODEL_FILES.checksum}`) : undefined;
+  if (sumText === undefined) refuse(dir, `its checksum file ${MODEL_FILES.checksum} is missing`);
+  const expected = sumText.trim().split(/\s+/)[0];
+  const actual = await platform.sha256(bytes);
+  if (expected !== actual) refuse(dir, `checksum mismatch: ${MODEL_FILES.checksum} says ${expected}, the file hashes to ${actual} (corrupted or modified)`);
+  let file: ModelFileJson;
+  try {
+    file = JSON.parse(new TextDecoder().decode(bytes)) as ModelFileJson;
+  } catch (error) {
+    refuse(dir, `model.json is not valid JSON (${(error as Error).message})`);
+  }
+  if (!file || typeof file !== "object" || file.format !== MODEL_FORMAT) refuse(dir, `not a netsec model file (format ${JSON.stringify(file?.format)}, expected "${MODEL_FORMAT}")`);
+  if (file.formatVersion !== MODEL_FORMAT_VERSION) refuse(dir, `format version ${file.formatVersion} is not supported (this netsec reads version ${MODEL_FORMAT_VERSION})`);
+  const schema = options.schema ?? await loadSchema();
+  if (file.schemaHash !== schema.hash) {
+    refuse(dir, `it was trained for a different data contract (schema hash ${String(file.schemaHash).slice(0, 12)}…, ${schema.source} has ${schema.hash.slice(0, 12)}…): retrain it`);
+  }
+  let manifest: ModelManifest | undefined;
+  if (await platform.stat(`${dir}/${MODEL_FILES.manifest}`)) {
+    manifest = JSON.parse(await platform.readTextFile(`${dir}/${MODEL_FILES.manifest}`)) as ModelManifest;
+    if (manifest.sha256 !== actual) refuse(dir, `manifest.json names model sha256 ${manifest.sha256}, model.json hashes to ${actual}`);
+  }
+  let classifier;
+  let preprocessor;
+  try {
+    classifier = modelFromJSON(file.model);
+    preprocessor = await restorePreprocessor(file.preprocessor);
+  } catch (error) {
+    refuse(dir, (error as Error).message);
+  }
+  const positiveIndex = file.target.values.indexOf(file.target.positive);
+  const predictMatrix = (x: Matrix): PredictionBatch => {
+    const p1 = classifier.predictProba(x);
+    const prediction = new Int8Array(x.rows);
+    const probability = new Float64Array(x.rows);
+    const [v0, v1] = file.target.values;
+    for (let i = 0; i < x.rows; i++) {
+      prediction[i] = p1[i] > 0.5 ? v1 : v0;
+      probability[i] = positiveIndex === 1 ? p1[i] : 1 - p1[i];
+    }
+    return { prediction, probability };
+  };
+  return {
+    dir,
+    version: manifest?.version ?? 0,
+    createdAt: manifest?.createdAt ?? "",
+    sha256: actual,
+    schemaHash: file.schemaHash,
+    dataFingerprint: file.dataFingerprint,
+    family: file.model.family,
+    params: file.model.params,
+    features: file.features,
+    target: file.target,
+    metrics: file.metrics,
+    experiment: file.experiment,
+    file,
+    featureImportances: classifier.featureImportances?.(),
+    predictMatrix,
+    predictFrame: (frame) => predictMatrix(preprocessor.transformFrame(frame).x),
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Trees as flat typed arrays, laid out in pre-order so a node's left child is the next node and
+ * only the right child's index is stored. All trees of an ensemble share one set of arrays;
+ * prediction walks blocks of rows tree by tree (the tree stays in cache).
+ */
+import type { Matrix } from "./classifier.ts";
+
+export interface FlatTrees {
+  /** Split feature, -1 for a leaf. */
+  feature: Int32Array;
+  /** Go left when x[feature] <= threshold. */
+  threshold: Float64Array;
+  /** Index of the right child (left child = index + 1). */
+  right: Int32Array;
+  /** Leaf value (probability of class 1 for a forest, raw score for boosting). */
+  value: Float64Array;
+  /** Index of each tree's root. */
+  roots: Int32Array;
+}
+
+/** A tree under construction: any node order; `toPreorder` lays it out. */
+export interface TreeBuilder {
+  feature: number[];
+  threshold: number[];
+  left: number[];
+  right: number[];
+  value: number[];
+}
+
+export function newTreeBuilder(): TreeBuilder {
+  return { feature: [], threshold: [], left: [], right: [], value: [] };
+}
+
+export function addNode(t: TreeBuilder, value: number): number {
+  t.feature.push(-1);
+  t.threshold.push(0);
+  t.left.push(-1);
+  t.right.push(-1);
+  t.value.push(value);
+  return t.value.length - 1;
+}
+
+/** Concatenate trees (node 0 of each builder is its root) into one pre-order FlatTrees. */
+export function flatten(trees: TreeBuilder[]): FlatTrees {
+  const total = trees.reduce((n, t) => n + t.value.length, 0);
+  const out: FlatTrees = {
+    feature: new Int32Array(total),
+    threshold: new Float64Array(total),
+    right: new Int32Array(total),
+    value: new Float64Array(total),
+    roots: new Int32Array(trees.length),
+  };
+  let next = 0;
+  trees.forEach((t, i) => {
+    out.roots[i] = next;
+    const stack: { node: number; parent: number }[] = [{ node: 0, parent: -1 }];
+    while (stack.length) {
+      const { node, parent } = stack.pop()!;
+      const id = next++;
+      if (parent >= 0) out.right[parent] = id;
+      out.feature[id] = t.feature[node];
+      out.threshold[id] = t.threshold[node];
+      out.value[id] = t.value[node];
+      out.right[id] = -1;
+      if (t.feature[node] >= 0) {
+        stack.push({ node: t.right[node], parent: id });
+        stack.push({ node: t.left[node], parent: -1 });
+      }
+    }
+  });
+  return out;
+}
+
+const BLOCK = 512;
+
+/** Sum over trees of the leaf value reached by every row. */
+export function sumLeaves(trees: FlatTrees, x: Matrix, treeCount = trees.roots.length): Float64Array {
+  const { feature, threshold, right, value, roots } = trees;
+  const values = x.values;
+  const cols = x.cols;
+  const out = new Float64Array(x.rows);
+  for (let start = 0; start < x.rows; start += BLOCK) {
+    const end = Math.min(x.rows, start + BLOCK);
+    for (let t = 0; t < treeCount; t++) {
+      const root = roots[t];
+      for (let r = start; r < end; r++) {
+        const base = r * cols;
+        let n = root;
+        let f = feature[n];
+        while (f >= 0) {
+          n = values[base + f] <= threshold[n] ? n + 1 : right[n];
+          f = feature[n];
+        }
+        out[r] += value[n];
+      }
+    }
+  }
+  return out;
+}
+
+export interface FlatTreesJson {
+  feature: number[];
+  threshold: number[];
+  right: number[];
+  value: number[];
+  roots: number[];
+}
+
+export function treesToJSON(t: FlatTrees): FlatTreesJson {
+  return { feature: Array.from(t.feature), threshold: Array.from(t.threshold), right: Array.from(t.right), value: Array.from(t.value), roots: Array.from(t.roots) };
+}
+
+export function treesFromJSON(json: FlatTreesJson, features: number): FlatTrees {
+  const n = json.value.length;
+  if (![json.feature, json.threshold, json.right].every((a) => Array.isArray(a) && a.length === n) || !Array.isArray(json.roots)) {
+    throw new RangeError("tree arrays have different lengths");
+  }
+  const t: FlatTrees = {
+    feature: Int32Array.from(json.feature),
+    threshold: Float64Array.from(json.threshold),
+    right: Int32Array.from(json.right),
+    value: Float64Array.from(json.value),
+    roots: Int32Array.from(json.roots),
+  };
+  // Check every reference so a crafted file cannot make prediction loop or read out of bounds.
+  for (let i = 0; i < n; i++) {
+    const f = t.feature[i];
+    if (f >= features || f < -1) throw new RangeError(`node ${i} splits on feature ${f} (model has ${features})`);
+    if (f >= 0 && (i + 1 >= n || t.right[i] <= i || t.right[i] >= n)) throw new RangeError(`node ${i} has invalid children`);
+    if (!Number.isFinite(t.value[i])) throw new RangeError(`node ${i} has a non-finite value`);
+  }
+  for (const r of t.roots) if (r < 0 || r >= n) throw new RangeError(`tree root ${r} out of range`);
+  return t;
+}
