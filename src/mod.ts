@@ -1,0 +1,52 @@
+/**
+ * The public API of netsec, for notebooks and programs (`import { … } from "../src/mod.ts"`).
+ * Named exports only; everything here is also what the CLI uses. Add a line when a module gains
+ * something users call.
+ */
+export { platform } from "./runtime/index.ts";
+export type { Platform } from "./runtime/index.ts";
+export { NetsecError, isNetsecError } from "./errors.ts";
+export { loadSchema, parseSchema } from "./schema.ts";
+export type { Schema } from "./schema.ts";
+export { loadExperiment, parseExperiment } from "./experiment.ts";
+export type { Experiment } from "./experiment.ts";
+export { newRunFolder, openRunFolder, runFolder, STAGE_DIRS, STAGE_FILES } from "./artifacts.ts";
+export type { RunFolder, StageName } from "./artifacts.ts";
+export { createReporter } from "./cli/reporter.ts";
+export type { Reporter } from "./cli/reporter.ts";
+
+// data
+export { CsvFile, readCsv, writeCsv } from "./data/csv.ts";
+export { columnIndex, concatFrames, createFrame, getColumn, selectColumns, takeRows, toRecords } from "./data/frame.ts";
+export type { Frame } from "./data/frame.ts";
+export { fromPolars, polarsBundle, toPolars } from "./data/polars.ts";
+
+// pipeline and stages
+export { DEFAULT_DATA, openDataSource, resolveDefaultData, runPipeline } from "./pipeline.ts";
+export type { PipelineOptions, PipelineResult, PipelineSummary } from "./pipeline.ts";
+export { runIngest } from "./stages/ingest.ts";
+export { readValidated, runValidate } from "./stages/validate.ts";
+export { runTransform } from "./stages/transform.ts";
+export { Preprocessor } from "./stages/preprocessor.ts";
+
+// plots, display, reports
+export type { PlotlyFigure, PlotlyTrace } from "./viz/figure.ts";
+export { classBalanceFigure } from "./viz/class-balance.ts";
+export { distributionFigure, valueCounts } from "./viz/distributions.ts";
+export { driftFigure } from "./viz/drift.ts";
+export { cvScoresFigure } from "./viz/cv-scores.ts";
+export { confusionFigure } from "./viz/confusion.ts";
+export { bestF1Threshold, prFigure, rocFigure, thresholdFigure } from "./viz/curves.ts";
+export { importanceFigure } from "./viz/importance.ts";
+export { learningCurveFigure } from "./viz/learning-curve.ts";
+export { describeFigure, display, displayable, displayBundle, displayTable, figureBundle, tableBundle } from "./viz/display.ts";
+export { renderRunReport, writeRunReport, REPORT_FILE } from "./report/write.ts";
+export { loadRunData } from "./report/load.ts";
+export { findConfusion, findDrift, findImportances, findMetricSets, findPr, findRoc } from "./report/find.ts";
+export { parseLeaderboard } from "./report/leaderboard.ts";
+export { latestRun, listRuns } from "./report/runs.ts";
+export { notebookSettings } from "./report/notebook-settings.ts";
+
+// tracking
+export { createLocalTracker, createMlflowTracker, createTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "./tracking/index.ts";
+export type { Tracker, TrackingConfig } from "./tracking/index.ts";
