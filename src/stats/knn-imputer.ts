@@ -1,0 +1,304 @@
+/**
+ * K-nearest-neighbours imputation, as scikit-learn's
+ * `KNNImputer(n_neighbors=k, weights="uniform", metric="nan_euclidean")`:
+ * - distance between a row x and a fit row y over the coordinates present in both:
+ *   d = sqrt(sum (x_i − y_i)² / n_present · n_features); NaN when no coordinate is shared;
+ * - a missing cell (row r, column c) gets the mean of column c over the k nearest fit rows that
+ *   have column c present and a finite distance to r (fewer when fewer exist); when no such row
+ *   exists, the mean of column c over the fit data;
+ * - columns entirely missing in the fit data are dropped from the output (sklearn's default
+ *   `keep_empty_features=False`), or filled with 0 with `keepEmptyFeatures: true`.
+ * Ties: among fit rows at the same distance the lower row index wins. (scikit-learn uses
+ * numpy's `argpartition`, whose choice between equal distances depends on the CPU — AVX-512
+ * sorting networks or introselect — so it has no portable tie order; results are identical
+ * whenever the k-th nearest distance is not shared by donors with different values.)
+ *
+ * Work is bounded: only rows with a missing value are queried; fit rows are grouped into
+ * distinct patterns (data here are small integers, so 800k rows have few thousand patterns) and
+ * identical query rows are answered once. Cost O(N·F) to fit, O(Q·U·F + Q·U) to transform, for
+ * N fit rows, F features, Q distinct query rows with a missing value, U distinct fit rows.
+ */
+import { NetsecError } from "../errors.ts";
+
+export interface KnnImputerState {
+  k: number;
+  cols: number;
+  rows: number;
+  /** Fit rows, row-major: base64 of Int8 (NaN = -128) when all values are small ints, else of little-endian Float64. */
+  fitValues: string;
+  encoding: "int8" | "float64";
+  /** Mean of each column over the fit rows where it is present (0 for a column missing in every fit row). */
+  columnMeans: number[];
+  keepEmptyFeatures?: boolean;
+}
+
+export interface KnnImputerOptions {
+  k?: number;
+  keepEmptyFeatures?: boolean;
+}
+
+const INT8_NAN = -128;
+
+/** Fit data grouped by distinct rows (NaN equal to NaN). */
+interface FitIndex {
+  rows: number;
+  cols: number;
+  raw: Int8Array | Float64Array;
+  patterns: Float64Array; // U × cols
+  patternCount: number;
+  offsets: Int32Array; // rows of pattern u: order[offsets[u] .. offsets[u+1]), ascending
+  order: Int32Array;
+  columnMeans: Float64Array; // NaN for a column missing in every fit row
+}
+
+export class KnnImputer {
+  readonly k: number;
+  readonly keepEmptyFeatures: boolean;
+  #index: FitIndex | null = null;
+
+  constructor(options: KnnImputerOptions = {}) {
+    const k = options.k ?? 5;
+    if (!Number.isInteger(k) || k < 1) throw new NetsecError("CONFIG_INVALID", `KNN imputer: k must be a positive integer, got ${k}`);
+    this.k = k;
+    this.keepEmptyFeatures = options.keepEmptyFeatures ?? false;
+  }
+
+  fit(values: Float64Array, rows: number, cols: number): this {
+    if (values.length !== rows * cols || rows < 1 || cols < 1) {
+      throw new NetsecError("TRANSFORM_FAILED", `KNN imputer: fit data has ${values.length} values, expected rows × cols = ${rows} × ${cols} (both at least 1)`);
+    }
+    this.#index = buildIndex(encode(values), rows, cols);
+    return this;
+  }
+
+  /** Indices (into the input columns) of the columns transform() returns. */
+  get outputColumns(): number[] {
+    const index = this.#fitted();
+    const out: number[] = [];
+    for (let c = 0; c < index.cols; c++) if (this.keepEmptyFeatures || !Number.isNaN(index.columnMeans[c]!)) out.push(c);
+    return out;
+  }
+
+  /** Imputes every missing value; returns a new row-major array of rows × outputColumns.length. */
+  transform(values: Float64Array, rows: number): Float64Array {
+    const index = this.#fitted();
+    const cols = index.cols;
+    if (values.length !== rows * cols) {
+      throw new NetsecError("TRANSFORM_FAILED", `KNN imputer: got ${values.length} values for ${rows} rows, expected ${rows * cols} (${cols} columns as in fit)`);
+    }
+    const out = values.slice();
+    const answered = new Map<string, Float64Array>();
+    const row = new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      let needs = false;
+      for (let c = 0; c < cols; c++) {
+        if (Number.isNaN(values[r * cols + c]!) && !Number.isNaN(index.columnMeans[c]!)) needs = true;
+      }
+      if (!needs) continue;
+      row.set(values.subarray(r * cols, (r + 1) * cols));
+      const key = rowKey(row);
+      let filled = answered.get(key);
+      if (!filled) {
+        filled = imputeRow(index, row, this.k);
+        answered.set(key, filled);
+      }
+      out.set(filled, r * cols);
+    }
+    const keep = this.outputColumns;
+    if (keep.length === cols) {
+      // keepEmptyFeatures: a column missing in every fit row becomes 0 (sklearn sets the whole column).
+      for (let c = 0; c < cols; c++) {
+        if (Number.isNaN(index.columnMeans[c]!)) for (let r = 0; r < rows; r++) out[r * cols + c] = 0;
+      }
+      return out;
+    }
+    const result = new Float64Array(rows * keep.length);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < keep.length; j++) result[r * keep.length + j] = out[r * cols + keep[j]!]!;
+    }
+    return result;
+  }
+
+  toJSON(): KnnImputerState {
+    const index = this.#fitted();
+    const int8 = index.raw instanceof Int8Array;
+    return {
+      k: this.k,
+      cols: index.cols,
+      rows: index.rows,
+      fitValues: bytesToBase64(int8 ? new Uint8Array(index.raw.buffer, index.raw.byteOffset, index.raw.byteLength) : float64ToBytes(index.raw as Float64Array)),
+      encoding: int8 ? "int8" : "float64",
+      columnMeans: Array.from(index.columnMeans, (m) => (Number.isNaN(m) ? 0 : m)),
+      keepEmptyFeatures: this.keepEmptyFeatures,
+    };
+  }
+
+  static fromJSON(state: KnnImputerState): KnnImputer {
+    const { k, cols, rows, fitValues, encoding } = state;
+    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) {
+      throw new NetsecError("MODEL_INVALID", `KNN imputer state: rows and cols must be positive integers (got ${rows} × ${cols})`);
+    }
+    const bytes = base64ToBytes(fitValues);
+    const expected = encoding === "int8" ? rows * cols : rows * cols * 8;
+    if (bytes.length !== expected || (encoding !== "int8" && encoding !== "float64")) {
+      throw new NetsecError("MODEL_INVALID", `KNN imputer state: fitValues holds ${bytes.length} bytes, expected ${expected} for ${rows} × ${cols} ${encoding} values`);
+    }
+    const raw = encoding === "int8" ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length) : bytesToFloat64(bytes);
+    const imputer = new KnnImputer({ k, keepEmptyFeatures: state.keepEmptyFeatures ?? false });
+    imputer.#index = buildIndex(raw, rows, cols);
+    return imputer;
+  }
+
+  #fitted(): FitIndex {
+    if (!this.#index) throw new NetsecError("TRANSFORM_FAILED", "KNN imputer: transform() called before fit()");
+    return this.#index;
+  }
+}
+
+/** Int8 (NaN → -128) when every value is NaN or an integer in [-127, 127], else a Float64 copy. */
+function encode(values: Float64Array): Int8Array | Float64Array {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v) && !(Number.isInteger(v) && v >= -127 && v <= 127)) return values.slice();
+  }
+  const out = new Int8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]!) ? INT8_NAN : values[i]!;
+  return out;
+}
+
+function decodeAt(raw: Int8Array | Float64Array, i: number): number {
+  const v = raw[i]!;
+  return raw instanceof Int8Array && v === INT8_NAN ? NaN : v;
+}
+
+function buildIndex(raw: Int8Array | Float64Array, rows: number, cols: number): FitIndex {
+  // Group identical rows (hash table keyed by the row's values).
+  const patternOf = new Int32Array(rows);
+  const byKey = new Map<string, number>();
+  const firstRow: number[] = [];
+  const row = new Float64Array(cols);
+  const sums = new Float64Array(cols);
+  const counts = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = decodeAt(raw, r * cols + c);
+      row[c] = v;
+      if (!Number.isNaN(v)) { sums[c] += v; counts[c]++; }
+    }
+    const key = rowKey(row);
+    let id = byKey.get(key);
+    if (id === undefined) {
+      id = firstRow.length;
+      byKey.set(key, id);
+      firstRow.push(r);
+    }
+    patternOf[r] = id;
+  }
+  const patternCount = firstRow.length;
+  const patterns = new Float64Array(patternCount * cols);
+  firstRow.forEach((r, u) => {
+    for (let c = 0; c < cols; c++) patterns[u * cols + c] = decodeAt(raw, r * cols + c);
+  });
+  const offsets = new Int32Array(patternCount + 1);
+  for (let r = 0; r < rows; r++) offsets[patternOf[r]! + 1]++;
+  for (let u = 0; u < patternCount; u++) offsets[u + 1] += offsets[u]!;
+  const cursor = offsets.slice(0, patternCount);
+  const order = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) order[cursor[patternOf[r]!]!++] = r;
+  const columnMeans = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) columnMeans[c] = counts[c] === 0 ? NaN : sums[c]! / counts[c]!;
+  return { rows, cols, raw, patterns, patternCount, offsets, order, columnMeans };
+}
+
+/** The row with each missing value (of a column present in fit) imputed. */
+function imputeRow(index: FitIndex, row: Float64Array, k: number): Float64Array {
+  const { cols, patterns, patternCount, offsets, order, columnMeans } = index;
+  const present: number[] = [];
+  for (let c = 0; c < cols; c++) if (!Number.isNaN(row[c]!)) present.push(c);
+  // nan_euclidean distance to every distinct fit row, computed in sklearn's order of operations.
+  const dist = new Float64Array(patternCount);
+  for (let u = 0; u < patternCount; u++) {
+    const base = u * cols;
+    let sq = 0;
+    let shared = 0;
+    for (const c of present) {
+      const y = patterns[base + c]!;
+      if (y === y) {
+        const diff = row[c]! - y;
+        sq += diff * diff;
+        shared++;
+      }
+    }
+    dist[u] = shared === 0 ? NaN : Math.sqrt((sq / shared) * cols);
+  }
+  const out = row.slice();
+  const bestD = new Float64Array(k);
+  const bestI = new Int32Array(k);
+  const bestV = new Float64Array(k);
+  for (let c = 0; c < cols; c++) {
+    if (!Number.isNaN(row[c]!) || Number.isNaN(columnMeans[c]!)) continue;
+    let n = 0; // donors held, sorted by (distance, row index)
+    for (let u = 0; u < patternCount; u++) {
+      const d = dist[u]!;
+      const v = patterns[u * cols + c]!;
+      if (Number.isNaN(d) || Number.isNaN(v)) continue;
+      for (let p = offsets[u]!; p < offsets[u + 1]!; p++) {
+        const idx = order[p]!;
+        if (n === k && !(d < bestD[k - 1]! || (d === bestD[k - 1]! && idx < bestI[k - 1]!))) break;
+        let at = n < k ? n++ : k - 1;
+        while (at > 0 && (d < bestD[at - 1]! || (d === bestD[at - 1]! && idx < bestI[at - 1]!))) {
+          bestD[at] = bestD[at - 1]!; bestI[at] = bestI[at - 1]!; bestV[at] = bestV[at - 1]!;
+          at--;
+        }
+        bestD[at] = d; bestI[at] = idx; bestV[at] = v;
+      }
+    }
+    if (n === 0) {
+      out[c] = columnMeans[c]!;
+    } else {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += bestV[i]!;
+      out[c] = sum / n;
+    }
+  }
+  return out;
+}
+
+function rowKey(row: Float64Array): string {
+  return Array.prototype.join.call(row, ",");
+}
+
+function float64ToBytes(values: Float64Array): Uint8Array {
+  const bytes = new Uint8Array(values.length * 8);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i]!, true);
+  return bytes;
+}
+
+function bytesToFloat64(bytes: Uint8Array): Float64Array {
+  const out = new Float64Array(bytes.length / 8);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
+  return out;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + chunk)));
+  }
+  return btoa(binary);
+}
+
+function base64ToBytes(text: string): Uint8Array {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch (cause) {
+    throw new NetsecError("MODEL_INVALID", "KNN imputer state: fitValues is not valid base64", { cause });
+  }
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

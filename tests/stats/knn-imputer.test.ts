@@ -1,0 +1,135 @@
+import { describe, expect, test } from "vitest";
+import { KnnImputer, type KnnImputerState } from "../../src/stats/knn-imputer.ts";
+
+const nan = NaN;
+const flat = (m: number[][]) => Float64Array.from(m.flat());
+
+function expectMatrix(actual: Float64Array, cols: number, expected: number[][]): void {
+  expect(actual.length).toBe(expected.length * cols);
+  const got = expected.map((row, r) => row.map((_, c) => actual[r * cols + c]!));
+  expected.forEach((row, r) =>
+    row.forEach((v, c) => {
+      if (Math.abs(got[r]![c]! - v) > 1e-15 * Math.max(1, Math.abs(v))) {
+        throw new Error(`cell (${r}, ${c}): got ${got[r]![c]}, expected ${v}\n${JSON.stringify(got)}`);
+      }
+    }),
+  );
+}
+
+// Column 4 is present in one fit row only; several fit rows have other cells missing.
+const FIT = [
+  [1.0, 3.0, 1.0, 2.0, nan], [2.0, 1.0, 0.0, 1.0, 2.0], [2.0, 3.0, 0.0, 1.0, nan],
+  [nan, 2.0, 3.0, 3.0, nan], [3.0, 0.0, 3.0, 2.0, nan], [3.0, 3.0, 0.0, nan, nan],
+  [1.0, 2.0, nan, nan, nan], [0.0, 1.0, 3.0, 1.0, nan], [3.0, 1.0, 0.0, 2.0, nan],
+  [1.0, 3.0, 0.0, 3.0, nan],
+];
+// Row 3 shares no coordinate with any fit row (column means); row 4 is complete. Several
+// missing cells have two donors at the same distance with different values inside the k nearest.
+const TEST = [
+  [1.0, 3.0, nan, 3.0, nan], [0.0, 3.0, nan, nan, 0.0], [3.0, nan, 3.0, nan, 1.0],
+  [nan, nan, nan, nan, nan], [3.0, 2.0, 2.0, 3.0, 2.0], [nan, 2.0, 3.0, nan, 0.0],
+];
+
+// Expected matrices: scikit-learn 1.9.1, `KNNImputer(n_neighbors=k).fit(FIT).transform(X).tolist()`
+// (weights="uniform", metric="nan_euclidean"). The matrices were chosen so that no k-th nearest
+// distance is shared by donors with different values (see the tie test below).
+describe("KnnImputer = sklearn KNNImputer(weights='uniform', metric='nan_euclidean')", () => {
+  test("k = 3 on new rows", () => {
+    const out = new KnnImputer({ k: 3 }).fit(flat(FIT), 10, 5).transform(flat(TEST), 6);
+    expectMatrix(out, 5, [
+      [1.0, 3.0, 1.3333333333333333, 3.0, 2.0], [0.0, 3.0, 1.3333333333333333, 2.6666666666666665, 0.0],
+      [3.0, 1.0, 3.0, 2.0, 1.0], [1.7777777777777777, 1.9, 1.1111111111111112, 1.875, 2.0],
+      [3.0, 2.0, 2.0, 3.0, 2.0], [1.3333333333333333, 2.0, 3.0, 2.0, 0.0],
+    ]);
+  });
+
+  test("k = 2 on new rows", () => {
+    const out = new KnnImputer({ k: 2 }).fit(flat(FIT), 10, 5).transform(flat(TEST), 6);
+    expectMatrix(out, 5, [
+      [1.0, 3.0, 0.5, 3.0, 2.0], [0.0, 3.0, 0.5, 2.5, 0.0], [3.0, 1.0, 3.0, 2.5, 1.0],
+      [1.7777777777777777, 1.9, 1.1111111111111112, 1.875, 2.0], [3.0, 2.0, 2.0, 3.0, 2.0],
+      [0.5, 2.0, 3.0, 2.0, 0.0],
+    ]);
+  });
+
+  test("k = 3 on the fit rows themselves", () => {
+    const out = new KnnImputer({ k: 3 }).fit(flat(FIT), 10, 5).transform(flat(FIT), 10);
+    expectMatrix(out, 5, [
+      [1.0, 3.0, 1.0, 2.0, 2.0], [2.0, 1.0, 0.0, 1.0, 2.0], [2.0, 3.0, 0.0, 1.0, 2.0],
+      [1.3333333333333333, 2.0, 3.0, 3.0, 2.0], [3.0, 0.0, 3.0, 2.0, 2.0], [3.0, 3.0, 0.0, 2.0, 2.0],
+      [1.0, 2.0, 1.3333333333333333, 2.6666666666666665, 2.0], [0.0, 1.0, 3.0, 1.0, 2.0],
+      [3.0, 1.0, 0.0, 2.0, 2.0], [1.0, 3.0, 0.0, 3.0, 2.0],
+    ]);
+  });
+
+  const FIT_EMPTY_COL = FIT.map((row) => row.map((v, c) => (c === 1 ? nan : v)));
+  test("a column missing in every fit row is dropped (keep_empty_features=False)", () => {
+    const imputer = new KnnImputer({ k: 3 }).fit(flat(FIT_EMPTY_COL), 10, 5);
+    expect(imputer.outputColumns).toEqual([0, 2, 3, 4]);
+    expectMatrix(imputer.transform(flat(TEST), 6), 4, [
+      [1.0, 1.3333333333333333, 3.0, 2.0], [0.0, 1.3333333333333333, 2.0, 0.0], [3.0, 3.0, 2.0, 1.0],
+      [1.7777777777777777, 1.1111111111111112, 1.875, 2.0], [3.0, 2.0, 3.0, 2.0], [1.3333333333333333, 3.0, 2.0, 0.0],
+    ]);
+  });
+
+  test("... or set to 0 with keepEmptyFeatures (keep_empty_features=True)", () => {
+    const imputer = new KnnImputer({ k: 3, keepEmptyFeatures: true }).fit(flat(FIT_EMPTY_COL), 10, 5);
+    expect(imputer.outputColumns).toEqual([0, 1, 2, 3, 4]);
+    expectMatrix(imputer.transform(flat(TEST), 6), 5, [
+      [1.0, 0.0, 1.3333333333333333, 3.0, 2.0], [0.0, 0.0, 1.3333333333333333, 2.0, 0.0], [3.0, 0.0, 3.0, 2.0, 1.0],
+      [1.7777777777777777, 0.0, 1.1111111111111112, 1.875, 2.0], [3.0, 0.0, 2.0, 3.0, 2.0], [1.3333333333333333, 0.0, 3.0, 2.0, 0.0],
+    ]);
+  });
+});
+
+describe("KnnImputer behaviour beyond the reference numbers", () => {
+  test("donors at the same distance: the lower fit row index wins (documented tie rule)", () => {
+    // Query [0, nan]: fit rows 0..3 are all at distance 1 with values 5, 6, 7, 8 in column 1.
+    const fit = flat([[1, 5], [-1, 6], [1, 7], [-1, 8]]);
+    const imputer = new KnnImputer({ k: 1 }).fit(fit, 4, 2);
+    expect(Array.from(imputer.transform(flat([[0, nan]]), 1))).toEqual([0, 5]);
+    expect(Array.from(new KnnImputer({ k: 2 }).fit(fit, 4, 2).transform(flat([[0, nan]]), 1))).toEqual([0, 5.5]);
+    // duplicates of the same fit row count as separate donors
+    const dup = flat([[3, 1], [0, 9], [0, 9], [0, 2]]);
+    expect(Array.from(new KnnImputer({ k: 3 }).fit(dup, 4, 2).transform(flat([[0, nan]]), 1))).toEqual([0, (9 + 9 + 2) / 3]);
+  });
+
+  test("input is not modified and rows without missing values are copied as they are", () => {
+    const input = flat(TEST);
+    const copy = input.slice();
+    const out = new KnnImputer({ k: 3 }).fit(flat(FIT), 10, 5).transform(input, 6);
+    expect(Array.from(input)).toEqual(Array.from(copy));
+    expect(Array.from(out.subarray(20, 25))).toEqual([3, 2, 2, 3, 2]);
+    expect(out.some(Number.isNaN)).toBe(false);
+  });
+
+  test("JSON round trip: small integers are stored as int8, other values as float64", () => {
+    const small = new KnnImputer({ k: 3 }).fit(flat(FIT), 10, 5);
+    const state = JSON.parse(JSON.stringify(small)) as KnnImputerState;
+    expect(state.encoding).toBe("int8");
+    expect(state.fitValues.length).toBe(Math.ceil((10 * 5) / 3) * 4); // base64 of 50 bytes
+    expect(state.columnMeans).toEqual([16 / 9, 1.9, 10 / 9, 15 / 8, 2]);
+    const back = KnnImputer.fromJSON(state);
+    expect(Array.from(back.transform(flat(TEST), 6))).toEqual(Array.from(small.transform(flat(TEST), 6)));
+    expect(JSON.stringify(back)).toBe(JSON.stringify(small));
+
+    const floats = FIT.map((row) => row.map((v) => v * 0.37));
+    const big = new KnnImputer({ k: 2 }).fit(flat(floats), 10, 5);
+    const fstate = JSON.parse(JSON.stringify(big)) as KnnImputerState;
+    expect(fstate.encoding).toBe("float64");
+    const fback = KnnImputer.fromJSON(fstate);
+    expect(Array.from(fback.transform(flat(TEST), 6))).toEqual(Array.from(big.transform(flat(TEST), 6)));
+  });
+
+  test("errors name what is wrong", () => {
+    const imputer = new KnnImputer({ k: 3 });
+    expect(() => imputer.transform(flat(TEST), 6)).toThrow(/transform\(\) called before fit\(\)/);
+    expect(() => imputer.fit(new Float64Array(7), 2, 4)).toThrow(/fit data has 7 values, expected rows × cols = 2 × 4/);
+    imputer.fit(flat(FIT), 10, 5);
+    expect(() => imputer.transform(new Float64Array(9), 2)).toThrow(/got 9 values for 2 rows, expected 10 \(5 columns as in fit\)/);
+    expect(() => new KnnImputer({ k: 0 })).toThrow(/k must be a positive integer, got 0/);
+    const state = imputer.toJSON();
+    expect(() => KnnImputer.fromJSON({ ...state, rows: 11 })).toThrow(/fitValues holds 50 bytes, expected 55 for 11 × 5 int8 values/);
+    expect(() => KnnImputer.fromJSON({ ...state, fitValues: "***" })).toThrow(/not valid base64/);
+  });
+});
