@@ -113,10 +113,11 @@ export class MlflowHttp {
         method,
         json: options.json,
         body: options.body as BodyInit | undefined,
-        headers: options.body ? { "content-type": "application/octet-stream" } : undefined,
+        // (a `headers: undefined` here would drop the instance's authorization header)
+        ...(options.body ? { headers: { "content-type": "application/octet-stream" } } : {}),
         searchParams: options.searchParams,
         signal: deadline,
-        hooks: options.unsafe ? { beforeRetry: [stopUnlessSafe] } : undefined,
+        ...(options.unsafe ? { hooks: { beforeRetry: [stopUnlessSafe] } } : {}),
       });
       if (options.raw) {
         await response.arrayBuffer();
