@@ -1,0 +1,159 @@
+// The service over a real model file (D's format, loaded by `loadModelFile`): under Node through
+// startServer, and as `netsec serve` under Deno (the CLI users run), including the limits.
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, renameSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadModelFile } from "../../src/model-file.ts";
+import { createFrame } from "../../src/data/frame.ts";
+import { startServer, type NetsecServer } from "../../src/serve/server.ts";
+import { DENO, ROOT, tempDir } from "../helpers/env.ts";
+import { cell, FEATURES, featureCsv, rowObjects, schema } from "./helpers.ts";
+import { writeRealModel } from "./real-model.ts";
+
+const modelDir = join(tempDir("netsec-serve-real-"), "final_model");
+beforeAll(async () => {
+  await writeRealModel(modelDir, 1);
+});
+
+describe("serve: a real model file under Node", () => {
+  let server: NetsecServer;
+  beforeAll(async () => {
+    server = await startServer({ port: 0, host: "127.0.0.1", modelDir, load: (dir) => loadModelFile(dir, { schema }), schema, pollMs: 0 });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("answers what loadModelFile(dir).predictFrame answers", async () => {
+    const rows = 50;
+    const values = new Float64Array(rows * FEATURES.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < FEATURES.length; c++) values[r * FEATURES.length + c] = cell(r, c);
+    const direct = (await loadModelFile(modelDir, { schema })).predictFrame(createFrame(FEATURES, rows, values));
+    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(rows) });
+    const body = await response.json() as { predictions: { prediction: number; probability: number }[] };
+    expect(body.predictions.map((p) => p.prediction)).toEqual([...direct.prediction]);
+    body.predictions.forEach((p, r) => expect(p.probability).toBeCloseTo(direct.probability[r], 6));
+  });
+
+  it("GET /model reports the manifest's version, created time and the test metrics", async () => {
+    const model = await (await fetch(`${server.url}/model`)).json();
+    expect(model).toMatchObject({ version: "1", createdAt: "2026-11-25T10:00:01.000Z", schemaHash: schema.hash, metrics: { f1: 0.951 } });
+  });
+
+  it("switches to a newly pushed model, staying on the old one while the push is half done", async () => {
+    const staging = join(tempDir("netsec-serve-staging-"), "final_model");
+    await writeRealModel(staging, 2);
+    const version = async () => (await (await fetch(`${server.url}/model`)).json()).version;
+    // model.json first: its checksum file still names version 1's bytes → refused, 1 keeps serving.
+    copyFileSync(join(staging, "model.json"), join(modelDir, "model.json.tmp"));
+    renameSync(join(modelDir, "model.json.tmp"), join(modelDir, "model.json"));
+    await server.store.check();
+    expect(await version()).toBe("1");
+    expect(server.store.status().lastError).toContain("checksum");
+    for (const name of ["model.json.sha256", "manifest.json"]) {
+      copyFileSync(join(staging, name), join(modelDir, `${name}.tmp`));
+      renameSync(join(modelDir, `${name}.tmp`), join(modelDir, name));
+    }
+    await server.store.check();
+    expect(await version()).toBe("2");
+    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rowObjects(1)) });
+    expect(response.headers.get("x-model-version")).toBe("2");
+    await response.body?.cancel();
+  });
+});
+
+describe("serve: `netsec serve` under Deno", () => {
+  let child: ChildProcess;
+  let url = "";
+  let port = 0;
+  beforeAll(async () => {
+    child = spawn(DENO, ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), join(ROOT, "src", "cli.ts"), "serve", "--port", "0", "--model-dir", modelDir, "--max-body-mb", "0.05", "--body-timeout-s", "1", "--watch-ms", "50"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, NETSEC_TRAIN_TOKEN: "", NETSEC_CORS_ORIGINS: "" },
+    });
+    let log = "";
+    url = await new Promise<string>((resolve, reject) => {
+      child.stderr!.on("data", (chunk) => {
+        log += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(log);
+        if (match) resolve(match[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`netsec serve exited (${code}): ${log}`)));
+    });
+    port = Number(new URL(url).port);
+  });
+  afterAll(() => {
+    child?.kill("SIGTERM");
+  });
+
+  function raw(request: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1");
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("utf8");
+        if (text.includes("\r\n\r\n") && /"message"/.test(text)) socket.end();
+      });
+      socket.on("error", (error) => (text ? resolve(text) : reject(error)));
+      socket.on("close", () => resolve(text));
+      socket.write(request);
+    });
+  }
+
+  async function healthy(): Promise<void> {
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const ok = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/csv" }, body: featureCsv(3) });
+    expect(ok.status).toBe(200);
+    expect((await ok.text()).trim().split("\n")).toHaveLength(4);
+  }
+
+  it("serves predictions with the model version", async () => {
+    const response = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rowObjects(4)) });
+    expect(response.status).toBe(200);
+    expect(Number(response.headers.get("x-model-version"))).toBeGreaterThanOrEqual(1);
+    expect((await response.json()).predictions).toHaveLength(4);
+  });
+
+  it("413 by content-length, and while streaming, then still healthy", async () => {
+    const text = await raw(`POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: 10000000\r\n\r\n`);
+    expect(text).toMatch(/^HTTP\/1\.1 413/);
+    const big = featureCsv(2000);
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= big.length) return controller.close();
+        controller.enqueue(new TextEncoder().encode(big.slice(sent, sent + 8192)));
+        sent += 8192;
+      },
+    });
+    const response = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: stream, duplex: "half" } as RequestInit);
+    expect(response.status).toBe(413);
+    await response.body?.cancel();
+    await healthy();
+  });
+
+  it("408 for a slow client, 400 for '..', 422 naming row and column, then still healthy", async () => {
+    const slow = await raw(`POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: 5000\r\n\r\n"having_IP_Address"`);
+    expect(slow).toMatch(/^HTTP\/1\.1 408/);
+    const climb = await raw(`GET /docs/..%2f..%2fschema.yaml HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    expect(climb).toMatch(/^HTTP\/1\.1 (400|404)/);
+    const rows = rowObjects(2);
+    rows[1][FEATURES[3]] = 2;
+    const bad = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rows) });
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).error.message).toBe(`row 2, column ${FEATURES[3]}: got 2, expected one of -1, 1`);
+    await healthy();
+  });
+
+  it("picks up a new push by itself", async () => {
+    await writeRealModel(modelDir, 5, 5);
+    let version = "";
+    while (version !== "5") {
+      await new Promise((r) => setTimeout(r, 50));
+      version = (await (await fetch(`${url}/model`)).json()).version;
+    }
+    expect(version).toBe("5");
+  });
+});
