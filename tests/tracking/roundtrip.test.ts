@@ -7,7 +7,7 @@ import { writeFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/env.ts";
 import { createMlflowTracker, MlflowClient, resolveTrackingConfig } from "../../src/tracking/index.ts";
-import { mlflowUri, readBack } from "./helpers.ts";
+import { mlflowUri, readBack, startProxy } from "./helpers.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
@@ -99,13 +99,18 @@ describe("MLflow round trip, read back by the official Python client", () => {
   });
 
   it("splits > 1000 metrics and > 100 params over several log-batch requests", async () => {
-    const { tracker: t } = tracker(`split-${unique()}`);
+    const proxy = await startProxy(mlflowUri());
+    const config = resolveTrackingConfig((n) => ({ MLFLOW_TRACKING_URI: proxy.uri, MLFLOW_EXPERIMENT_NAME: `split-${unique()}` })[n])!;
+    const t = createMlflowTracker({ config, stateDir: tempDir() });
     const run = await t.startRun("big");
     const params = Object.fromEntries(Array.from({ length: 250 }, (_, i) => [`p${i}`, i]));
     await run.logParams(params);
     const metrics = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`m${i}`, i / 7]));
     await run.logMetrics(metrics, 3, 1_700_000_000_000);
     await run.endRun();
+    await proxy.close();
+    // logParams: 250 params → 100 + 100 + 50; logMetrics: 1500 metrics → 1000 + 500.
+    expect(proxy.log.filter((l) => l.path.endsWith("/runs/log-batch"))).toHaveLength(5);
     const id = t.summary().runs[0].serverId!;
     const back = (await readBack(mlflowUri(), { runs: [id] })).runs[id];
     expect(Object.keys(back.params)).toHaveLength(250);
