@@ -132,7 +132,7 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
   let preprocessor;
   try {
     classifier = modelFromJSON(file.model);
-    preprocessor = await restorePreprocessor(file.preprocessor);
+    preprocessor = restorePreprocessor(file.preprocessor, schema.hash);
   } catch (error) {
     refuse(dir, (error as Error).message);
   }

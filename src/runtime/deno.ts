@@ -8,6 +8,7 @@ import type {
   ServeOptions,
   SpawnOptions,
   SpawnResult,
+  WorkerHandle,
 } from "./platform.ts";
 import { hex, rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
 
@@ -177,6 +178,21 @@ export const denoPlatform: Platform = {
   sha256: async (data) => hex(await crypto.subtle.digest("SHA-256", toBytes(data) as Uint8Array<ArrayBuffer>)),
   denoPath: () => Deno.execPath(),
   projectRoot: () => rootFromModuleUrl(import.meta.url),
+  createWorker(moduleUrl) {
+    const worker = new Worker(moduleUrl, { type: "module" });
+    const handle: WorkerHandle = {
+      postMessage: (message) => worker.postMessage(message),
+      onmessage: null,
+      onerror: null,
+      terminate: () => worker.terminate(),
+    };
+    worker.onmessage = (event: MessageEvent) => handle.onmessage?.(event.data);
+    worker.onerror = (event: ErrorEvent) => {
+      event.preventDefault();
+      handle.onerror?.(event.message);
+    };
+    return handle;
+  },
   async jupyterDisplay(bundle) {
     let jupyter: { display(value: unknown, options: { raw: boolean }): Promise<void> } | undefined;
     try {

@@ -98,4 +98,14 @@ export interface Platform {
   projectRoot(): string;
   /** Show a MIME bundle in the Deno Jupyter kernel; false when not running in one. */
   jupyterDisplay(bundle: Record<string, unknown>): Promise<boolean>;
+  /** A module Web Worker (Deno); absent where the runtime has none (Node: callers run in-process). */
+  createWorker?(moduleUrl: URL): WorkerHandle;
+}
+
+/** A module worker: structured-clone messages both ways. */
+export interface WorkerHandle {
+  postMessage(message: unknown): void;
+  onmessage: ((message: unknown) => void) | null;
+  onerror: ((message: string) => void) | null;
+  terminate(): void;
 }

@@ -1,0 +1,77 @@
+/**
+ * Runs fold tasks on the second core: Web Workers where the runtime has them (Deno, through
+ * `platform.createWorker`), else in-process (Node/vitest). Results do not depend on which worker
+ * ran a task: every task is a pure function of (data, grid point, fold).
+ */
+import { platform } from "../runtime/index.ts";
+import type { WorkerHandle } from "../runtime/platform.ts";
+import { type FoldData, type FoldOutcome, type FoldTask, runFoldTask } from "./fold-task.ts";
+
+export interface TaskPool {
+  readonly size: number;
+  run(task: FoldTask): Promise<FoldOutcome>;
+  close(): void;
+}
+
+export function defaultWorkerCount(requested = 0): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  return requested > 0 ? requested : Math.max(1, cores);
+}
+
+function inProcessPool(data: FoldData): TaskPool {
+  return {
+    size: 1,
+    run: async (task) => {
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let progress output through
+      return runFoldTask(data, task);
+    },
+    close: () => {},
+  };
+}
+
+export function createPool(data: FoldData, workers: number): TaskPool {
+  if (workers <= 1 || !platform.createWorker) return inProcessPool(data);
+  const handles: WorkerHandle[] = [];
+  const idle: WorkerHandle[] = [];
+  const waiting: { task: FoldTask; resolve: (o: FoldOutcome) => void; reject: (e: Error) => void }[] = [];
+  const pending = new Map<number, { resolve: (o: FoldOutcome) => void; reject: (e: Error) => void; worker: WorkerHandle }>();
+  const dispatch = () => {
+    while (idle.length && waiting.length) {
+      const worker = idle.pop()!;
+      const job = waiting.shift()!;
+      pending.set(job.task.id, { resolve: job.resolve, reject: job.reject, worker });
+      worker.postMessage({ type: "task", task: job.task });
+    }
+  };
+  for (let i = 0; i < workers; i++) {
+    const worker = platform.createWorker(new URL("./worker.ts", import.meta.url));
+    worker.onmessage = (outcome) => {
+      const result = outcome as FoldOutcome;
+      const job = pending.get(result.id);
+      if (!job) return;
+      pending.delete(result.id);
+      idle.push(worker);
+      job.resolve(result);
+      dispatch();
+    };
+    worker.onerror = (message) => {
+      for (const [id, job] of pending) {
+        if (job.worker === worker) {
+          pending.delete(id);
+          job.reject(new Error(`search worker failed: ${message}`));
+        }
+      }
+    };
+    worker.postMessage({ type: "data", data });
+    handles.push(worker);
+    idle.push(worker);
+  }
+  return {
+    size: workers,
+    run: (task) => new Promise((resolve, reject) => {
+      waiting.push({ task, resolve, reject });
+      dispatch();
+    }),
+    close: () => handles.forEach((w) => w.terminate()),
+  };
+}
