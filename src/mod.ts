@@ -39,7 +39,7 @@ export { confusionFigure } from "./viz/confusion.ts";
 export { bestF1Threshold, prFigure, rocFigure, thresholdFigure } from "./viz/curves.ts";
 export { importanceFigure } from "./viz/importance.ts";
 export { learningCurveFigure } from "./viz/learning-curve.ts";
-export { describeFigure, display, displayable, displayBundle, displayTable, figureBundle, tableBundle } from "./viz/display.ts";
+export { describeFigure, display, displayable, displayBundle, displayTable, figureBundle, showResult, tableBundle } from "./viz/display.ts";
 export { renderRunReport, writeRunReport, REPORT_FILE } from "./report/write.ts";
 export { loadRunData } from "./report/load.ts";
 export { findConfusion, findDrift, findImportances, findMetricSets, findPr, findRoc } from "./report/find.ts";

@@ -202,6 +202,9 @@ export const denoPlatform: Platform = {
     }
     if (!jupyter) return false;
     await jupyter.display(bundle, { raw: true });
+    // The kernel can publish the cell's "idle" status before this output leaves its queue, and
+    // headless clients (nbclient) stop listening at "idle": give the output time to go first.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     return true;
   },
 };

@@ -57,6 +57,15 @@ export async function display(figure: PlotlyFigure, options: DisplayOptions = {}
   await displayBundle(await figureBundle(figure, options));
 }
 
+/**
+ * Show a result as one JSON line (text/plain) plus `application/json`: what a notebook's last cell
+ * shows for CI to check. Goes through display (not console.log) so it is not lost when the kernel
+ * reports the cell idle before flushing its output (see platform.jupyterDisplay).
+ */
+export async function showResult(value: Record<string, unknown>): Promise<void> {
+  await displayBundle({ "application/json": value, "text/plain": JSON.stringify(value) });
+}
+
 /** A small table (array of records) as HTML + text. */
 export function tableBundle(records: readonly Record<string, unknown>[], options: { title?: string; limit?: number } = {}): MimeBundle {
   const limit = options.limit ?? 50;
