@@ -8,9 +8,18 @@ import { type CellProblem, parseCell, splitCsvLine } from "../data/csv.ts";
 import { createFrame, type Frame } from "../data/frame.ts";
 import { NetsecError } from "../errors.ts";
 
+/** Where each data row's text is in the uploaded bytes (to echo rows back as they were sent). */
+export interface RawLines {
+  bytes: Uint8Array;
+  /** Byte offset of row r's first byte; `end[r]` is one past its last (line end excluded). */
+  start: Uint32Array;
+  end: Uint32Array;
+}
+
 export interface ParsedCsv {
   frame: Frame;
   problems: CellProblem[];
+  lines: RawLines;
 }
 
 const COMMA = 44, LF = 10, CR = 13, SPACE = 32, TAB = 9, MINUS = 45, PLUS = 43;
@@ -71,6 +80,8 @@ export function parseCsvText(input: Uint8Array | string, source = "upload"): Par
   let values = new Float64Array(Math.max(16, Math.ceil((bytes.length - start) / (2 * width) + 1)) * width);
   const problems: CellProblem[] = [];
   let rows = 0;
+  let lineStart = new Uint32Array(values.length / width);
+  let lineEnd = new Uint32Array(values.length / width);
   while (start < bytes.length) {
     let end = bytes.indexOf(LF, start);
     if (end < 0) end = bytes.length;
@@ -83,7 +94,14 @@ export function parseCsvText(input: Uint8Array | string, source = "upload"): Par
         const grown = new Float64Array(values.length * 2);
         grown.set(values);
         values = grown;
+        const starts = new Uint32Array(values.length / width), ends = new Uint32Array(values.length / width);
+        starts.set(lineStart);
+        ends.set(lineEnd);
+        lineStart = starts;
+        lineEnd = ends;
       }
+      lineStart[rows] = start;
+      lineEnd[rows] = end;
       const base = rows * width;
       rows++;
       if (!parseIntegers(bytes, start, end, width, values, base)) {
@@ -105,5 +123,9 @@ export function parseCsvText(input: Uint8Array | string, source = "upload"): Par
     }
     start = next;
   }
-  return { frame: createFrame(columns, rows, values.slice(0, rows * width)), problems };
+  return {
+    frame: createFrame(columns, rows, values.slice(0, rows * width)),
+    problems,
+    lines: { bytes, start: lineStart.subarray(0, rows), end: lineEnd.subarray(0, rows) },
+  };
 }

@@ -10,13 +10,15 @@ import { isNetsecError } from "../errors.ts";
 import type { Schema } from "../schema.ts";
 import { type ErrorDetails, HttpError } from "./http-error.ts";
 import { type BodyLimits, readBody } from "./limits.ts";
-import { parseCsvText } from "./csv-body.ts";
+import { parseCsvText, type RawLines } from "./csv-body.ts";
 
 export type BodyKind = "csv" | "json" | "multipart";
 
 export interface PredictInput {
   /** The columns as sent, all numeric (NaN = missing). */
   input: Frame;
+  /** For CSV bodies: each row's text, to echo it back unchanged. */
+  lines?: RawLines;
   /** Features only, in schema order. */
   features: Frame;
 }
@@ -35,23 +37,23 @@ export function bodyKind(contentType: string | null): BodyKind {
   });
 }
 
-function csvFrame(bytes: Uint8Array, source: string): Frame {
+function csvFrame(bytes: Uint8Array, source: string): { frame: Frame; lines: RawLines } {
   try {
-    const { frame, problems } = parseCsvText(bytes, source);
+    const { frame, problems, lines } = parseCsvText(bytes, source);
     if (problems.length) {
       const listed: ErrorDetails[] = problems.slice(0, MAX_LISTED).map((p) => ({ row: p.row, column: p.column, value: p.value, expected: p.expected }));
       const first = problems[0];
       const where = first.column ? `row ${first.row}, column ${first.column}` : `row ${first.row}`;
       throw new HttpError(422, first.kind === "ragged_row" ? "RAGGED_ROW" : "NOT_A_NUMBER", `${where}: got ${JSON.stringify(first.value)}, expected ${first.expected}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ""}`, { ...listed[0], problems: listed });
     }
-    return frame;
+    return { frame, lines };
   } catch (error) {
     if (isNetsecError(error, "CSV_INVALID")) throw new HttpError(error.message.includes("is empty") ? 400 : 422, "CSV_INVALID", error.message, { row: 0 });
     throw error;
   }
 }
 
-async function multipartFrame(bytes: Uint8Array, contentType: string): Promise<Frame> {
+async function multipartFrame(bytes: Uint8Array, contentType: string): Promise<{ frame: Frame; lines: RawLines }> {
   let form: FormData;
   try {
     form = await new Response(bytes as BodyInit, { headers: { "content-type": contentType } }).formData();
@@ -191,6 +193,10 @@ export async function readPredictInput(request: Request, schema: Schema, limits:
   const contentType = request.headers.get("content-type");
   const kind = bodyKind(contentType);
   const bytes = await readBody(request, limits);
-  const input = kind === "json" ? jsonFrame(bytes) : kind === "multipart" ? await multipartFrame(bytes, contentType ?? "") : csvFrame(bytes, "upload");
-  return { input, features: checkAgainstSchema(input, schema) };
+  if (kind === "json") {
+    const input = jsonFrame(bytes);
+    return { input, features: checkAgainstSchema(input, schema) };
+  }
+  const { frame, lines } = kind === "multipart" ? await multipartFrame(bytes, contentType ?? "") : csvFrame(bytes, "upload");
+  return { input: frame, lines, features: checkAgainstSchema(frame, schema) };
 }

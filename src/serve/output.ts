@@ -3,16 +3,14 @@
  * input columns + `prediction` + `probability`, like `netsec predict`) or an HTML table.
  */
 import type { Frame } from "../data/frame.ts";
-import { csvHeader } from "../data/csv.ts";
+import { csvHeader, formatCell } from "../data/csv.ts";
+import type { RawLines } from "./csv-body.ts";
+import type { Scores } from "./score.ts";
 import type { Schema } from "../schema.ts";
 import { escapeHtml } from "./pages/html.ts";
 
 export type OutputFormat = "json" | "csv" | "html";
 
-export interface Predictions {
-  prediction: ArrayLike<number>;
-  probability: ArrayLike<number>;
-}
 
 const TYPES: Record<string, OutputFormat> = {
   "application/json": "json",
@@ -41,43 +39,58 @@ function round(p: number): number {
   return Math.round(p * 1e6) / 1e6;
 }
 
-export function jsonBody(predictions: Predictions, rows: number, schema: Schema, version: string): string {
-  const out = new Array<string>(rows);
-  const labels = new Map(schema.target.allowed.map((v) => [v, JSON.stringify(schema.labelOf(v))]));
-  for (let r = 0; r < rows; r++) {
-    const y = predictions.prediction[r];
-    out[r] = `{"row":${r + 1},"prediction":${y},"label":${labels.get(y) ?? '""'},"probability":${round(predictions.probability[r])}}`;
+export function jsonBody(scores: Scores, schema: Schema, version: string): string {
+  const rows = scores.group.length;
+  const tails = new Array<string>(scores.distinct);
+  for (let i = 0; i < scores.distinct; i++) {
+    const y = scores.prediction[i];
+    tails[i] = `,"prediction":${y},"label":${JSON.stringify(schema.labelOf(y))},"probability":${round(scores.probability[i])}}`;
   }
-  const head = JSON.stringify({ modelVersion: version, rows, positive: { value: schema.target.positive, label: schema.labelOf(schema.target.positive) }, probabilityOf: schema.labelOf(schema.target.positive) });
+  const out = new Array<string>(rows);
+  for (let r = 0; r < rows; r++) out[r] = `{"row":${r + 1}${tails[scores.group[r]]}`;
+  const positive = schema.target.positive;
+  const head = JSON.stringify({ modelVersion: version, rows, positive: { value: positive, label: schema.labelOf(positive) }, probabilityOf: schema.labelOf(positive) });
   return `${head.slice(0, -1)},"predictions":[${out.join(",")}]}`;
 }
 
-export function csvBody(input: Frame, predictions: Predictions): string {
+const encoder = new TextEncoder();
+const COMMA = 44, LF = 10;
+
+/**
+ * The input rows + `prediction` + `probability`, as CSV bytes. With `lines` (a CSV upload) each
+ * row is echoed exactly as it was sent; otherwise (JSON rows) the parsed values are written.
+ */
+export function csvBody(input: Frame, scores: Scores, lines?: RawLines): Uint8Array {
+  const tails = new Array<Uint8Array>(scores.distinct);
+  for (let i = 0; i < scores.distinct; i++) tails[i] = encoder.encode(`,${scores.prediction[i]},${round(scores.probability[i])}\n`);
+  const header = encoder.encode(csvHeader([...input.columns, "prediction", "probability"]));
   const width = input.columns.length;
-  const cache = new Map<number, string>();
-  const cell = (v: number): string => {
-    if (Number.isNaN(v)) return "";
-    let s = cache.get(v);
-    if (s === undefined) {
-      s = String(v);
-      if (cache.size < 256) cache.set(v, s);
-    }
-    return s;
-  };
-  const lines = new Array<string>(input.rows + 1);
-  lines[0] = csvHeader([...input.columns, "prediction", "probability"]).slice(0, -1);
-  const cells = new Array<string>(width + 2);
+  const rowBytes: Uint8Array[] | undefined = lines ? undefined : new Array<Uint8Array>(input.rows);
+  let size = header.length;
   for (let r = 0; r < input.rows; r++) {
-    const base = r * width;
-    for (let c = 0; c < width; c++) cells[c] = cell(input.values[base + c]);
-    cells[width] = cell(predictions.prediction[r]);
-    cells[width + 1] = String(round(predictions.probability[r]));
-    lines[r + 1] = cells.join(",");
+    if (rowBytes) {
+      const cells = new Array<string>(width);
+      for (let c = 0; c < width; c++) cells[c] = formatCell(input.values[r * width + c]);
+      rowBytes[r] = encoder.encode(cells.join(","));
+      size += rowBytes[r].length;
+    } else size += lines!.end[r] - lines!.start[r];
+    size += tails[scores.group[r]].length;
   }
-  return lines.join("\n") + "\n";
+  const out = new Uint8Array(size);
+  out.set(header);
+  let offset = header.length;
+  for (let r = 0; r < input.rows; r++) {
+    const row = rowBytes ? rowBytes[r] : lines!.bytes.subarray(lines!.start[r], lines!.end[r]);
+    out.set(row, offset);
+    offset += row.length;
+    const tail = tails[scores.group[r]];
+    out.set(tail, offset);
+    offset += tail.length;
+  }
+  return out;
 }
 
-export function htmlBody(input: Frame, predictions: Predictions, schema: Schema, version: string): string {
+export function htmlBody(input: Frame, scores: Scores, schema: Schema, version: string): string {
   const positive = schema.target.positive;
   const head = [...input.columns, "prediction", "probability"].map((c) => `<th>${escapeHtml(c)}</th>`).join("");
   const width = input.columns.length;
@@ -88,8 +101,8 @@ export function htmlBody(input: Frame, predictions: Predictions, schema: Schema,
       const v = input.values[r * width + c];
       cells.push(`<td>${Number.isNaN(v) ? "" : v}</td>`);
     }
-    const y = predictions.prediction[r];
-    cells.push(`<td>${y} (${escapeHtml(schema.labelOf(y))})</td><td>${round(predictions.probability[r])}</td>`);
+    const y = scores.prediction[scores.group[r]];
+    cells.push(`<td>${y} (${escapeHtml(schema.labelOf(y))})</td><td>${round(scores.probability[scores.group[r]])}</td>`);
     body.push(`<tr${y === positive ? ' class="positive"' : ""}>${cells.join("")}</tr>`);
   }
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>netsec predictions</title>

@@ -37,6 +37,21 @@ describe("serve: a real model file under Node", () => {
     body.predictions.forEach((p, r) => expect(p.probability).toBeCloseTo(direct.probability[r], 6));
   });
 
+  it("scores repeated rows once and rows with missing values as they are, with the same answers", async () => {
+    const base = rowObjects(6);
+    const rows: Record<string, number | null>[] = [];
+    for (let i = 0; i < 60; i++) rows.push({ ...base[i % 6] });
+    rows[7][FEATURES[2]] = null;
+    rows[8][FEATURES[2]] = null;
+    const values = new Float64Array(rows.length * FEATURES.length);
+    rows.forEach((row, r) => FEATURES.forEach((f, c) => (values[r * FEATURES.length + c] = row[f] ?? NaN)));
+    const direct = (await loadModelFile(modelDir, { schema })).predictFrame(createFrame(FEATURES, rows.length, values));
+    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rows) });
+    const body = await response.json() as { predictions: { prediction: number; probability: number }[] };
+    expect(body.predictions.map((p) => p.prediction)).toEqual([...direct.prediction]);
+    body.predictions.forEach((p, r) => expect(p.probability).toBeCloseTo(direct.probability[r], 6));
+  });
+
   it("GET /model reports the manifest's version, created time and the test metrics", async () => {
     const model = await (await fetch(`${server.url}/model`)).json();
     expect(model).toMatchObject({ version: "1", createdAt: "2026-11-25T10:00:01.000Z", schemaHash: schema.hash, metrics: { f1: 0.951 } });
