@@ -53,10 +53,15 @@ export class Preprocessor {
 
   /** Fit on a training frame holding every feature of the schema (NaN = missing). */
   static fit(frame: Frame, schema: Schema, options: { k: number }): Preprocessor {
+    return Preprocessor.fitMatrix(featureMatrix(frame, schema.featureNames, "fit"), schema, options);
+  }
+
+  /** Fit on raw training features already in contract order (`x.cols` = number of features). */
+  static fitMatrix(x: Matrix, schema: Schema, options: { k: number }): Preprocessor {
     const mapping: Record<string, number> = {};
     for (const value of schema.target.allowed) mapping[String(value)] = schema.classIndex(value);
     const features = schema.featureNames;
-    const x = featureMatrix(frame, features, "fit");
+    if (x.cols !== features.length) throw new NetsecError("TRANSFORM_FAILED", `cannot fit the preprocessor: ${x.cols} feature columns given, the contract has ${features.length}`);
     if (x.rows === 0) throw new NetsecError("TRANSFORM_FAILED", "cannot fit the preprocessor on 0 training rows");
     const imputer = new KnnImputer({ k: options.k }).fit(x.values, x.rows, x.cols);
     return new Preprocessor(schema.hash, features, { name: schema.target.name, mapping }, imputer);
@@ -64,12 +69,16 @@ export class Preprocessor {
 
   /** Features (imputed, contract order) and, when the target column is there, class indices. */
   transformFrame(frame: Frame): Transformed {
-    const x = featureMatrix(frame, this.features, "transform");
-    const values = x.rows ? this.imputer.transform(x.values, x.rows) : x.values;
-    const result: Transformed = { x: { values, rows: x.rows, cols: x.cols } };
+    const result: Transformed = { x: this.transformMatrix(featureMatrix(frame, this.features, "transform")) };
     const t = frame.columns.indexOf(this.target.name);
     if (t >= 0) result.y = this.targetIndices(frame, t);
     return result;
+  }
+
+  /** Impute raw features already in contract order; returns a new matrix without missing values. */
+  transformMatrix(x: Matrix): Matrix {
+    if (x.cols !== this.features.length) throw new NetsecError("TRANSFORM_FAILED", `cannot transform: ${x.cols} feature columns given, the preprocessor has ${this.features.length}`);
+    return { values: x.rows ? this.imputer.transform(x.values, x.rows) : x.values, rows: x.rows, cols: x.cols };
   }
 
   /** Class index of a target value, or undefined when it is not a known target value. */

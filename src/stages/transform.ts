@@ -13,11 +13,18 @@ import { platform } from "../runtime/index.ts";
 import { writeNpy } from "../data/npy.ts";
 import { NetsecError } from "../errors.ts";
 import { Preprocessor } from "./preprocessor.ts";
+import { openContractCsv } from "./validate.ts";
 
 export interface TransformInput {
-  /** Validated rows, contract columns (features then target). */
-  train: Frame;
-  test: Frame;
+  /**
+   * Validated rows, contract columns (features then target): a Frame, or the path of a validated
+   * CSV (`validated/train.csv`), read straight into the feature matrix (no full-width copy).
+   */
+  train: Frame | string;
+  test: Frame | string;
+  /** Row counts when known (validate's contract.json), to size the arrays once. */
+  trainRows?: number;
+  testRows?: number;
 }
 
 export interface TransformOptions {
@@ -54,12 +61,88 @@ export interface TransformArtifacts {
   summary: TransformSummary;
 }
 
-function countMissing(frame: Frame, features: readonly string[]): number {
-  const idx = features.map((f) => frame.columns.indexOf(f));
-  const width = frame.columns.length;
-  let n = 0;
-  for (let r = 0; r < frame.rows; r++) for (const c of idx) if (Number.isNaN(frame.values[r * width + c])) n++;
-  return n;
+interface RawSplit {
+  /** Raw features (NaN = missing), contract order. */
+  x: Matrix;
+  y: Uint8Array;
+  missing: number;
+}
+
+function classIndexOf(schema: Schema, value: number, where: string, row: number): number {
+  if (!schema.target.allowed.includes(value)) {
+    const expected = schema.target.allowed.join(", ");
+    throw new NetsecError("TRANSFORM_FAILED", `${where}, row ${row}, column ${schema.target.name}: got ${Number.isNaN(value) ? "a missing value" : value}, expected one of ${expected} (run validate first)`, {
+      location: { file: where, row, column: schema.target.name, value: Number.isNaN(value) ? "" : String(value), expected },
+    });
+  }
+  return schema.classIndex(value);
+}
+
+/** Features and class indices of a frame in contract order. */
+function splitFromFrame(frame: Frame, schema: Schema): RawSplit {
+  const features = schema.featureNames;
+  const index = features.map((f) => frame.columns.indexOf(f));
+  const t = frame.columns.indexOf(schema.target.name);
+  const absent = [...features, schema.target.name].filter((_, i) => (i < features.length ? index[i] : t) < 0);
+  if (absent.length) throw new NetsecError("TRANSFORM_FAILED", `the validated data has no column${absent.length > 1 ? "s" : ""} ${absent.join(", ")}`);
+  const width = frame.columns.length, cols = features.length;
+  const values = new Float64Array(frame.rows * cols);
+  const y = new Uint8Array(frame.rows);
+  let missing = 0;
+  for (let r = 0; r < frame.rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      const v = frame.values[r * width + index[j]];
+      if (Number.isNaN(v)) missing++;
+      values[r * cols + j] = v;
+    }
+    y[r] = classIndexOf(schema, frame.values[r * width + t], "validated data", r + 1);
+  }
+  return { x: { values, rows: frame.rows, cols }, y, missing };
+}
+
+/** Stream a validated CSV into the feature matrix and class indices (one pass, arrays sized once when `rowsHint` is right). */
+async function splitFromFile(path: string, schema: Schema, rowsHint = 0): Promise<RawSplit> {
+  const file = await openContractCsv(path, schema);
+  const cols = schema.featureNames.length;
+  const width = cols + 1;
+  let capacity = Math.max(rowsHint, 1024);
+  let values = new Float64Array(capacity * cols);
+  let y = new Uint8Array(capacity);
+  let rows = 0, missing = 0;
+  for await (const chunk of file.chunks()) {
+    if (chunk.problems.length) {
+      const p = chunk.problems[0];
+      throw new NetsecError("TRANSFORM_FAILED", `${path}, row ${p.row}${p.column ? `, column ${p.column}` : ""}: got ${JSON.stringify(p.value)}, expected ${p.expected} (a validated file was changed?)`, { location: { file: path, row: p.row, column: p.column, value: p.value, expected: p.expected } });
+    }
+    if (rows + chunk.rows > capacity) {
+      capacity = Math.max(rows + chunk.rows, Math.ceil(capacity * 1.5));
+      const grownValues = new Float64Array(capacity * cols);
+      grownValues.set(values.subarray(0, rows * cols));
+      const grownY = new Uint8Array(capacity);
+      grownY.set(y.subarray(0, rows));
+      values = grownValues;
+      y = grownY;
+    }
+    for (let r = 0; r < chunk.rows; r++) {
+      const src = r * width, dst = (rows + r) * cols;
+      for (let j = 0; j < cols; j++) {
+        const v = chunk.values[src + j];
+        if (Number.isNaN(v)) missing++;
+        values[dst + j] = v;
+      }
+      y[rows + r] = classIndexOf(schema, chunk.values[src + cols], path, chunk.firstRow + r);
+    }
+    rows += chunk.rows;
+  }
+  if (capacity !== rows) {
+    values = rows * cols === values.length ? values : values.slice(0, rows * cols);
+    y = y.slice(0, rows);
+  }
+  return { x: { values, rows, cols }, y, missing };
+}
+
+function loadSplit(source: Frame | string, schema: Schema, rowsHint?: number): Promise<RawSplit> {
+  return typeof source === "string" ? splitFromFile(source, schema, rowsHint) : Promise.resolve(splitFromFrame(source, schema));
 }
 
 /** Write x with y as the last column, block by block. */
@@ -81,14 +164,16 @@ export async function runTransform(input: TransformInput, options: TransformOpti
   const files = STAGE_FILES.transformation;
   const finalDir = run.stage("transformation");
   return writeStage(finalDir, async (dir) => {
-    const preprocessor = Preprocessor.fit(input.train, schema, { k });
-    const apply = (frame: Frame, name: string): TransformedSplit => {
-      const { x, y } = preprocessor.transformFrame(frame);
-      if (!y) throw new NetsecError("TRANSFORM_FAILED", `the validated ${name} data has no ${schema.target.name} column`);
-      return { x, y };
-    };
-    const train = apply(input.train, "train");
-    const test = apply(input.test, "test");
+    // One split at a time, raw features dropped as soon as they are imputed (bounded peak memory).
+    let rawTrain: RawSplit | undefined = await loadSplit(input.train, schema, input.trainRows);
+    const preprocessor = Preprocessor.fitMatrix(rawTrain.x, schema, { k });
+    const train: TransformedSplit = { x: preprocessor.transformMatrix(rawTrain.x), y: rawTrain.y };
+    const trainMissing = rawTrain.missing;
+    rawTrain = undefined;
+    let rawTest: RawSplit | undefined = await loadSplit(input.test, schema, input.testRows);
+    const test: TransformedSplit = { x: preprocessor.transformMatrix(rawTest.x), y: rawTest.y };
+    const testMissing = rawTest.missing;
+    rawTest = undefined;
     await ensureParent(`${dir}/${files.preprocessor}`);
     await platform.writeFile(`${dir}/${files.preprocessor}`, JSON.stringify(preprocessor.toJSON()) + "\n");
     await writeSplitArray(`${dir}/${files.trainArray}`, train);
@@ -96,8 +181,8 @@ export async function runTransform(input: TransformInput, options: TransformOpti
     const summary: TransformSummary = {
       features: [...preprocessor.features],
       k,
-      train: { rows: train.x.rows, imputedCells: countMissing(input.train, preprocessor.features) },
-      test: { rows: test.x.rows, imputedCells: countMissing(input.test, preprocessor.features) },
+      train: { rows: train.x.rows, imputedCells: trainMissing },
+      test: { rows: test.x.rows, imputedCells: testMissing },
       arrayFormat: `npy <f8 C-order (rows, ${preprocessor.features.length + 1}); last column = class index (${Object.entries(preprocessor.target.mapping).map(([v, i]) => `${v}→${i}`).join(", ")})`,
     };
     await platform.writeFile(`${dir}/${files.summary}`, JSON.stringify(summary, null, 2) + "\n");

@@ -84,9 +84,6 @@ export interface ValidateArtifacts {
   driftJson: string;
   contract: ContractReport;
   drift: DriftReport;
-  /** The valid rows in contract column order, for the transform stage. */
-  train: Frame;
-  test: Frame;
   warnings: string[];
 }
 
@@ -292,7 +289,6 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
     for (const w of warnings) reporter?.warn(w);
     reporter?.info(`validate: ${validRows} valid rows, ${invalidRows} invalid, ${trainTest.drifted.length} drifted columns`);
     const at = (relative: string) => `${finalDir}/${relative}`;
-    const toFrame = (store: RowStore): Frame => store.drainToFrame();
     return {
       dir: finalDir,
       validTrain: at(files.validTrain),
@@ -304,14 +300,15 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
       driftJson: at(files.driftJson),
       contract,
       drift,
-      train: toFrame(trainStore),
-      test: toFrame(testStore),
       warnings,
     };
   });
 }
 
-/** Read a validated split back (for running transform on its own). */
+/** Open a CSV file whose header must be exactly the contract's columns (VALIDATION_FAILED otherwise). */
+export const openContractCsv = openChecked;
+
+/** Read a validated split back as a Frame (notebooks, small data). */
 export async function readValidated(path: string, schema: Schema): Promise<Frame> {
   const file = await openChecked(path, schema);
   const store = new RowStore(schema.columns);

@@ -141,7 +141,7 @@ describe("bad input", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe(`${bad[3].join(",")},"SSLfinal_State: not_a_number (got ""abc"", expected a number (or empty / na for a missing value))"`);
     expect(result.validation.contract.invalidRows).toBe(1);
-    expect(result.validation.train.rows + result.validation.test.rows).toBe(39);
+    expect(result.transformation.train.x.rows + result.transformation.test.x.rows).toBe(39);
     expect(reporter.warnings.some((w) => /1 rows break the contract/.test(w))).toBe(true);
     expect(existsSync(result.transformation.trainArray)).toBe(true);
   });
