@@ -61,6 +61,16 @@ const bigLines = [header.map((h) => `"${h}"`).join(",")];
 for (let r = 0; r < bigRows; r++) bigLines.push(rows[(r * 7919) % rows.length].join(","));
 writeFileSync(bigFile, bigLines.join("\n") + "\n");
 const bigBody = readFileSync(bigFile);
+// Worst case for the distinct-row scoring: rows drawn at random from the allowed values (seeded),
+// so nearly every row is different.
+const allowed = header.map((_, c) => [...new Set(rows.map((r) => r[c]))]);
+let seed = 12345;
+const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const randomLines = [bigLines[0]];
+for (let r = 0; r < bigRows; r++) randomLines.push(allowed.map((values) => values[Math.floor(random() * values.length)]).join(","));
+const randomFile = join(outDir, `serve-${bigRows}-random.csv`);
+writeFileSync(randomFile, randomLines.join("\n") + "\n");
+const randomBody = readFileSync(randomFile);
 
 const { child, url } = await startServer();
 try {
@@ -81,19 +91,19 @@ try {
   });
 
   const big = {};
-  for (const accept of ["text/csv", "application/json"]) {
+  for (const [name, body, accept] of [["real/csv", bigBody, "text/csv"], ["real/json", bigBody, "application/json"], ["random/csv", randomBody, "text/csv"]]) {
     const times = [];
     let rowsBack = 0;
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
-      const response = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept }, body: bigBody });
+      const response = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept }, body });
       const text = await response.text();
       times.push(performance.now() - started);
       if (response.status !== 200) throw new Error(`100k-row request: ${response.status} ${text.slice(0, 300)}`);
       rowsBack = accept === "text/csv" ? text.trim().split("\n").length - 1 : JSON.parse(text).predictions.length;
     }
     times.sort((a, b) => a - b);
-    big[accept] = { best: times[0], median: times[1], rows: rowsBack };
+    big[name] = { best: times[0], median: times[1], rows: rowsBack };
   }
 
   const errors = load.errors + load.timeouts + load.non2xx;
@@ -105,8 +115,9 @@ try {
     "| test | result | goal |",
     "|---|---|---|",
     `| single-row JSON /predict, ${amount} requests at ${rate} req/s (10 connections, autocannon) | ${load.requests.total} done in ${load.duration.toFixed(1)} s, **${errors} errors** (${load.errors} errors, ${load.timeouts} timeouts, ${load.non2xx} non-2xx); latency p50 **${load.latency.p50} ms**, p90 ${load.latency.p90} ms, p99 **${load.latency.p99} ms**, max ${load.latency.max} ms | 0 errors, p99 < 5 ms |`,
-    `| ${bigRows.toLocaleString("en")}-row CSV (${(bigBody.length / 1e6).toFixed(1)} MB) → /predict, answer as CSV | best ${big["text/csv"].best.toFixed(0)} ms, median ${big["text/csv"].median.toFixed(0)} ms (${big["text/csv"].rows} rows back) | < 1 s |`,
-    `| same, answer as JSON | best ${big["application/json"].best.toFixed(0)} ms, median ${big["application/json"].median.toFixed(0)} ms | — |`,
+    `| ${bigRows.toLocaleString("en")}-row CSV (${(bigBody.length / 1e6).toFixed(1)} MB; rows sampled from the real data set, so repeated as in real batches) → /predict, answer as CSV | best ${big["real/csv"].best.toFixed(0)} ms, median ${big["real/csv"].median.toFixed(0)} ms (${big["real/csv"].rows} rows back) | < 1 s |`,
+    `| same, answer as JSON | best ${big["real/json"].best.toFixed(0)} ms, median ${big["real/json"].median.toFixed(0)} ms | — |`,
+    `| ${bigRows.toLocaleString("en")}-row CSV of random rows (almost all distinct: worst case), answer as CSV | best ${big["random/csv"].best.toFixed(0)} ms, median ${big["random/csv"].median.toFixed(0)} ms | < 1 s |`,
     "",
     "autocannon latencies have 1 ms resolution.",
   ].join("\n");
