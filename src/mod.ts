@@ -46,6 +46,7 @@ export { findConfusion, findDrift, findImportances, findMetricSets, findPr, find
 export { parseLeaderboard } from "./report/leaderboard.ts";
 export { latestRun, listRuns } from "./report/runs.ts";
 export { notebookSettings } from "./report/notebook-settings.ts";
+export { learningCurve } from "./report/learning-curve.ts";
 
 // tracking
 export { createLocalTracker, createMlflowTracker, createTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "./tracking/index.ts";
