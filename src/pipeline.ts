@@ -1,0 +1,219 @@
+/**
+ * `runPipeline`: the stages in order for one new run folder (`Artifacts/<timestamp>/`). It only
+ * chains them: each stage is a function in src/stages/ that writes its own folder atomically.
+ * In-memory results are handed from one stage to the next (validated frames to transform), but
+ * every stage's files are complete on disk, so any stage can also be re-run from its inputs.
+ * Hooks let callers (tracking, notebooks) see each stage's artifacts as soon as it finishes.
+ */
+import { platform } from "./runtime/index.ts";
+import { NetsecError } from "./errors.ts";
+import { loadSchema, type Schema } from "./schema.ts";
+import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experiment.ts";
+import { newRunFolder, STAGE_DIRS, type RunFolder, type StageName } from "./artifacts.ts";
+import { CsvFile } from "./data/csv.ts";
+import type { Reporter } from "./cli/reporter.ts";
+import { runIngest, type IngestArtifacts, type IngestSource } from "./stages/ingest.ts";
+import { runValidate, type ValidateArtifacts } from "./stages/validate.ts";
+import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
+
+/** What each stage hands to `onStage`. Later stages (train, evaluate, push) add their entry here. */
+export interface PipelineStages {
+  ingestion: IngestArtifacts;
+  validation: ValidateArtifacts;
+  transformation: TransformArtifacts;
+}
+
+export type PipelineStageName = keyof PipelineStages;
+
+export interface PipelineHooks {
+  /** Called before a stage starts. */
+  onStageStart?(name: PipelineStageName, run: RunFolder): void | Promise<void>;
+  /** Called with a stage's artifacts once its folder is complete. */
+  onStage?<S extends PipelineStageName>(name: S, artifacts: PipelineStages[S], run: RunFolder): void | Promise<void>;
+}
+
+export interface PipelineOptions {
+  /** CSV path (ARFF / mongodb:// once src/data/source.ts handles them); default network_data/phisingData.csv. */
+  data?: string;
+  /** Experiment file path or an already-loaded experiment; default experiments/default.yaml. */
+  experiment?: string | Experiment;
+  /** Root of the run folders; default "Artifacts". */
+  artifacts?: string;
+  schema?: Schema;
+  /** A previous run folder to compare the new data against (drift). */
+  reference?: string;
+  reporter: Reporter;
+}
+
+export interface StageSummary {
+  dir: string;
+  seconds: number;
+  [key: string]: unknown;
+}
+
+export interface PipelineSummary {
+  runDir: string;
+  data: string;
+  experiment: string;
+  stages: Record<string, StageSummary>;
+  warnings: string[];
+}
+
+export interface PipelineResult {
+  summary: PipelineSummary;
+  run: RunFolder;
+  schema: Schema;
+  experiment: Experiment;
+  ingestion: IngestArtifacts;
+  validation: ValidateArtifacts;
+  transformation: TransformArtifacts;
+}
+
+export const DEFAULT_DATA = "network_data/phisingData.csv";
+
+/** The file `--data` stands for when not given: the default dataset, fetched when missing. */
+export async function resolveDefaultData(reporter: Reporter): Promise<string> {
+  const root = platform.projectRoot();
+  const candidates = [DEFAULT_DATA, `${root}/${DEFAULT_DATA}`, `${root}/network_data/phishing.arff`];
+  for (const c of candidates) if ((await platform.stat(c))?.isFile) return c;
+  reporter.info(`no ${DEFAULT_DATA}: running scripts/fetch-data`);
+  const result = await platform.run("bash", [`${root}/scripts/fetch-data`], { cwd: root });
+  if (result.stderr.trim()) reporter.info(result.stderr.trim());
+  if (result.code !== 0) {
+    throw new NetsecError("FILE_NOT_FOUND", `no ${DEFAULT_DATA}, and scripts/fetch-data failed (exit ${result.code}): ${result.stderr.trim().split("\n").pop() ?? ""}; give a file with --data`);
+  }
+  for (const c of candidates.slice(1)) if ((await platform.stat(c))?.isFile) return c;
+  throw new NetsecError("FILE_NOT_FOUND", `scripts/fetch-data ran but ${root}/${DEFAULT_DATA} is still missing; give a file with --data`);
+}
+
+/** Open `--data` for ingest. */
+export async function openDataSource(spec: string): Promise<IngestSource> {
+  const file = await CsvFile.open(spec);
+  const base = spec.slice(spec.lastIndexOf("/") + 1);
+  return {
+    name: base.replace(/\.[^.]+$/, "") || "data",
+    columns: file.columns,
+    chunks: () => file.chunks(),
+    describe: spec,
+  };
+}
+
+function experimentName(experiment: string | Experiment | undefined): string {
+  if (experiment === undefined) return DEFAULT_EXPERIMENT;
+  return typeof experiment === "string" ? experiment : experiment.name;
+}
+
+async function resolveExperiment(experiment: string | Experiment | undefined): Promise<Experiment> {
+  if (experiment !== undefined && typeof experiment !== "string") return experiment;
+  const path = experiment ?? DEFAULT_EXPERIMENT;
+  // The default experiment is found from any working directory (the repository's copy).
+  if (path === DEFAULT_EXPERIMENT && !(await platform.stat(path))?.isFile) return loadExperiment();
+  return loadExperiment(path);
+}
+
+/**
+ * One run in progress: its folder, inputs, and `stage()`, which times a stage, records its summary
+ * and calls the hooks. Stages added later (train, evaluate, push) go through `stage()` too.
+ */
+export interface PipelineRun {
+  run: RunFolder;
+  schema: Schema;
+  experiment: Experiment;
+  source: IngestSource;
+  options: PipelineOptions;
+  reporter: Reporter;
+  stages: Record<string, StageSummary>;
+  stage<S extends PipelineStageName>(name: S, work: () => Promise<PipelineStages[S]>, describe: (a: PipelineStages[S]) => Record<string, unknown>): Promise<PipelineStages[S]>;
+  /** The JSON summary so far (run folder, stages, warnings of this run). */
+  summary(): PipelineSummary;
+}
+
+/** Resolve the inputs and create the run folder. */
+export async function startRun(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineRun> {
+  const { reporter } = options;
+  const experiment = await resolveExperiment(options.experiment);
+  const schema = options.schema ?? (await loadSchema());
+  const data = options.data ?? (await resolveDefaultData(reporter));
+  const source = await openDataSource(data);
+  const run = await newRunFolder(options.artifacts ?? "Artifacts");
+  const warningsBefore = reporter.warnings.length;
+  const stages: Record<string, StageSummary> = {};
+  reporter.info(`run folder ${run.dir}`);
+  return {
+    run,
+    schema,
+    experiment,
+    source,
+    options,
+    reporter,
+    stages,
+    async stage(name, work, describe) {
+      await hooks.onStageStart?.(name, run);
+      const started = Date.now();
+      const artifacts = await work();
+      stages[name] = { dir: name in STAGE_DIRS ? run.stage(name as StageName) : run.dir, seconds: (Date.now() - started) / 1000, ...describe(artifacts) };
+      await hooks.onStage?.(name, artifacts, run);
+      return artifacts;
+    },
+    summary: () => ({
+      runDir: run.dir,
+      data: source.describe,
+      experiment: experimentName(options.experiment),
+      stages,
+      warnings: reporter.warnings.slice(warningsBefore),
+    }),
+  };
+}
+
+/** The data half: ingest → validate → transform. */
+export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResult, "ingestion" | "validation" | "transformation">> {
+  const { run, schema, experiment, source, reporter, options } = ctx;
+  const ingestion = await ctx.stage("ingestion", () => runIngest(source, { run, schema, testRatio: experiment.split.test_ratio, seed: experiment.seed, reporter }), (a) => ({
+    featureStore: a.featureStore,
+    train: a.train,
+    test: a.test,
+    rows: a.summary.rows,
+    trainRows: a.summary.train.rows,
+    testRows: a.summary.test.rows,
+  }));
+  const validation = await ctx.stage("validation", () =>
+    runValidate({ train: ingestion.train, test: ingestion.test }, {
+      run,
+      schema,
+      maxInvalidShare: experiment.validation.max_invalid_share,
+      driftPValue: experiment.validation.drift_p_value,
+      failOnDrift: experiment.validation.fail_on_drift,
+      reference: options.reference,
+      reporter,
+    }), (a) => ({
+    validTrain: a.validTrain,
+    validTest: a.validTest,
+    invalidRows: a.contract.invalidRows,
+    duplicates: a.contract.duplicates.duplicates,
+    drifted: a.drift.summary.drifted,
+    referenceDrifted: a.drift.summary.referenceDrifted,
+    driftReport: a.driftYaml,
+  }));
+  const transformation = await ctx.stage("transformation", () => runTransform({ train: validation.train, test: validation.test }, { run, schema, k: experiment.transform.knn_neighbors, reporter }), (a) => ({
+    trainArray: a.trainArray,
+    testArray: a.testArray,
+    preprocessor: a.preprocessorFile,
+    imputedCells: a.summary.train.imputedCells + a.summary.test.imputedCells,
+  }));
+  return { ingestion, validation, transformation };
+}
+
+/** Ingest → validate → transform only (benchmarks, notebooks of the data half). */
+export async function runDataPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
+  const ctx = await startRun(options, hooks);
+  const data = await runDataStages(ctx);
+  return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data };
+}
+
+/** The whole pipeline for one new run folder. */
+export async function runPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
+  const ctx = await startRun(options, hooks);
+  const data = await runDataStages(ctx);
+  // Model stages (train → evaluate → push) follow here, each through ctx.stage().
+  return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data };
+}
