@@ -194,7 +194,7 @@ export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResu
     referenceDrifted: a.drift.summary.referenceDrifted,
     driftReport: a.driftYaml,
   }));
-  const transformation = await ctx.stage("transformation", () => runTransform({ train: validation.train, test: validation.test }, { run, schema, k: experiment.transform.knn_neighbors, reporter }), (a) => ({
+  const transformation = await ctx.stage("transformation", () => runTransform({ train: validation.validTrain, test: validation.validTest, trainRows: validation.contract.train.valid, testRows: validation.contract.test.valid }, { run, schema, k: experiment.transform.knn_neighbors, reporter }), (a) => ({
     trainArray: a.trainArray,
     testArray: a.testArray,
     preprocessor: a.preprocessorFile,
