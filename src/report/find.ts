@@ -59,12 +59,25 @@ export function findPr(root: Json | undefined): Found<PrPoints>[] {
   );
 }
 
-export function findConfusion(root: Json | undefined, defaultLabels: string[]): Found<Confusion>[] {
+/**
+ * Names of a matrix's classes: strings as given; numbers 0/1 are class indices (→ `defaultLabels`,
+ * in class-index order); other numbers are target values (→ `labelOfValue`, e.g. -1 → phishing).
+ */
+function confusionLabels(given: Json | undefined, size: number, defaultLabels: string[], labelOfValue?: (value: number) => string): string[] {
+  if (!Array.isArray(given) || given.length !== size) return defaultLabels.slice(0, size);
+  if (given.every((v) => typeof v === "number")) {
+    const values = given as number[];
+    if (values.every((v) => v === 0 || v === 1)) return values.map((v) => defaultLabels[v] ?? String(v));
+    return values.map((v) => (labelOfValue ? labelOfValue(v) : String(v)));
+  }
+  return given.map(String);
+}
+
+export function findConfusion(root: Json | undefined, defaultLabels: string[], labelOfValue?: (value: number) => string): Found<Confusion>[] {
   return findObjects(root, (o) => {
     const m = o.matrix;
     if (!Array.isArray(m) || m.length === 0 || !m.every((row) => isNumberArray(row) && row.length === m.length)) return undefined;
-    const raw = Array.isArray(o.labels) ? o.labels.map(String) : Array.isArray(o.label_names) ? o.label_names.map(String) : defaultLabels;
-    return { labels: raw.length === m.length ? raw : defaultLabels.slice(0, m.length), matrix: m as number[][] };
+    return { labels: confusionLabels(o.labels ?? o.label_names, m.length, defaultLabels, labelOfValue), matrix: m as number[][] };
   });
 }
 

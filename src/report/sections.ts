@@ -105,18 +105,21 @@ function evaluationSection(data: RunData, schema: Schema): Section {
   const labels = classLabels(schema);
   const sources: Json[] = [data.metrics, data.confusion].filter((v): v is Json => v !== undefined);
   const all = { metrics: data.metrics ?? null, confusion: data.confusion ?? null } as Json;
-  const metricSets = findMetricSets(data.metrics);
+  const metricKeys = new Set<string>();
+  const metricSets = findMetricSets({ metrics: data.metrics ?? null, comparison: data.comparison ?? null } as Json)
+    .map((m) => ({ path: seriesName(m.path.replace(/\bcomparison\b/, ""), "model"), value: m.value }))
+    .filter((m) => !metricKeys.has(JSON.stringify(m.value)) && Boolean(metricKeys.add(JSON.stringify(m.value))));
   if (metricSets.length) {
     const keys = [...new Set(metricSets.flatMap((m) => Object.keys(m.value)))];
     blocks.push(html(recordsTable(keys.map((k) => {
       const row: Record<string, string | number | undefined> = { metric: k };
-      for (const m of metricSets) row[m.path || "model"] = m.value[k] === undefined ? undefined : Number(m.value[k].toPrecision(6));
+      for (const m of metricSets) row[m.path] = m.value[k] === undefined ? undefined : Number(m.value[k].toPrecision(6));
       return row;
-    }), ["metric", ...metricSets.map((m) => m.path || "model")])));
+    }), ["metric", ...metricSets.map((m) => m.path)])));
   } else blocks.push(missing("model_evaluation/metrics.json"));
   const seen = new Set<string>();
-  const confusions = findConfusion(all, labels).filter((c) => !seen.has(JSON.stringify(c.value)) && seen.add(JSON.stringify(c.value)));
-  for (const c of confusions) blocks.push(fig(confusionFigure(c.value, `Confusion matrix${c.path ? `: ${seriesName(c.path, "")}` : ""}`)));
+  const confusions = findConfusion(all, labels, (v) => schema.labelOf(v)).filter((c) => !seen.has(JSON.stringify(c.value)) && seen.add(JSON.stringify(c.value)));
+  for (const c of confusions) blocks.push(fig(confusionFigure(c.value, `Confusion matrix: ${seriesName(c.path, "new model")}`)));
   const dedupe = <T>(items: { path: string; value: T }[]) => {
     const keys = new Set<string>();
     return items.filter((i) => {
@@ -125,10 +128,10 @@ function evaluationSection(data: RunData, schema: Schema): Section {
     });
   };
   const rocs = dedupe(findRoc(all));
-  if (rocs.length) blocks.push(fig(rocFigure(rocs.map((r) => ({ name: seriesName(r.path, "model"), ...r.value })))));
+  if (rocs.length) blocks.push(fig(rocFigure(rocs.map((r) => ({ name: seriesName(r.path, "new model"), ...r.value })))));
   const prs = dedupe(findPr(all));
   if (prs.length) {
-    blocks.push(fig(prFigure(prs.map((p) => ({ name: seriesName(p.path, "model"), ...p.value })))));
+    blocks.push(fig(prFigure(prs.map((p) => ({ name: seriesName(p.path, "new model"), ...p.value })))));
     const first = prs[0].value;
     if (first.thresholds.length) {
       const best = bestF1Threshold(first);
