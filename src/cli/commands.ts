@@ -3,10 +3,12 @@ import type { Command } from "./command.ts";
 import { syncCommand } from "./sync.ts";
 import { serveCommand } from "./serve.ts";
 import { trainCommand } from "./train.ts";
+import { predictCommand } from "./predict.ts";
 import { reportCommand } from "./report.ts";
 
 export const commands: Command[] = [
   trainCommand,
+  predictCommand,
   serveCommand,
   syncCommand,
   reportCommand,

@@ -1,0 +1,43 @@
+/** MODEL_CARD.md: a short human-readable summary next to the pushed model. */
+import type { ModelFileJson, ModelManifest } from "../model-file.ts";
+import type { PushDecision } from "./gates.ts";
+
+const fmt = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "n/a" : v.toFixed(4));
+
+export function modelCard(file: ModelFileJson, manifest: ModelManifest, decision: PushDecision): string {
+  const m = file.metrics;
+  const lines = [
+    `# Model card: ${file.model.family} (version ${manifest.version})`,
+    "",
+    `Phishing-website classifier trained by netsec. Pushed ${manifest.createdAt}${manifest.runDir ? ` from run \`${manifest.runDir}\`` : ""}.`,
+    "",
+    "## Model",
+    `- family: \`${file.model.family}\``,
+    `- parameters: \`${JSON.stringify(file.model.params)}\``,
+    `- experiment: \`${file.experiment.name}\` (seed ${file.experiment.seed}, ranked by ${file.experiment.scoring})`,
+    `- cross-validation ${file.experiment.scoring}: ${fmt(file.cv.meanScore)} ± ${fmt(file.cv.stdScore)} over ${file.cv.folds} folds`,
+    "",
+    "## Test metrics (held-out split)",
+    "| metric | value |",
+    "|---|---|",
+    ...["accuracy", "precision", "recall", "f1", "f1_macro", "roc_auc", "pr_auc", "log_loss"].map((k) => `| ${k} | ${fmt(m[k])} |`),
+    "",
+    `Precision, recall and F1 are of the positive class: ${file.target.name} = ${file.target.positive} (phishing).`,
+    "",
+    "## Why it was pushed",
+    ...decision.reasons.map((r) => `- ${r}`),
+    ...decision.gates.map((g) => `- gate ${g.name}: ${g.passed ? "passed" : "failed"} (${g.message})`),
+    "",
+    "## Data and integrity",
+    `- features: ${file.features.length} columns of schema.yaml (schema hash \`${file.schemaHash.slice(0, 16)}…\`)`,
+    `- training data fingerprint (sha256 of the transformed train array): \`${file.dataFingerprint}\``,
+    `- model.json sha256: \`${manifest.sha256}\` (also in model.json.sha256; verified on every load)`,
+    "",
+    "## Intended use and limits",
+    "Scores websites described by the 30 UCI \"Phishing Websites\" features (values -1/0/1). It is only as",
+    "good as those hand-crafted features; it has not seen sites whose features drift from the training data",
+    "(see the run's drift report).",
+    "",
+  ];
+  return lines.join("\n");
+}
