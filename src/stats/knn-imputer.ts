@@ -13,12 +13,13 @@
  * sorting networks or introselect — so it has no portable tie order; results are identical
  * whenever the k-th nearest distance is not shared by donors with different values.)
  *
- * Work is bounded: only rows with a missing value are queried; fit rows are grouped into
- * distinct patterns (data here are small integers, so 800k rows have few thousand patterns) and
- * identical query rows are answered once. Cost O(N·F) to fit, O(Q·U·F + Q·U) to transform, for
- * N fit rows, F features, Q distinct query rows with a missing value, U distinct fit rows.
+ * Work is bounded (see knn-index.ts): only rows with a missing value are queried, identical
+ * query rows are answered once, fit rows are grouped into distinct rows, and donors at distance 0
+ * are found by hash look-ups before any scan; a scan (O(U·F) per query, U distinct fit rows, F
+ * features) is needed only when fewer than k donors sit at distance 0.
  */
 import { NetsecError } from "../errors.ts";
+import { buildIndex, type FitIndex, imputeRow, newWorkspace } from "./knn-index.ts";
 
 export interface KnnImputerState {
   k: number;
@@ -39,22 +40,11 @@ export interface KnnImputerOptions {
 
 const INT8_NAN = -128;
 
-/** Fit data grouped by distinct rows (NaN equal to NaN). */
-interface FitIndex {
-  rows: number;
-  cols: number;
-  raw: Int8Array | Float64Array;
-  patterns: Float64Array; // U × cols
-  patternCount: number;
-  offsets: Int32Array; // rows of pattern u: order[offsets[u] .. offsets[u+1]), ascending
-  order: Int32Array;
-  columnMeans: Float64Array; // NaN for a column missing in every fit row
-}
-
 export class KnnImputer {
   readonly k: number;
   readonly keepEmptyFeatures: boolean;
   #index: FitIndex | null = null;
+  #raw: Int8Array | Float64Array = new Int8Array(0);
 
   constructor(options: KnnImputerOptions = {}) {
     const k = options.k ?? 5;
@@ -67,7 +57,7 @@ export class KnnImputer {
     if (values.length !== rows * cols || rows < 1 || cols < 1) {
       throw new NetsecError("TRANSFORM_FAILED", `KNN imputer: fit data has ${values.length} values, expected rows × cols = ${rows} × ${cols} (both at least 1)`);
     }
-    this.#index = buildIndex(encode(values), rows, cols);
+    this.#setFit(encode(values), rows, cols);
     return this;
   }
 
@@ -89,6 +79,7 @@ export class KnnImputer {
     const out = values.slice();
     const answered = new Map<string, Float64Array>();
     const row = new Float64Array(cols);
+    const work = newWorkspace(index, this.k);
     for (let r = 0; r < rows; r++) {
       let needs = false;
       for (let c = 0; c < cols; c++) {
@@ -99,7 +90,7 @@ export class KnnImputer {
       const key = rowKey(row);
       let filled = answered.get(key);
       if (!filled) {
-        filled = imputeRow(index, row, this.k);
+        filled = imputeRow(index, row, this.k, work);
         answered.set(key, filled);
       }
       out.set(filled, r * cols);
@@ -121,12 +112,13 @@ export class KnnImputer {
 
   toJSON(): KnnImputerState {
     const index = this.#fitted();
-    const int8 = index.raw instanceof Int8Array;
+    const raw = this.#raw;
+    const int8 = raw instanceof Int8Array;
     return {
       k: this.k,
       cols: index.cols,
       rows: index.rows,
-      fitValues: bytesToBase64(int8 ? new Uint8Array(index.raw.buffer, index.raw.byteOffset, index.raw.byteLength) : float64ToBytes(index.raw as Float64Array)),
+      fitValues: bytesToBase64(int8 ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) : float64ToBytes(raw)),
       encoding: int8 ? "int8" : "float64",
       columnMeans: Array.from(index.columnMeans, (m) => (Number.isNaN(m) ? 0 : m)),
       keepEmptyFeatures: this.keepEmptyFeatures,
@@ -145,8 +137,13 @@ export class KnnImputer {
     }
     const raw = encoding === "int8" ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length) : bytesToFloat64(bytes);
     const imputer = new KnnImputer({ k, keepEmptyFeatures: state.keepEmptyFeatures ?? false });
-    imputer.#index = buildIndex(raw, rows, cols);
+    imputer.#setFit(raw, rows, cols);
     return imputer;
+  }
+
+  #setFit(raw: Int8Array | Float64Array, rows: number, cols: number): void {
+    this.#raw = raw;
+    this.#index = buildIndex(rows, cols, raw instanceof Int8Array ? (i) => (raw[i] === INT8_NAN ? NaN : raw[i]!) : (i) => raw[i]!);
   }
 
   #fitted(): FitIndex {
@@ -163,104 +160,6 @@ function encode(values: Float64Array): Int8Array | Float64Array {
   }
   const out = new Int8Array(values.length);
   for (let i = 0; i < values.length; i++) out[i] = Number.isNaN(values[i]!) ? INT8_NAN : values[i]!;
-  return out;
-}
-
-function decodeAt(raw: Int8Array | Float64Array, i: number): number {
-  const v = raw[i]!;
-  return raw instanceof Int8Array && v === INT8_NAN ? NaN : v;
-}
-
-function buildIndex(raw: Int8Array | Float64Array, rows: number, cols: number): FitIndex {
-  // Group identical rows (hash table keyed by the row's values).
-  const patternOf = new Int32Array(rows);
-  const byKey = new Map<string, number>();
-  const firstRow: number[] = [];
-  const row = new Float64Array(cols);
-  const sums = new Float64Array(cols);
-  const counts = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const v = decodeAt(raw, r * cols + c);
-      row[c] = v;
-      if (!Number.isNaN(v)) { sums[c] += v; counts[c]++; }
-    }
-    const key = rowKey(row);
-    let id = byKey.get(key);
-    if (id === undefined) {
-      id = firstRow.length;
-      byKey.set(key, id);
-      firstRow.push(r);
-    }
-    patternOf[r] = id;
-  }
-  const patternCount = firstRow.length;
-  const patterns = new Float64Array(patternCount * cols);
-  firstRow.forEach((r, u) => {
-    for (let c = 0; c < cols; c++) patterns[u * cols + c] = decodeAt(raw, r * cols + c);
-  });
-  const offsets = new Int32Array(patternCount + 1);
-  for (let r = 0; r < rows; r++) offsets[patternOf[r]! + 1]++;
-  for (let u = 0; u < patternCount; u++) offsets[u + 1] += offsets[u]!;
-  const cursor = offsets.slice(0, patternCount);
-  const order = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) order[cursor[patternOf[r]!]!++] = r;
-  const columnMeans = new Float64Array(cols);
-  for (let c = 0; c < cols; c++) columnMeans[c] = counts[c] === 0 ? NaN : sums[c]! / counts[c]!;
-  return { rows, cols, raw, patterns, patternCount, offsets, order, columnMeans };
-}
-
-/** The row with each missing value (of a column present in fit) imputed. */
-function imputeRow(index: FitIndex, row: Float64Array, k: number): Float64Array {
-  const { cols, patterns, patternCount, offsets, order, columnMeans } = index;
-  const present: number[] = [];
-  for (let c = 0; c < cols; c++) if (!Number.isNaN(row[c]!)) present.push(c);
-  // nan_euclidean distance to every distinct fit row, computed in sklearn's order of operations.
-  const dist = new Float64Array(patternCount);
-  for (let u = 0; u < patternCount; u++) {
-    const base = u * cols;
-    let sq = 0;
-    let shared = 0;
-    for (const c of present) {
-      const y = patterns[base + c]!;
-      if (y === y) {
-        const diff = row[c]! - y;
-        sq += diff * diff;
-        shared++;
-      }
-    }
-    dist[u] = shared === 0 ? NaN : Math.sqrt((sq / shared) * cols);
-  }
-  const out = row.slice();
-  const bestD = new Float64Array(k);
-  const bestI = new Int32Array(k);
-  const bestV = new Float64Array(k);
-  for (let c = 0; c < cols; c++) {
-    if (!Number.isNaN(row[c]!) || Number.isNaN(columnMeans[c]!)) continue;
-    let n = 0; // donors held, sorted by (distance, row index)
-    for (let u = 0; u < patternCount; u++) {
-      const d = dist[u]!;
-      const v = patterns[u * cols + c]!;
-      if (Number.isNaN(d) || Number.isNaN(v)) continue;
-      for (let p = offsets[u]!; p < offsets[u + 1]!; p++) {
-        const idx = order[p]!;
-        if (n === k && !(d < bestD[k - 1]! || (d === bestD[k - 1]! && idx < bestI[k - 1]!))) break;
-        let at = n < k ? n++ : k - 1;
-        while (at > 0 && (d < bestD[at - 1]! || (d === bestD[at - 1]! && idx < bestI[at - 1]!))) {
-          bestD[at] = bestD[at - 1]!; bestI[at] = bestI[at - 1]!; bestV[at] = bestV[at - 1]!;
-          at--;
-        }
-        bestD[at] = d; bestI[at] = idx; bestV[at] = v;
-      }
-    }
-    if (n === 0) {
-      out[c] = columnMeans[c]!;
-    } else {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += bestV[i]!;
-      out[c] = sum / n;
-    }
-  }
   return out;
 }
 

@@ -132,4 +132,43 @@ describe("KnnImputer behaviour beyond the reference numbers", () => {
     expect(() => KnnImputer.fromJSON({ ...state, rows: 11 })).toThrow(/fitValues holds 50 bytes, expected 55 for 11 × 5 int8 values/);
     expect(() => KnnImputer.fromJSON({ ...state, fitValues: "***" })).toThrow(/not valid base64/);
   });
+
+  test("same result as the brute-force definition (all distances, stable ties) on random data with duplicates", () => {
+    const R = rng(3); let cells = 0;
+    for (let trial = 0; trial < 150; trial++) {
+      const cols = 2 + Math.floor(R() * 8), base = 5 + Math.floor(R() * 40), rows = 20 + Math.floor(R() * 300), k = 1 + Math.floor(R() * 6);
+      const levels = trial % 3 === 0 ? 21 : 3;
+      const protos = Array.from({ length: base }, () => Array.from({ length: cols }, () => Math.floor(R() * levels) - 1));
+      const fit = new Float64Array(rows * cols);
+      for (let r = 0; r < rows; r++) { const p = protos[Math.floor(R() * base)]!; for (let c = 0; c < cols; c++) fit[r*cols+c] = R() < 0.08 ? NaN : p[c]!; }
+      const xr = 30; const x = new Float64Array(xr * cols);
+      for (let r = 0; r < xr; r++) { const p = protos[Math.floor(R() * base)]!; for (let c = 0; c < cols; c++) x[r*cols+c] = R() < 0.2 ? NaN : (R() < 0.1 ? Math.floor(R()*levels)-1 : p[c]!); }
+      const imp = new KnnImputer({ k, keepEmptyFeatures: true }).fit(fit, rows, cols);
+      const a = imp.transform(x, xr); const b = brute(fit, rows, cols, x, xr, k);
+      for (let i = 0; i < a.length; i++) { const bb = Number.isNaN(b[i]!) ? 0 : b[i]!; if (Math.abs(a[i]! - bb) > 1e-12) throw new Error(`trial ${trial} cell ${i}: ${a[i]} vs ${bb}`); }
+      cells += a.length;
+    }
+    expect(cells).toBeGreaterThan(0);
+  });
 });
+
+/** Reference: every distance computed, donors sorted by (distance, row index). */
+function brute(fit: Float64Array, rows: number, cols: number, x: Float64Array, xr: number, k: number): Float64Array {
+  const out = x.slice();
+  const means: number[] = [];
+  for (let c = 0; c < cols; c++) { let s = 0, n = 0; for (let r = 0; r < rows; r++) { const v = fit[r*cols+c]!; if (v === v) { s += v; n++; } } means.push(n ? s / n : NaN); }
+  for (let q = 0; q < xr; q++) {
+    const d: number[] = [];
+    for (let r = 0; r < rows; r++) { let sq = 0, sh = 0; for (let c = 0; c < cols; c++) { const a = x[q*cols+c]!, b = fit[r*cols+c]!; if (a === a && b === b) { sq += (a-b)**2; sh++; } } d.push(sh ? Math.sqrt(sq / sh * cols) : NaN); }
+    for (let c = 0; c < cols; c++) {
+      if (!Number.isNaN(x[q*cols+c]!) || Number.isNaN(means[c]!)) continue;
+      const cand = [] as number[];
+      for (let r = 0; r < rows; r++) if (fit[r*cols+c] === fit[r*cols+c] && d[r] === d[r]) cand.push(r);
+      cand.sort((a, b) => d[a]! - d[b]! || a - b);
+      const use = cand.slice(0, k);
+      out[q*cols+c] = use.length ? use.reduce((s, r) => s + fit[r*cols+c]!, 0) / use.length : means[c]!;
+    }
+  }
+  return out;
+}
+function rng(seed: number) { let s = seed >>> 0; return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }; }
