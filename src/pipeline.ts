@@ -12,6 +12,7 @@ import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experimen
 import { newRunFolder, STAGE_DIRS, type RunFolder, type StageName } from "./artifacts.ts";
 import { CsvFile } from "./data/csv.ts";
 import type { Reporter } from "./cli/reporter.ts";
+import type { CandidateResult } from "./search/types.ts";
 import { runIngest, type IngestArtifacts, type IngestSource } from "./stages/ingest.ts";
 import { runValidate, type ValidateArtifacts } from "./stages/validate.ts";
 import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
@@ -30,6 +31,8 @@ export interface PipelineHooks {
   onStageStart?(name: PipelineStageName, run: RunFolder): void | Promise<void>;
   /** Called with a stage's artifacts once its folder is complete. */
   onStage?<S extends PipelineStageName>(name: S, artifacts: PipelineStages[S], run: RunFolder): void | Promise<void>;
+  /** Called by the model search once per candidate (tracking: one nested MLflow run each); pass it to runTrain's onCandidate. */
+  onCandidate?(result: CandidateResult): void | Promise<void>;
 }
 
 export interface PipelineOptions {

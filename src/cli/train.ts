@@ -3,6 +3,7 @@ import type { Command } from "./command.ts";
 import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
 import { runPipeline } from "../pipeline.ts";
+import { startPipelineTracking } from "../tracking/pipeline.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -20,13 +21,22 @@ Stages write Artifacts/<MM_DD_YYYY_HH_MM_SS>/{data_ingestion,data_validation,dat
 A stage that fails leaves no folder behind. Progress goes to stderr; with --json, stdout ends with
 {"runDir": …, "stages": {…}, "warnings": […]}.`,
   async run({ args, reporter }) {
-    const result = await runPipeline({
-      data: optionString(args, "data"),
-      experiment: optionString(args, "experiment"),
-      artifacts: optionString(args, "artifacts") ?? "Artifacts",
-      reference: optionString(args, "reference"),
-      reporter,
-    });
+    // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
+    const tracking = await startPipelineTracking({ reporter, experimentFile: optionString(args, "experiment"), data: optionString(args, "data") });
+    let result: Awaited<ReturnType<typeof runPipeline>>;
+    try {
+      result = await runPipeline({
+        data: optionString(args, "data"),
+        experiment: optionString(args, "experiment"),
+        artifacts: optionString(args, "artifacts") ?? "Artifacts",
+        reference: optionString(args, "reference"),
+        reporter,
+      }, tracking);
+    } catch (error) {
+      await tracking.finish("FAILED", { error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+      throw error;
+    }
+    await tracking.finish("FINISHED", result.summary);
     const { summary } = result;
     if (optionFlag(args, "json")) platform.stdoutWrite(JSON.stringify(summary) + "\n");
     else {

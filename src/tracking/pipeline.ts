@@ -1,0 +1,187 @@
+/**
+ * Tracking of one `netsec train`: one parent run, one nested child run per search candidate
+ * (params, CV score per fold as metric steps, fit time), each stage's reports as artifacts, the
+ * evaluation metrics, the trained model as an MLflow model artifact, registered (alias
+ * `champion`) when the run pushes it. Works with either tracker (MLflow or the local run log).
+ *
+ * Stage artifacts are read from the run folder by their fixed names (src/artifacts.ts), so this
+ * module does not depend on the in-memory shapes the stages return.
+ */
+import { platform } from "../runtime/index.ts";
+import { STAGE_DIRS, STAGE_FILES, type RunFolder, type StageName } from "../artifacts.ts";
+import { DEFAULT_EXPERIMENT, loadExperiment, type Experiment } from "../experiment.ts";
+import type { Reporter } from "../cli/reporter.ts";
+import type { CandidateResult } from "../search/types.ts";
+import { createTracker, type CreateTrackerOptions } from "./remote.ts";
+import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
+
+/** Registered model name (override with NETSEC_REGISTERED_MODEL). */
+export const REGISTERED_MODEL = "netsec-phishing";
+export const CHAMPION_ALIAS = "champion";
+/** Files larger than this are not uploaded (the data itself never is). */
+const MAX_ARTIFACT_BYTES = 20 << 20;
+
+/** Report files of each stage that go to the run's artifacts (relative to the stage folder). */
+const STAGE_REPORTS: Partial<Record<StageName, readonly string[]>> = {
+  ingestion: [STAGE_FILES.ingestion.summary],
+  validation: [STAGE_FILES.validation.contract, STAGE_FILES.validation.driftYaml, STAGE_FILES.validation.driftJson, STAGE_FILES.validation.driftHtml],
+  transformation: [STAGE_FILES.transformation.preprocessor],
+  trainer: [STAGE_FILES.trainer.leaderboard],
+  evaluation: [STAGE_FILES.evaluation.metrics, STAGE_FILES.evaluation.confusion, STAGE_FILES.evaluation.comparison, "roc.json"],
+};
+
+export interface PipelineTrackingOptions extends CreateTrackerOptions {
+  reporter: Reporter;
+  /** The experiment file given to `netsec train` (params of the parent run). */
+  experimentFile?: string;
+  data?: string;
+  /** Registered model name; default NETSEC_REGISTERED_MODEL or "netsec-phishing". */
+  modelName?: string;
+}
+
+export interface PipelineTracking {
+  tracker: Tracker;
+  parent: TrackedRun;
+  /** Pass as the pipeline's hooks. */
+  onStageStart(name: string, run: RunFolder): Promise<void>;
+  onStage(name: string, artifacts: unknown, run: RunFolder): Promise<void>;
+  /** Pass to the model search: one nested run per candidate. */
+  onCandidate(result: CandidateResult): Promise<void>;
+  /** The winner's metrics, parameters and the model file (called by onStage for the trainer, or directly). */
+  logWinner(best: CandidateResult): Promise<void>;
+  /** Log `modelFile` as the MLflow model; register it with the alias when `pushed`. */
+  logModel(modelFile: string, pushed: boolean): Promise<void>;
+  /** End the parent run; returns where things were recorded. */
+  finish(status: "FINISHED" | "FAILED", summary?: unknown): Promise<TrackerSummary>;
+}
+
+/** Numeric leaves of a JSON object as flat metric names: {test: {f1: 0.9}} → test.f1 */
+export function numericLeaves(value: unknown, prefix = "", out: Record<string, number> = {}, depth = 0): Record<string, number> {
+  if (depth > 4) return out;
+  if (typeof value === "number") {
+    if (prefix) out[prefix] = value;
+  } else if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) numericLeaves(v, prefix ? `${prefix}.${k}` : k, out, depth + 1);
+  }
+  return out;
+}
+
+function experimentParams(e: Experiment): Record<string, unknown> {
+  return {
+    experiment: e.name,
+    seed: e.seed,
+    "split.test_ratio": e.split.test_ratio,
+    "validation.max_invalid_share": e.validation.max_invalid_share,
+    "validation.drift_p_value": e.validation.drift_p_value,
+    "validation.fail_on_drift": e.validation.fail_on_drift,
+    "transform.knn_neighbors": e.transform.knn_neighbors,
+    "search.folds": e.search.folds,
+    "search.scoring": e.search.scoring,
+    "search.candidates": e.search.candidates.map((c) => c.family).join(","),
+    "gates.min_score": e.gates.min_score,
+    "gates.max_overfit": e.gates.max_overfit,
+  };
+}
+
+/** Did the push stage accept the model? Reads the common shapes ({pushed}, {accepted}, {decision}). */
+function pushedFrom(artifacts: unknown): boolean | undefined {
+  if (!artifacts || typeof artifacts !== "object") return undefined;
+  const a = artifacts as Record<string, unknown>;
+  for (const key of ["pushed", "accepted"]) if (typeof a[key] === "boolean") return a[key] as boolean;
+  if (typeof a.decision === "string") return a.decision === "pushed" || a.decision === "accepted";
+  return undefined;
+}
+
+export async function startPipelineTracking(options: PipelineTrackingOptions): Promise<PipelineTracking> {
+  const { reporter } = options;
+  const tracker = await createTracker({ ...options, sourceName: options.sourceName ?? "netsec train", onWarning: (w) => reporter.warn(`tracking: ${w}`) });
+  const modelName = options.modelName ?? platform.env("NETSEC_REGISTERED_MODEL") ?? REGISTERED_MODEL;
+  const parent = await tracker.startRun(`train ${new Date().toISOString().slice(0, 19)}`, { "netsec.command": "train" });
+  const params: Record<string, unknown> = { data: options.data ?? "(default)" };
+  try {
+    const file = options.experimentFile;
+    const useDefault = !file || (file === DEFAULT_EXPERIMENT && !(await platform.stat(file))?.isFile);
+    Object.assign(params, experimentParams(useDefault ? await loadExperiment() : await loadExperiment(file)));
+  } catch {
+    // the pipeline reports a bad experiment file itself
+  }
+  await parent.logParams(params);
+  const started = new Map<string, number>();
+  let modelLogged = false;
+  let trainedModel: string | undefined;
+
+  const uploadReports = async (stage: StageName, run: RunFolder) => {
+    for (const rel of STAGE_REPORTS[stage] ?? []) {
+      const file = run.file(stage, rel);
+      const info = await platform.stat(file);
+      if (!info?.isFile) continue;
+      if (info.size > MAX_ARTIFACT_BYTES) {
+        reporter.warn(`tracking: ${file} (${info.size} bytes) not uploaded: larger than ${MAX_ARTIFACT_BYTES} bytes`);
+        continue;
+      }
+      await parent.logArtifact(`${STAGE_DIRS[stage]}/${rel}`, { file });
+    }
+  };
+
+  const tracking: PipelineTracking = {
+    tracker,
+    parent,
+    async onStageStart(name) {
+      started.set(name, Date.now());
+    },
+    async onStage(name, artifacts, run) {
+      const t0 = started.get(name);
+      if (t0 !== undefined) await parent.logMetrics({ [`stage.${name}.seconds`]: (Date.now() - t0) / 1000 });
+      if (name in STAGE_DIRS) await uploadReports(name as StageName, run);
+      if (name === "evaluation") {
+        const file = run.file("evaluation", STAGE_FILES.evaluation.metrics);
+        if ((await platform.stat(file))?.isFile) {
+          const metrics = JSON.parse(await platform.readTextFile(file)) as { test?: unknown; train?: unknown };
+          await parent.logMetrics(numericLeaves({ test: metrics.test, train: metrics.train }));
+        }
+      }
+      const fields = artifacts && typeof artifacts === "object" ? (artifacts as { search?: { best?: CandidateResult }; best?: CandidateResult; modelFile?: unknown }) : {};
+      if (name === "trainer" || name === "train") {
+        const best = fields.search?.best ?? fields.best;
+        if (best && typeof best.meanScore === "number") await tracking.logWinner(best);
+        const file = typeof fields.modelFile === "string" ? fields.modelFile : run.file("trainer", STAGE_FILES.trainer.model);
+        if ((await platform.stat(file))?.isFile) trainedModel = file;
+      }
+      const pushed = name === "push" ? pushedFrom(artifacts) : undefined;
+      if (pushed !== undefined) {
+        // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
+        const file = pushed && typeof fields.modelFile === "string" ? fields.modelFile : trainedModel;
+        if (file) await tracking.logModel(file, pushed);
+      }
+    },
+    async onCandidate(result) {
+      const child = await parent.startChild(`${result.family} #${result.index}`, { family: result.family, ...(result.note ? { note: result.note } : {}) });
+      await child.logParams({ family: result.family, ...result.params });
+      const key = `cv_${result.scoring}`;
+      const now = Date.now();
+      for (let fold = 0; fold < result.foldScores.length; fold++) await child.logMetrics({ [key]: result.foldScores[fold] }, fold, now);
+      await child.logMetrics({ [`${key}_mean`]: result.meanScore, [`${key}_std`]: result.stdScore, fit_seconds: result.fitSeconds }, 0, now);
+      await child.endRun();
+    },
+    async logWinner(best) {
+      await parent.logParams({ "best.family": best.family, ...Object.fromEntries(Object.entries(best.params).map(([k, v]) => [`best.${k}`, v])) });
+      await parent.logMetrics({ [`best.cv_${best.scoring}_mean`]: best.meanScore, [`best.cv_${best.scoring}_std`]: best.stdScore });
+    },
+    async logModel(modelFile, pushed) {
+      if (modelLogged) return;
+      modelLogged = true;
+      await parent.logModel(modelFile);
+      await parent.setTags({ "netsec.pushed": String(pushed) });
+      if (pushed) await parent.registerModel(modelName, CHAMPION_ALIAS);
+    },
+    async finish(status, summary) {
+      if (summary !== undefined) await parent.logArtifact("summary.json", JSON.stringify(summary, null, 2));
+      await parent.endRun(status);
+      const where = tracker.summary();
+      if (where.outbox) reporter.warn(`tracking: some of this run waits in ${where.outbox}; run \`netsec sync\` when the server is reachable`);
+      else reporter.info(where.kind === "mlflow" ? `tracked in MLflow at ${where.target} (run ${where.runs.at(-1)?.serverId ?? "?"})` : `tracked locally in ${where.target}`);
+      return where;
+    },
+  };
+  return tracking;
+}
