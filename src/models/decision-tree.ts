@@ -29,6 +29,8 @@ export class DecisionTree implements Classifier {
   readonly family = DECISION_TREE;
   private tree?: CartTree;
   private cols = 0;
+  /** The library's JSON as loaded (its toJSON after load drops fields, so reuse the original). */
+  private loaded?: unknown;
 
   constructor(readonly params: Params = {}) {
     this.options();
@@ -64,7 +66,7 @@ export class DecisionTree implements Classifier {
   }
 
   toJSON(): ModelJson {
-    return { family: this.family, formatVersion: 1, params: this.params, state: { cols: this.cols, tree: assertFitted(this.tree, this.family).toJSON() } };
+    return { family: this.family, formatVersion: 1, params: this.params, state: { cols: this.cols, tree: this.loaded ?? assertFitted(this.tree, this.family).toJSON() } };
   }
 
   static fromJSON(json: ModelJson): DecisionTree {
@@ -72,6 +74,7 @@ export class DecisionTree implements Classifier {
     const model = new DecisionTree(json.params);
     model.tree = lib.DecisionTreeClassifier.load(JSON.parse(JSON.stringify(state.tree)));
     model.cols = state.cols;
+    model.loaded = state.tree;
     return model;
   }
 }

@@ -35,12 +35,15 @@ export class MlRandomForest implements Classifier {
   readonly family = ML_RANDOM_FOREST;
   private forest?: LibForest;
   private cols = 0;
+  /** The library's JSON as loaded (its toJSON after load drops fields, so reuse the original). */
+  private loaded?: unknown;
 
   constructor(readonly params: Params = {}) {
     this.options();
   }
 
-  private options(): Record<string, unknown> {
+  /** `cols`: feature count (ml-random-forest reads an integer max_features as a count, so 1.0 would mean one feature). */
+  private options(cols = 30): Record<string, unknown> {
     const p = new ParamReader(ML_RANDOM_FOREST, this.params, KNOWN);
     const trees = p.int("n_estimators", 10, 1);
     const oob = p.bool("oob", false);
@@ -50,10 +53,10 @@ export class MlRandomForest implements Classifier {
         `${ML_RANDOM_FOREST}: oob: true with ${trees} trees is refused: ml-random-forest 2.1 crashes in its out-of-bag step ("input must not be empty") when a row is never left out of a bootstrap sample, which is likely with fewer than ${MIN_OOB_TREES} trees. Use oob: false (the default) or at least ${MIN_OOB_TREES} trees.`,
       );
     }
-    const maxFeatures = this.params.max_features ?? 1.0;
+    const fraction = p.number("max_features", 1, 1e-9, 1);
     return {
       nEstimators: trees,
-      maxFeatures: maxFeatures === 1 ? 1.0 : maxFeatures,
+      maxFeatures: fraction >= 1 ? cols : fraction,
       replacement: true,
       useSampleBagging: true,
       noOOB: !oob,
@@ -65,7 +68,7 @@ export class MlRandomForest implements Classifier {
   fit(x: Matrix, y: Uint8Array): void {
     const rows: number[][] = [];
     for (let r = 0; r < x.rows; r++) rows.push(Array.from(x.values.subarray(r * x.cols, (r + 1) * x.cols)));
-    const forest = new lib.RandomForestClassifier(this.options());
+    const forest = new lib.RandomForestClassifier(this.options(x.cols));
     try {
       forest.train(rows, Array.from(y));
     } catch (error) {
@@ -98,7 +101,7 @@ export class MlRandomForest implements Classifier {
   }
 
   toJSON(): ModelJson {
-    return { family: this.family, formatVersion: 1, params: this.params, state: { cols: this.cols, forest: assertFitted(this.forest, this.family).toJSON() } };
+    return { family: this.family, formatVersion: 1, params: this.params, state: { cols: this.cols, forest: this.loaded ?? assertFitted(this.forest, this.family).toJSON() } };
   }
 
   static fromJSON(json: ModelJson): MlRandomForest {
@@ -106,6 +109,7 @@ export class MlRandomForest implements Classifier {
     const model = new MlRandomForest(json.params);
     model.forest = lib.RandomForestClassifier.load(JSON.parse(JSON.stringify(state.forest)));
     model.cols = state.cols;
+    model.loaded = state.forest;
     return model;
   }
 }
