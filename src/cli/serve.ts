@@ -1,7 +1,7 @@
 /** `netsec serve`: the HTTP service over the pushed model (see docs/serving.md). */
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
-import { parseOrigins, startServer } from "../serve/server.ts";
+import { defaultTrainCommand, parseOrigins, startServer } from "../serve/server.ts";
 import { type Command, optionString } from "./command.ts";
 
 function numberOption(value: string | undefined, name: string, min: number, max: number): number {
@@ -22,6 +22,7 @@ export const serveCommand: Command = {
     { name: "max-body-mb", value: "<n>", description: "Largest accepted request body in MB (413 above)", default: "64" },
     { name: "cors-origin", value: "<origins>", description: "Comma-separated origins allowed by CORS (default: NETSEC_CORS_ORIGINS, else CORS off)" },
     { name: "body-timeout-s", value: "<n>", description: "Seconds a client may take to send a body (408 after)", default: "60" },
+    { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
   ],
   details: `
@@ -47,6 +48,7 @@ without a restart; requests in flight finish on the model they started with.`,
       limits: { maxBytes: Math.round(maxMb * 1024 * 1024), totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
       corsOrigins,
       trainToken,
+      train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data") }),
       pollMs,
       log: (message) => reporter.info(`netsec serve: ${message}`),
     });

@@ -34,13 +34,13 @@ export interface NetsecServer {
   close(): Promise<void>;
 }
 
-export function defaultTrainCommand(modelDir: string): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
+/** `netsec train --json --model-dir <dir> [--data <source>] [--artifacts <dir>]` under the npm-installed Deno. */
+export function defaultTrainCommand(modelDir: string, options: { data?: string; artifacts?: string } = {}): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
   const root = platform.projectRoot();
-  return {
-    command: platform.denoPath(),
-    args: ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "train", "--json", "--model-dir", modelDir],
-    cwd: platform.cwd(),
-  };
+  const args = ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "train", "--json", "--model-dir", modelDir];
+  if (options.data) args.push("--data", options.data);
+  if (options.artifacts) args.push("--artifacts", options.artifacts);
+  return { command: platform.denoPath(), args, cwd: platform.cwd() };
 }
 
 /** Comma-separated origins from a flag or NETSEC_CORS_ORIGINS ("" → none). */
