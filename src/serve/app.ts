@@ -35,6 +35,7 @@ export interface AppOptions {
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
+const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data: blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 function json(value: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(value), { status, headers: { "content-type": JSON_TYPE, ...headers } });
@@ -69,7 +70,11 @@ export function createApp(options: AppOptions): Hono {
     if (climbs(c.req.raw.url)) throw new HttpError(400, "BAD_PATH", "paths with '..' are refused");
     await next();
     const version = store.current?.version;
-    if (!c.res.headers.has("x-model-version") && version !== undefined) c.res.headers.set("x-model-version", String(version));
+    const headers = c.res.headers;
+    if (!headers.has("x-model-version") && version !== undefined) headers.set("x-model-version", String(version));
+    headers.set("x-content-type-options", "nosniff");
+    // Pages are self-contained: inline script/style, requests only back to this server.
+    if (headers.get("content-type")?.startsWith("text/html")) headers.set("content-security-policy", PAGE_CSP);
   });
   if (options.corsOrigins?.length) {
     app.use("*", cors({ origin: options.corsOrigins, allowHeaders: ["content-type", "authorization", "accept"], exposeHeaders: ["x-model-version"], allowMethods: ["GET", "POST", "OPTIONS"] }));
