@@ -141,7 +141,7 @@ export function reasonOf(issues: readonly ContractIssue[]): string {
 }
 
 /** Where row `id` lives: `values[offset … offset + width)`. */
-export type RowResolver = (id: number) => { block: Float64Array; offset: number };
+export type RowResolver = (id: number) => { block: ArrayLike<number>; offset: number };
 
 /**
  * Exact duplicate-row detection by a 32-bit hash plus a full compare against earlier rows. Keeps
@@ -184,7 +184,7 @@ export class DuplicateCounter {
   }
 }
 
-function sameRow(a: Float64Array, ao: number, b: Float64Array, bo: number, width: number): boolean {
+function sameRow(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, width: number): boolean {
   for (let i = 0; i < width; i++) {
     const x = a[ao + i], y = b[bo + i];
     if (x !== y && !(Number.isNaN(x) && Number.isNaN(y))) return false;

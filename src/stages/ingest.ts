@@ -143,8 +143,7 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       const classes: Record<string, number> = {};
       try {
         for (const id of indices) {
-          const { block, offset } = store.locate(id);
-          await writer.line(rawLines.get(id) ?? formatRow(block, offset, columns.length));
+          await writer.line(rawLines.get(id) ?? store.formatRow(id));
           classes[strata[id]] = (classes[strata[id]] ?? 0) + 1;
         }
       } finally {

@@ -224,6 +224,11 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
     const warnings: string[] = [];
     const width = schema.columns.length;
     const trainStore = train.store, testStore = test.store;
+    // rows are compared by their stored codes: give both stores the same encoding
+    if (trainStore.encoding !== testStore.encoding) {
+      trainStore.toFloat64();
+      testStore.toFloat64();
+    }
     const overall = new DuplicateCounter(width, (id) => (id < trainStore.rows ? trainStore.locate(id) : testStore.locate(id - trainStore.rows)));
     const inTrain = new DuplicateCounter(width, (id) => trainStore.locate(id));
     for (let i = 0; i < trainStore.rows; i++) {
