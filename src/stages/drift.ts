@@ -19,6 +19,8 @@ export interface ColumnDrift {
   chi2_statistic: number | null;
   chi2_p_value: number | null;
   chi2_dof: number | null;
+  /** true when the chi-square p-value is below the threshold (informative; drift_status is KS). */
+  chi2_drift_status: boolean;
   /** Non-missing values compared on each side. */
   n_base: number;
   n_current: number;
@@ -64,6 +66,7 @@ export function columnDrift(baseValues: Float64Array, currentValues: Float64Arra
     chi2_statistic: null,
     chi2_p_value: null,
     chi2_dof: null,
+    chi2_drift_status: false,
     n_base: base.length,
     n_current: current.length,
   };
@@ -78,6 +81,7 @@ export function columnDrift(baseValues: Float64Array, currentValues: Float64Arra
     result.chi2_statistic = finite(chi.statistic);
     result.chi2_p_value = finite(chi.pValue);
     result.chi2_dof = chi.dof;
+    result.chi2_drift_status = result.chi2_p_value !== null && result.chi2_p_value < threshold;
   }
   return result;
 }

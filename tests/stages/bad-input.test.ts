@@ -145,4 +145,21 @@ describe("bad input", () => {
     expect(reporter.warnings.some((w) => /1 rows break the contract/.test(w))).toBe(true);
     expect(existsSync(result.transformation.trainArray)).toBe(true);
   });
+
+  it("missing feature values (empty or na) are valid rows: counted per column, then imputed", async () => {
+    const gaps = rows.map((r) => [...r] as (number | string)[]);
+    gaps[0][1] = "na";
+    gaps[6][1] = "";
+    gaps[6][2] = "NA";
+    const ws = workspace();
+    const data = ws.write("gaps.csv", csvText(COLUMNS, gaps));
+    const result = await runPipeline({ data, experiment: experiment(), artifacts: ws.artifacts, reporter: quietReporter() });
+    const { contract } = result.validation;
+    expect(contract.invalidRows).toBe(0);
+    expect({ ...contract.train.missing, ...contract.test.missing }).toEqual({ URL_Length: expect.any(Number), Shortining_Service: 1 });
+    expect((contract.train.missing.URL_Length ?? 0) + (contract.test.missing.URL_Length ?? 0)).toBe(2);
+    expect(result.transformation.summary.train.imputedCells + result.transformation.summary.test.imputedCells).toBe(3);
+    expect(result.transformation.train.x.values.some(Number.isNaN)).toBe(false);
+    expect(result.transformation.test.x.values.some(Number.isNaN)).toBe(false);
+  });
 });
