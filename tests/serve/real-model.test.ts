@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelFile } from "../../src/model-file.ts";
 import { createFrame } from "../../src/data/frame.ts";
 import { startServer, type NetsecServer } from "../../src/serve/server.ts";
-import { DENO, ROOT, tempDir } from "../helpers/env.ts";
+import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { cell, FEATURES, featureCsv, rowObjects, schema } from "./helpers.ts";
 import { writeRealModel } from "./real-model.ts";
 
@@ -79,14 +79,17 @@ describe("serve: a real model file under Node", () => {
   });
 });
 
+const TOKEN = "deno-cli-token-0123456789";
+
 describe("serve: `netsec serve` under Deno", () => {
   let child: ChildProcess;
   let url = "";
   let port = 0;
   beforeAll(async () => {
-    child = spawn(DENO, ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), join(ROOT, "src", "cli.ts"), "serve", "--port", "0", "--model-dir", modelDir, "--max-body-mb", "0.05", "--body-timeout-s", "1", "--watch-ms", "50"], {
+    child = spawn(DENO, ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), join(ROOT, "src", "cli.ts"), "serve", "--port", "0", "--model-dir", modelDir, "--max-body-mb", "0.05", "--body-timeout-s", "1", "--watch-ms", "50", "--train-data", SHARED_DATA], {
       stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, NETSEC_TRAIN_TOKEN: "", NETSEC_CORS_ORIGINS: "" },
+      cwd: tempDir("netsec-serve-cwd-"),
+      env: { ...process.env, NETSEC_TRAIN_TOKEN: TOKEN, NETSEC_CORS_ORIGINS: "" },
     });
     let log = "";
     url = await new Promise<string>((resolve, reject) => {
@@ -161,6 +164,26 @@ describe("serve: `netsec serve` under Deno", () => {
     expect((await bad.json()).error.message).toBe(`row 2, column ${FEATURES[3]}: got 2, expected one of -1, 1`);
     await healthy();
   });
+
+  it("POST /train runs `netsec train --json` in the background and reports it", async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    expect((await fetch(`${url}/train`, { method: "POST", headers: { authorization: "Bearer wrong" } })).status).toBe(401);
+    const start = await fetch(`${url}/train`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ experiment: "fast" }) });
+    expect(start.status).toBe(202);
+    const { id } = await start.json() as { id: string };
+    const busy = await fetch(`${url}/train`, { method: "POST", headers: auth });
+    expect(busy.status).toBe(409);
+    await busy.body?.cancel();
+    let job: { state: string; result?: { runDir?: string }; error?: string };
+    do {
+      await new Promise((r) => setTimeout(r, 200));
+      job = await (await fetch(`${url}/train/${id}`, { headers: auth })).json();
+    } while (job.state === "running");
+    expect(job.error).toBeUndefined();
+    expect(job.state).toBe("succeeded");
+    expect(typeof job.result?.runDir).toBe("string");
+    await healthy();
+  }, 180_000);
 
   it("picks up a new push by itself", async () => {
     await writeRealModel(modelDir, 5, 5);
