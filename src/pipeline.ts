@@ -16,12 +16,19 @@ import type { CandidateResult } from "./search/types.ts";
 import { runIngest, type IngestArtifacts, type IngestSource } from "./stages/ingest.ts";
 import { runValidate, type ValidateArtifacts } from "./stages/validate.ts";
 import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
+import { runTrain, type TrainArtifacts } from "./stages/train.ts";
+import { runEvaluate, type EvaluateArtifacts } from "./stages/evaluate.ts";
+import { runPush, type PushArtifacts } from "./stages/push.ts";
+import { readCsv } from "./data/csv.ts";
 
 /** What each stage hands to `onStage`. Later stages (train, evaluate, push) add their entry here. */
 export interface PipelineStages {
   ingestion: IngestArtifacts;
   validation: ValidateArtifacts;
   transformation: TransformArtifacts;
+  trainer: TrainArtifacts;
+  evaluation: EvaluateArtifacts;
+  push: PushArtifacts;
 }
 
 export type PipelineStageName = keyof PipelineStages;
@@ -46,6 +53,10 @@ export interface PipelineOptions {
   /** A previous run folder to compare the new data against (drift). */
   reference?: string;
   reporter: Reporter;
+  /** Where the accepted model is pushed (default final_model). */
+  modelDir?: string;
+  /** Push even when the new model is not better than the current one (gates still apply). */
+  force?: boolean;
 }
 
 export interface StageSummary {
@@ -70,6 +81,9 @@ export interface PipelineResult {
   ingestion: IngestArtifacts;
   validation: ValidateArtifacts;
   transformation: TransformArtifacts;
+  trainer?: TrainArtifacts;
+  evaluation?: EvaluateArtifacts;
+  push?: PushArtifacts;
 }
 
 export const DEFAULT_DATA = "network_data/phisingData.csv";
@@ -217,6 +231,33 @@ export async function runDataPipeline(options: PipelineOptions, hooks: PipelineH
 export async function runPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
   const ctx = await startRun(options, hooks);
   const data = await runDataStages(ctx);
-  // Model stages (train → evaluate → push) follow here, each through ctx.stage().
-  return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data };
+  const models = await runModelStages(ctx, data.transformation, data.validation, hooks);
+  return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data, ...models };
+}
+
+/** The model half: train (search) → evaluate (against the current model, gates) → push. */
+export async function runModelStages(ctx: PipelineRun, transformation: TransformArtifacts, validation: ValidateArtifacts, hooks: PipelineHooks = {}): Promise<Pick<PipelineResult, "trainer" | "evaluation" | "push">> {
+  const { run, schema, experiment, reporter, options } = ctx;
+  const modelDir = options.modelDir ?? "final_model";
+  const trainer = await ctx.stage("trainer", () => runTrain({ train: transformation.train, trainArray: transformation.trainArray }, { run, experiment, schema, reporter, onCandidate: hooks.onCandidate }), (a) => ({
+    model: a.modelFile,
+    leaderboard: a.leaderboardFile,
+    best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore },
+    candidates: a.search.leaderboard.length,
+    trainScore: a.trainScore,
+    searchSeconds: a.search.seconds,
+  }));
+  const evaluation = await ctx.stage("evaluation", async () => {
+    const testFrame = (await readCsv(validation.validTest)).frame;
+    return runEvaluate({ model: trainer.model, train: transformation.train, test: transformation.test, testFrame, trainScore: trainer.trainScore }, { run, experiment, schema, modelDir, force: options.force, reporter });
+  }, (a) => ({ metrics: a.scalars, testScore: a.testScore, trainScore: a.trainScore, current: a.current ?? null, push: a.decision.push, reasons: a.decision.reasons }));
+  const push = await ctx.stage("push", () => runPush({
+    model: trainer.model,
+    preprocessor: transformation.preprocessor,
+    metrics: evaluation.scalars,
+    cv: { meanScore: trainer.search.best.meanScore, stdScore: trainer.search.best.stdScore, folds: experiment.search.folds },
+    dataFingerprint: trainer.dataFingerprint,
+    decision: evaluation.decision,
+  }, { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, reasons: a.reasons }));
+  return { trainer, evaluation, push };
 }

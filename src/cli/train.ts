@@ -14,6 +14,7 @@ export const trainCommand: Command = {
     { name: "artifacts", value: "<dir>", description: "where run folders are created", default: "Artifacts" },
     { name: "model-dir", value: "<dir>", description: "where the accepted model is pushed", default: "final_model" },
     { name: "reference", value: "<run dir>", description: "an earlier run folder: report drift of the new data against its validated train data" },
+    { name: "force", description: "push even when the new model is not better than the current one (the gates still apply)" },
     { name: "json", description: "print one JSON object (run folder, stages, warnings) as the last line of stdout" },
   ],
   details: `
@@ -30,6 +31,8 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
         experiment: optionString(args, "experiment"),
         artifacts: optionString(args, "artifacts") ?? "Artifacts",
         reference: optionString(args, "reference"),
+        modelDir: optionString(args, "model-dir") ?? "final_model",
+        force: optionFlag(args, "force"),
         reporter,
       }, tracking);
     } catch (error) {
@@ -38,7 +41,15 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
     }
     await tracking.finish("FINISHED", result.summary);
     const { summary } = result;
-    if (optionFlag(args, "json")) platform.stdoutWrite(JSON.stringify(summary) + "\n");
+    // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
+    const model = result.trainer && result.evaluation && result.push ? {
+      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore },
+      metrics: result.evaluation.scalars,
+      pushed: result.push.pushed,
+      pushReasons: result.push.reasons,
+      modelVersion: result.push.version ?? null,
+    } : {};
+    if (optionFlag(args, "json")) platform.stdoutWrite(JSON.stringify({ ...summary, ...model }) + "\n");
     else {
       platform.stdoutWrite(`run folder: ${summary.runDir}\n`);
       for (const [name, stage] of Object.entries(summary.stages)) platform.stdoutWrite(`  ${name.padEnd(16)} ${stage.dir}  (${stage.seconds.toFixed(1)} s)\n`);

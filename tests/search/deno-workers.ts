@@ -1,9 +1,10 @@
 // Run by tests/search/workers.test.ts under Deno: the same search with 1 and 2 workers.
 import { runSearch } from "../../src/search/search.ts";
+import type { Candidate } from "../../src/experiment.ts";
 import { syntheticData } from "../models/synthetic.ts";
 
 const { x, y } = syntheticData(900, 30, 8);
-const candidates = [
+const candidates: Candidate[] = [
   { family: "hist_gbt", grid: { n_estimators: [20, 40] } },
   { family: "hist_forest", grid: { n_estimators: [10, 30] } },
   { family: "logistic_regression", grid: {} },

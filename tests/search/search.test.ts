@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runSearch } from "../../src/search/search.ts";
+import type { Candidate } from "../../src/experiment.ts";
 import { stratifiedFolds } from "../../src/search/folds.ts";
 import { expandGrid } from "../../src/search/grid.ts";
 import { leaderboardCsv } from "../../src/search/leaderboard.ts";
@@ -54,7 +55,7 @@ describe("scoring", () => {
 
 describe("search", () => {
   const { x, y } = syntheticData(600, 30, 5);
-  const candidates = [
+  const candidates: Candidate[] = [
     { family: "logistic_regression", grid: {} },
     { family: "hist_forest", grid: { n_estimators: [5, 20] } },
     { family: "naive_bayes", grid: {} },
