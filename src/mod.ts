@@ -22,12 +22,16 @@ export type { Frame } from "./data/frame.ts";
 export { fromPolars, polarsBundle, toPolars } from "./data/polars.ts";
 
 // pipeline and stages
-export { DEFAULT_DATA, openDataSource, resolveDefaultData, runPipeline } from "./pipeline.ts";
+export { DEFAULT_DATA, openDataSource, resolveDefaultData, runDataPipeline, runPipeline } from "./pipeline.ts";
 export type { PipelineOptions, PipelineResult, PipelineSummary } from "./pipeline.ts";
 export { runIngest } from "./stages/ingest.ts";
 export { readValidated, runValidate } from "./stages/validate.ts";
 export { runTransform } from "./stages/transform.ts";
 export { Preprocessor } from "./stages/preprocessor.ts";
+export { runTrain } from "./stages/train.ts";
+export { runEvaluate } from "./stages/evaluate.ts";
+export { buildModelFile, runPush } from "./stages/push.ts";
+export { loadModelFile } from "./model-file.ts";
 
 // plots, display, reports
 export type { PlotlyFigure, PlotlyTrace } from "./viz/figure.ts";
@@ -47,7 +51,17 @@ export { parseLeaderboard } from "./report/leaderboard.ts";
 export { latestRun, listRuns } from "./report/runs.ts";
 export { notebookSettings } from "./report/notebook-settings.ts";
 export { learningCurve } from "./report/learning-curve.ts";
+export { exportRegisteredModel } from "./report/model-export.ts";
+
+// serving
+export { createApp } from "./serve/app.ts";
+export { defaultTrainCommand, startServer } from "./serve/server.ts";
+export type { NetsecServer, ServerOptions } from "./serve/server.ts";
+export { ModelStore } from "./serve/model-store.ts";
+export type { ServingModel } from "./serve/model-store.ts";
+export { parseCsvText } from "./serve/csv-body.ts";
 
 // tracking
 export { createLocalTracker, createMlflowTracker, createTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "./tracking/index.ts";
+export { CHAMPION_ALIAS, REGISTERED_MODEL, startPipelineTracking } from "./tracking/pipeline.ts";
 export type { Tracker, TrackingConfig } from "./tracking/index.ts";
