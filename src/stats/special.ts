@@ -152,3 +152,28 @@ export function ddLogAbs(a: DoubleDouble): number {
   const lo = a.hi < 0 ? -a.lo : a.lo;
   return Math.log(hi) + Math.log1p(lo / hi);
 }
+
+/**
+ * Sum with numpy's pairwise algorithm (`np.sum` / `np.add.reduce` on float64): blocks of 128
+ * summed with 8 accumulators, larger ranges split in two. Gives the same bits as numpy.
+ */
+export function pairwiseSum(values: ArrayLike<number>, start = 0, end = values.length): number {
+  const n = end - start;
+  if (n < 8) {
+    let res = 0;
+    for (let i = start; i < end; i++) res += values[i]!;
+    return res;
+  }
+  if (n <= 128) {
+    const r = [0, 0, 0, 0, 0, 0, 0, 0];
+    for (let j = 0; j < 8; j++) r[j] = values[start + j]!;
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j]! += values[start + i + j]!;
+    let res = ((r[0]! + r[1]!) + (r[2]! + r[3]!)) + ((r[4]! + r[5]!) + (r[6]! + r[7]!));
+    for (; i < n; i++) res += values[start + i]!;
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSum(values, start, start + n2) + pairwiseSum(values, start + n2, end);
+}
