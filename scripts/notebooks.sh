@@ -86,7 +86,7 @@ for path in paths:
     try:
         client.execute()
     except CellExecutionError as error:
-        problem = f"cell error: {str(error).strip().splitlines()[-1] if str(error).strip() else error}"
+        problem = f"cell error: {error.ename}: {error.evalue}"
     except Exception as error:  # kernel died, timeout …
         problem = f"{type(error).__name__}: {error}"
     nbformat.write(nb, os.path.join(out_dir, name))

@@ -45,6 +45,7 @@ describe("notebooks executed headless with the Deno kernel", () => {
         NETSEC_NOTEBOOK_OUT: join(ROOT, "test-results", "notebooks"),
         MLFLOW_TRACKING_URI: requireEnv("NETSEC_TEST_MLFLOW_URI"),
         MLFLOW_EXPERIMENT_NAME: `netsec-notebooks-test-${Date.now()}`,
+        NETSEC_REGISTERED_MODEL: `netsec-notebooks-test-${Date.now()}`,
       },
     });
     const log = `${result.stdout}\n${result.stderr}`;
