@@ -5,7 +5,9 @@
 //   2. a 100k-row CSV (rows sampled from the real dataset, features only) through POST /predict,
 //      answered as CSV and as JSON: wall time per request (best and median of 3).
 // Usage: node bench/serve.mjs [--model-dir final_model] [--rate 500] [--amount 15000] [--rows 100000]
-// The model folder must hold a pushed model (netsec train). Prints a Markdown block for bench/RESULTS.md.
+// The model folder must hold a pushed model, e.g. (in bench/out/serve-run):
+//   npx netsec train --data ../../../../shared/data/phisingData.csv --model-dir final_model
+// Prints a Markdown block for bench/RESULTS.md.
 import { spawn } from "node:child_process";
 import { Agent, request as httpRequest } from "node:http";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
