@@ -108,6 +108,7 @@ export class MlflowHttp {
   async request<T>(method: "get" | "post" | "put" | "patch" | "delete", path: string, options: RequestOptions = {}): Promise<T> {
     const deadline = AbortSignal.timeout(this.#totalMs);
     const where = `${method.toUpperCase()} ${this.uri}/${path}`;
+    let lastError: Error | undefined;
     try {
       const response = await this.#ky(path, {
         method,
@@ -117,7 +118,14 @@ export class MlflowHttp {
         ...(options.body ? { headers: { "content-type": "application/octet-stream" } } : {}),
         searchParams: options.searchParams,
         signal: deadline,
-        ...(options.unsafe ? { hooks: { beforeRetry: [stopUnlessSafe] } } : {}),
+        hooks: {
+          beforeRetry: [
+            ({ error }) => {
+              lastError = error;
+            },
+            ...(options.unsafe ? [stopUnlessSafe] : []),
+          ],
+        },
       });
       if (options.raw) {
         await response.arrayBuffer();
@@ -126,7 +134,7 @@ export class MlflowHttp {
       const text = await response.text();
       return (text ? JSON.parse(text) : {}) as T;
     } catch (error) {
-      throw await this.#toError(error, where, deadline.aborted);
+      throw await this.#toError(deadline.aborted && lastError ? lastError : error, where, deadline.aborted);
     }
   }
 
@@ -156,11 +164,11 @@ export class MlflowHttp {
           : "";
       return new MlflowHttpError(clean(`MLflow ${where} answered ${status}${code ? ` ${code}` : ""}: ${message.trim()}${hint}`), status, code);
     }
-    if (timedOut) {
-      return new MlflowHttpError(clean(`MLflow ${where}: no answer within the total time limit of ${this.#totalMs} ms (retries included)`), 0, undefined);
+    const limit = timedOut ? ` (gave up after the total time limit of ${this.#totalMs} ms, retries included)` : "";
+    if (error instanceof TimeoutError || (timedOut && !(error instanceof TypeError))) {
+      return new MlflowHttpError(clean(`MLflow ${where}: no answer${limit || " (timed out)"}`), 0, undefined);
     }
-    if (error instanceof TimeoutError) return new MlflowHttpError(clean(`MLflow ${where}: timed out`), 0, undefined);
     const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
-    return new MlflowHttpError(clean(`MLflow ${where}: cannot reach the server: ${reason}`), 0, undefined, undefined, refused(error));
+    return new MlflowHttpError(clean(`MLflow ${where}: cannot reach the server: ${reason}${limit}`), 0, undefined, undefined, refused(error));
   }
 }

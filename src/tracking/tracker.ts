@@ -70,11 +70,25 @@ export async function systemTags(sourceName: string): Promise<KeyValue[]> {
     { key: "mlflow.source.name", value: sourceName },
     { key: "mlflow.source.type", value: "LOCAL" },
   ];
-  const user = platform.env("USER") ?? platform.env("USERNAME");
+  const user = await userName();
   if (user) tags.push({ key: "mlflow.user", value: user });
   const commit = await gitCommit();
   if (commit) tags.push({ key: "mlflow.source.git.commit", value: commit });
   return tags;
+}
+
+/** Like Python's getpass.getuser(): LOGNAME, USER, LNAME, USERNAME, then the account name. */
+async function userName(): Promise<string | undefined> {
+  for (const name of ["LOGNAME", "USER", "LNAME", "USERNAME"]) {
+    const value = platform.env(name);
+    if (value) return value;
+  }
+  try {
+    const r = await platform.run("id", ["-un"]);
+    return r.code === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function gitCommit(): Promise<string | undefined> {

@@ -180,5 +180,5 @@ describe("server unreachable", () => {
     } finally {
       await server.kill();
     }
-  });
+  }, 300_000); // starts an MLflow server twice: slow on a busy 2-core machine
 });

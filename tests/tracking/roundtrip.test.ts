@@ -67,6 +67,7 @@ describe("MLflow round trip, read back by the official Python client", () => {
     expect(p.tags["mlflow.runName"]).toBe("train");
     expect(p.tags["mlflow.source.name"]).toBe("tests/tracking");
     expect(p.tags["mlflow.source.type"]).toBe("LOCAL");
+    expect(p.tags["mlflow.user"]).toBeTruthy();
     expect(p.tags["mlflow.source.git.commit"]).toMatch(/^[0-9a-f]{40}$/);
     expect(p.tags.stage).toBe("pipeline");
     expect(p.tags["netsec.data"]).toBe("phisingData.csv");
