@@ -63,13 +63,15 @@ export class Preprocessor {
     const features = schema.featureNames;
     if (x.cols !== features.length) throw new NetsecError("TRANSFORM_FAILED", `cannot fit the preprocessor: ${x.cols} feature columns given, the contract has ${features.length}`);
     if (x.rows === 0) throw new NetsecError("TRANSFORM_FAILED", "cannot fit the preprocessor on 0 training rows");
-    const imputer = new KnnImputer({ k: options.k }).fit(x.values, x.rows, x.cols);
+    // keepEmptyFeatures: a feature missing in every training row stays a column (filled with 0), so
+    // the model always sees the contract's features in the contract's order.
+    const imputer = new KnnImputer({ k: options.k, keepEmptyFeatures: true }).fit(x.values, x.rows, x.cols);
     return new Preprocessor(schema.hash, features, { name: schema.target.name, mapping }, imputer);
   }
 
   /** Features (imputed, contract order) and, when the target column is there, class indices. */
   transformFrame(frame: Frame): Transformed {
-    const result: Transformed = { x: this.transformMatrix(featureMatrix(frame, this.features, "transform")) };
+    const result: Transformed = { x: this.imputeInPlace(featureMatrix(frame, this.features, "transform")) };
     const t = frame.columns.indexOf(this.target.name);
     if (t >= 0) result.y = this.targetIndices(frame, t);
     return result;
@@ -77,8 +79,37 @@ export class Preprocessor {
 
   /** Impute raw features already in contract order; returns a new matrix without missing values. */
   transformMatrix(x: Matrix): Matrix {
+    return this.imputeInPlace({ values: x.values.slice(), rows: x.rows, cols: x.cols });
+  }
+
+  /**
+   * Impute `x` in place and return it. Only the rows with a missing value go through the imputer
+   * (gathered into a small matrix and scattered back), so memory stays at one copy of the data.
+   */
+  imputeInPlace(x: Matrix): Matrix {
     if (x.cols !== this.features.length) throw new NetsecError("TRANSFORM_FAILED", `cannot transform: ${x.cols} feature columns given, the preprocessor has ${this.features.length}`);
-    return { values: x.rows ? this.imputer.transform(x.values, x.rows) : x.values, rows: x.rows, cols: x.cols };
+    const { values, rows, cols } = x;
+    if (rows === 0) return x;
+    if (this.imputer.outputColumns.length !== cols) {
+      // features missing in every training row: the imputer sets those columns in every row
+      values.set(this.imputer.transform(values, rows));
+      return x;
+    }
+    const gaps: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      for (let c = r * cols, end = c + cols; c < end; c++) {
+        if (Number.isNaN(values[c])) {
+          gaps.push(r);
+          break;
+        }
+      }
+    }
+    if (gaps.length === 0) return x;
+    const gathered = new Float64Array(gaps.length * cols);
+    gaps.forEach((r, i) => gathered.set(values.subarray(r * cols, (r + 1) * cols), i * cols));
+    const filled = this.imputer.transform(gathered, gaps.length);
+    gaps.forEach((r, i) => values.set(filled.subarray(i * cols, (i + 1) * cols), r * cols));
+    return x;
   }
 
   /** Class index of a target value, or undefined when it is not a known target value. */

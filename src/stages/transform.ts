@@ -141,6 +141,12 @@ async function splitFromFile(path: string, schema: Schema, rowsHint = 0): Promis
   return { x: { values, rows, cols }, y, missing };
 }
 
+function emptyColumns(x: Matrix, names: readonly string[]): string[] {
+  const present = new Uint8Array(x.cols);
+  for (let i = 0; i < x.values.length; i++) if (!Number.isNaN(x.values[i])) present[i % x.cols] = 1;
+  return names.filter((_, c) => !present[c]);
+}
+
 function loadSplit(source: Frame | string, schema: Schema, rowsHint?: number): Promise<RawSplit> {
   return typeof source === "string" ? splitFromFile(source, schema, rowsHint) : Promise.resolve(splitFromFrame(source, schema));
 }
@@ -166,12 +172,14 @@ export async function runTransform(input: TransformInput, options: TransformOpti
   return writeStage(finalDir, async (dir) => {
     // One split at a time, raw features dropped as soon as they are imputed (bounded peak memory).
     let rawTrain: RawSplit | undefined = await loadSplit(input.train, schema, input.trainRows);
+    const empty = emptyColumns(rawTrain.x, schema.featureNames);
+    if (empty.length) reporter?.warn(`transform: ${empty.join(", ")} ${empty.length > 1 ? "are" : "is"} missing in every training row; imputed as 0`);
     const preprocessor = Preprocessor.fitMatrix(rawTrain.x, schema, { k });
-    const train: TransformedSplit = { x: preprocessor.transformMatrix(rawTrain.x), y: rawTrain.y };
+    const train: TransformedSplit = { x: preprocessor.imputeInPlace(rawTrain.x), y: rawTrain.y };
     const trainMissing = rawTrain.missing;
     rawTrain = undefined;
     let rawTest: RawSplit | undefined = await loadSplit(input.test, schema, input.testRows);
-    const test: TransformedSplit = { x: preprocessor.transformMatrix(rawTest.x), y: rawTest.y };
+    const test: TransformedSplit = { x: preprocessor.imputeInPlace(rawTest.x), y: rawTest.y };
     const testMissing = rawTest.missing;
     rawTest = undefined;
     await ensureParent(`${dir}/${files.preprocessor}`);

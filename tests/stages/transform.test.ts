@@ -87,4 +87,17 @@ describe("transform stage", () => {
     expect(() => Preprocessor.fromJSON({ ...json, schemaHash: "0".repeat(64) }, { schemaHash: schema.hash, source: "p.json" })).toThrow(/p\.json was fitted for another data contract/);
     expect(() => result.preprocessor.transformFrame(createFrame(["URL_Length"], 1, Float64Array.of(1)))).toThrow(/cannot transform: the data has no columns having_IP_Address, Shortining_Service/);
   });
+
+  it("keeps a feature missing in every training row as a column (imputed 0) and warns", async () => {
+    const ws = workspace();
+    const run = await newRunFolder(ws.artifacts);
+    const train = frameOf(TRAIN);
+    for (let r = 0; r < train.rows; r++) train.values[r * 31 + 2] = NaN;
+    const reporter = quietReporter();
+    const result = await runTransform({ train, test: frameOf(TEST) }, { run, schema, k: 3, reporter });
+    expect(result.train.x.cols).toBe(30);
+    expect(Array.from({ length: 12 }, (_, r) => result.train.x.values[r * 30 + 2])).toEqual(Array(12).fill(0));
+    expect(reporter.warnings).toContain("transform: Shortining_Service is missing in every training row; imputed as 0");
+    expect((await readNpy(result.testArray)).cols).toBe(31);
+  });
 });
