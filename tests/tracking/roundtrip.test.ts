@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { writeFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/env.ts";
-import { createMlflowTracker, MlflowClient, resolveTrackingConfig } from "../../src/tracking/index.ts";
+import { createLocalTracker, createMlflowTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "../../src/tracking/index.ts";
 import { mlflowUri, readBack, startProxy } from "./helpers.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -154,5 +154,39 @@ describe("MLflow round trip, read back by the official Python client", () => {
     expect(exp).toMatchObject({ experiment_id: id, lifecycle_stage: "active" });
     expect((await client.searchRuns([id])).map((r) => r.info.run_name)).toEqual(["after-delete"]);
     expect(t.warnings[0]).toContain(`MLflow experiment "${experiment}" (id ${id}) was deleted; it has been restored`);
+  });
+});
+
+describe("client calls the pipeline does not use every day", () => {
+  it("experiment tags, model versions by alias and search, runs recorded locally then uploaded with sync --local", async () => {
+    const client = new MlflowClient(mlflowUri());
+    const experiment = `misc-${unique()}`;
+    const id = await client.ensureExperiment(experiment, []);
+    await client.setExperimentTag(id, "team", "netsec");
+    expect((await client.getExperimentByName(experiment))!.tags).toContainEqual({ key: "team", value: "netsec" });
+
+    const stateDir = tempDir();
+    const local = createLocalTracker({ stateDir, experiment });
+    const run = await local.startRun("offline-run", { where: "laptop" });
+    await run.logParams({ a: 1 });
+    await run.logMetrics({ m: 0.5 }, 0, 1_700_000_000_000);
+    const modelFile = join(tempDir(), "model.json");
+    writeFileSync(modelFile, "{}");
+    await run.logModel(modelFile);
+    const name = `netsec-local-${unique()}`;
+    await run.registerModel(name, "champion");
+    await run.endRun();
+    const config = resolveTrackingConfig((n) => ({ MLFLOW_TRACKING_URI: mlflowUri() })[n])!;
+    const first = await syncJournals({ config, stateDir, includeLocal: true });
+    expect(first).toMatchObject({ journals: 1, completed: 1, runsCreated: 1, opsLeft: 0, failures: [] });
+    const again = await syncJournals({ config, stateDir, includeLocal: true });
+    expect(again).toMatchObject({ journals: 1, opsSent: 0, runsCreated: 0 });
+
+    const runs = await client.searchRuns([id]);
+    expect(runs.map((r) => r.info.run_name)).toEqual(["offline-run"]);
+    const version = await client.getModelVersionByAlias(name, "champion");
+    expect(version).toMatchObject({ name, version: "1", run_id: runs[0].info.run_id });
+    expect(await client.searchModelVersions(`name='${name}'`)).toHaveLength(1);
+    expect(await client.getModelVersionByAlias(name, "no-such-alias")).toBeUndefined();
   });
 });
