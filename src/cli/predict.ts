@@ -80,7 +80,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   let predicted = 0;
   let invalid = 0;
   try {
-    await out.write(`${csvHeader([...csv.columns, "prediction", "probability"])}\n`);
+    await out.write(csvHeader([...csv.columns, "prediction", "probability"]));
     for await (const chunk of csv.chunks({ chunkRows: options.chunkRows })) {
       const problems = new Map<number, RowProblem>();
       for (const p of chunk.problems) {
@@ -112,7 +112,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
       if (problems.size) {
         if (!bad) {
           bad = await platform.openWriter(invalidFile);
-          await bad.write(`${csvHeader([...csv.columns, "reason"])}\n`);
+          await bad.write(csvHeader([...csv.columns, "reason"]));
         }
         const lines: string[] = [];
         for (const p of [...problems.values()].sort((a, b) => a.row - b.row)) {
