@@ -30,7 +30,7 @@ export function fromPolars(df: PolarsDataFrame): Frame {
   const values = new Float64Array(rows * columns.length);
   columns.forEach((name, c) => {
     const series = df.getColumn(name);
-    if (!series.isNumeric()) throw new TypeError(`column "${name}" is ${series.dtype}, not numeric`);
+    if (!series.isNumeric()) throw new TypeError(`column "${name}" is ${String(series.dtype).replace(/^DataType\((.*)\)$/, "$1")}, not numeric`);
     const data = series.cast(pl.Float64).toArray() as (number | null)[];
     for (let r = 0; r < rows; r++) values[r * columns.length + c] = data[r] ?? NaN;
   });
