@@ -87,6 +87,9 @@ for path in paths:
         client.execute()
     except CellExecutionError as error:
         problem = f"cell error: {error.ename}: {error.evalue}"
+        if not str(error.evalue).strip() or error.evalue == "Execution failed":
+            problem += (" (the kernel sent no error details: outputs published after the cell's idle status"
+                        " are dropped; run the notebook's code cells as a script with deno run -A to see the error)")
     except Exception as error:  # kernel died, timeout …
         problem = f"{type(error).__name__}: {error}"
     nbformat.write(nb, os.path.join(out_dir, name))
