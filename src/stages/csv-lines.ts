@@ -40,11 +40,12 @@ export class LineWriter {
     return new LineWriter(writer);
   }
 
-  async line(text: string): Promise<void> {
+  /** Add a line; returns a promise only when the buffer was flushed (await it then: `const p = w.line(t); if (p) await p;`). */
+  line(text: string): Promise<void> | undefined {
     this.buffer.push(text);
     this.size += text.length + 1;
     this.lines++;
-    if (this.size >= 1 << 20) await this.flush();
+    return this.size >= 1 << 20 ? this.flush() : undefined;
   }
 
   async flush(): Promise<void> {

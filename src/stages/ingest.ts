@@ -120,7 +120,8 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
             line = problemLine(problems, chunk.values, start, columns);
             rawLines.set(id, line);
           } else line = formatRow(chunk.values, start, width);
-          await out.line(line);
+          const flushed = out.line(line);
+          if (flushed) await flushed;
           const target = targetIndex < 0 ? 0 : chunk.values[start + targetIndex];
           const ragged = problems?.some((p) => p.kind === "ragged_row");
           strata.push(targetIndex < 0 ? "all" : !ragged && allowedTargets.has(target) ? String(target) : INVALID_STRATUM);
@@ -143,7 +144,8 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       const classes: Record<string, number> = {};
       try {
         for (const id of indices) {
-          await writer.line(rawLines.get(id) ?? store.formatRow(id));
+          const flushed = writer.line(rawLines.get(id) ?? store.formatRow(id));
+          if (flushed) await flushed;
           classes[strata[id]] = (classes[strata[id]] ?? 0) + 1;
         }
       } finally {

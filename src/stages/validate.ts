@@ -103,6 +103,7 @@ async function validateSplit(file: CsvFile, schema: Schema, validPath: string, i
   const store = new RowStore(columns);
   const report: SplitReport = { file: file.path, rows: 0, valid: 0, invalid: 0, missing: {}, issues: {}, classes: {} };
   const missing = new Float64Array(width);
+  const classCounts = new Map<number, number>();
   await ensureParent(validPath);
   await ensureParent(invalidPath);
   const valid = await LineWriter.create(validPath, columns);
@@ -136,16 +137,18 @@ async function validateSplit(file: CsvFile, schema: Schema, validPath: string, i
         if (issues.length === 0) {
           report.valid++;
           store.appendRow(chunk.values, start);
-          const target = String(chunk.values[start + contract.targetIndex]);
-          report.classes[target] = (report.classes[target] ?? 0) + 1;
-          await valid.line(formatRow(chunk.values, start, width));
+          const target = chunk.values[start + contract.targetIndex];
+          classCounts.set(target, (classCounts.get(target) ?? 0) + 1);
+          const flushed = valid.line(formatRow(chunk.values, start, width));
+          if (flushed) await flushed;
           continue;
         }
         report.invalid++;
         for (const issue of issues) report.issues[issue.code] = (report.issues[issue.code] ?? 0) + 1;
         if (firstIssues.length < FIRST_ISSUES) firstIssues.push(...issues.slice(0, FIRST_ISSUES - firstIssues.length));
         const cells = problems?.find((p) => p.line)?.line ?? formatRow(chunk.values, start, width);
-        await invalid.line(`${cells},${csvField(reasonOf(issues))}`);
+        const flushed = invalid.line(`${cells},${csvField(reasonOf(issues))}`);
+        if (flushed) await flushed;
       }
     }
   } finally {
@@ -153,6 +156,7 @@ async function validateSplit(file: CsvFile, schema: Schema, validPath: string, i
     await invalid.close();
   }
   for (let c = 0; c < width; c++) if (missing[c] > 0) report.missing[columns[c]] = missing[c];
+  for (const [value, n] of [...classCounts].sort((a, b) => a[0] - b[0])) report.classes[String(value)] = n;
   return { report, store, firstIssues };
 }
 
