@@ -49,6 +49,7 @@ export { loadRunData } from "./report/load.ts";
 export { findConfusion, findDrift, findImportances, findMetricSets, findPr, findRoc } from "./report/find.ts";
 export { parseLeaderboard } from "./report/leaderboard.ts";
 export { latestRun, listRuns } from "./report/runs.ts";
+export { renderRunsIndex, writeRunsIndex } from "./report/index-page.ts";
 export { notebookSettings } from "./report/notebook-settings.ts";
 export { learningCurve } from "./report/learning-curve.ts";
 export { exportRegisteredModel } from "./report/model-export.ts";

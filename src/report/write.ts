@@ -9,6 +9,8 @@ import { loadPlotlySource } from "../viz/html.ts";
 import { renderDocument } from "./document.ts";
 import { loadRunData } from "./load.ts";
 import { buildSections } from "./sections.ts";
+import { writeRunsIndex } from "./index-page.ts";
+import { openRunFolder } from "../artifacts.ts";
 
 export const REPORT_FILE = "report.html";
 
@@ -36,10 +38,17 @@ export async function renderRunReport(runDir: string, options: RunReportOptions 
   });
 }
 
-/** Write the report into the run folder; returns the file's path. */
+/**
+ * Write the report into the run folder (and refresh `index.html` of the folder holding the runs,
+ * which links every run's report); returns the report's path.
+ */
 export async function writeRunReport(runDir: string, options: RunReportOptions = {}): Promise<string> {
   const html = await renderRunReport(runDir, options);
   const output = options.output ?? `${runDir.replace(/\/+$/, "")}/${REPORT_FILE}`;
   await platform.writeFileAtomic(output, html);
+  if (options.output === undefined) {
+    const root = openRunFolder(runDir).dir.replace(/\/[^/]+$/, "") || ".";
+    await writeRunsIndex(root);
+  }
   return output;
 }

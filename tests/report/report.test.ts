@@ -1,10 +1,12 @@
 // netsec report: one self-contained HTML file per run, from the stage outputs of a run folder.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { renderRunReport, writeRunReport } from "../../src/report/write.ts";
 import { parseLeaderboard } from "../../src/report/leaderboard.ts";
+import { renderRunsIndex } from "../../src/report/index-page.ts";
+import { listRuns } from "../../src/report/runs.ts";
 import { DENO, ROOT, tempDir } from "../helpers/env.ts";
 import { writeFixtureRun } from "./fixture-run.ts";
 
@@ -30,6 +32,10 @@ describe("writeRunReport", () => {
     // self-contained: plotly.js inlined, no external script, stylesheet or image
     expect(html).toMatch(/plotly\.js v\d/);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
+    // the folder holding the runs links every run's report
+    const index = readFileSync(join(run, "..", "index.html"), "utf8");
+    expect(index).toContain('<a href="11_25_2026_09_30_00/report.html">report</a>');
+    expect(index).toContain("<td>ingestion, validation, trainer, evaluation</td>");
   });
 
   it("reports what a run that stopped after validation did, and lists the missing stage files", async () => {
@@ -62,5 +68,22 @@ describe("netsec report (CLI under Deno)", () => {
     const bad = spawnSync(DENO, ["run", "-A", "src/cli.ts", "report"], { cwd: ROOT, encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("give exactly one run folder");
+  });
+});
+
+describe("runs index", () => {
+  it("lists runs newest first, with a link only where a report exists", async () => {
+    const root = tempDir();
+    await writeFixtureRun(root, { dataOnly: true });
+    mkdirSync(join(root, "11_26_2026_08_00_00", "data_ingestion"), { recursive: true });
+    mkdirSync(join(root, "11_26_2026_08_00_00_2"), { recursive: true });
+    mkdirSync(join(root, "not-a-run"));
+    const runs = await listRuns(root);
+    expect(runs.map((r) => r.run.timestamp)).toEqual(["11_26_2026_08_00_00_2", "11_26_2026_08_00_00", "11_25_2026_09_30_00"]);
+    expect(runs.map((r) => r.stages)).toEqual([[], ["ingestion"], ["ingestion", "validation"]]);
+    const html = renderRunsIndex(runs);
+    expect(html).not.toContain("report.html");
+    await writeRunReport(join(root, "11_25_2026_09_30_00"));
+    expect(readFileSync(join(root, "index.html"), "utf8").match(/report\.html/g)).toHaveLength(1);
   });
 });
