@@ -135,8 +135,12 @@ describe("KnnImputer behaviour beyond the reference numbers", () => {
 
   test("same result as the brute-force definition (all distances, stable ties) on random data with duplicates", () => {
     const R = rng(3); let cells = 0;
-    for (let trial = 0; trial < 150; trial++) {
-      const cols = 2 + Math.floor(R() * 8), base = 5 + Math.floor(R() * 40), rows = 20 + Math.floor(R() * 300), k = 1 + Math.floor(R() * 6);
+    // The last trials are large enough for the hash look-ups (NaN masks shared by >= 32 distinct rows).
+    for (let trial = 0; trial < 170; trial++) {
+      const large = trial >= 150;
+      const cols = 2 + Math.floor(R() * 8), k = 1 + Math.floor(R() * 6);
+      const base = large ? 300 + Math.floor(R() * 300) : 5 + Math.floor(R() * 40);
+      const rows = large ? 3000 : 20 + Math.floor(R() * 300);
       const levels = trial % 3 === 0 ? 21 : 3;
       const protos = Array.from({ length: base }, () => Array.from({ length: cols }, () => Math.floor(R() * levels) - 1));
       const fit = new Float64Array(rows * cols);
