@@ -159,8 +159,12 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       await child.logParams({ family: result.family, ...result.params });
       const key = `cv_${result.scoring}`;
       const now = Date.now();
-      for (let fold = 0; fold < result.foldScores.length; fold++) await child.logMetrics({ [key]: result.foldScores[fold] }, fold, now);
-      await child.logMetrics({ [`${key}_mean`]: result.meanScore, [`${key}_std`]: result.stdScore, fit_seconds: result.fitSeconds }, 0, now);
+      await child.logMetricPoints([
+        ...result.foldScores.map((value, fold) => ({ key, value, step: fold, timestamp: now })),
+        { key: `${key}_mean`, value: result.meanScore, timestamp: now },
+        { key: `${key}_std`, value: result.stdScore, timestamp: now },
+        { key: "fit_seconds", value: result.fitSeconds, timestamp: now },
+      ]);
       await child.endRun();
     },
     async logWinner(best) {

@@ -21,6 +21,8 @@ export interface TrackedRun {
   logParams(params: Record<string, unknown>): Promise<void>;
   /** Metrics at `step` (default 0), timestamp now unless given. */
   logMetrics(metrics: Record<string, number>, step?: number, timestamp?: number): Promise<void>;
+  /** Many points at once (e.g. one per fold), in one operation. */
+  logMetricPoints(points: { key: string; value: number; step?: number; timestamp?: number }[]): Promise<void>;
   setTags(tags: Record<string, string>): Promise<void>;
   logArtifact(path: string, content: ArtifactContent): Promise<void>;
   /** Our model.json as an MLflow model artifact (`<artifactPath>/model.json` + `MLmodel`). */
@@ -138,6 +140,10 @@ export async function openRun(context: RunContext, name: string, tags: Record<st
       batch([], collect((w) => Object.entries(params).flatMap(([k, v]) => checkParam(k, paramText(v), w) ?? [])), []),
     logMetrics: (metrics, step = 0, timestamp = Date.now()) =>
       batch(collect((w) => Object.entries(metrics).flatMap(([k, v]) => checkMetric(k, v, step, timestamp, w) ?? [])), [], []),
+    logMetricPoints: (points) => {
+      const now = Date.now();
+      return batch(collect((w) => points.flatMap((p) => checkMetric(p.key, p.value, p.step ?? 0, p.timestamp ?? now, w) ?? [])), [], []);
+    },
     setTags: (t) => batch([], [], collect((w) => Object.entries(t).flatMap(([k, v]) => checkTag(k, v, w) ?? []))),
     async logArtifact(path, content) {
       const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content instanceof Uint8Array ? content : await platform.readFile(content.file);
