@@ -55,7 +55,17 @@ export function chiSquareTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): 
 
 function countValues(values: ArrayLike<number>): Map<number, number> {
   const counts = new Map<number, number>();
-  for (let i = 0; i < values.length; i++) {
+  // Fast path for small integers (the usual categorical coding): a dense array of counts.
+  const small = new Float64Array(256);
+  let i = 0;
+  for (; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== v) continue;
+    if (!(Number.isInteger(v) && v >= -128 && v <= 127)) break;
+    small[v + 128]++;
+  }
+  for (let j = 0; j < 256; j++) if (small[j]! > 0) counts.set(j - 128, small[j]!);
+  for (; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) continue;
     const key = v === 0 ? 0 : v; // -0 and 0 are one category

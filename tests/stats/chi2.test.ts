@@ -61,3 +61,12 @@ describe("chiSquarePValue = scipy.stats.chi2.sf", () => {
   test.each(rows)("chi2.sf(%d, %d)", (statistic, dof, expected) => expectRel(chiSquarePValue(statistic, dof), expected));
   test("statistic 0 gives p = 1", () => expect(chiSquarePValue(0, 4)).toBe(1));
 });
+
+describe("categories that are not small integers", () => {
+  test("mixed codes count the same as with a map", () => {
+    // small integers first, then codes outside the dense fast path
+    const a = [2, -1, 0.5, 300, 2, 2, NaN];
+    const b = [-1, 300, 2, -1, 0.5];
+    expect(contingencyTable(a, b)).toEqual({ categories: [-1, 0.5, 2, 300], counts: [[1, 1, 3, 1], [2, 1, 1, 1]] });
+  });
+});
