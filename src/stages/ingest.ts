@@ -115,12 +115,12 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
           const id = store.rows;
           store.appendRow(chunk.values, start);
           const problems = byRow.get(chunk.firstRow + r);
-          let line: string;
+          let flushed: Promise<void> | undefined;
           if (problems) {
-            line = problemLine(problems, chunk.values, start, columns);
+            const line = problemLine(problems, chunk.values, start, columns);
             rawLines.set(id, line);
-          } else line = formatRow(chunk.values, start, width);
-          const flushed = out.line(line);
+            flushed = out.line(line);
+          } else flushed = out.row(chunk.values, start, width);
           if (flushed) await flushed;
           const target = targetIndex < 0 ? 0 : chunk.values[start + targetIndex];
           const ragged = problems?.some((p) => p.kind === "ragged_row");
@@ -144,7 +144,8 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       const classes: Record<string, number> = {};
       try {
         for (const id of indices) {
-          const flushed = writer.line(rawLines.get(id) ?? store.formatRow(id));
+          const raw = rawLines.get(id);
+          const flushed = raw === undefined ? store.writeRow(id, writer) : writer.line(raw);
           if (flushed) await flushed;
           classes[strata[id]] = (classes[strata[id]] ?? 0) + 1;
         }

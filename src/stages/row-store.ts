@@ -5,7 +5,7 @@
  * cell instead of 8; missing = -128); the first other value converts the store to Float64 once.
  */
 import { createFrame, type Frame } from "../data/frame.ts";
-import { formatRow } from "./csv-lines.ts";
+import { formatRow, type LineWriter } from "./csv-lines.ts";
 
 const BLOCK_ROWS = 65_536;
 /** Int8 code of a missing value. */
@@ -97,6 +97,12 @@ export class RowStore {
       if (v !== INT8_MISSING) line += v;
     }
     return line;
+  }
+
+  /** Write row `r` to a CSV line writer (returns as `LineWriter.row`). */
+  writeRow(r: number, writer: LineWriter): Promise<void> | undefined {
+    const { block, offset } = this.locate(r);
+    return writer.row(block, offset, this.width, this.compact ? INT8_MISSING : undefined);
   }
 
   /** One column as a new array (NaN = missing). */

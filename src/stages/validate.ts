@@ -139,7 +139,7 @@ async function validateSplit(file: CsvFile, schema: Schema, validPath: string, i
           store.appendRow(chunk.values, start);
           const target = chunk.values[start + contract.targetIndex];
           classCounts.set(target, (classCounts.get(target) ?? 0) + 1);
-          const flushed = valid.line(formatRow(chunk.values, start, width));
+          const flushed = valid.row(chunk.values, start, width);
           if (flushed) await flushed;
           continue;
         }
