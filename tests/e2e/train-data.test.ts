@@ -30,7 +30,7 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec train on the real data (Deno)"
   const cwd = tempDir("netsec-e2e-data-");
   copyFileSync(SHARED_DATA, join(cwd, "phisingData.csv"));
 
-  it("writes data_ingestion, data_validation and data_transformation with their files; same seed → same split bytes", () => {
+  it("writes data_ingestion, data_validation and data_transformation with their files; same seed → same split bytes; --reference compares with the first run", () => {
     const first = train(cwd);
     const run = join(cwd, first.runDir);
     expect(first.runDir).toMatch(/^Artifacts\/\d{2}_\d{2}_\d{4}_\d{2}_\d{2}_\d{2}(_\d+)?$/);
@@ -66,7 +66,11 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec train on the real data (Deno)"
     const header = readFileSync(join(run, "data_transformation/transformed/train.npy")).subarray(10, 128).toString("latin1");
     expect(header).toMatch(/'shape': \(7244, 31\)/);
 
-    const second = train(cwd);
+    const second = train(cwd, ["--reference", first.runDir]);
+    const drift = JSON.parse(readFileSync(join(cwd, second.runDir, "data_validation/drift_report/report.json"), "utf8"));
+    expect(drift.reference.run).toBe(first.runDir);
+    expect(drift.summary.referenceDrifted).toEqual([]);
+    expect(existsSync(join(cwd, second.runDir, "data_validation/drift_report/reference.yaml"))).toBe(true);
     expect(second.runDir).not.toBe(first.runDir);
     for (const f of ["data_ingestion/ingested/train.csv", "data_ingestion/ingested/test.csv", "data_transformation/transformed/train.npy"]) {
       expect(Buffer.compare(readFileSync(join(run, f)), readFileSync(join(cwd, second.runDir, f))), f).toBe(0);
