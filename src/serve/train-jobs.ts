@@ -65,7 +65,7 @@ export class TrainJobs {
     }
     const args = [...this.options.args];
     if (request.experiment !== undefined) {
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(request.experiment)) {
+      if (typeof request.experiment !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(request.experiment)) {
         throw new HttpError(422, "EXPERIMENT_INVALID", `experiment ${JSON.stringify(request.experiment)}: expected the name of a file in experiments/ without .yaml (letters, digits, - and _)`, { column: "experiment" });
       }
       args.push("--experiment", `${platform.projectRoot()}/experiments/${request.experiment}.yaml`);

@@ -98,6 +98,9 @@ describe("serve: /train", () => {
     const bad = await fetch(`${server.url}/train`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ experiment: "../../etc/passwd" }) });
     expect(bad.status).toBe(422);
     await bad.body?.cancel();
+    const notText = await fetch(`${server.url}/train`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ experiment: 5 }) });
+    expect(notText.status).toBe(422);
+    await notText.body?.cancel();
     const malformed = await fetch(`${server.url}/train`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: "{" });
     expect(malformed.status).toBe(400);
     await malformed.body?.cancel();
