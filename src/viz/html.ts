@@ -8,15 +8,27 @@ import type { PlotlyFigure } from "./figure.ts";
 
 let plotlySource: string | undefined;
 
-/** Path of the plotly.js bundle that gets inlined. */
-export function plotlyPath(): string {
-  return `${platform.projectRoot()}/node_modules/plotly.js-dist/plotly.js`;
+const PLOTLY_FILE = "node_modules/plotly.js-dist/plotly.js";
+
+/**
+ * Path of the plotly.js bundle that gets inlined: in the project's node_modules, else in the
+ * nearest node_modules above it (where npm hoists it when netsec is itself a dependency).
+ */
+export async function plotlyPath(): Promise<string> {
+  let dir = platform.projectRoot();
+  for (;;) {
+    const candidate = `${dir}/${PLOTLY_FILE}`;
+    if ((await platform.stat(candidate))?.isFile) return candidate;
+    const up = dir.replace(/\/[^/]*$/, "");
+    if (up === dir || up === "") return `${platform.projectRoot()}/${PLOTLY_FILE}`;
+    dir = up;
+  }
 }
 
 /** The plotly.js source text (read once per process). */
 export async function loadPlotlySource(): Promise<string> {
   if (plotlySource !== undefined) return plotlySource;
-  const path = plotlyPath();
+  const path = await plotlyPath();
   if (!(await platform.stat(path))?.isFile) {
     throw new NetsecError("FILE_NOT_FOUND", `plotly.js not found at ${path}: run \`npm ci\` in ${platform.projectRoot()} (package plotly.js-dist)`, { location: { file: path } });
   }
