@@ -43,11 +43,13 @@ const SKLEARN_TRAIN: [number, number, number][] = [[0, 1, 2 / 3], [3, 7, 0], [3,
 const SKLEARN_TEST: [number, number, number][] = [[0, 1, 2 / 3], [2, 5, 2 / 3], [2, 6, 1 / 3], [3, 0, 1 / 3]];
 
 describe("transform stage", () => {
-  it("imputes like scikit-learn's KNNImputer(k=3), fitted on train only, and writes .npy arrays with the class index last", async () => {
+  it("imputes a small file like scikit-learn's KNNImputer(k=3), fitted on train only, and writes .npy arrays with the class index last", async () => {
     const ws = workspace();
     const run = await newRunFolder(ws.artifacts);
-    const train = frameOf(TRAIN), test = frameOf(TEST);
-    const result = await runTransform({ train, test }, { run, schema, k: 3, reporter: quietReporter() });
+    // from files, as the pipeline runs it (validated/train.csv, validated/test.csv)
+    const header = COLUMNS.map((c) => `"${c}"`).join(",") + "\n";
+    const train = ws.write("train.csv", header + TRAIN + "\n"), test = ws.write("test.csv", header + TEST.replaceAll("\n", "\r\n") + "\r\n");
+    const result = await runTransform({ train, test, trainRows: 5 }, { run, schema, k: 3, reporter: quietReporter() });
     const trainArray = await readNpy(result.trainArray);
     const testArray = await readNpy(result.testArray);
     expect([trainArray.rows, trainArray.cols, testArray.rows, testArray.cols]).toEqual([12, 31, 4, 31]);
