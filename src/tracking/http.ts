@@ -50,6 +50,8 @@ export interface RequestOptions {
   body?: Uint8Array;
   /** Expect no JSON back (artifact upload). */
   raw?: boolean;
+  /** Return the body as bytes (artifact download). */
+  bytes?: boolean;
   /**
    * Not idempotent (creates something or appends metric points): retry only when the server
    * surely did not act (429, 503, connection refused). The caller checks and retries the rest.
@@ -127,6 +129,7 @@ export class MlflowHttp {
           ],
         },
       });
+      if (options.bytes) return new Uint8Array(await response.arrayBuffer()) as T;
       if (options.raw) {
         await response.arrayBuffer();
         return undefined as T;

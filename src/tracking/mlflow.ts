@@ -210,7 +210,13 @@ export class MlflowClient {
     await this.http.request("put", `${ARTIFACTS}/${path}`, { body: bytes, raw: true });
   }
 
-  async listArtifacts(artifactUri: string, relativePath = ""): Promise<ArtifactFile[]> {
+  /** The exact bytes of one artifact of a run (e.g. `model/model.json`). */
+  async downloadArtifact(artifactUri: string, relativePath: string): Promise<Uint8Array> {
+    const path = `${MlflowClient.artifactRoot(artifactUri)}/${relativePath}`.split("/").map(encodeURIComponent).join("/");
+    return await this.http.request<Uint8Array>("get", `${ARTIFACTS}/${path}`, { bytes: true });
+  }
+
+    async listArtifacts(artifactUri: string, relativePath = ""): Promise<ArtifactFile[]> {
     const root = MlflowClient.artifactRoot(artifactUri);
     const r = await this.http.request<{ files?: ArtifactFile[] }>("get", ARTIFACTS, { searchParams: { path: relativePath ? `${root}/${relativePath}` : root } });
     return (r.files ?? []).map((f) => ({ ...f, path: relativePath ? `${relativePath}/${f.path}` : f.path }));

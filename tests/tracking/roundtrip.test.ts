@@ -74,6 +74,8 @@ describe("MLflow round trip, read back by the official Python client", () => {
     expect(p.tags["netsec.client_run_id"]).toBe(summary.runs[0].id);
     expect(p.artifacts.map((a) => a.path).sort()).toEqual(["model/MLmodel", "model/model.json", "reports/leaderboard.csv", "reports/raw.bin"]);
     expect(p.artifacts.find((a) => a.path === "reports/raw.bin")!.size).toBe(256);
+    const runInfo = (await new MlflowClient(mlflowUri()).getRun(parentId)).info;
+    expect(await new MlflowClient(mlflowUri()).downloadArtifact(runInfo.artifact_uri, "reports/raw.bin")).toEqual(bytes);
     expect(back.model!.versions).toEqual([{ version: "1", run_id: parentId, source: `mlflow-artifacts:/${exp!.experiment_id}/${parentId}/artifacts/model`, aliases: ["champion"] }]);
     expect(back.model!.alias_version).toBe("1");
     // The outbox journal of a fully sent run moves to sent/.
