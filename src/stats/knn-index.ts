@@ -36,6 +36,8 @@ export interface FitIndex {
   probeMasks: Uint8Array[] | null;
   /** Patterns whose NaN mask is rare: measured directly. */
   rarePatterns: Int32Array;
+  /** Their values, row-major (rarePatterns.length × cols): measured one row at a time. */
+  rareValues: Float64Array;
 }
 
 const MAX_LEVELS = 16;
@@ -193,13 +195,22 @@ export function buildIndex(rows: number, cols: number, valueAt: (i: number) => n
   return {
     rows, cols, patternCount: U, byColumn, table, offsets, order, columnMeans,
     levels: levelSets.map((set) => (set ? [...set].sort((a, b) => a - b) : null)),
-    probeMasks, rarePatterns: Int32Array.from(rare),
+    probeMasks, rarePatterns: Int32Array.from(rare), rareValues: rowMajor(byColumn, U, cols, rare),
   };
+}
+
+function rowMajor(byColumn: Float64Array, U: number, cols: number, patterns: number[]): Float64Array {
+  const out = new Float64Array(patterns.length * cols);
+  patterns.forEach((u, i) => {
+    for (let c = 0; c < cols; c++) out[i * cols + c] = byColumn[c * U + u]!;
+  });
+  return out;
 }
 
 /** Scratch buffers reused across query rows. */
 export interface Workspace {
   sq: Float64Array;
+  shared: Int32Array;
   alive: Int32Array;
   visited: Uint8Array;
   probe: Float64Array;
@@ -214,7 +225,7 @@ export function newWorkspace(index: FitIndex, k: number): Workspace {
   const u = index.patternCount;
   const c = index.cols;
   return {
-    sq: new Float64Array(u), alive: new Int32Array(u), visited: new Uint8Array(u),
+    sq: new Float64Array(u), shared: new Int32Array(u), alive: new Int32Array(u), visited: new Uint8Array(u),
     probe: new Float64Array(c),
     bestD: new Float64Array(c * k), bestI: new Int32Array(c * k), bestV: new Float64Array(c * k), fill: new Int32Array(c),
   };
@@ -239,23 +250,38 @@ function offer(index: FitIndex, work: Workspace, k: number, c: number, u: number
   work.fill[c] = n;
 }
 
-/** Offers pattern u at its exact nan_euclidean distance (sklearn's order of operations). */
-function offerMeasured(index: FitIndex, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace, u: number): void {
-  const { cols, patternCount: U, byColumn } = index;
+/** nan_euclidean distance (sklearn's order of operations) from sums over the shared coordinates. */
+function distance(sq: number, shared: number, cols: number): number {
+  return shared === 0 ? NaN : Math.sqrt((sq / shared) * cols);
+}
+
+/**
+ * Prune limit on partial sums of squares: a pattern whose partial sum exceeds it is farther than
+ * the current k-th best donor of every missing column (d² >= sum · F / n_present > bound²).
+ */
+function pruneLimit(work: Workspace, missing: number[], k: number, present: number, cols: number): number {
+  let bound = 0;
+  for (const c of missing) bound = work.fill[c]! < k ? Infinity : Math.max(bound, work.bestD[c * k + k - 1]!);
+  return bound === Infinity ? Infinity : ((bound * bound * present) / cols) * (1 + 1e-9);
+}
+
+/** Offers pattern u, whose values are values[at .. at + cols), at its exact distance (unless pruned). */
+function offerMeasured(index: FitIndex, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace, u: number, values: Float64Array, at: number, limit: number): void {
   let sq = 0;
   let shared = 0;
   for (const c of present) {
-    const y = byColumn[c * U + u]!;
+    const y = values[at + c]!;
     if (y === y) {
       const diff = row[c]! - y;
       sq += diff * diff;
       shared++;
+      if (sq > limit) return;
     }
   }
   if (shared === 0) return; // NaN distance: never a donor
-  const d = Math.sqrt((sq / shared) * cols);
+  const d = distance(sq, shared, index.cols);
   for (const c of missing) {
-    const v = byColumn[c * U + u]!;
+    const v = values[at + c]!;
     if (v === v) offer(index, work, k, c, u, d, v);
   }
 }
@@ -315,42 +341,52 @@ function offerExactMatches(index: FitIndex, row: Float64Array, present: number[]
       for (const c of free) offer(index, work, k, c, u, 0, probe[c]!);
     }
   }
-  for (const u of index.rarePatterns) {
+  const limit = pruneLimit(work, missing, k, present.length, cols);
+  index.rarePatterns.forEach((u, i) => {
     work.visited[u] = 1;
     visited.push(u);
-    offerMeasured(index, row, present, missing, k, work, u);
-  }
+    offerMeasured(index, row, present, missing, k, work, u, index.rareValues, i * cols, limit);
+  });
   return exhaustive;
 }
 
-/** Step 2: scan of the patterns not visited yet, pruned by the current k-th best distances. */
+/** Step 2: column-wise scan of the patterns not visited yet, pruned by the current k-th best distances. */
 function offerScanned(index: FitIndex, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace): void {
   const { cols, patternCount: U, byColumn } = index;
-  let bound = 0;
-  for (const c of missing) bound = work.fill[c]! < k ? Infinity : Math.max(bound, work.bestD[c * k + k - 1]!);
-  const limit = bound === Infinity ? Infinity : ((bound * bound * present.length) / cols) * (1 + 1e-9);
-  const { sq, alive } = work;
+  const limit = pruneLimit(work, missing, k, present.length, cols);
+  const { sq, shared, alive } = work;
   let n = 0;
   for (let u = 0; u < U; u++) {
     if (work.visited[u]) continue;
     alive[n++] = u;
     sq[u] = 0;
+    shared[u] = 0;
   }
-  if (limit !== Infinity) {
-    for (const c of present) {
-      const x = row[c]!;
-      const base = c * U;
-      let w = 0;
-      for (let i = 0; i < n; i++) {
-        const u = alive[i]!;
-        const y = byColumn[base + u]!;
-        if (y === y) sq[u] += (x - y) * (x - y);
-        if (sq[u]! <= limit) alive[w++] = u;
+  for (const c of present) {
+    const x = row[c]!;
+    const base = c * U;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const u = alive[i]!;
+      const y = byColumn[base + u]!;
+      if (y === y) {
+        const diff = x - y;
+        sq[u] += diff * diff;
+        shared[u]++;
       }
-      n = w;
+      if (sq[u]! <= limit) alive[w++] = u; // d² >= sq · F / n_present > bound²: never a donor
+    }
+    n = w;
+  }
+  for (let i = 0; i < n; i++) {
+    const u = alive[i]!;
+    const d = distance(sq[u]!, shared[u]!, cols);
+    if (d !== d) continue;
+    for (const c of missing) {
+      const v = byColumn[c * U + u]!;
+      if (v === v) offer(index, work, k, c, u, d, v);
     }
   }
-  for (let i = 0; i < n; i++) offerMeasured(index, row, present, missing, k, work, alive[i]!);
 }
 
 /** The row with each missing value (of a column present in fit) imputed. */
