@@ -4,6 +4,7 @@
  * prediction walks blocks of rows tree by tree (the tree stays in cache).
  */
 import type { Matrix } from "./classifier.ts";
+import { type CompiledTrees, compileTrees, sumCompiled } from "./compiled-trees.ts";
 
 export interface FlatTrees {
   /** Split feature, -1 for a leaf. */
@@ -72,9 +73,20 @@ export function flatten(trees: TreeBuilder[]): FlatTrees {
 }
 
 const BLOCK = 512;
+const compiled = new WeakMap<FlatTrees, CompiledTrees | null>();
 
-/** Sum over trees of the leaf value reached by every row. */
-export function sumLeaves(trees: FlatTrees, x: Matrix, treeCount = trees.roots.length): Float64Array {
+/** Sum over trees of the leaf value reached by every row (the compiled form when it applies). */
+export function sumLeaves(trees: FlatTrees, x: Matrix): Float64Array {
+  let c = compiled.get(trees);
+  if (c === undefined) {
+    c = compileTrees(trees, x.cols) ?? null;
+    compiled.set(trees, c);
+  }
+  return c && c.cols === x.cols ? sumCompiled(c, x) : sumLeavesPlain(trees, x);
+}
+
+/** The plain walk over FlatTrees (reference implementation). */
+export function sumLeavesPlain(trees: FlatTrees, x: Matrix, treeCount = trees.roots.length): Float64Array {
   const { feature, threshold, right, value, roots } = trees;
   const values = x.values;
   const cols = x.cols;

@@ -1,0 +1,67 @@
+/**
+ * Model-side figures for bench/models.sh, on one `netsec train` run (Deno):
+ * - batch prediction rows/s of the pushed model (and of a 256-tree hist_forest, for a like-for-like
+ *   comparison with scikit-learn's 256-tree forest), test rows tiled to --rows;
+ * - test F1 of hist_forest (100 trees, sqrt) over 5 seeds on the run's transformed arrays.
+ * usage: deno run -A bench/models-predict.ts <run dir> <model dir> [--rows 100000]
+ */
+import { readNpy } from "../src/data/npy.ts";
+import { loadModelFile } from "../src/model-file.ts";
+import { createModel } from "../src/models/registry.ts";
+import type { Matrix } from "../src/models/classifier.ts";
+import { score } from "../src/search/scoring.ts";
+
+declare const Deno: { args: string[] };
+
+const [runDir, modelDir] = Deno.args;
+const rowsArg = Deno.args.indexOf("--rows");
+const predictRows = rowsArg >= 0 ? Number(Deno.args[rowsArg + 1]) : 100_000;
+
+function split(path: string): Promise<{ x: Matrix; y: Uint8Array }> {
+  return readNpy(path).then((a) => {
+    const cols = a.cols - 1;
+    const x = new Float64Array(a.rows * cols);
+    const y = new Uint8Array(a.rows);
+    for (let r = 0; r < a.rows; r++) {
+      x.set(a.values.subarray(r * a.cols, r * a.cols + cols), r * cols);
+      y[r] = a.values[r * a.cols + cols];
+    }
+    return { x: { values: x, rows: a.rows, cols }, y };
+  });
+}
+
+const train = await split(`${runDir}/data_transformation/transformed/train.npy`);
+const test = await split(`${runDir}/data_transformation/transformed/test.npy`);
+const big = new Float64Array(predictRows * test.x.cols);
+for (let r = 0; r < predictRows; r++) big.set(test.x.values.subarray((r % test.x.rows) * test.x.cols, ((r % test.x.rows) + 1) * test.x.cols), r * test.x.cols);
+const bigX: Matrix = { values: big, rows: predictRows, cols: test.x.cols };
+
+/** Best of 5 timed passes (the machine is shared: the minimum is the least disturbed pass). */
+function rate(predict: (x: Matrix) => unknown): number {
+  predict({ values: big.subarray(0, 1000 * bigX.cols), rows: 1000, cols: bigX.cols }); // warm up
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    predict(bigX);
+    best = Math.min(best, performance.now() - started);
+  }
+  return predictRows / (best / 1000);
+}
+
+const pushed = await loadModelFile(modelDir);
+const pushedRate = rate((x) => pushed.predictMatrix(x));
+const forest256 = createModel("hist_forest", { n_estimators: 256, seed: 42 });
+forest256.fit(train.x, train.y);
+const forestRate = rate((x) => forest256.predictProba(x));
+const f1s: number[] = [];
+for (let seed = 0; seed < 5; seed++) {
+  const m = createModel("hist_forest", { n_estimators: 100, seed });
+  m.fit(train.x, train.y);
+  f1s.push(score("f1", test.y, m.predictProba(test.x), 0));
+}
+console.log(JSON.stringify({
+  pushed: { family: pushed.family, params: pushed.params, predict_rows_per_s: pushedRate },
+  hist_forest256_predict_rows_per_s: forestRate,
+  hist_forest100_test_f1_mean_5_seeds: f1s.reduce((a, b) => a + b) / f1s.length,
+  hist_forest100_test_f1_seeds: f1s,
+}));
