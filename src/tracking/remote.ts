@@ -73,7 +73,12 @@ class RemoteSink implements Sink {
     } catch (error) {
       const http = error instanceof MlflowHttpError ? error : undefined;
       const auth = http?.status === 401 || http?.status === 403;
-      if (first && auth) throw error; // wrong credentials: say so at once, before any work is done
+      if (first && auth) {
+        // Wrong credentials: say so at once, before any work is done; nothing to keep for sync.
+        await platform.remove(state.journal.path);
+        await platform.remove(state.journal.filesDir);
+        throw error;
+      }
       if (http?.transient || auth) {
         state.offline = true;
         this.#warn(

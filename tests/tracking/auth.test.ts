@@ -3,6 +3,8 @@
  * without permission (403), and credentials never shown in errors or warnings.
  */
 import { describe, expect, it } from "vitest";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { tempDir, requireEnv } from "../helpers/env.ts";
 import { createMlflowTracker, MlflowClient, MlflowHttpError, resolveTrackingConfig } from "../../src/tracking/index.ts";
 import { readBack } from "./helpers.ts";
@@ -14,7 +16,8 @@ const fast = { backoffMs: 20, totalMs: 8_000, retries: 3 };
 
 function trackerWith(env: Record<string, string>) {
   const config = resolveTrackingConfig((n) => ({ MLFLOW_TRACKING_URI: uri(), ...env })[n])!;
-  return createMlflowTracker({ config, stateDir: tempDir(), http: fast });
+  const stateDir = tempDir();
+  return Object.assign(createMlflowTracker({ config, stateDir, http: fast }), { stateDir });
 }
 
 async function failure(promise: Promise<unknown>): Promise<MlflowHttpError> {
@@ -53,6 +56,8 @@ describe("MLflow with basic auth", () => {
     expect(error.message).not.toContain(secret);
     expect(JSON.stringify(error)).not.toContain(secret);
     expect(String(error.stack)).not.toContain(secret);
+    // Nothing was recorded: there is no run for `netsec sync` to send later.
+    expect(existsSync(join(t.stateDir, "outbox")) ? readdirSync(join(t.stateDir, "outbox")).filter((f) => f.endsWith(".jsonl")) : []).toEqual([]);
   });
 
   it("missing credentials: 401", async () => {
