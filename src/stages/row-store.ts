@@ -107,8 +107,20 @@ export class RowStore {
 
   /** One column as a new array (NaN = missing). */
   column(c: number): Float64Array {
-    const out = new Float64Array(this.count);
-    for (let r = 0; r < this.count; r++) out[r] = this.get(r, c);
+    return this.columnInto(c, new Float64Array(this.count), 0);
+  }
+
+  /** Copy column `c` into `out` from `offset` on (NaN = missing); returns `out`. */
+  columnInto(c: number, out: Float64Array, offset: number): Float64Array {
+    const width = this.width;
+    for (let b = 0, r = 0; b < this.blocks.length; b++) {
+      const block = this.blocks[b];
+      const rowsHere = Math.min(BLOCK_ROWS, this.count - b * BLOCK_ROWS);
+      for (let i = 0; i < rowsHere; i++, r++) {
+        const v = block[i * width + c];
+        out[offset + r] = this.compact && v === INT8_MISSING ? NaN : v;
+      }
+    }
     return out;
   }
 

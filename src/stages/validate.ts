@@ -177,7 +177,7 @@ function driftColumns(schema: Schema, base: RowStore | RowStore[], current: RowS
     const out = new Float64Array(list.reduce((n, s) => n + s.rows, 0));
     let offset = 0;
     for (const s of list) {
-      out.set(s.column(c), offset);
+      s.columnInto(c, out, offset);
       offset += s.rows;
     }
     return out;
