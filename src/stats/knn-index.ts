@@ -44,6 +44,7 @@ const MAX_LEVELS = 16;
 const MAX_COMPLETIONS = 256;
 const MAX_MASKS = 256;
 const MIN_GROUP = 32;
+const SEED = 256;
 
 // ---- Zobrist hashing: hash(row) = XOR over columns of cell(c, value), in two 32-bit lanes ----
 const f64 = new Float64Array(1);
@@ -353,11 +354,28 @@ function offerExactMatches(index: FitIndex, row: Float64Array, present: number[]
 /** Step 2: column-wise scan of the patterns not visited yet, pruned by the current k-th best distances. */
 function offerScanned(index: FitIndex, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace): void {
   const { cols, patternCount: U, byColumn } = index;
-  const limit = pruneLimit(work, missing, k, present.length, cols);
   const { sq, shared, alive } = work;
+  let limit = pruneLimit(work, missing, k, present.length, cols);
   let n = 0;
+  let seeded = 0; // without a bound yet, measure the first SEED patterns to get one
   for (let u = 0; u < U; u++) {
     if (work.visited[u]) continue;
+    if (limit === Infinity && seeded < SEED) {
+      seeded++;
+      let s = 0;
+      let m = 0;
+      for (const c of present) {
+        const y = byColumn[c * U + u]!;
+        if (y === y) { s += (row[c]! - y) * (row[c]! - y); m++; }
+      }
+      const d = distance(s, m, cols);
+      if (d === d) for (const c of missing) {
+        const v = byColumn[c * U + u]!;
+        if (v === v) offer(index, work, k, c, u, d, v);
+      }
+      if (seeded === SEED) limit = pruneLimit(work, missing, k, present.length, cols);
+      continue;
+    }
     alive[n++] = u;
     sq[u] = 0;
     shared[u] = 0;
