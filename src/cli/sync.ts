@@ -11,6 +11,7 @@ export const syncCommand: Command = {
   options: [
     { name: "state-dir", value: "<dir>", description: "Folder holding outbox/ and runs/", default: ".netsec" },
     { name: "local", description: "Also upload runs of the local run log (recorded with no MLFLOW_TRACKING_URI)" },
+    { name: "force", description: "Also send runs that look like a running netsec train is still recording them" },
     { name: "json", description: "Print the result as one JSON line" },
   ],
   details: `
@@ -30,6 +31,7 @@ the run's history are skipped. Safe to run again after an interruption; sent jou
       config,
       stateDir,
       includeLocal: optionFlag(args, "local"),
+      force: optionFlag(args, "force"),
       onWarning: (w) => reporter.warn(w),
       onProgress: (m) => reporter.info(m),
     });

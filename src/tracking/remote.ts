@@ -31,6 +31,11 @@ interface RootState {
   chain: Promise<void>;
 }
 
+/** `<run>.open` next to `<run>.jsonl`: the run is still being recorded by a live process. */
+export function openMarker(journalPath: string): string {
+  return journalPath.replace(/\.jsonl$/, "") + ".open";
+}
+
 export function outboxDir(stateDir: string): string {
   return `${stateDir}/outbox`;
 }
@@ -49,6 +54,8 @@ class RemoteSink implements Sink {
 
   async open(rootRun: string): Promise<void> {
     const journal = await Journal.create(this.#dir, rootRun, this.#client.uri);
+    // While this marker exists (and the journal is being written), `netsec sync` leaves the journal alone.
+    await platform.writeFile(openMarker(journal.path), JSON.stringify({ runtime: platform.name, since: Date.now() }));
     this.roots.set(rootRun, { journal, applier: new Applier(this.#client, journal, this.#warn), offline: false, pending: 0, first: true, chain: Promise.resolve() });
   }
 
@@ -100,6 +107,7 @@ class RemoteSink implements Sink {
     const state = this.roots.get(rootRun);
     if (!state) return;
     await state.chain;
+    await platform.remove(openMarker(state.journal.path));
     if (state.offline || state.pending > 0) return;
     await platform.mkdir(`${this.#dir}/sent`);
     await platform.rename(state.journal.path, `${this.#dir}/sent/${rootRun}.jsonl`);

@@ -10,7 +10,7 @@ import { Journal } from "./journal.ts";
 import { MlflowClient, MlflowHttpError } from "./mlflow.ts";
 import type { TrackingConfig } from "./config.ts";
 import type { HttpOptions } from "./http.ts";
-import { outboxDir } from "./remote.ts";
+import { openMarker, outboxDir } from "./remote.ts";
 
 export interface SyncOptions {
   config: TrackingConfig;
@@ -19,6 +19,10 @@ export interface SyncOptions {
   http?: HttpOptions;
   onWarning?: (message: string) => void;
   onProgress?: (message: string) => void;
+  /** Also replay journals a running process may still be writing (default: skip them). */
+  force?: boolean;
+  /** A journal marked open but not written for this long belongs to a process that died (default 10 min). */
+  staleMs?: number;
 }
 
 export interface SyncResult {
@@ -35,6 +39,8 @@ export interface SyncResult {
   metricsSkipped: number;
   /** Serious problems: one line per journal that could not be finished. */
   failures: string[];
+  /** Journals skipped because a running `netsec train` is still writing them. */
+  inProgress: string[];
 }
 
 async function journalsIn(dir: string): Promise<string[]> {
@@ -47,8 +53,15 @@ export async function syncJournals(options: SyncOptions): Promise<SyncResult> {
   const warn = options.onWarning ?? (() => {});
   const out = outboxDir(options.stateDir);
   const paths = [...(await journalsIn(out)), ...(options.includeLocal ? await journalsIn(`${options.stateDir}/runs`) : [])];
-  const result: SyncResult = { journals: paths.length, completed: 0, opsSent: 0, opsLeft: 0, runsCreated: 0, runsFound: 0, metricsSent: 0, metricsSkipped: 0, failures: [] };
+  const result: SyncResult = { journals: paths.length, completed: 0, opsSent: 0, opsLeft: 0, runsCreated: 0, runsFound: 0, metricsSent: 0, metricsSkipped: 0, failures: [], inProgress: [] };
   for (const path of paths) {
+    const marker = await platform.stat(openMarker(path));
+    const written = (await platform.stat(path))?.mtimeMs ?? 0;
+    if (marker && !options.force && Date.now() - Math.max(written, marker.mtimeMs) < (options.staleMs ?? 10 * 60_000)) {
+      result.inProgress.push(path);
+      warn(`${path} is still being written by a running netsec process: left for the next sync (use --force if that process is gone)`);
+      continue;
+    }
     const journal = new Journal(path);
     const { ops, acks } = await journal.read();
     const applier = new Applier(client, journal, warn);
@@ -79,6 +92,7 @@ export async function syncJournals(options: SyncOptions): Promise<SyncResult> {
       await platform.mkdir(`${out}/sent`);
       await platform.rename(path, `${out}/sent/${path.slice(out.length + 1)}`);
       await platform.remove(journal.filesDir);
+      await platform.remove(openMarker(path));
       result.completed++;
     } else if (left === 0) {
       result.completed++;

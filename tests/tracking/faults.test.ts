@@ -152,7 +152,23 @@ describe("server unreachable", () => {
     await expectOneCompleteRun(mlflowUri(), experiment);
   });
 
-  it("killed in the middle of a run, restarted, then `netsec sync` (CLI under Deno): nothing lost, nothing doubled", async () => {
+  it("sync leaves a run alone while a live process is still recording it, and sends it once that run ended", async () => {
+    const port = await freePort();
+    const experiment = `live-${unique()}`;
+    const stateDir = tempDir();
+    const t = createMlflowTracker({ config: configFor(`http://127.0.0.1:${port}`, experiment), stateDir, http: fast });
+    const run = await t.startRun("train");
+    await run.logMetrics({ loss: 1 }, 0, 1_700_000_000_000);
+    const config = configFor(mlflowUri(), experiment);
+    const during = await syncJournals({ config, stateDir, http: fast });
+    expect(during).toMatchObject({ journals: 1, completed: 0, opsSent: 0, inProgress: [join(stateDir, "outbox", `${run.id}.jsonl`)] });
+    await run.logMetrics({ loss: 0.5 }, 1, 1_700_000_000_001);
+    await run.endRun();
+    const after = await syncJournals({ config, stateDir, http: fast });
+    expect(after).toMatchObject({ journals: 1, completed: 1, runsCreated: 1, metricsSent: 2, inProgress: [] });
+  });
+
+    it("killed in the middle of a run, restarted, then `netsec sync` (CLI under Deno): nothing lost, nothing doubled", async () => {
     const server = new OwnMlflow();
     await server.start();
     try {
