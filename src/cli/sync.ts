@@ -9,7 +9,7 @@ export const syncCommand: Command = {
   name: "sync",
   summary: "Replay runs recorded offline (outbox) to the MLflow server, without duplicates",
   options: [
-    { name: "state-dir", value: "<dir>", description: "Folder holding outbox/ and runs/", default: ".netsec" },
+    { name: "state-dir", value: "<dir>", description: "Folder holding outbox/ and runs/ (default: $NETSEC_STATE_DIR, else .netsec)" },
     { name: "local", description: "Also upload runs of the local run log (recorded with no MLFLOW_TRACKING_URI)" },
     { name: "force", description: "Also send runs that look like a running netsec train is still recording them" },
     { name: "json", description: "Print the result as one JSON line" },
@@ -26,7 +26,7 @@ the run's history are skipped. Safe to run again after an interruption; sent jou
       throw new NetsecError("CONFIG_INVALID", "netsec sync needs MLFLOW_TRACKING_URI (or DAGSHUB_REPO_OWNER, DAGSHUB_REPO_NAME and DAGSHUB_USER_TOKEN) to know where to send the runs");
     }
     config.warnings.forEach((w) => reporter.warn(w));
-    const stateDir = optionString(args, "state-dir") ?? ".netsec";
+    const stateDir = optionString(args, "state-dir") ?? platform.env("NETSEC_STATE_DIR") ?? ".netsec";
     const result = await syncJournals({
       config,
       stateDir,
