@@ -13,6 +13,7 @@ import { modelFromJSON } from "./models/registry.ts";
 import type { Schema } from "./schema.ts";
 import { loadSchema } from "./schema.ts";
 import { restorePreprocessor } from "./models/preprocessor-link.ts";
+import { RowMemo } from "./models/row-memo.ts";
 
 export const MODEL_FORMAT = "netsec-model";
 export const MODEL_FORMAT_VERSION = 1;
@@ -74,8 +75,11 @@ export interface LoadedModel {
   featureImportances?: Float64Array;
   /** Score a frame holding at least the feature columns (the target column is ignored). */
   predictFrame(frame: Frame): PredictionBatch;
-  /** Score an already transformed matrix (features in contract order, imputed). */
-  predictMatrix(x: Matrix): PredictionBatch;
+  /**
+   * Score an already transformed matrix (features in contract order, imputed). Rows seen before
+   * are answered from a bounded cache (exactly the same numbers); `{cache: false}` walks every row.
+   */
+  predictMatrix(x: Matrix, options?: { cache?: boolean }): PredictionBatch;
 }
 
 export interface LoadModelOptions {
@@ -137,8 +141,9 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
     refuse(dir, (error as Error).message);
   }
   const positiveIndex = file.target.values.indexOf(file.target.positive);
-  const predictMatrix = (x: Matrix): PredictionBatch => {
-    const p1 = classifier.predictProba(x);
+  const memo = new RowMemo((x) => classifier.predictProba(x));
+  const predictMatrix = (x: Matrix, opts: { cache?: boolean } = {}): PredictionBatch => {
+    const p1 = opts.cache === false ? classifier.predictProba(x) : memo.predict(x);
     const prediction = new Int8Array(x.rows);
     const probability = new Float64Array(x.rows);
     const [v0, v1] = file.target.values;
