@@ -96,11 +96,13 @@ export function resolveTrackingConfig(env: Env): TrackingConfig | undefined {
 
 /** The secrets of a config, longest first (so a token inside a longer string is still found). */
 export function secretsOf(auth: TrackingAuth): string[] {
-  const list = auth.kind === "basic" ? [auth.password, auth.username, basicToken(auth.username, auth.password)] : auth.kind === "bearer" ? [auth.token] : [];
+  // A user name is redacted only when it looks like a token (DagsHub accepts the token as user name).
+  const user = auth.kind === "basic" && auth.username.length >= 16 ? [auth.username] : [];
+  const list = auth.kind === "basic" ? [auth.password, ...user, basicToken(auth.username, auth.password)] : auth.kind === "bearer" ? [auth.token] : [];
   return list.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
 }
 
-/** Replace every credential in `text` by `***`. Usernames are redacted too (they are often tokens). */
+/** Replace every credential in `text` by `***` (passwords, tokens, token-like user names, base64 basic credentials). */
 export function redact(text: string, auth: TrackingAuth): string {
   let out = redactUri(text);
   for (const secret of secretsOf(auth)) out = out.split(secret).join("***");

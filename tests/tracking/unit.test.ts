@@ -42,6 +42,8 @@ describe("configuration from the environment", () => {
   it("redact removes passwords, tokens, their base64 form and user:password@ in URLs", () => {
     const auth = { kind: "basic" as const, username: "alice", password: "s3cret-pw" };
     expect(redact(`http://alice:s3cret-pw@h/x s3cret-pw ${btoa("alice:s3cret-pw")}`, auth)).toBe("http://***@h/x *** ***");
+    const dagshub = resolveTrackingConfig(envOf({ DAGSHUB_REPO_OWNER: "alice", DAGSHUB_REPO_NAME: "r", DAGSHUB_USER_TOKEN: "0123456789abcdef0123" }))!;
+    expect(redact("user 0123456789abcdef0123 failed for alice", dagshub.auth)).toBe("user *** failed for alice");
   });
 });
 
