@@ -19,7 +19,8 @@
  * features) is needed only when fewer than k donors sit at distance 0.
  */
 import { NetsecError } from "../errors.ts";
-import { buildIndex, type FitIndex, imputeRow, newWorkspace } from "./knn-index.ts";
+import { buildIndex, type FitIndex } from "./knn-index.ts";
+import { imputeRow, newWorkspace } from "./knn-search.ts";
 
 export interface KnnImputerState {
   k: number;
