@@ -7,6 +7,8 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
+import { runDataPipeline } from "../../src/pipeline.ts";
+import { createReporter } from "../../src/cli/reporter.ts";
 
 interface TrainJson {
   runDir: string;
@@ -29,9 +31,11 @@ function train(cwd: string, args: string[] = []): TrainJson {
 describe.skipIf(!existsSync(SHARED_DATA))("netsec train on the real data (Deno)", () => {
   const cwd = tempDir("netsec-e2e-data-");
   copyFileSync(SHARED_DATA, join(cwd, "phisingData.csv"));
+  let firstRun = "";
 
   it("writes data_ingestion, data_validation and data_transformation with their files; same seed → same split bytes; --reference compares with the first run", () => {
     const first = train(cwd);
+    firstRun = first.runDir;
     const run = join(cwd, first.runDir);
     expect(first.runDir).toMatch(/^Artifacts\/\d{2}_\d{2}_\d{4}_\d{2}_\d{2}_\d{2}(_\d+)?$/);
     const files = [
@@ -74,6 +78,14 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec train on the real data (Deno)"
     expect(second.runDir).not.toBe(first.runDir);
     for (const f of ["data_ingestion/ingested/train.csv", "data_ingestion/ingested/test.csv", "data_transformation/transformed/train.npy"]) {
       expect(Buffer.compare(readFileSync(join(run, f)), readFileSync(join(cwd, second.runDir, f))), f).toBe(0);
+    }
+  });
+
+  it("gives the same split and arrays under Node as under Deno", async () => {
+    expect(firstRun).not.toBe("");
+    const node = await runDataPipeline({ data: join(cwd, "phisingData.csv"), artifacts: join(cwd, "NodeArtifacts"), reporter: createReporter({ quiet: true }) });
+    for (const f of ["data_ingestion/ingested/train.csv", "data_ingestion/ingested/test.csv", "data_validation/validated/train.csv", "data_transformation/transformed/train.npy", "data_transformation/transformed/test.npy"]) {
+      expect(Buffer.compare(readFileSync(join(cwd, firstRun, f)), readFileSync(join(node.run.dir, f))), f).toBe(0);
     }
   });
 });
