@@ -5,6 +5,7 @@ import { serveCommand } from "./serve.ts";
 import { trainCommand } from "./train.ts";
 import { predictCommand } from "./predict.ts";
 import { reportCommand } from "./report.ts";
+import { pushDataCommand } from "./push-data.ts";
 
 export const commands: Command[] = [
   trainCommand,
@@ -12,4 +13,5 @@ export const commands: Command[] = [
   serveCommand,
   syncCommand,
   reportCommand,
+  pushDataCommand,
 ];
