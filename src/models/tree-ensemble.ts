@@ -4,7 +4,7 @@
  * prediction walks blocks of rows tree by tree (the tree stays in cache).
  */
 import type { Matrix } from "./classifier.ts";
-import { type CompiledTrees, compileTrees, sumCompiled } from "./compiled-trees.ts";
+import { type CompiledTrees, compileTrees, sumTrees } from "./compiled-trees.ts";
 
 export interface FlatTrees {
   /** Split feature, -1 for a leaf. */
@@ -82,7 +82,7 @@ export function sumLeaves(trees: FlatTrees, x: Matrix): Float64Array {
     c = compileTrees(trees, x.cols) ?? null;
     compiled.set(trees, c);
   }
-  return c && c.cols === x.cols ? sumCompiled(c, x) : sumLeavesPlain(trees, x);
+  return c && c.cols === x.cols ? sumTrees(c, x) : sumLeavesPlain(trees, x);
 }
 
 /** The plain walk over FlatTrees (reference implementation). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createModel } from "../../src/models/registry.ts";
 import { sumLeaves, sumLeavesPlain, treesFromJSON } from "../../src/models/tree-ensemble.ts";
+import { compileTrees, sumBitsliced, sumCompiled } from "../../src/models/compiled-trees.ts";
 import { mulberry32 } from "../../src/models/rng.ts";
 import { syntheticData } from "./synthetic.ts";
 
@@ -19,7 +20,11 @@ describe("compiled tree walk", () => {
         values[i] = u < 0.02 ? NaN : u < 0.1 ? rng.next() * 2 - 1 : rng.int(3) - 1;
       }
       const test = { values, rows, cols: 30 };
-      expect(Array.from(sumLeaves(trees, test))).toEqual(Array.from(sumLeavesPlain(trees, test)));
+      const plain = Array.from(sumLeavesPlain(trees, test));
+      expect(Array.from(sumLeaves(trees, test))).toEqual(plain);
+      const compiled = compileTrees(trees, 30)!;
+      expect(Array.from(sumCompiled(compiled, test))).toEqual(plain);
+      expect(Array.from(sumBitsliced(compiled, test))).toEqual(plain);
     }
   });
 });
