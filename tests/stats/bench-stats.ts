@@ -69,3 +69,17 @@ console.log(`KS, ${cols} columns (${fitRows} vs ${rows - fitRows}): ${seconds(t0
 t0 = performance.now();
 for (let c = 0; c < cols; c++) chiSquareTwoSample(column(0, fitRows, c), column(fitRows, rows, c));
 console.log(`chi-square, ${cols} columns: ${seconds(t0)}`);
+
+// Worst case for the imputer: distinct random -1/0/1 rows, so no query has a donor at distance 0
+// and every query scans all fit rows.
+{
+  const fitN = 200_000;
+  const queries = 2_000;
+  const fit = new Float64Array(fitN * cols).map(() => Math.floor(random() * 3) - 1);
+  const x = new Float64Array(queries * cols).map(() => (random() < 0.05 ? NaN : Math.floor(random() * 3) - 1));
+  const worst = new KnnImputer({ k: 3 }).fit(fit, fitN, cols);
+  cpu0 = cpuUsage();
+  t0 = performance.now();
+  worst.transform(x, queries);
+  console.log(`KNN worst case, ${fitN} distinct random fit rows, ${queries} query rows: ${seconds(t0)}`);
+}
