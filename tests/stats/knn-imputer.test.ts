@@ -134,7 +134,8 @@ describe("KnnImputer behaviour beyond the reference numbers", () => {
   });
 
   test("same result as the brute-force definition (all distances, stable ties) on random data with duplicates", () => {
-    const R = rng(3); let cells = 0;
+    const R = rng(3);
+    let cells = 0;
     // The last trials are large enough for the hash look-ups (NaN masks shared by >= 32 distinct rows).
     for (let trial = 0; trial < 170; trial++) {
       const large = trial >= 150;
@@ -144,35 +145,76 @@ describe("KnnImputer behaviour beyond the reference numbers", () => {
       const levels = trial % 3 === 0 ? 21 : 3;
       const protos = Array.from({ length: base }, () => Array.from({ length: cols }, () => Math.floor(R() * levels) - 1));
       const fit = new Float64Array(rows * cols);
-      for (let r = 0; r < rows; r++) { const p = protos[Math.floor(R() * base)]!; for (let c = 0; c < cols; c++) fit[r*cols+c] = R() < 0.08 ? NaN : p[c]!; }
-      const xr = 30; const x = new Float64Array(xr * cols);
-      for (let r = 0; r < xr; r++) { const p = protos[Math.floor(R() * base)]!; for (let c = 0; c < cols; c++) x[r*cols+c] = R() < 0.2 ? NaN : (R() < 0.1 ? Math.floor(R()*levels)-1 : p[c]!); }
-      const imp = new KnnImputer({ k, keepEmptyFeatures: true }).fit(fit, rows, cols);
-      const a = imp.transform(x, xr); const b = brute(fit, rows, cols, x, xr, k);
-      for (let i = 0; i < a.length; i++) { const bb = Number.isNaN(b[i]!) ? 0 : b[i]!; if (Math.abs(a[i]! - bb) > 1e-12) throw new Error(`trial ${trial} cell ${i}: ${a[i]} vs ${bb}`); }
-      cells += a.length;
+      for (let r = 0; r < rows; r++) {
+        const p = protos[Math.floor(R() * base)]!;
+        for (let c = 0; c < cols; c++) fit[r * cols + c] = R() < 0.08 ? NaN : p[c]!;
+      }
+      const xr = 30;
+      const x = new Float64Array(xr * cols);
+      for (let r = 0; r < xr; r++) {
+        const p = protos[Math.floor(R() * base)]!;
+        for (let c = 0; c < cols; c++) x[r * cols + c] = R() < 0.2 ? NaN : R() < 0.1 ? Math.floor(R() * levels) - 1 : p[c]!;
+      }
+      const got = new KnnImputer({ k, keepEmptyFeatures: true }).fit(fit, rows, cols).transform(x, xr);
+      const want = brute(fit, rows, cols, x, xr, k);
+      for (let i = 0; i < got.length; i++) {
+        if (Math.abs(got[i]! - want[i]!) > 1e-12) throw new Error(`trial ${trial}, cell ${i}: got ${got[i]}, expected ${want[i]}`);
+      }
+      cells += got.length;
     }
     expect(cells).toBeGreaterThan(0);
   });
 });
 
-/** Reference: every distance computed, donors sorted by (distance, row index). */
+/**
+ * Reference: every distance computed, donors sorted by (distance, row index); a column empty in
+ * fit is set to 0 (keep_empty_features=True).
+ */
 function brute(fit: Float64Array, rows: number, cols: number, x: Float64Array, xr: number, k: number): Float64Array {
   const out = x.slice();
   const means: number[] = [];
-  for (let c = 0; c < cols; c++) { let s = 0, n = 0; for (let r = 0; r < rows; r++) { const v = fit[r*cols+c]!; if (v === v) { s += v; n++; } } means.push(n ? s / n : NaN); }
+  for (let c = 0; c < cols; c++) {
+    let sum = 0;
+    let n = 0;
+    for (let r = 0; r < rows; r++) {
+      const v = fit[r * cols + c]!;
+      if (v === v) { sum += v; n++; }
+    }
+    means.push(n ? sum / n : NaN);
+  }
   for (let q = 0; q < xr; q++) {
     const d: number[] = [];
-    for (let r = 0; r < rows; r++) { let sq = 0, sh = 0; for (let c = 0; c < cols; c++) { const a = x[q*cols+c]!, b = fit[r*cols+c]!; if (a === a && b === b) { sq += (a-b)**2; sh++; } } d.push(sh ? Math.sqrt(sq / sh * cols) : NaN); }
+    for (let r = 0; r < rows; r++) {
+      let sq = 0;
+      let shared = 0;
+      for (let c = 0; c < cols; c++) {
+        const a = x[q * cols + c]!;
+        const b = fit[r * cols + c]!;
+        if (a === a && b === b) { sq += (a - b) ** 2; shared++; }
+      }
+      d.push(shared ? Math.sqrt((sq / shared) * cols) : NaN);
+    }
     for (let c = 0; c < cols; c++) {
-      if (!Number.isNaN(x[q*cols+c]!) || Number.isNaN(means[c]!)) continue;
-      const cand = [] as number[];
-      for (let r = 0; r < rows; r++) if (fit[r*cols+c] === fit[r*cols+c] && d[r] === d[r]) cand.push(r);
-      cand.sort((a, b) => d[a]! - d[b]! || a - b);
-      const use = cand.slice(0, k);
-      out[q*cols+c] = use.length ? use.reduce((s, r) => s + fit[r*cols+c]!, 0) / use.length : means[c]!;
+      if (!Number.isNaN(x[q * cols + c]!) || Number.isNaN(means[c]!)) continue;
+      const donors: number[] = [];
+      for (let r = 0; r < rows; r++) if (!Number.isNaN(fit[r * cols + c]!) && !Number.isNaN(d[r]!)) donors.push(r);
+      donors.sort((a, b) => d[a]! - d[b]! || a - b);
+      const use = donors.slice(0, k);
+      out[q * cols + c] = use.length ? use.reduce((s, r) => s + fit[r * cols + c]!, 0) / use.length : means[c]!;
     }
   }
+  for (let c = 0; c < cols; c++) if (Number.isNaN(means[c]!)) for (let q = 0; q < xr; q++) out[q * cols + c] = 0;
   return out;
 }
-function rng(seed: number) { let s = seed >>> 0; return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }; }
+
+/** Seeded uniform numbers in [0, 1) (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
