@@ -33,7 +33,7 @@ export function isMongoUri(spec: string): boolean {
 
 /** Replace credentials in any text that may contain a MongoDB URI. */
 export function redactUri(text: string): string {
-  return text.replace(/(mongodb(?:\+srv)?:\/\/)[^@/\s]*@/gi, "$1***@");
+  return text.replace(/([a-z][\w+.-]*:\/\/)[^@/\s]*@/gi, "$1***@");
 }
 
 export function parseMongoUri(uri: string, options: { db?: string; collection?: string } = {}): MongoTarget {
