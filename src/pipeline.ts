@@ -10,7 +10,7 @@ import { NetsecError } from "./errors.ts";
 import { loadSchema, type Schema } from "./schema.ts";
 import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experiment.ts";
 import { newRunFolder, STAGE_DIRS, type RunFolder, type StageName } from "./artifacts.ts";
-import { CsvFile } from "./data/csv.ts";
+import { openSource } from "./data/source.ts";
 import type { Reporter } from "./cli/reporter.ts";
 import type { CandidateResult } from "./search/types.ts";
 import { runIngest, type IngestArtifacts, type IngestSource } from "./stages/ingest.ts";
@@ -43,7 +43,7 @@ export interface PipelineHooks {
 }
 
 export interface PipelineOptions {
-  /** CSV path (ARFF / mongodb:// once src/data/source.ts handles them); default network_data/phisingData.csv. */
+  /** A CSV or ARFF path or a mongodb:// URI; default network_data/phisingData.csv (fetched when missing). */
   data?: string;
   /** Experiment file path or an already-loaded experiment; default experiments/default.yaml. */
   experiment?: string | Experiment;
@@ -103,16 +103,12 @@ export async function resolveDefaultData(reporter: Reporter): Promise<string> {
   throw new NetsecError("FILE_NOT_FOUND", `scripts/fetch-data ran but ${root}/${DEFAULT_DATA} is still missing; give a file with --data`);
 }
 
-/** Open `--data` for ingest. */
-export async function openDataSource(spec: string): Promise<IngestSource> {
-  const file = await CsvFile.open(spec);
-  const base = spec.slice(spec.lastIndexOf("/") + 1);
-  return {
-    name: base.replace(/\.[^.]+$/, "") || "data",
-    columns: file.columns,
-    chunks: () => file.chunks(),
-    describe: spec,
-  };
+/**
+ * Open `--data` for ingest: a CSV or ARFF file, or a `mongodb://` URI (src/data/source.ts). The
+ * schema's column order is used for MongoDB documents (whose fields have no order of their own).
+ */
+export function openDataSource(spec: string, schema?: Schema): Promise<IngestSource> {
+  return openSource(spec, schema ? { columns: schema.columns } : {});
 }
 
 function experimentName(experiment: string | Experiment | undefined): string {
@@ -151,7 +147,7 @@ export async function startRun(options: PipelineOptions, hooks: PipelineHooks = 
   const experiment = await resolveExperiment(options.experiment);
   const schema = options.schema ?? (await loadSchema());
   const data = options.data ?? (await resolveDefaultData(reporter));
-  const source = await openDataSource(data);
+  const source = await openDataSource(data, schema);
   const run = await newRunFolder(options.artifacts ?? "Artifacts");
   const warningsBefore = reporter.warnings.length;
   const stages: Record<string, StageSummary> = {};
