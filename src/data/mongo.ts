@@ -63,14 +63,18 @@ export function mongoError(error: unknown, target: MongoTarget, action: string):
   return new NetsecError("MONGO_FAILED", `${where(target)} failed to ${action}: ${message}`, { cause: error });
 }
 
-/** Connect (fails within ~3 s when no server answers) and run `fn`; the client is always closed. */
-export async function withMongo<T>(target: MongoTarget, action: string, fn: (client: MongoClient) => Promise<T>): Promise<T> {
-  let client: MongoClient;
+function newClient(target: MongoTarget, action: string): MongoClient {
   try {
-    client = new MongoClient(target.clientUri, target.hasSelectionTimeout ? {} : { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, connectTimeoutMS: SELECTION_TIMEOUT_MS });
+    const timeouts = target.hasSelectionTimeout ? {} : { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, connectTimeoutMS: SELECTION_TIMEOUT_MS };
+    return new MongoClient(target.clientUri, timeouts);
   } catch (error) {
     throw mongoError(error, target, action);
   }
+}
+
+/** Connect (fails within ~3 s when no server answers) and run `fn`; the client is always closed. */
+export async function withMongo<T>(target: MongoTarget, action: string, fn: (client: MongoClient) => Promise<T>): Promise<T> {
+  const client = newClient(target, action);
   try {
     await client.connect();
     return await fn(client);
@@ -108,7 +112,7 @@ async function* readDocuments(target: MongoTarget, columns: readonly string[], b
   const width = columns.length;
   const chunkRows = options.chunkRows ?? Math.max(batchSize, 10_000);
   const index = new Map(columns.map((c, i) => [c, i]));
-  const client = new MongoClient(target.clientUri, target.hasSelectionTimeout ? {} : { serverSelectionTimeoutMS: SELECTION_TIMEOUT_MS, connectTimeoutMS: SELECTION_TIMEOUT_MS });
+  const client = newClient(target, `read ${target.db}.${target.collection}`);
   let values = new Float64Array(chunkRows * width);
   let rows = 0;
   let firstRow = 1;
@@ -211,6 +215,7 @@ export async function pushData(options: PushDataOptions): Promise<PushDataResult
   const { columns } = source;
   const width = columns.length;
   const sortedColumns = columns.map((c, i) => [c, i] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const sortedNames = JSON.stringify(sortedColumns.map(([name]) => name));
   const seen = new Map<string, number>();
   return await withMongo(target, `write to ${target.db}.${target.collection}`, async (client) => {
     const collection = client.db(target.db).collection(target.collection);
@@ -236,10 +241,11 @@ export async function pushData(options: PushDataOptions): Promise<PushDataResult
           // Keep a cell that is not a number as its text, so validation downstream still sees it.
           doc[columns[c]] = raw?.get(columns[c]) ?? (Number.isNaN(v) ? null : v);
         }
-        const key = JSON.stringify(sortedColumns.map(([name]) => [name, doc[name]]));
+        // Identity = field/value pairs in name order (column order does not matter) + occurrence.
+        const key = JSON.stringify(sortedColumns.map(([name]) => doc[name]));
         const occurrence = (seen.get(key) ?? 0) + 1;
         seen.set(key, occurrence);
-        docs.push({ _id: await platform.sha256(`${key}#${occurrence}`), ...doc });
+        docs.push({ _id: await platform.sha256(`${sortedNames}${key}#${occurrence}`), ...doc });
       }
       result.rows += chunk.rows;
       if (docs.length > 0) {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { pushData } from "../../src/data/mongo.ts";
@@ -12,7 +13,7 @@ import { readCsv } from "../../src/data/csv.ts";
 import { loadSchema } from "../../src/schema.ts";
 import { isNetsecError } from "../../src/errors.ts";
 import type { Frame } from "../../src/data/frame.ts";
-import { DENO, FIXTURES, ROOT, SHARED_DATA, mongoUri } from "../helpers/env.ts";
+import { DENO, FIXTURES, ROOT, SHARED_DATA, mongoUri, tempDir } from "../helpers/env.ts";
 import { execFile } from "node:child_process";
 
 const DB = `netsec_test_mongo_${process.pid}_${Date.now().toString(36)}`;
@@ -78,7 +79,8 @@ describe("MongoDB source and push-data (real server)", () => {
 
   it("streams the collection in batches", async () => {
     const base = mongoUri();
-    const uri = base.includes("?") ? `${base}&db=${DB}&collection=phishing` : `${base.replace(/\/$/, "")}/?db=${DB}&collection=phishing`;
+    const joiner = base.includes("?") ? "&" : /^mongodb(\+srv)?:\/\/[^/]+$/.test(base) ? "/?" : "?";
+    const uri = `${base}${joiner}db=${DB}&collection=phishing`;
     const source = await openSource(uri, { batchSize: 500 });
     expect(source.columns).toHaveLength(31);
     const sizes: number[] = [];
@@ -112,6 +114,19 @@ describe("MongoDB source and push-data (real server)", () => {
     expect(frame.columns).toEqual(["c", "b", "a"]);
     expect(Array.from(frame.values)).toEqual([0, -1, 1, NaN, NaN, 0, 1, 1, NaN]);
     expect(problems).toEqual([expect.objectContaining({ row: 3, column: "a", value: "x", kind: "not_a_number" })]);
+  });
+
+  it("push-data keeps a non-numeric cell as its text (reported again on read) and skips a ragged row", async () => {
+    const path = join(tempDir(), "bad.csv");
+    writeFileSync(path, '"a","b","Result"\n1,x,-1\n1,1\n0,,1\n0,,1\n');
+    const result = await pushData({ input: path, uri: mongoUri(), db: DB, collection: "bad" });
+    expect(result).toMatchObject({ rows: 4, inserted: 3, alreadyPresent: 0, skipped: 1 });
+    expect(result.warnings).toEqual([`${path} row 2: wrong number of cells, not pushed`]);
+    const { frame, problems } = await readSourceFrame(mongoUri(), { db: DB, collection: "bad", columns: ["a", "b", "Result"] });
+    expect(frame.rows).toBe(3);
+    expect(problems).toEqual([expect.objectContaining({ column: "b", value: "x", kind: "not_a_number" })]);
+    // The two identical rows 0,,1 are two documents; missing b stored as null.
+    expect(await client.db(DB).collection("bad").countDocuments({ b: null })).toBe(2);
   });
 
   it("names the collection and lists what exists when it is missing", async () => {
