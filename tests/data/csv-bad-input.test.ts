@@ -70,7 +70,7 @@ describe("CSV bad input", () => {
     const blocks = Math.ceil((200 * 1024 * 1024) / block.length);
     const out = createWriteStream(path);
     out.write(columns.map((c) => `"${c}"`).join(",") + "\n");
-    for (let b = 0; b < blocks; b++) if (!out.write(block)) await new Promise((resolve) => out.once("drain", resolve));
+    for (let b = 0; b < blocks; b++) if (!out.write(block)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     const size = statSync(path).size;
     expect(size).toBeGreaterThan(200 * 1024 * 1024);
