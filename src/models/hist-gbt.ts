@@ -150,9 +150,6 @@ class GbtGrower {
           idx[j--] = t;
         }
       }
-      // Keep the order of groups inside each child canonical (sorted), so sums do not depend on partition history.
-      idx.subarray(leaf.start, i).sort();
-      idx.subarray(i, leaf.end).sort();
       const smallLeft = i - leaf.start <= leaf.end - i;
       const small = smallLeft ? this.histogram(idx, leaf.start, i) : this.histogram(idx, i, leaf.end);
       const large = new Float64Array(small.length);
