@@ -80,16 +80,21 @@ export function createApp(options: AppOptions): Hono {
     app.use("*", cors({ origin: options.corsOrigins, allowHeaders: ["content-type", "authorization", "accept"], exposeHeaders: ["x-model-version"], allowMethods: ["GET", "POST", "OPTIONS"] }));
   }
 
+  // Refusals say which model was serving too (the header carries it as well).
+  const versioned = (body: { error: Record<string, unknown> }) => {
+    const version = store.current?.version;
+    return version === undefined ? body : { ...body, modelVersion: String(version) };
+  };
   app.onError((error, c: Context) => {
-    if (error instanceof HttpError) return json(errorBody(error), error.status);
+    if (error instanceof HttpError) return json(versioned(errorBody(error)), error.status);
     if (isNetsecError(error)) {
       const status = error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID" ? 422 : 500;
-      return json({ error: { status, code: error.code, message: error.message, ...error.location } }, status);
+      return json(versioned({ error: { status, code: error.code, message: error.message, ...error.location } }), status);
     }
     log(`error on ${c.req.method} ${c.req.path}: ${(error as Error).stack ?? error}`);
-    return json({ error: { status: 500, code: "INTERNAL", message: `internal error: ${(error as Error).message}` } }, 500);
+    return json(versioned({ error: { status: 500, code: "INTERNAL", message: `internal error: ${(error as Error).message}` } }), 500);
   });
-  app.notFound((c) => json({ error: { status: 404, code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path} (see /docs)` } }, 404));
+  app.notFound((c) => json(versioned({ error: { status: 404, code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path} (see /docs)` } }), 404));
 
   app.get("/", () => new Response(indexPage(schema), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/docs", () => new Response(docsPage(doc), { headers: { "content-type": "text/html; charset=utf-8" } }));

@@ -61,6 +61,7 @@ describe("serve: bad input", () => {
   it("wrong or missing content type → 415 naming the accepted types", async () => {
     const xml = await post("<rows/>", "application/xml");
     expect(xml.status).toBe(415);
+    expect((xml.body as unknown as { modelVersion: string }).modelVersion).toBe("1");
     expect(xml.body.error.message).toContain(`content type "application/xml" is not accepted`);
     expect(xml.body.error.message).toContain("text/csv");
     const none = await fetch(`${server.url}/predict`, { method: "POST", body: new Uint8Array([1, 2, 3]) });
