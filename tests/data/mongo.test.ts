@@ -129,6 +129,14 @@ describe("MongoDB source and push-data (real server)", () => {
     expect(await client.db(DB).collection("bad").countDocuments({ b: null })).toBe(2);
   });
 
+  it("gives a row the same _id whatever the column order of the file", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "ab.csv"), '"a","b"\n1,-1\n1,-1\n0,1\n');
+    writeFileSync(join(dir, "ba.csv"), '"b","a"\n-1,1\n1,0\n-1,1\n');
+    expect(await pushData({ input: join(dir, "ab.csv"), uri: mongoUri(), db: DB, collection: "order" })).toMatchObject({ inserted: 3, alreadyPresent: 0 });
+    expect(await pushData({ input: join(dir, "ba.csv"), uri: mongoUri(), db: DB, collection: "order" })).toMatchObject({ inserted: 0, alreadyPresent: 3 });
+  });
+
   it("names the collection and lists what exists when it is missing", async () => {
     await expect(openSource(mongoUri(), { db: DB, collection: "phishng" })).rejects.toThrow(
       new RegExp(`collection ${DB}\\.phishng on MongoDB at .* does not exist \\(collections in ${DB}: .*phishing`),
