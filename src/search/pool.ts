@@ -43,6 +43,7 @@ export function createPool(data: FoldData, workers: number): TaskPool {
       worker.postMessage({ type: "task", task: job.task });
     }
   };
+  let alive = workers;
   for (let i = 0; i < workers; i++) {
     const worker = platform.createWorker(new URL("./worker.ts", import.meta.url));
     worker.onmessage = (outcome) => {
@@ -55,12 +56,15 @@ export function createPool(data: FoldData, workers: number): TaskPool {
       dispatch();
     };
     worker.onerror = (message) => {
+      // A worker that fails is not reused; when none is left, queued tasks fail too (never hang).
+      alive--;
       for (const [id, job] of pending) {
         if (job.worker === worker) {
           pending.delete(id);
           job.reject(new Error(`search worker failed: ${message}`));
         }
       }
+      if (alive === 0) for (const job of waiting.splice(0)) job.reject(new Error(`search workers failed: ${message}`));
     };
     worker.postMessage({ type: "data", data });
     handles.push(worker);
