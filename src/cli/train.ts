@@ -4,6 +4,7 @@ import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
 import { runPipeline } from "../pipeline.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
+import { writeRunReport } from "../report/write.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -39,8 +40,17 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
       await tracking.finish("FAILED", { error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
       throw error;
     }
-    await tracking.finish("FINISHED", result.summary);
     const { summary } = result;
+    // The run's HTML report (plots inlined) next to its stage folders, and in MLflow with the run.
+    // The model is already pushed by now: a report that cannot be written is a warning, not a failure.
+    try {
+      const report = await writeRunReport(summary.runDir);
+      await tracking.parent.logArtifact("report.html", { file: report });
+      reporter.info(`report: ${report}`);
+    } catch (error) {
+      reporter.warn(`report: not written: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    await tracking.finish("FINISHED", result.summary);
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
     const model = result.trainer && result.evaluation && result.push ? {
       bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore },

@@ -38,9 +38,11 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec train → evaluate → push on
     expect(first.json.metrics.f1).toBeGreaterThan(0.95);
     expect(first.stderr).toMatch(/search \(\d+ candidates × 3 folds/);
     const run1 = join(cwd, first.json.runDir);
-    for (const f of ["model_trainer/trained_model/model.json", "model_trainer/leaderboard.csv", "model_evaluation/metrics.json", "model_evaluation/confusion.json", "model_evaluation/comparison.json"]) {
+    for (const f of ["model_trainer/trained_model/model.json", "model_trainer/leaderboard.csv", "model_evaluation/metrics.json", "model_evaluation/confusion.json", "model_evaluation/comparison.json", "report.html"]) {
       expect(existsSync(join(run1, f)), f).toBe(true);
     }
+    // The run's report is linked from the runs index next to the run folders.
+    expect(readFileSync(join(cwd, "Artifacts", "index.html"), "utf8")).toContain(`${first.json.runDir.split("/").pop()}/report.html`);
     const leaderboard = readFileSync(join(run1, "model_trainer/leaderboard.csv"), "utf8").split("\n");
     expect(leaderboard[0]).toMatch(/^rank,family,params,scoring,mean_score,std_score,fold_1,fold_2,fold_3,fit_seconds,note$/);
     expect(leaderboard[1]).toContain(first.json.bestModel.family);

@@ -43,6 +43,7 @@ async function checkTracked(experiment: string, runDir: string, modelName: strin
   expect(parent.tags["mlflow.source.name"]).toBe("netsec train");
   const paths = parent.artifacts.map((a) => a.path);
   expect(paths).toContain("data_validation/drift_report/report.json");
+  expect(paths).toContain("report.html");
   expect(paths).toContain("summary.json");
   if (candidateCount(runDir) > 0) {
     expect(paths).toContain("model_trainer/leaderboard.csv");
