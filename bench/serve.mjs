@@ -81,7 +81,7 @@ const { child, url } = await startServer();
 try {
   const model = await (await fetch(`${url}/model`)).json();
   // Warm up (JIT) before measuring.
-  for (let i = 0; i < 300; i++) await (await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: single })).arrayBuffer();
+  for (let i = 0; i < 3000; i++) await (await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: single })).arrayBuffer();
   await (await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/csv" }, body: bigBody })).arrayBuffer();
 
   const load = await autocannon({
@@ -94,6 +94,9 @@ try {
     amount,
     timeout: 10,
   });
+
+  // Floor of this machine + runtime + client: the same load on GET /health (no body, no model).
+  const floor = await autocannon({ url: `${url}/health`, connections: 10, overallRate: rate, amount: Math.min(amount, 5000), timeout: 10 });
 
   // Sequential probe with microsecond timing (autocannon rounds to 1 ms): one keep-alive
   // connection, one request at a time.
@@ -139,6 +142,7 @@ try {
     "| test | result | goal |",
     "|---|---|---|",
     `| single-row JSON /predict, ${amount} requests at ${rate} req/s (10 connections, autocannon) | ${load.requests.total} done in ${load.duration.toFixed(1)} s, **${errors} errors** (${load.errors} errors, ${load.timeouts} timeouts, ${load.non2xx} non-2xx); latency p50 **${load.latency.p50} ms**, p90 ${load.latency.p90} ms, p99 **${load.latency.p99} ms**, max ${load.latency.max} ms | 0 errors, p99 < 5 ms |`,
+    `| baseline: GET /health, ${Math.min(amount, 5000)} requests at ${rate} req/s (10 connections) | ${floor.errors + floor.timeouts + floor.non2xx} errors; latency p50 ${floor.latency.p50} ms, p90 ${floor.latency.p90} ms, p99 ${floor.latency.p99} ms, max ${floor.latency.max} ms | — |`,
     `| single-row JSON /predict, 3000 requests one at a time on one keep-alive connection (µs timer) | p50 **${q(0.5).toFixed(2)} ms**, p99 **${q(0.99).toFixed(2)} ms**, max ${probe[probe.length - 1].toFixed(2)} ms | — |`,
     `| ${bigRows.toLocaleString("en")}-row CSV (${(bigBody.length / 1e6).toFixed(1)} MB; rows sampled from the real data set, so repeated as in real batches) → /predict, answer as CSV | best ${big["real/csv"].best.toFixed(0)} ms, median ${big["real/csv"].median.toFixed(0)} ms (${big["real/csv"].rows} rows back) | < 1 s |`,
     `| same, answer as JSON | best ${big["real/json"].best.toFixed(0)} ms, median ${big["real/json"].median.toFixed(0)} ms | — |`,
