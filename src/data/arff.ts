@@ -13,6 +13,7 @@
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import { parseCell, type CellProblem, type CsvReadOptions, type NumericChunk } from "./csv.ts";
+import { ChunkBuilder } from "./chunks.ts";
 
 export interface ArffAttribute {
   name: string;
@@ -141,32 +142,20 @@ export class ArffFile {
 
   /** Stream the data rows as numeric chunks (same shape as `CsvFile.chunks`). */
   async *chunks(options: CsvReadOptions = {}): AsyncGenerator<NumericChunk> {
-    const width = this.attributes.length;
-    const chunkRows = options.chunkRows ?? 65_536;
-    let values = new Float64Array(chunkRows * width);
-    let rows = 0;
-    let problems: CellProblem[] = [];
+    const out = new ChunkBuilder(this.attributes.length, options.chunkRows ?? 65_536);
     let row = 0;
-    let firstRow = 1;
     let lineNumber = 0;
     for await (const line of readLines(this.path)) {
       lineNumber++;
       if (lineNumber <= this.headerLines || isSkippable(line)) continue;
       row++;
-      const base = rows * width;
       const t = line.trim();
-      if (t.startsWith("{")) this.parseSparse(t, line, row, values, base, problems);
-      else this.parseDense(t, line, row, values, base, problems);
-      rows++;
-      if (rows === chunkRows) {
-        yield { firstRow, rows, values, problems };
-        firstRow += rows;
-        values = new Float64Array(chunkRows * width);
-        rows = 0;
-        problems = [];
-      }
+      if (t.startsWith("{")) this.parseSparse(t, line, row, out.values, out.base, out.problems);
+      else this.parseDense(t, line, row, out.values, out.base, out.problems);
+      out.rows++;
+      if (out.full) yield out.take();
     }
-    if (rows > 0) yield { firstRow, rows, values: values.subarray(0, rows * width), problems };
+    if (out.rows > 0) yield out.take();
   }
 
   private cell(text: string, column: number, row: number, line: string, problems: CellProblem[]): number {

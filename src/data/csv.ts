@@ -10,7 +10,8 @@
  */
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
-import { createFrame, type Frame } from "./frame.ts";
+import type { Frame } from "./frame.ts";
+import { ChunkBuilder, collectChunks } from "./chunks.ts";
 
 export interface CellProblem {
   /** 1-based data row (the header is row 0). */
@@ -123,24 +124,10 @@ export class CsvFile {
 
   /** Stream the data rows as numeric chunks. */
   async *chunks(options: CsvReadOptions = {}): AsyncGenerator<NumericChunk> {
-    const width = this.columns.length;
-    const chunkRows = options.chunkRows ?? 65_536;
-    let values = new Float64Array(chunkRows * width);
-    let rows = 0;
-    let problems: CellProblem[] = [];
+    const out = new ChunkBuilder(this.columns.length, options.chunkRows ?? 65_536);
     let row = 0; // data rows seen so far
-    let firstRow = 1;
     let skip = this.headerBytes;
     let carry: Uint8Array | undefined;
-
-    const emit = (): NumericChunk => {
-      const chunk = { firstRow, rows, values: values.subarray(0, rows * width), problems };
-      values = new Float64Array(chunkRows * width);
-      firstRow += rows;
-      rows = 0;
-      problems = [];
-      return chunk;
-    };
 
     const parseLine = (bytes: Uint8Array, start: number, end: number): void => {
       if (end > start && bytes[end - 1] === CR) end--;
@@ -149,11 +136,11 @@ export class CsvFile {
       for (let i = start; i < end; i++) if (bytes[i] !== SPACE && bytes[i] !== TAB) { blank = false; break; }
       if (blank) return;
       row++;
-      const base = rows * width;
-      if (!this.parseFast(bytes, start, end, values, base)) {
-        this.parseSlow(decoder.decode(bytes.subarray(start, end)), row, values, base, problems);
+      const base = out.base;
+      if (!this.parseFast(bytes, start, end, out.values, base)) {
+        this.parseSlow(decoder.decode(bytes.subarray(start, end)), row, out.values, base, out.problems);
       }
-      rows++;
+      out.rows++;
     };
 
     for await (let chunk of platform.readChunks(this.path)) {
@@ -178,12 +165,12 @@ export class CsvFile {
         if (lf < 0) break;
         parseLine(bytes, start, lf);
         start = lf + 1;
-        if (rows === chunkRows) yield emit();
+        if (out.full) yield out.take();
       }
       if (start < bytes.length) carry = bytes.slice(start);
     }
     if (carry) parseLine(carry, 0, carry.length);
-    if (rows > 0) yield emit();
+    if (out.rows > 0) yield out.take();
   }
 
   /** Parse a line of plain numbers without quotes. Returns false to ask for the slow path. */
@@ -272,21 +259,7 @@ export interface CsvTable {
 /** Read a whole CSV file into a Frame (columns as in the file) plus the cell problems found. */
 export async function readCsv(path: string, options: CsvReadOptions = {}): Promise<CsvTable> {
   const file = await CsvFile.open(path);
-  const parts: Float64Array[] = [];
-  const problems: CellProblem[] = [];
-  let rows = 0;
-  for await (const chunk of file.chunks(options)) {
-    parts.push(chunk.values);
-    problems.push(...chunk.problems);
-    rows += chunk.rows;
-  }
-  const values = new Float64Array(rows * file.columns.length);
-  let offset = 0;
-  for (const part of parts) {
-    values.set(part, offset);
-    offset += part.length;
-  }
-  return { frame: createFrame(file.columns, rows, values), problems };
+  return collectChunks(file.columns, file.chunks(options));
 }
 
 /** Format one value for CSV output: missing → empty cell, numbers in their shortest exact form. */

@@ -18,8 +18,9 @@
 import { type Collection, type Document, MongoBulkWriteError, MongoClient, MongoError, MongoParseError } from "mongodb";
 import { NetsecError } from "../errors.ts";
 import { platform } from "../runtime/index.ts";
-import { parseCell, type CellProblem, type NumericChunk } from "./csv.ts";
+import { parseCell, type NumericChunk } from "./csv.ts";
 import { type ChunkOptions, type DataSource, openFileSource } from "./file-source.ts";
+import { ChunkBuilder } from "./chunks.ts";
 import { type MongoTarget, parseMongoUri, scrub } from "./mongo-uri.ts";
 
 export { isMongoUri, parseMongoUri, redactUri, type MongoTarget } from "./mongo-uri.ts";
@@ -110,39 +111,29 @@ async function emptyCollectionError(client: MongoClient, target: MongoTarget): P
 
 async function* readDocuments(target: MongoTarget, columns: readonly string[], batchSize: number, options: ChunkOptions): AsyncGenerator<NumericChunk> {
   const width = columns.length;
-  const chunkRows = options.chunkRows ?? Math.max(batchSize, 10_000);
+  const out = new ChunkBuilder(width, options.chunkRows ?? Math.max(batchSize, 10_000));
   const index = new Map(columns.map((c, i) => [c, i]));
   const client = newClient(target, `read ${target.db}.${target.collection}`);
-  let values = new Float64Array(chunkRows * width);
-  let rows = 0;
-  let firstRow = 1;
-  let problems: CellProblem[] = [];
   let row = 0;
   try {
     await client.connect();
     const cursor = client.db(target.db).collection(target.collection).find({}, { projection: { _id: 0 }, batchSize });
     for await (const doc of cursor) {
       row++;
-      const base = rows * width;
-      values.fill(NaN, base, base + width);
+      const base = out.base;
+      out.values.fill(NaN, base, base + width);
       for (const key of Object.keys(doc)) {
         const c = index.get(key);
         if (c === undefined) continue; // a field the first document did not have
         const v = coerceValue(doc[key]);
         if (v === undefined) {
-          problems.push({ row, column: key, value: showValue(doc[key]), expected: "a number (or null / missing for a missing value)", kind: "not_a_number", line: showValue(doc) });
-        } else values[base + c] = v;
+          out.problems.push({ row, column: key, value: showValue(doc[key]), expected: "a number (or null / missing for a missing value)", kind: "not_a_number", line: showValue(doc) });
+        } else out.values[base + c] = v;
       }
-      rows++;
-      if (rows === chunkRows) {
-        yield { firstRow, rows, values, problems };
-        firstRow += rows;
-        values = new Float64Array(chunkRows * width);
-        rows = 0;
-        problems = [];
-      }
+      out.rows++;
+      if (out.full) yield out.take();
     }
-    if (rows > 0) yield { firstRow, rows, values: values.subarray(0, rows * width), problems };
+    if (out.rows > 0) yield out.take();
   } catch (error) {
     throw mongoError(error, target, `read ${target.db}.${target.collection}`);
   } finally {

@@ -6,7 +6,8 @@
  * A file with a header and no rows is not an error here: the frame has `rows === 0` (and
  * `chunks()` yields nothing), so the caller decides what an empty data set means.
  */
-import { createFrame, type Frame } from "./frame.ts";
+import type { Frame } from "./frame.ts";
+import { collectChunks } from "./chunks.ts";
 import type { CellProblem } from "./csv.ts";
 import { type ChunkOptions, type DataSource, openFileSource } from "./file-source.ts";
 import { isMongoUri, type MongoSourceOptions, openMongoSource } from "./mongo.ts";
@@ -33,19 +34,6 @@ export interface SourceTable {
 /** Read a whole source into one Frame (columns as the source gives them) plus its cell problems. */
 export async function readSourceFrame(spec: string | DataSource, options: SourceOptions & ChunkOptions = {}): Promise<SourceTable> {
   const source = typeof spec === "string" ? await openSource(spec, options) : spec;
-  const parts: Float64Array[] = [];
-  const problems: CellProblem[] = [];
-  let rows = 0;
-  for await (const chunk of source.chunks(options)) {
-    parts.push(chunk.values);
-    for (const p of chunk.problems) problems.push(p);
-    rows += chunk.rows;
-  }
-  const values = new Float64Array(rows * source.columns.length);
-  let offset = 0;
-  for (const part of parts) {
-    values.set(part, offset);
-    offset += part.length;
-  }
-  return { frame: createFrame(source.columns, rows, values), problems, name: source.name, describe: source.describe, kind: source.kind };
+  const { frame, problems } = await collectChunks(source.columns, source.chunks(options));
+  return { frame, problems, name: source.name, describe: source.describe, kind: source.kind };
 }
