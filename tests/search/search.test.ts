@@ -51,6 +51,17 @@ describe("scoring", () => {
     expect(score("precision", y, p1, 1)).toBeCloseTo(1 / 2, 12);
     expect(score("accuracy", y, p1, 0)).toBeCloseTo(3 / 5, 12);
   });
+
+  it("ROC-AUC and PR-AUC rank by the positive class's probability", () => {
+    const y = Uint8Array.from([0, 0, 1, 1, 0]);
+    const p1 = Float64Array.from([0.2, 0.6, 0.7, 0.4, 0.1]);
+    // scikit-learn 1.9.1: roc_auc_score / average_precision_score with y_true = (y == positive)
+    // and y_score = P(positive) = 1 − p1 for positive 0, p1 for positive 1.
+    expect(score("roc_auc", y, p1, 0)).toBeCloseTo(0.8333333333333333, 12);
+    expect(score("pr_auc", y, p1, 0)).toBeCloseTo(0.9166666666666665, 12);
+    expect(score("roc_auc", y, p1, 1)).toBeCloseTo(0.8333333333333334, 12);
+    expect(score("pr_auc", y, p1, 1)).toBeCloseTo(0.8333333333333333, 12);
+  });
 });
 
 describe("search", () => {
