@@ -6,7 +6,7 @@ import { optionFlag, optionString, type Command } from "./command.ts";
 
 export const reportCommand: Command = {
   name: "report",
-  summary: "Write a run's HTML report (contract, drift, leaderboard, evaluation; works offline)",
+  summary: "write a run's HTML report (contract, drift, leaderboard, evaluation; works offline)",
   positionals: "<run dir>",
   options: [
     { name: "output", value: "<file>", description: "Where to write the report" },

@@ -14,7 +14,7 @@ function numberOption(value: string | undefined, name: string, min: number, max:
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "Serve the pushed model over HTTP: upload page, /predict, /train, /health, /model, /docs",
+  summary: "serve the pushed model over HTTP: upload page, /predict, /train, /health, /model, /docs",
   options: [
     { name: "port", value: "<n>", description: "TCP port (0 = any free port)", default: "8000" },
     { name: "host", value: "<address>", description: "Address to listen on (0.0.0.0 for all interfaces)", default: "127.0.0.1" },

@@ -7,7 +7,7 @@ import { syncJournals } from "../tracking/sync.ts";
 
 export const syncCommand: Command = {
   name: "sync",
-  summary: "Replay runs recorded offline (outbox) to the MLflow server, without duplicates",
+  summary: "replay runs recorded offline (outbox) to the MLflow server, without duplicates",
   options: [
     { name: "state-dir", value: "<dir>", description: "Folder holding outbox/ and runs/ (default: $NETSEC_STATE_DIR, else .netsec)" },
     { name: "local", description: "Also upload runs of the local run log (recorded with no MLFLOW_TRACKING_URI)" },

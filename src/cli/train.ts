@@ -8,7 +8,7 @@ import { writeRunReport } from "../report/write.ts";
 
 export const trainCommand: Command = {
   name: "train",
-  summary: "run the pipeline (ingest → validate → transform …) into a new run folder",
+  summary: "run the whole pipeline (ingest → validate → transform → train → evaluate → push) into a new run folder",
   options: [
     { name: "data", value: "<csv|arff|mongodb uri>", description: "the training data (default: network_data/phisingData.csv, fetched by scripts/fetch-data when missing)" },
     { name: "experiment", value: "<file>", description: "experiment file (split, validation limits, imputer, model search)", default: "experiments/default.yaml" },
