@@ -7,8 +7,25 @@ import { treesFromJSON, sumLeavesPlain, type FlatTreesJson } from "../src/models
 import { compileTrees, sumBitsliced, sumCompiled } from "../src/models/compiled-trees.ts";
 import { sumSwept, sweepProgram } from "../src/models/swept-trees.ts";
 import type { Matrix } from "../src/models/classifier.ts";
+import { createModel } from "../src/models/registry.ts";
+import { readNpy } from "../src/data/npy.ts";
 
-declare const Deno: { args: string[]; readTextFileSync(path: string): string };
+/** With --forest, <dir> is a run folder: fit a 256-tree hist_forest on its transformed train rows. */
+async function forestFile(runDir: string) {
+  const a = await readNpy(`${runDir}/data_transformation/transformed/train.npy`);
+  const cols = a.cols - 1;
+  const x = new Float64Array(a.rows * cols);
+  const y = new Uint8Array(a.rows);
+  for (let r = 0; r < a.rows; r++) {
+    x.set(a.values.subarray(r * a.cols, r * a.cols + cols), r * cols);
+    y[r] = a.values[r * a.cols + cols];
+  }
+  const m = createModel("hist_forest", { n_estimators: 256, seed: 42 });
+  m.fit({ values: x, rows: a.rows, cols }, y);
+  return { model: m.toJSON() };
+}
+
+declare const Deno: { args: string[]; readTextFileSync(path: string): string; exit(code: number): never };
 
 const dir = Deno.args[0] ?? "final_model";
 const arg = (name: string, fallback: number) => {
@@ -17,12 +34,12 @@ const arg = (name: string, fallback: number) => {
 };
 const rows = arg("--rows", 100_000);
 const passes = arg("--passes", 3);
-const file = JSON.parse(Deno.readTextFileSync(`${dir}/model.json`));
+const file = Deno.args.includes("--forest") ? await forestFile(dir) : JSON.parse(Deno.readTextFileSync(`${dir}/model.json`));
 const state = file.model.state as { features: number; trees: FlatTreesJson };
 const cols = state.features;
 const trees = treesFromJSON(state.trees, cols);
 const compiled = compileTrees(trees, cols)!;
-const program = sweepProgram(compiled)!;
+const program = sweepProgram(compiled);
 
 const values = new Float64Array(rows * cols);
 let s = 12345;
@@ -46,12 +63,31 @@ function time(name: string, f: (x: Matrix) => Float64Array): void {
   console.log(`${name.padEnd(22)} ${Math.round(rows / (best / 1000)).toLocaleString("en").padStart(12)} rows/s ${same ? "exact" : "MISMATCH"}`);
 }
 
-console.log(`${file.model.family} ${JSON.stringify(file.model.params)}: ${trees.roots.length} trees, max depth ${compiled.maxDepth}, ${program.planes} leaf-id planes, ${rows} distinct rows`);
+console.log(`${file.model.family} ${JSON.stringify(file.model.params)}: ${trees.roots.length} trees, max depth ${compiled.maxDepth}, ${program ? `${program.planes} leaf-id planes` : "no swept form (a tree has > 256 leaves)"}, ${rows} distinct rows`);
+if (Deno.args.includes("--small")) {
+  // Few rows (serving): rows/s of each kernel at small batch sizes, 2000 calls each.
+  for (const n of [1, 8, 32, 64, 128, 256, 1024]) {
+    // Different rows on every call: the same few rows again and again would train the branch predictor.
+    const at = (i: number): Matrix => ({ values: values.subarray(((i * n) % (rows - n)) * cols, ((i * n) % (rows - n) + n) * cols), rows: n, cols });
+    const line: string[] = [];
+    const kernels: [string, (m: Matrix) => Float64Array][] = [["compiled", (m) => sumCompiled(compiled, m)], ["bitsliced", (m) => sumBitsliced(compiled, m)]];
+    if (program) kernels.push(["swept", (m) => sumSwept(compiled, m, Math.max(1, Math.min(16, n >>> 5)), program)]);
+    for (const [name, f] of kernels) {
+      for (let i = 0; i < 50; i++) f(at(i));
+      const t0 = performance.now();
+      const calls = Math.max(20, Math.round(20000 / n));
+      for (let i = 0; i < calls; i++) f(at(i));
+      line.push(`${name} ${Math.round((n * calls) / ((performance.now() - t0) / 1000)).toLocaleString("en")}`);
+    }
+    console.log(`${String(n).padStart(5)} rows: ${line.join(", ")} rows/s`);
+  }
+  Deno.exit(0);
+}
 const only = Deno.args.includes("--only-swept");
 if (!only) {
   time("plain", (m) => sumLeavesPlain(trees, m));
   time("compiled (4-row)", (m) => sumCompiled(compiled, m));
   time("bitsliced (32-row)", (m) => sumBitsliced(compiled, m));
 }
-console.log(`plane ops per tree: ${(program.ops.length / 2 / program.trees).toFixed(1)}`);
-for (const w of [1, 2, 4, 8, 16, 32]) time(`swept W=${w} (${32 * w} rows)`, (m) => sumSwept(compiled, m, w, program));
+if (program) console.log(`plane ops per tree: ${(program.ops.length / 2 / program.trees).toFixed(1)}`);
+if (program) for (const w of [1, 2, 4, 8, 16, 32]) time(`swept W=${w} (${32 * w} rows)`, (m) => sumSwept(compiled, m, w, program));

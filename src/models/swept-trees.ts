@@ -161,23 +161,65 @@ function fillMasks(prog: SweepProgram, x: Matrix, start: number, count: number, 
   }
 }
 
+/**
+ * Sweeps tree t over the block (row masks in `nm`) and writes its leaf-id planes (P planes of W
+ * words) into `planes` from `at`, inverted planes already flipped back.
+ */
+function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, masks: Int32Array, nm: Int32Array, planes: Int32Array, at: number, P: number): void {
+  const { inner, ops, innerStart, opsStart } = prog;
+  for (let w = 0; w < W; w++) nm[w] = all[w];
+  for (let i = innerStart[t] * 3, e = innerStart[t + 1] * 3; i < e; i += 3) {
+    const s = inner[i] * W;
+    const th = inner[i + 1] * W;
+    const r = inner[i + 2] * W;
+    for (let w = 0; w < W; w++) {
+      const m = nm[s + w];
+      const a = masks[th + w];
+      nm[s + W + w] = m & ~a;
+      nm[r + w] = m & a;
+    }
+  }
+  planes.fill(0, at, at + P * W);
+  for (let i = opsStart[t] * 2, e = opsStart[t + 1] * 2; i < e; i += 2) {
+    const s = ops[i] * W;
+    const p = at + ops[i + 1] * W;
+    for (let w = 0; w < W; w++) planes[p + w] |= nm[s + w];
+  }
+  const flip = prog.flips[t];
+  for (let p = 0; p < P; p++) {
+    if (((flip >> p) & 1) === 0) continue;
+    for (let w = at + p * W, e = w + W; w < e; w++) planes[w] = ~planes[w];
+  }
+}
+
 /** Spreads the low 4 bits of q to the low bit of each byte (bit k → bit 8k). */
 const SPREAD = 0x204081;
 const LOW_BITS = 0x01010101;
 
-/** Sum over trees of the leaf value of every row; `words` Int32 mask words per block (32 rows each). */
+/** Leaf ids of 4 rows (one per byte) from their bits in 5 plane words. */
+function ids4(q0: number, q1: number, q2: number, q3: number, q4: number): number {
+  return (Math.imul(q0 & 15, SPREAD) & LOW_BITS) | ((Math.imul(q1 & 15, SPREAD) & LOW_BITS) << 1) | ((Math.imul(q2 & 15, SPREAD) & LOW_BITS) << 2) |
+    ((Math.imul(q3 & 15, SPREAD) & LOW_BITS) << 3) | ((Math.imul(q4 & 15, SPREAD) & LOW_BITS) << 4);
+}
+
+/**
+ * Sum over trees of the leaf value of every row; `words` Int32 mask words per block (32 rows
+ * each). Trees go in pairs: both trees' leaf ids are found first, then each row gets
+ * `(sum + leaf of t) + leaf of t+1`, the same two additions in the same order as tree by tree.
+ */
 export function sumSwept(c: CompiledTrees, x: Matrix, words = 16, program?: SweepProgram): Float64Array {
   const prog = program ?? sweepProgram(c);
   if (!prog) throw new RangeError("sumSwept: a tree has more than 256 leaves");
   const W = words;
   const B = 32 * W;
-  const { inner, ops, innerStart, opsStart, leafValues, leafBase, trees, flips } = prog;
-  const P = prog.planes;
+  const { leafValues, leafBase, trees } = prog;
+  const P = Math.max(prog.planes, 5);
   const out = new Float64Array(x.rows);
   const masks = new Int32Array(prog.thresholds.length * W);
   const nm = new Int32Array(prog.maxTreeNodes * W);
-  const planes = new Int32Array(Math.max(P, 5) * W);
+  const planes = new Int32Array(2 * P * W);
   const all = new Int32Array(W);
+  const pairs = P === 5 ? trees & ~1 : 0;
   for (let start = 0; start < x.rows; start += B) {
     const count = Math.min(B, x.rows - start);
     fillMasks(prog, x, start, count, W, masks);
@@ -185,67 +227,40 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 16, program?: Swee
       const left = count - 32 * w;
       all[w] = left >= 32 ? -1 : left <= 0 ? 0 : (1 << left) - 1;
     }
-    for (let t = 0; t < trees; t++) {
-      for (let w = 0; w < W; w++) nm[w] = all[w];
-      for (let i = innerStart[t] * 3, e = innerStart[t + 1] * 3; i < e; i += 3) {
-        const s = inner[i] * W;
-        const th = inner[i + 1] * W;
-        const r = inner[i + 2] * W;
-        for (let w = 0; w < W; w++) {
-          const m = nm[s + w];
-          const a = masks[th + w];
-          nm[s + W + w] = m & ~a;
-          nm[r + w] = m & a;
+    const wordsIn = (count + 31) >>> 5;
+    for (let t = 0; t < pairs; t += 2) {
+      treePlanes(prog, t, W, all, masks, nm, planes, 0, P);
+      treePlanes(prog, t + 1, W, all, masks, nm, planes, 5 * W, P);
+      const baseA = leafBase[t];
+      const baseB = leafBase[t + 1];
+      for (let w = 0; w < wordsIn; w++) {
+        const row0 = start + 32 * w;
+        const n = Math.min(32, count - 32 * w);
+        let a0 = planes[w], a1 = planes[W + w], a2 = planes[2 * W + w], a3 = planes[3 * W + w], a4 = planes[4 * W + w];
+        let b0 = planes[5 * W + w], b1 = planes[6 * W + w], b2 = planes[7 * W + w], b3 = planes[8 * W + w], b4 = planes[9 * W + w];
+        for (let b = 0; b < n; b += 4) {
+          const ia = ids4(a0, a1, a2, a3, a4);
+          const ib = ids4(b0, b1, b2, b3, b4);
+          const r = row0 + b;
+          out[r] = out[r] + leafValues[baseA + (ia & 0xff)] + leafValues[baseB + (ib & 0xff)];
+          if (b + 1 < n) out[r + 1] = out[r + 1] + leafValues[baseA + ((ia >>> 8) & 0xff)] + leafValues[baseB + ((ib >>> 8) & 0xff)];
+          if (b + 2 < n) out[r + 2] = out[r + 2] + leafValues[baseA + ((ia >>> 16) & 0xff)] + leafValues[baseB + ((ib >>> 16) & 0xff)];
+          if (b + 3 < n) out[r + 3] = out[r + 3] + leafValues[baseA + (ia >>> 24)] + leafValues[baseB + (ib >>> 24)];
+          a0 >>>= 4, a1 >>>= 4, a2 >>>= 4, a3 >>>= 4, a4 >>>= 4;
+          b0 >>>= 4, b1 >>>= 4, b2 >>>= 4, b3 >>>= 4, b4 >>>= 4;
         }
       }
-      planes.fill(0);
-      for (let i = opsStart[t] * 2, e = opsStart[t + 1] * 2; i < e; i += 2) {
-        const s = ops[i] * W;
-        const p = ops[i + 1] * W;
-        for (let w = 0; w < W; w++) planes[p + w] |= nm[s + w];
-      }
+    }
+    for (let t = pairs; t < trees; t++) {
+      treePlanes(prog, t, W, all, masks, nm, planes, 0, P);
       const base = leafBase[t];
-      const flip = flips[t];
-      const rowsIn = Math.min(count, B);
-      if (P <= 5) {
-        const f0 = -(flip & 1), f1 = -((flip >> 1) & 1), f2 = -((flip >> 2) & 1), f3 = -((flip >> 3) & 1), f4 = -((flip >> 4) & 1);
-        for (let w = 0; w < W && 32 * w < rowsIn; w++) {
-          const row0 = start + 32 * w;
-          const n = Math.min(32, rowsIn - 32 * w);
-          let q0 = planes[w] ^ f0, q1 = planes[W + w] ^ f1, q2 = planes[2 * W + w] ^ f2, q3 = planes[3 * W + w] ^ f3, q4 = planes[4 * W + w] ^ f4;
-          let b = 0;
-          for (; b + 4 <= n; b += 4) {
-            const ids = (Math.imul(q0 & 15, SPREAD) & LOW_BITS) | ((Math.imul(q1 & 15, SPREAD) & LOW_BITS) << 1) | ((Math.imul(q2 & 15, SPREAD) & LOW_BITS) << 2) |
-              ((Math.imul(q3 & 15, SPREAD) & LOW_BITS) << 3) | ((Math.imul(q4 & 15, SPREAD) & LOW_BITS) << 4);
-            const r = row0 + b;
-            out[r] += leafValues[base + (ids & 0xff)];
-            out[r + 1] += leafValues[base + ((ids >>> 8) & 0xff)];
-            out[r + 2] += leafValues[base + ((ids >>> 16) & 0xff)];
-            out[r + 3] += leafValues[base + (ids >>> 24)];
-            q0 >>>= 4;
-            q1 >>>= 4;
-            q2 >>>= 4;
-            q3 >>>= 4;
-            q4 >>>= 4;
-          }
-          for (; b < n; b++) {
-            out[row0 + b] += leafValues[base + ((q0 & 1) | ((q1 & 1) << 1) | ((q2 & 1) << 2) | ((q3 & 1) << 3) | ((q4 & 1) << 4))];
-            q0 >>>= 1;
-            q1 >>>= 1;
-            q2 >>>= 1;
-            q3 >>>= 1;
-            q4 >>>= 1;
-          }
-        }
-      } else {
-        for (let w = 0; w < W && 32 * w < rowsIn; w++) {
-          const row0 = start + 32 * w;
-          const n = Math.min(32, rowsIn - 32 * w);
-          for (let b = 0; b < n; b++) {
-            let id = 0;
-            for (let p = 0; p < P; p++) id |= (((planes[p * W + w] ^ -((flip >> p) & 1)) >>> b) & 1) << p;
-            out[row0 + b] += leafValues[base + id];
-          }
+      for (let w = 0; w < wordsIn; w++) {
+        const row0 = start + 32 * w;
+        const n = Math.min(32, count - 32 * w);
+        for (let b = 0; b < n; b++) {
+          let id = 0;
+          for (let p = 0; p < P; p++) id |= ((planes[p * W + w] >>> b) & 1) << p;
+          out[row0 + b] += leafValues[base + id];
         }
       }
     }
