@@ -7,7 +7,8 @@ import { treesFromJSON, sumLeavesPlain, type FlatTreesJson } from "../src/models
 import { compileTrees, sumBitsliced, sumCompiled } from "../src/models/compiled-trees.ts";
 import { sumSwept, sweepProgram } from "../src/models/swept-trees.ts";
 import type { Matrix } from "../src/models/classifier.ts";
-import { createModel } from "../src/models/registry.ts";
+import { createModel, modelFromJSON } from "../src/models/registry.ts";
+import { createParallelScorer } from "../src/models/parallel-scorer.ts";
 import { readNpy } from "../src/data/npy.ts";
 
 /** With --forest, <dir> is a run folder: fit a 256-tree hist_forest on its transformed train rows. */
@@ -64,6 +65,25 @@ function time(name: string, f: (x: Matrix) => Float64Array): void {
 }
 
 console.log(`${file.model.family} ${JSON.stringify(file.model.params)}: ${trees.roots.length} trees, max depth ${compiled.maxDepth}, ${program ? `${program.planes} leaf-id planes` : "no swept form (a tree has > 256 leaves)"}, ${rows} distinct rows`);
+if (Deno.args.includes("--parallel")) {
+  // Whole-model P(class 1): one thread (the classifier) against the 2-worker scorer, same rows.
+  const model = modelFromJSON(file.model);
+  const scorer = createParallelScorer(file.model, { workers: 2 });
+  const one = model.predictProba(x);
+  const two = await scorer.predictProba(x);
+  console.log(`2 workers identical to one thread: ${one.every((v, i) => Object.is(v, two[i]))}`);
+  for (let pass = 0; pass < passes; pass++) {
+    let t0 = performance.now();
+    model.predictProba(x);
+    const single = rows / ((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    await scorer.predictProba(x);
+    const parallel = rows / ((performance.now() - t0) / 1000);
+    console.log(`one thread ${Math.round(single).toLocaleString("en")} rows/s, 2 workers ${Math.round(parallel).toLocaleString("en")} rows/s`);
+  }
+  scorer.close();
+  Deno.exit(0);
+}
 if (Deno.args.includes("--small")) {
   // Few rows (serving): rows/s of each kernel at small batch sizes, 2000 calls each.
   for (const n of [1, 8, 32, 64, 128, 256, 1024]) {
@@ -90,4 +110,4 @@ if (!only) {
   time("bitsliced (32-row)", (m) => sumBitsliced(compiled, m));
 }
 if (program) console.log(`plane ops per tree: ${(program.ops.length / 2 / program.trees).toFixed(1)}`);
-if (program) for (const w of [1, 2, 4, 8, 16, 32]) time(`swept W=${w} (${32 * w} rows)`, (m) => sumSwept(compiled, m, w, program));
+if (program) for (const w of [4, 8, 16, 32, 64]) time(`swept W=${w} (${32 * w} rows)`, (m) => sumSwept(compiled, m, w, program));

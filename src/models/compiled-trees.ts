@@ -203,20 +203,27 @@ export function sumBitsliced(c: CompiledTrees, x: Matrix): Float64Array {
 
 /** From this many rows on, the swept kernel (when the ensemble has one) beats the per-row walks. */
 export const SWEEP_MIN_ROWS = 32;
-/** Mask words per swept block (32 rows each): 512-row blocks measured fastest on the pushed model. */
-export const SWEEP_WORDS = 16;
+/**
+ * Mask words per swept block (32 rows each): wider blocks share each node's cost among more rows
+ * (pushed model: 510k rows/s at 128 rows, 680k at 512, 727k at 1024, 758k at 2048) as long as a
+ * tree's node masks stay in the L1 cache; 16 KB of them, at most 64 words.
+ */
+export function sweepWords(maxTreeNodes: number, rows: number): number {
+  const fit = Math.max(4, Math.min(64, Math.floor(4096 / maxTreeNodes)));
+  return Math.max(1, Math.min(fit, rows >>> 5));
+}
 
 /**
  * The kernel by measurement (`deno run -A bench/predict-kernels.ts <model dir> --small`, pushed
  * hist_gbt, distinct rows): the swept kernel from 32 rows on (290k rows/s at 32 rows, 660k at
- * 1024, when the bit-sliced walk stays at 290k and the 4-row walk at 180k), the 32-row bit-sliced
+ * 1024 with 512-row blocks, when the bit-sliced walk stays at 290k and the 4-row walk at 180k), the 32-row bit-sliced
  * walk from 16 rows on or when there is no swept form (trees with > 256 leaves: forests), the
  * 4-row walk for fewer rows (1 row: 70k/s against 10k/s for a whole swept block).
  */
 export function sumTrees(c: CompiledTrees, x: Matrix): Float64Array {
   if (x.rows >= SWEEP_MIN_ROWS) {
     if (c.sweep === undefined) c.sweep = sweepProgram(c) ?? null;
-    if (c.sweep) return sumSwept(c, x, Math.min(SWEEP_WORDS, x.rows >>> 5), c.sweep);
+    if (c.sweep) return sumSwept(c, x, sweepWords(c.maxTreeNodes, x.rows), c.sweep);
   }
   return x.rows >= 16 ? sumBitsliced(c, x) : sumCompiled(c, x);
 }

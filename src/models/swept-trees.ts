@@ -172,7 +172,21 @@ function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, m
     const s = inner[i] * W;
     const th = inner[i + 1] * W;
     const r = inner[i + 2] * W;
-    for (let w = 0; w < W; w++) {
+    let w = 0;
+    for (; w + 4 <= W; w += 4) {
+      const m0 = nm[s + w], m1 = nm[s + w + 1], m2 = nm[s + w + 2], m3 = nm[s + w + 3];
+      const a0 = masks[th + w], a1 = masks[th + w + 1], a2 = masks[th + w + 2], a3 = masks[th + w + 3];
+      const l = s + W + w;
+      nm[l] = m0 & ~a0;
+      nm[l + 1] = m1 & ~a1;
+      nm[l + 2] = m2 & ~a2;
+      nm[l + 3] = m3 & ~a3;
+      nm[r + w] = m0 & a0;
+      nm[r + w + 1] = m1 & a1;
+      nm[r + w + 2] = m2 & a2;
+      nm[r + w + 3] = m3 & a3;
+    }
+    for (; w < W; w++) {
       const m = nm[s + w];
       const a = masks[th + w];
       nm[s + W + w] = m & ~a;
@@ -183,7 +197,14 @@ function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, m
   for (let i = opsStart[t] * 2, e = opsStart[t + 1] * 2; i < e; i += 2) {
     const s = ops[i] * W;
     const p = at + ops[i + 1] * W;
-    for (let w = 0; w < W; w++) planes[p + w] |= nm[s + w];
+    let w = 0;
+    for (; w + 4 <= W; w += 4) {
+      planes[p + w] |= nm[s + w];
+      planes[p + w + 1] |= nm[s + w + 1];
+      planes[p + w + 2] |= nm[s + w + 2];
+      planes[p + w + 3] |= nm[s + w + 3];
+    }
+    for (; w < W; w++) planes[p + w] |= nm[s + w];
   }
   const flip = prog.flips[t];
   for (let p = 0; p < P; p++) {
@@ -207,7 +228,7 @@ function ids4(q0: number, q1: number, q2: number, q3: number, q4: number): numbe
  * each). Trees go in pairs: both trees' leaf ids are found first, then each row gets
  * `(sum + leaf of t) + leaf of t+1`, the same two additions in the same order as tree by tree.
  */
-export function sumSwept(c: CompiledTrees, x: Matrix, words = 16, program?: SweepProgram): Float64Array {
+export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: SweepProgram): Float64Array {
   const prog = program ?? sweepProgram(c);
   if (!prog) throw new RangeError("sumSwept: a tree has more than 256 leaves");
   const W = words;

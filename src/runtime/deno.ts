@@ -181,7 +181,7 @@ export const denoPlatform: Platform = {
   createWorker(moduleUrl) {
     const worker = new Worker(moduleUrl, { type: "module" });
     const handle: WorkerHandle = {
-      postMessage: (message) => worker.postMessage(message),
+      postMessage: (message, transfer) => worker.postMessage(message, transfer ?? []),
       onmessage: null,
       onerror: null,
       terminate: () => worker.terminate(),

@@ -104,7 +104,8 @@ export interface Platform {
 
 /** A module worker: structured-clone messages both ways. */
 export interface WorkerHandle {
-  postMessage(message: unknown): void;
+  /** `transfer`: buffers moved to the worker instead of copied (unusable here afterwards). */
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
   onmessage: ((message: unknown) => void) | null;
   onerror: ((message: string) => void) | null;
   terminate(): void;

@@ -68,7 +68,7 @@ describe("tree kernels give exactly the plain walk's sums", () => {
         exact(sumCompiled(compiled, x), plain);
         exact(sumBitsliced(compiled, x), plain);
         exact(sumTrees(compiled, x), plain);
-        for (const words of [1, 2, 3, 8, 16, 32]) exact(sumSwept(compiled, x, words, program), plain);
+        for (const words of [1, 2, 3, 8, 16, 32, 64]) exact(sumSwept(compiled, x, words, program), plain);
       }
     });
   }

@@ -1,0 +1,48 @@
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { createModel } from "../../src/models/registry.ts";
+import { createParallelScorer } from "../../src/models/parallel-scorer.ts";
+import { DENO, ROOT } from "../helpers/env.ts";
+import { syntheticData } from "./synthetic.ts";
+
+describe("parallel batch scorer", () => {
+  it("without workers (Node) scores in this thread with the model's own answers", async () => {
+    const { x, y } = syntheticData(700, 30, 5);
+    const model = createModel("hist_gbt", { n_estimators: 25 });
+    model.fit(x, y);
+    const scorer = createParallelScorer(model.toJSON(), { workers: 2, minRows: 10 });
+    expect(scorer.workers).toBe(0);
+    expect(Array.from(await scorer.predictProba(x))).toEqual(Array.from(model.predictProba(x)));
+    scorer.close();
+  });
+
+  it("with 2 Deno workers gives exactly the one-thread answers (odd row counts, NaN cells, both tree families)", () => {
+    // Deno has Web Workers; the scorer starts them through platform.createWorker.
+    const script = `
+      import { createModel } from "${ROOT}/src/models/registry.ts";
+      import { createParallelScorer } from "${ROOT}/src/models/parallel-scorer.ts";
+      import { syntheticData } from "${ROOT}/tests/models/synthetic.ts";
+      const { x, y } = syntheticData(600, 30, 11);
+      const results = [];
+      for (const [family, params] of [["hist_gbt", { n_estimators: 30, max_leaf_nodes: 31 }], ["hist_forest", { n_estimators: 12, seed: 3 }]]) {
+        const model = createModel(family, params);
+        model.fit(x, y);
+        const scorer = createParallelScorer(model.toJSON(), { workers: 2, minRows: 100 });
+        for (const rows of [99, 101, 1001, 4097]) {
+          const values = new Float64Array(rows * 30);
+          for (let i = 0; i < values.length; i++) values[i] = i % 97 === 0 ? NaN : ((i * 7919) % 3) - 1 + (i % 13 === 0 ? 0.5 : 0);
+          const m = { values, rows, cols: 30 };
+          const one = model.predictProba(m);
+          const two = await scorer.predictProba(m);
+          results.push({ family, rows, workers: scorer.workers, same: one.length === two.length && one.every((v, i) => Object.is(v, two[i])) });
+        }
+        scorer.close();
+      }
+      console.log(JSON.stringify(results));
+    `;
+    const out = execFileSync(DENO, ["eval", "--ext=ts", script], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    const results = JSON.parse(out.trim().split("\n").pop()!) as { family: string; rows: number; workers: number; same: boolean }[];
+    expect(results).toHaveLength(8);
+    for (const r of results) expect(r).toEqual({ family: r.family, rows: r.rows, workers: 2, same: true });
+  });
+});
