@@ -2,6 +2,8 @@
  * Model-side figures for bench/models.sh, on one `netsec train` run (Deno):
  * - batch prediction rows/s of the pushed model (and of a 256-tree hist_forest, for a like-for-like
  *   comparison with scikit-learn's 256-tree forest), test rows tiled to --rows;
+ * - the same on DISTINCT rows (random rows from {-1,0,1}^30, and the tiled test rows with the row
+ *   cache off), in one thread and on 2 workers (src/models/parallel-scorer.ts);
  * - test F1 of hist_forest (100 trees, sqrt) over 5 seeds on the run's transformed arrays.
  * usage: deno run -A bench/models-predict.ts <run dir> <model dir> [--rows 100000]
  */
@@ -10,6 +12,7 @@ import { loadModelFile } from "../src/model-file.ts";
 import { createModel } from "../src/models/registry.ts";
 import type { Matrix } from "../src/models/classifier.ts";
 import { score } from "../src/search/scoring.ts";
+import { createParallelScorer } from "../src/models/parallel-scorer.ts";
 
 declare const Deno: { args: string[] };
 
@@ -74,6 +77,31 @@ const pushedCachedRate = rate((x) => pushed.predictMatrix(x));
 const forest256 = createModel("hist_forest", { n_estimators: 256, seed: 42 });
 forest256.fit(train.x, train.y);
 const forestRate = rate((x) => forest256.predictProba(x));
+
+/** Best of 5 passes of an async scorer, after two full-size warm-up passes (the workers' JIT). */
+async function rateAsync(x: Matrix, predict: (x: Matrix) => Promise<unknown>): Promise<number> {
+  await predict(x);
+  await predict(x);
+  let best = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await predict(x);
+    best = Math.min(best, performance.now() - started);
+  }
+  return x.rows / (best / 1000);
+}
+// Two workers, each with its own copy of the model from the same JSON; every batch split in halves.
+const scorer = createParallelScorer(pushed.file.model, { workers: 2, minRows: 0 });
+const check = await scorer.predictProba(distinctX);
+const single = pushed.predictMatrix(distinctX, { cache: false }).probability;
+const positiveIsOne = pushed.target.values.indexOf(pushed.target.positive) === 1;
+const identical = check.every((p, i) => Object.is(positiveIsOne ? p : 1 - p, single[i]));
+const twoWorkersDistinct = await rateAsync(distinctX, (x) => scorer.predictProba(x));
+const twoWorkersTiled = await rateAsync(bigX, (x) => scorer.predictProba(x));
+scorer.close();
+const forestScorer = createParallelScorer(forest256.toJSON(), { workers: 2, minRows: 0 });
+const forestTwoWorkers = await rateAsync(bigX, (x) => forestScorer.predictProba(x));
+forestScorer.close();
 const f1s: number[] = [];
 for (let seed = 0; seed < 5; seed++) {
   const m = createModel("hist_forest", { n_estimators: 100, seed });
@@ -81,8 +109,18 @@ for (let seed = 0; seed < 5; seed++) {
   f1s.push(score("f1", test.y, m.predictProba(test.x), 0));
 }
 console.log(JSON.stringify({
-  pushed: { family: pushed.family, params: pushed.params, predict_rows_per_s: pushedRate, distinct_rows_per_s: pushedDistinctRate, repeated_rows_with_cache_per_s: pushedCachedRate },
+  pushed: {
+    family: pushed.family,
+    params: pushed.params,
+    predict_rows_per_s: pushedRate,
+    distinct_rows_per_s: pushedDistinctRate,
+    repeated_rows_with_cache_per_s: pushedCachedRate,
+    two_workers_distinct_rows_per_s: twoWorkersDistinct,
+    two_workers_tiled_rows_per_s: twoWorkersTiled,
+    two_workers_identical_to_one_thread: identical,
+  },
   hist_forest256_predict_rows_per_s: forestRate,
+  hist_forest256_two_workers_rows_per_s: forestTwoWorkers,
   hist_forest100_test_f1_mean_5_seeds: f1s.reduce((a, b) => a + b) / f1s.length,
   hist_forest100_test_f1_seeds: f1s,
 }));
