@@ -109,5 +109,5 @@ if (!only) {
   time("compiled (4-row)", (m) => sumCompiled(compiled, m));
   time("bitsliced (32-row)", (m) => sumBitsliced(compiled, m));
 }
-if (program) console.log(`plane ops per tree: ${(program.ops.length / 2 / program.trees).toFixed(1)}`);
+if (program) console.log(`extra plane ops per tree: ${(program.ops.length / 2 / program.trees).toFixed(2)}`);
 if (program) for (const w of [4, 8, 16, 32, 64]) time(`swept W=${w} (${32 * w} rows)`, (m) => sumSwept(compiled, m, w, program));

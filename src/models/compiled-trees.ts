@@ -25,7 +25,7 @@ export interface CompiledTrees {
   nodes: Int32Array;
   values: Float64Array;
   roots: Int32Array;
-  /** The swept form (built on first use; null when a tree has more than 256 leaves). */
+  /** The swept form (built on first use; null when the trees have none: see sweepProgram). */
   sweep?: SweepProgram | null;
 }
 
@@ -205,8 +205,8 @@ export function sumBitsliced(c: CompiledTrees, x: Matrix): Float64Array {
 export const SWEEP_MIN_ROWS = 32;
 /**
  * Mask words per swept block (32 rows each): wider blocks share each node's cost among more rows
- * (pushed model: 510k rows/s at 128 rows, 680k at 512, 727k at 1024, 758k at 2048) as long as a
- * tree's node masks stay in the L1 cache; 16 KB of them, at most 64 words.
+ * (pushed model: 622k rows/s at 128-row blocks, 756k at 512, 813k at 1024, 852k at 2048) as long
+ * as a tree's node masks stay in the L1 cache; 16 KB of them, at most 64 words.
  */
 export function sweepWords(maxTreeNodes: number, rows: number): number {
   const fit = Math.max(4, Math.min(64, Math.floor(4096 / maxTreeNodes)));
@@ -215,10 +215,11 @@ export function sweepWords(maxTreeNodes: number, rows: number): number {
 
 /**
  * The kernel by measurement (`deno run -A bench/predict-kernels.ts <model dir> --small`, pushed
- * hist_gbt, distinct rows): the swept kernel from 32 rows on (290k rows/s at 32 rows, 660k at
- * 1024 with 512-row blocks, when the bit-sliced walk stays at 290k and the 4-row walk at 180k), the 32-row bit-sliced
- * walk from 16 rows on or when there is no swept form (trees with > 256 leaves: forests), the
- * 4-row walk for fewer rows (1 row: 70k/s against 10k/s for a whole swept block).
+ * hist_gbt, distinct rows, different rows on every call): the swept kernel from 32 rows on
+ * (347k rows/s at 32 rows, 494k at 64, 772k at 1024, when the 32-row bit-sliced walk stays at
+ * 290k and the 4-row walk at 160k), the bit-sliced walk from 16 rows on or when there is no swept
+ * form (trees with > 128 leaves: forests), the 4-row walk for fewer rows (1 row: 79k/s against
+ * 13k/s for a whole swept block).
  */
 export function sumTrees(c: CompiledTrees, x: Matrix): Float64Array {
   if (x.rows >= SWEEP_MIN_ROWS) {

@@ -5,10 +5,13 @@
  *   all, the plain walk sends NaN right);
  * - each tree is swept in pre-order (parents before children, no stack, no branch on the data):
  *   an internal node splits its W-word row mask into its children's masks;
- * - every leaf ORs its mask into the bit planes of its local leaf id (one plane per id bit), so
- *   each row's leaf id is read back from P words with shifts, and the leaf's value is added to
- *   the row's sum. Rows are summed tree after tree, so every row's sum is exactly the plain walk's
- *   (same additions, same order).
+ * - leaf ids are an XOR code: every internal node has a code word c and a side, and a leaf's id is
+ *   the XOR of the codes of the nodes where its rows took the coded side. Codes are chosen (once,
+ *   when the program is built) so that the leaves of every tree get distinct ids; a node XORs its
+ *   coded child's row mask into the planes of c's bits during the sweep, so each row's leaf id is
+ *   read back from P plane words (4 rows at a time, one byte each), and the leaf's value is added
+ *   to the row's sum. Rows are summed tree after tree, so every row's sum is exactly the plain
+ *   walk's (same additions, same order).
  * The per-node cost is shared by 32·W rows, and no step branches on which rows reach which leaf
  * (the bit-by-bit enumeration of leaf masks mispredicts about once per row and tree).
  */
@@ -17,19 +20,22 @@ import type { CompiledTrees } from "./compiled-trees.ts";
 
 export interface SweepProgram {
   trees: number;
-  /** Per tree: range of its internal nodes in `inner` (triples) and of its plane ops in `ops` (pairs). */
+  /** Per tree: range of its internal nodes in `inner` (records of INNER ints) and of its extra plane ops in `ops` (pairs). */
   innerStart: Int32Array;
   opsStart: Int32Array;
-  /** (own local slot, global threshold index, right child's local slot); left child = own + 1. */
+  /**
+   * Per internal node: own local slot, global threshold index, right child's local slot (left =
+   * own + 1), which children's masks to keep (1: left, 2: right: internal children and coded
+   * children with extra ops), plane of the code's lowest bit (-1: no code), and
+   * the side flip (0: the right child is coded, -1: the left one).
+   */
   inner: Int32Array;
-  /** (local slot of a node, plane): OR the node's mask into that plane. */
+  /** (local slot of a node, plane): XOR the node's mask into that plane (codes with several bits). */
   ops: Int32Array;
-  /** Per tree, bit p set: plane p holds the rows whose leaf id has bit p CLEAR (invert it). */
-  flips: Int32Array;
-  /** Leaf values by tree, in local leaf id order, from `leafBase[t]`. */
+  /** Leaf values by tree, indexed by leaf id (2^planes slots per tree), from `leafBase[t]`. */
   leafValues: Float64Array;
   leafBase: Int32Array;
-  /** Bit planes needed for the largest leaf id (at most 8: ids are read back as bytes). */
+  /** Bit planes of the leaf ids (at most 8: ids are read back as bytes). */
   planes: number;
   maxTreeNodes: number;
   /** All thresholds, feature by feature (global threshold index order). */
@@ -38,85 +44,128 @@ export interface SweepProgram {
   thresholdFeature: Int32Array;
 }
 
-/** Leaf ids: leaves numbered in pre-order, so every subtree holds a contiguous id range. */
+const INNER = 6;
 const MAX_PLANES = 8;
 
+function popcount(v: number): number {
+  let n = 0;
+  for (; v; v &= v - 1) n++;
+  return n;
+}
+
 /**
- * The sweep form of compiled trees, or undefined when a tree has more than 256 leaves. Plane ops
- * are few: plane p is the union of the rows of the leaves whose id has bit p set, and where a
- * whole subtree's ids share that bit, one op on the subtree's mask replaces one op per leaf; per
- * plane and tree the cheaper of "rows with bit p" and "rows without it" (then inverted) is kept.
+ * Codes of one tree's internal nodes with ids below 2^P, or undefined when the greedy choice finds
+ * none. Bottom-up: a node's id set is its left set ∪ (c XOR right set) (or the mirror), so c must
+ * keep the two disjoint; codes with fewest bits first (each extra bit costs one op per block).
+ */
+function treeCodes(nodes: Int32Array, root: number, size: number, P: number): { code: Int32Array; side: Int8Array } | undefined {
+  const space = 1 << P;
+  const sets: number[][] = new Array(size);
+  const code = new Int32Array(size);
+  const side = new Int8Array(size); // 0: right child coded, 1: left child coded
+  const order = Array.from({ length: space }, (_, c) => c).sort((a, b) => popcount(a) - popcount(b) || a - b);
+  const inLeft = new Uint8Array(space);
+  const inRight = new Uint8Array(space);
+  const disjoint = (member: Uint8Array, shifted: number[], c: number): boolean => {
+    for (const v of shifted) if (member[v ^ c]) return false;
+    return true;
+  };
+  for (let i = size - 1; i >= 0; i--) {
+    const w = nodes[root + i];
+    if (w < 0) {
+      sets[i] = [0];
+      continue;
+    }
+    const left = sets[i + 1];
+    const right = sets[i + (w & 0xffff)];
+    inLeft.fill(0);
+    inRight.fill(0);
+    for (const v of left) inLeft[v] = 1;
+    for (const v of right) inRight[v] = 1;
+    let found = -1;
+    let mirrored = 0;
+    for (const c of order) {
+      if (disjoint(inLeft, right, c)) {
+        found = c;
+        break;
+      }
+      if (disjoint(inRight, left, c)) {
+        found = c;
+        mirrored = 1;
+        break;
+      }
+    }
+    if (found < 0) return undefined;
+    code[i] = found;
+    side[i] = mirrored;
+    sets[i] = mirrored ? [...right, ...left.map((v) => v ^ found)] : [...left, ...right.map((v) => v ^ found)];
+    sets[i + 1] = sets[i + (w & 0xffff)] = []; // free
+  }
+  return { code, side };
+}
+
+/**
+ * The sweep form of compiled trees (fewest planes whose codes work for every tree), or undefined
+ * when a tree has more than 128 leaves or its codes need more than 8 planes (then callers use the
+ * bit-sliced walk).
  */
 export function sweepProgram(c: CompiledTrees): SweepProgram | undefined {
   const { nodes, roots, values, offsets } = c;
   const n = nodes.length;
   const trees = roots.length;
+  const sizes = Array.from({ length: trees }, (_, t) => (t + 1 < trees ? roots[t + 1] : n) - roots[t]);
+  let maxLeaves = 1;
+  for (let t = 0; t < trees; t++) {
+    let leaves = 0;
+    for (let i = 0; i < sizes[t]; i++) if (nodes[roots[t] + i] < 0) leaves++;
+    maxLeaves = Math.max(maxLeaves, leaves);
+  }
+  // Ids are found greedily: beyond 128 leaves in 256 ids the search rarely succeeds, so do not try.
+  if (maxLeaves > 128) return undefined;
+  let P = 0;
+  while (1 << P < maxLeaves) P++;
+  let codes: ({ code: Int32Array; side: Int8Array } | undefined)[] = [];
+  for (; P <= MAX_PLANES; P++) {
+    codes = roots.length ? Array.from(roots, (root, t) => treeCodes(nodes, root, sizes[t], P)) : [];
+    if (codes.every((x) => x)) break;
+  }
+  if (P > MAX_PLANES) return undefined;
   const innerStart = new Int32Array(trees + 1);
   const opsStart = new Int32Array(trees + 1);
   const leafBase = new Int32Array(trees + 1);
-  const flips = new Int32Array(trees);
   const inner: number[] = [];
   const ops: number[] = [];
-  const leafValues: number[] = [];
-  let maxLeaves = 1;
+  const leafValues = new Float64Array(trees << P);
   for (let t = 0; t < trees; t++) {
     const root = roots[t];
-    const end = t + 1 < trees ? roots[t + 1] : n;
-    const size = end - root;
-    innerStart[t] = inner.length / 3;
+    const size = sizes[t];
+    const { code, side } = codes[t]!;
+    innerStart[t] = inner.length / INNER;
     opsStart[t] = ops.length / 2;
-    leafBase[t] = leafValues.length;
-    const lo = new Int32Array(size);
-    const hi = new Int32Array(size);
-    let leaf = 0;
+    leafBase[t] = t << P;
+    const id = new Int32Array(size);
     for (let i = 0; i < size; i++) {
       const w = nodes[root + i];
       if (w < 0) {
-        lo[i] = hi[i] = leaf++;
-        leafValues.push(values[root + i]);
-      } else {
-        inner.push(i, offsets[(w >>> 24) & 0x7f] + ((w >>> 16) & 0xff), i + (w & 0xffff));
+        leafValues[(t << P) + id[i]] = values[root + i];
+        continue;
       }
-    }
-    for (let i = size - 1; i >= 0; i--) {
-      const w = nodes[root + i];
-      if (w >= 0) {
-        lo[i] = lo[i + 1];
-        hi[i] = hi[i + (w & 0xffff)];
+      const r = i + (w & 0xffff);
+      const coded = side[i] ? i + 1 : r;
+      id[i + 1] = id[i] ^ (side[i] ? code[i] : 0);
+      id[r] = id[i] ^ (side[i] ? 0 : code[i]);
+      let keep = (nodes[root + i + 1] >= 0 ? 1 : 0) | (nodes[root + r] >= 0 ? 2 : 0);
+      const low = code[i] & -code[i];
+      for (let rest = code[i] ^ low; rest; rest &= rest - 1) {
+        ops.push(coded, 31 - Math.clz32(rest & -rest));
+        keep |= side[i] ? 1 : 2;
       }
-    }
-    maxLeaves = Math.max(maxLeaves, leaf);
-    if (leaf > 1 << MAX_PLANES) return undefined;
-    for (let p = 0; 1 << p < leaf; p++) {
-      const cover = (want: number): number[] => {
-        const found: number[] = [];
-        const stack = [0];
-        while (stack.length) {
-          const i = stack.pop()!;
-          if (lo[i] >> p === hi[i] >> p) {
-            if (((lo[i] >> p) & 1) === want) found.push(i, p);
-            continue;
-          }
-          const w = nodes[root + i];
-          stack.push(i + (w & 0xffff), i + 1);
-        }
-        return found;
-      };
-      const set = cover(1);
-      const clear = cover(0);
-      if (clear.length < set.length) {
-        flips[t] |= 1 << p;
-        ops.push(...clear);
-      } else {
-        ops.push(...set);
-      }
+      inner.push(i, offsets[(w >>> 24) & 0x7f] + ((w >>> 16) & 0xff), r, keep, low ? 31 - Math.clz32(low) : -1, side[i] ? -1 : 0);
     }
   }
-  innerStart[trees] = inner.length / 3;
+  innerStart[trees] = inner.length / INNER;
   opsStart[trees] = ops.length / 2;
-  leafBase[trees] = leafValues.length;
-  let planes = 0;
-  while (1 << planes < maxLeaves) planes++;
+  leafBase[trees] = trees << P;
   const thresholds = new Float64Array(offsets[c.cols]);
   const thresholdFeature = new Int32Array(offsets[c.cols]);
   c.thresholds.forEach((t, f) => {
@@ -129,10 +178,9 @@ export function sweepProgram(c: CompiledTrees): SweepProgram | undefined {
     opsStart,
     inner: Int32Array.from(inner),
     ops: Int32Array.from(ops),
-    flips,
-    leafValues: Float64Array.from(leafValues),
+    leafValues,
     leafBase,
-    planes,
+    planes: P,
     maxTreeNodes: c.maxTreeNodes,
     thresholds,
     thresholdFeature,
@@ -162,54 +210,52 @@ function fillMasks(prog: SweepProgram, x: Matrix, start: number, count: number, 
 }
 
 /**
- * Sweeps tree t over the block (row masks in `nm`) and writes its leaf-id planes (P planes of W
- * words) into `planes` from `at`, inverted planes already flipped back.
+ * Sweeps tree t over the block (row masks in `nm`) and leaves its leaf-id planes in `planes` from
+ * `at` (plane `scratch` takes the XORs of nodes without a code).
  */
-function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, masks: Int32Array, nm: Int32Array, planes: Int32Array, at: number, P: number): void {
+function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, masks: Int32Array, nm: Int32Array, planes: Int32Array, at: number, scratch: number): void {
   const { inner, ops, innerStart, opsStart } = prog;
   for (let w = 0; w < W; w++) nm[w] = all[w];
-  for (let i = innerStart[t] * 3, e = innerStart[t + 1] * 3; i < e; i += 3) {
+  planes.fill(0, at, at + scratch * W);
+  for (let i = innerStart[t] * INNER, e = innerStart[t + 1] * INNER; i < e; i += INNER) {
     const s = inner[i] * W;
     const th = inner[i + 1] * W;
     const r = inner[i + 2] * W;
-    let w = 0;
-    for (; w + 4 <= W; w += 4) {
-      const m0 = nm[s + w], m1 = nm[s + w + 1], m2 = nm[s + w + 2], m3 = nm[s + w + 3];
-      const a0 = masks[th + w], a1 = masks[th + w + 1], a2 = masks[th + w + 2], a3 = masks[th + w + 3];
-      const l = s + W + w;
-      nm[l] = m0 & ~a0;
-      nm[l + 1] = m1 & ~a1;
-      nm[l + 2] = m2 & ~a2;
-      nm[l + 3] = m3 & ~a3;
-      nm[r + w] = m0 & a0;
-      nm[r + w + 1] = m1 & a1;
-      nm[r + w + 2] = m2 & a2;
-      nm[r + w + 3] = m3 & a3;
-    }
-    for (; w < W; w++) {
-      const m = nm[s + w];
-      const a = masks[th + w];
-      nm[s + W + w] = m & ~a;
-      nm[r + w] = m & a;
+    const keep = inner[i + 3];
+    const p = at + (inner[i + 4] < 0 ? scratch : inner[i + 4]) * W;
+    const flip = inner[i + 5];
+    const l = s + W;
+    // One loop per kind of node, so that no store of a mask nobody reads is made.
+    if (keep === 3) {
+      for (let w = 0; w < W; w++) {
+        const m = nm[s + w];
+        const a = masks[th + w];
+        nm[l + w] = m & ~a;
+        nm[r + w] = m & a;
+        planes[p + w] ^= m & (a ^ flip);
+      }
+    } else if (keep === 1) {
+      for (let w = 0; w < W; w++) {
+        const m = nm[s + w];
+        const a = masks[th + w];
+        nm[l + w] = m & ~a;
+        planes[p + w] ^= m & (a ^ flip);
+      }
+    } else if (keep === 2) {
+      for (let w = 0; w < W; w++) {
+        const m = nm[s + w];
+        const a = masks[th + w];
+        nm[r + w] = m & a;
+        planes[p + w] ^= m & (a ^ flip);
+      }
+    } else {
+      for (let w = 0; w < W; w++) planes[p + w] ^= nm[s + w] & (masks[th + w] ^ flip);
     }
   }
-  planes.fill(0, at, at + P * W);
   for (let i = opsStart[t] * 2, e = opsStart[t + 1] * 2; i < e; i += 2) {
     const s = ops[i] * W;
     const p = at + ops[i + 1] * W;
-    let w = 0;
-    for (; w + 4 <= W; w += 4) {
-      planes[p + w] |= nm[s + w];
-      planes[p + w + 1] |= nm[s + w + 1];
-      planes[p + w + 2] |= nm[s + w + 2];
-      planes[p + w + 3] |= nm[s + w + 3];
-    }
-    for (; w < W; w++) planes[p + w] |= nm[s + w];
-  }
-  const flip = prog.flips[t];
-  for (let p = 0; p < P; p++) {
-    if (((flip >> p) & 1) === 0) continue;
-    for (let w = at + p * W, e = w + W; w < e; w++) planes[w] = ~planes[w];
+    for (let w = 0; w < W; w++) planes[p + w] ^= nm[s + w];
   }
 }
 
@@ -217,10 +263,9 @@ function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, m
 const SPREAD = 0x204081;
 const LOW_BITS = 0x01010101;
 
-/** Leaf ids of 4 rows (one per byte) from their bits in 5 plane words. */
-function ids4(q0: number, q1: number, q2: number, q3: number, q4: number): number {
-  return (Math.imul(q0 & 15, SPREAD) & LOW_BITS) | ((Math.imul(q1 & 15, SPREAD) & LOW_BITS) << 1) | ((Math.imul(q2 & 15, SPREAD) & LOW_BITS) << 2) |
-    ((Math.imul(q3 & 15, SPREAD) & LOW_BITS) << 3) | ((Math.imul(q4 & 15, SPREAD) & LOW_BITS) << 4);
+/** Spread(q): 4 rows' bits of one plane, one per byte. */
+function spread(q: number): number {
+  return Math.imul(q & 15, SPREAD) & LOW_BITS;
 }
 
 /**
@@ -230,17 +275,19 @@ function ids4(q0: number, q1: number, q2: number, q3: number, q4: number): numbe
  */
 export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: SweepProgram): Float64Array {
   const prog = program ?? sweepProgram(c);
-  if (!prog) throw new RangeError("sumSwept: a tree has more than 256 leaves");
+  if (!prog) throw new RangeError("sumSwept: these trees have no swept form (leaf ids need more than 8 planes)");
   const W = words;
   const B = 32 * W;
   const { leafValues, leafBase, trees } = prog;
-  const P = Math.max(prog.planes, 5);
+  // Planes read back per tree: 5 or 8 (unused ones stay 0); one more takes uncoded XORs.
+  const R = prog.planes <= 5 ? 5 : 8;
+  const region = (R + 1) * W;
   const out = new Float64Array(x.rows);
   const masks = new Int32Array(prog.thresholds.length * W);
   const nm = new Int32Array(prog.maxTreeNodes * W);
-  const planes = new Int32Array(2 * P * W);
+  const planes = new Int32Array(2 * region);
   const all = new Int32Array(W);
-  const pairs = P === 5 ? trees & ~1 : 0;
+  const pairs = trees & ~1;
   for (let start = 0; start < x.rows; start += B) {
     const count = Math.min(B, x.rows - start);
     fillMasks(prog, x, start, count, W, masks);
@@ -250,18 +297,28 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
     }
     const wordsIn = (count + 31) >>> 5;
     for (let t = 0; t < pairs; t += 2) {
-      treePlanes(prog, t, W, all, masks, nm, planes, 0, P);
-      treePlanes(prog, t + 1, W, all, masks, nm, planes, 5 * W, P);
+      treePlanes(prog, t, W, all, masks, nm, planes, 0, R);
+      treePlanes(prog, t + 1, W, all, masks, nm, planes, region, R);
       const baseA = leafBase[t];
       const baseB = leafBase[t + 1];
       for (let w = 0; w < wordsIn; w++) {
         const row0 = start + 32 * w;
         const n = Math.min(32, count - 32 * w);
         let a0 = planes[w], a1 = planes[W + w], a2 = planes[2 * W + w], a3 = planes[3 * W + w], a4 = planes[4 * W + w];
-        let b0 = planes[5 * W + w], b1 = planes[6 * W + w], b2 = planes[7 * W + w], b3 = planes[8 * W + w], b4 = planes[9 * W + w];
+        let b0 = planes[region + w], b1 = planes[region + W + w], b2 = planes[region + 2 * W + w], b3 = planes[region + 3 * W + w], b4 = planes[region + 4 * W + w];
+        let a5 = 0, a6 = 0, a7 = 0, b5 = 0, b6 = 0, b7 = 0;
+        if (R === 8) {
+          a5 = planes[5 * W + w], a6 = planes[6 * W + w], a7 = planes[7 * W + w];
+          b5 = planes[region + 5 * W + w], b6 = planes[region + 6 * W + w], b7 = planes[region + 7 * W + w];
+        }
         for (let b = 0; b < n; b += 4) {
-          const ia = ids4(a0, a1, a2, a3, a4);
-          const ib = ids4(b0, b1, b2, b3, b4);
+          let ia = spread(a0) | (spread(a1) << 1) | (spread(a2) << 2) | (spread(a3) << 3) | (spread(a4) << 4);
+          let ib = spread(b0) | (spread(b1) << 1) | (spread(b2) << 2) | (spread(b3) << 3) | (spread(b4) << 4);
+          if (R === 8) {
+            ia |= (spread(a5) << 5) | (spread(a6) << 6) | (spread(a7) << 7);
+            ib |= (spread(b5) << 5) | (spread(b6) << 6) | (spread(b7) << 7);
+            a5 >>>= 4, a6 >>>= 4, a7 >>>= 4, b5 >>>= 4, b6 >>>= 4, b7 >>>= 4;
+          }
           const r = row0 + b;
           out[r] = out[r] + leafValues[baseA + (ia & 0xff)] + leafValues[baseB + (ib & 0xff)];
           if (b + 1 < n) out[r + 1] = out[r + 1] + leafValues[baseA + ((ia >>> 8) & 0xff)] + leafValues[baseB + ((ib >>> 8) & 0xff)];
@@ -273,14 +330,14 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
       }
     }
     for (let t = pairs; t < trees; t++) {
-      treePlanes(prog, t, W, all, masks, nm, planes, 0, P);
+      treePlanes(prog, t, W, all, masks, nm, planes, 0, R);
       const base = leafBase[t];
       for (let w = 0; w < wordsIn; w++) {
         const row0 = start + 32 * w;
         const n = Math.min(32, count - 32 * w);
         for (let b = 0; b < n; b++) {
           let id = 0;
-          for (let p = 0; p < P; p++) id |= ((planes[p * W + w] >>> b) & 1) << p;
+          for (let p = 0; p < R; p++) id |= ((planes[p * W + w] >>> b) & 1) << p;
           out[row0 + b] += leafValues[base + id];
         }
       }
