@@ -35,8 +35,10 @@ export interface SweepProgram {
   /** Leaf values by tree, indexed by leaf id (2^planes slots per tree), from `leafBase[t]`. */
   leafValues: Float64Array;
   leafBase: Int32Array;
-  /** Bit planes of the leaf ids (at most 8: ids are read back as bytes). */
+  /** Bit planes of the leaf ids, the most of any tree (at most 8: ids are read back as bytes). */
   planes: number;
+  /** Bit planes of each tree's leaf ids. */
+  treePlanes: Int32Array;
   maxTreeNodes: number;
   /** All thresholds, feature by feature (global threshold index order). */
   thresholds: Float64Array;
@@ -122,14 +124,22 @@ export function sweepProgram(c: CompiledTrees): SweepProgram | undefined {
   }
   // Ids are found greedily: beyond 128 leaves in 256 ids the search rarely succeeds, so do not try.
   if (maxLeaves > 128) return undefined;
+  // Each tree gets the fewest planes its codes fit in (extraction reads the larger of a pair's).
+  const treePlaneCount = new Int32Array(trees);
+  const codes: { code: Int32Array; side: Int8Array }[] = [];
   let P = 0;
-  while (1 << P < maxLeaves) P++;
-  let codes: ({ code: Int32Array; side: Int8Array } | undefined)[] = [];
-  for (; P <= MAX_PLANES; P++) {
-    codes = roots.length ? Array.from(roots, (root, t) => treeCodes(nodes, root, sizes[t], P)) : [];
-    if (codes.every((x) => x)) break;
+  for (let t = 0; t < trees; t++) {
+    let leaves = 0;
+    for (let i = 0; i < sizes[t]; i++) if (nodes[roots[t] + i] < 0) leaves++;
+    let p = 0;
+    while (1 << p < leaves) p++;
+    let found: { code: Int32Array; side: Int8Array } | undefined;
+    for (; p <= MAX_PLANES && !found; p++) found = treeCodes(nodes, roots[t], sizes[t], p);
+    if (!found) return undefined;
+    codes.push(found);
+    treePlaneCount[t] = p - 1;
+    P = Math.max(P, p - 1);
   }
-  if (P > MAX_PLANES) return undefined;
   const innerStart = new Int32Array(trees + 1);
   const opsStart = new Int32Array(trees + 1);
   const leafBase = new Int32Array(trees + 1);
@@ -139,7 +149,7 @@ export function sweepProgram(c: CompiledTrees): SweepProgram | undefined {
   for (let t = 0; t < trees; t++) {
     const root = roots[t];
     const size = sizes[t];
-    const { code, side } = codes[t]!;
+    const { code, side } = codes[t];
     innerStart[t] = inner.length / INNER;
     opsStart[t] = ops.length / 2;
     leafBase[t] = t << P;
@@ -181,6 +191,7 @@ export function sweepProgram(c: CompiledTrees): SweepProgram | undefined {
     leafValues,
     leafBase,
     planes: P,
+    treePlanes: treePlaneCount,
     maxTreeNodes: c.maxTreeNodes,
     thresholds,
     thresholdFeature,
@@ -301,23 +312,33 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
       treePlanes(prog, t + 1, W, all, masks, nm, planes, region, R);
       const baseA = leafBase[t];
       const baseB = leafBase[t + 1];
+      const pp = Math.max(prog.treePlanes[t], prog.treePlanes[t + 1]);
       for (let w = 0; w < wordsIn; w++) {
         const row0 = start + 32 * w;
         const n = Math.min(32, count - 32 * w);
         let a0 = planes[w], a1 = planes[W + w], a2 = planes[2 * W + w], a3 = planes[3 * W + w], a4 = planes[4 * W + w];
         let b0 = planes[region + w], b1 = planes[region + W + w], b2 = planes[region + 2 * W + w], b3 = planes[region + 3 * W + w], b4 = planes[region + 4 * W + w];
         let a5 = 0, a6 = 0, a7 = 0, b5 = 0, b6 = 0, b7 = 0;
-        if (R === 8) {
-          a5 = planes[5 * W + w], a6 = planes[6 * W + w], a7 = planes[7 * W + w];
-          b5 = planes[region + 5 * W + w], b6 = planes[region + 6 * W + w], b7 = planes[region + 7 * W + w];
-        }
+        if (pp > 5) a5 = planes[5 * W + w], b5 = planes[region + 5 * W + w];
+        if (pp > 6) a6 = planes[6 * W + w], b6 = planes[region + 6 * W + w];
+        if (pp > 7) a7 = planes[7 * W + w], b7 = planes[region + 7 * W + w];
         for (let b = 0; b < n; b += 4) {
           let ia = spread(a0) | (spread(a1) << 1) | (spread(a2) << 2) | (spread(a3) << 3) | (spread(a4) << 4);
           let ib = spread(b0) | (spread(b1) << 1) | (spread(b2) << 2) | (spread(b3) << 3) | (spread(b4) << 4);
-          if (R === 8) {
-            ia |= (spread(a5) << 5) | (spread(a6) << 6) | (spread(a7) << 7);
-            ib |= (spread(b5) << 5) | (spread(b6) << 6) | (spread(b7) << 7);
-            a5 >>>= 4, a6 >>>= 4, a7 >>>= 4, b5 >>>= 4, b6 >>>= 4, b7 >>>= 4;
+          if (pp > 5) {
+            ia |= spread(a5) << 5;
+            ib |= spread(b5) << 5;
+            a5 >>>= 4, b5 >>>= 4;
+            if (pp > 6) {
+              ia |= spread(a6) << 6;
+              ib |= spread(b6) << 6;
+              a6 >>>= 4, b6 >>>= 4;
+              if (pp > 7) {
+                ia |= spread(a7) << 7;
+                ib |= spread(b7) << 7;
+                a7 >>>= 4, b7 >>>= 4;
+              }
+            }
           }
           const r = row0 + b;
           out[r] = out[r] + leafValues[baseA + (ia & 0xff)] + leafValues[baseB + (ib & 0xff)];
