@@ -11,7 +11,8 @@ export type ScoreRequest =
   | { type: "model"; model: ModelJson }
   | { type: "score"; id: number; values: Float64Array; rows: number; cols: number };
 
-export type ScoreReply = { id: number; p: Float64Array } | { id: number; error: string };
+/** `values`: the request's buffer, handed back for the next request (no fresh allocation there). */
+export type ScoreReply = { id: number; p: Float64Array; values: Float64Array } | { id: number; error: string };
 
 const scope = globalThis as unknown as {
   onmessage: ((event: { data: ScoreRequest }) => void) | null;
@@ -33,8 +34,9 @@ scope.onmessage = (event) => {
   }
   try {
     if (!classifier) throw new Error(loadError ? `score worker could not load the model: ${loadError}` : "score worker got rows before its model");
-    const p = classifier.predictProba({ values: message.values, rows: message.rows, cols: message.cols });
-    scope.postMessage({ id: message.id, p }, [p.buffer as ArrayBuffer]);
+    const { values, rows, cols } = message;
+    const p = classifier.predictProba({ values: values.subarray(0, rows * cols), rows, cols });
+    scope.postMessage({ id: message.id, p, values }, [p.buffer as ArrayBuffer, values.buffer as ArrayBuffer]);
   } catch (error) {
     scope.postMessage({ id: message.id, error: (error as Error).message ?? String(error) });
   }
