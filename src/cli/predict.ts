@@ -14,6 +14,7 @@ import { CsvFile, csvHeader, formatCell } from "../data/csv.ts";
 import { createFrame } from "../data/frame.ts";
 import { loadModelFile } from "../model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
+import { createBatchPredictor } from "../models/batch-predictor.ts";
 
 export interface PredictOptions {
   input: string;
@@ -22,6 +23,11 @@ export interface PredictOptions {
   skipInvalid?: boolean;
   schema?: Schema;
   chunkRows?: number;
+  /**
+   * Workers scoring full chunks while this thread parses the next one (default: one per core;
+   * 0: score here). Same answers either way.
+   */
+  workers?: number;
   onProgress?: (rows: number) => void;
 }
 
@@ -79,6 +85,9 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   let rows = 0;
   let predicted = 0;
   let invalid = 0;
+  // Two chunks in flight at most: chunk k is scored (on workers) while chunk k+1 is parsed.
+  const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024 });
+  let previous: Promise<string> | undefined;
   try {
     await out.write(csvHeader([...csv.columns, "prediction", "probability"]));
     for await (const chunk of csv.chunks({ chunkRows: options.chunkRows })) {
@@ -128,23 +137,30 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
       if (values !== chunk.values) keep.forEach((r, i) => values.set(chunk.values.subarray(r * width, (r + 1) * width), i * width));
       const frame = createFrame(csv.columns, keep.length, values as Float64Array<ArrayBuffer>);
       if (keep.length) {
-        const { prediction, probability } = model.predictFrame(frame);
-        const parts: string[] = new Array(keep.length);
-        const cells: string[] = new Array(width);
-        for (let i = 0; i < keep.length; i++) {
-          for (let c = 0; c < width; c++) cells[c] = formatCell(values[i * width + c]);
-          parts[i] = `${cells.join(",")},${prediction[i]},${probability[i]}`;
-        }
-        await out.write(parts.join("\n") + "\n");
+        const scoring = predictor.predictFrame(frame).then(({ prediction, probability }) => {
+          const parts: string[] = new Array(keep.length);
+          const cells: string[] = new Array(width);
+          for (let i = 0; i < keep.length; i++) {
+            for (let c = 0; c < width; c++) cells[c] = formatCell(values[i * width + c]);
+            parts[i] = `${cells.join(",")},${prediction[i]},${probability[i]}`;
+          }
+          return parts.join("\n") + "\n";
+        });
+        scoring.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+        if (previous) await out.write(await previous);
+        previous = scoring;
       }
       rows += chunk.rows;
       predicted += keep.length;
       options.onProgress?.(rows);
     }
+    if (previous) await out.write(await previous);
+    predictor.close();
     await out.close();
     await bad?.close();
     await platform.rename(partial, options.output);
   } catch (error) {
+    predictor.close();
     await out.close().catch(() => undefined);
     await bad?.close().catch(() => undefined);
     await platform.remove(partial);
@@ -163,6 +179,13 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   };
 }
 
+function workerCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new NetsecError("USAGE", `--workers must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 export const predictCommand: Command = {
   name: "predict",
   summary: "score a CSV with the pushed model (adds prediction and probability columns)",
@@ -171,6 +194,7 @@ export const predictCommand: Command = {
     { name: "output", value: "<csv>", description: "where to write the input columns + prediction + probability", required: true },
     { name: "model-dir", value: "<dir>", description: "the pushed model", default: "final_model" },
     { name: "skip-invalid", description: "write bad rows to <output>.invalid.csv with a reason instead of stopping" },
+    { name: "workers", value: "<n>", description: "worker threads scoring chunks while the next one is read (0: none; default one per core)" },
     { name: "json", description: "print a JSON summary as the last line of stdout" },
   ],
   details: `
@@ -186,6 +210,7 @@ class named in schema.yaml. The input is streamed in chunks, so file size does n
       output,
       modelDir: optionString(args, "model-dir") ?? "final_model",
       skipInvalid: optionFlag(args, "skip-invalid"),
+      workers: workerCount(optionString(args, "workers")),
       onProgress: (rows) => {
         if (rows - reported >= 1_000_000) {
           reported = rows;

@@ -41,7 +41,8 @@ export function createParallelScorer(model: ModelJson, options: ParallelScorerOp
   const minRows = options.minRows ?? PARALLEL_MIN_ROWS;
   let local: Classifier | undefined;
   const here = (x: Matrix): Float64Array => (local ??= modelFromJSON(model)).predictProba(x);
-  if (count <= 1 || !platform.createWorker) {
+  const createWorker = platform.createWorker?.bind(platform);
+  if (count <= 1 || !createWorker) {
     return { workers: 0, predictProba: (x) => Promise.resolve().then(() => here(x)), close: () => {} };
   }
   const workers: WorkerHandle[] = [];
@@ -51,28 +52,31 @@ export function createParallelScorer(model: ModelJson, options: ParallelScorerOp
   // several times cheaper than a fresh copy (a fresh 12 MB slice costs ~8 ms in page faults).
   const spare = new Map<WorkerHandle, Float64Array>();
   let nextId = 0;
-  for (let i = 0; i < count; i++) {
-    const worker = platform.createWorker(new URL("./score-worker.ts", import.meta.url));
-    worker.onmessage = (message) => {
-      const reply = message as ScoreReply;
-      const job = pending.get(reply.id);
-      if (!job) return;
-      pending.delete(reply.id);
-      if ("error" in reply) return job.reject(new Error(`score worker: ${reply.error}`));
-      if ((spare.get(worker)?.length ?? 0) < reply.values.length) spare.set(worker, reply.values);
-      job.resolve(reply.p);
-    };
-    worker.onerror = (message) => {
-      dead.add(worker);
-      for (const [id, job] of pending) {
-        if (job.worker !== worker) continue;
-        pending.delete(id);
-        job.reject(new Error(`score worker failed: ${message}`));
-      }
-    };
-    worker.postMessage({ type: "model", model } satisfies ScoreRequest);
-    workers.push(worker);
-  }
+  /** Workers start on the first large batch (small inputs never pay their start-up). */
+  const start = (createWorker: NonNullable<typeof platform.createWorker>) => {
+    for (let i = 0; i < count; i++) {
+      const worker = createWorker(new URL("./score-worker.ts", import.meta.url));
+      worker.onmessage = (message) => {
+        const reply = message as ScoreReply;
+        const job = pending.get(reply.id);
+        if (!job) return;
+        pending.delete(reply.id);
+        if ("error" in reply) return job.reject(new Error(`score worker: ${reply.error}`));
+        if ((spare.get(worker)?.length ?? 0) < reply.values.length) spare.set(worker, reply.values);
+        job.resolve(reply.p);
+      };
+      worker.onerror = (message) => {
+        dead.add(worker);
+        for (const [id, job] of pending) {
+          if (job.worker !== worker) continue;
+          pending.delete(id);
+          job.reject(new Error(`score worker failed: ${message}`));
+        }
+      };
+      worker.postMessage({ type: "model", model } satisfies ScoreRequest);
+      workers.push(worker);
+    }
+  };
   const send = (worker: WorkerHandle, x: Matrix, from: number, to: number): Promise<Float64Array> =>
     new Promise((resolve, reject) => {
       if (dead.has(worker)) return reject(new Error("score worker failed earlier"));
@@ -89,6 +93,7 @@ export function createParallelScorer(model: ModelJson, options: ParallelScorerOp
     workers: count,
     async predictProba(x) {
       if (x.rows < minRows) return here(x);
+      if (!workers.length) start(createWorker);
       const parts = workers.map((worker, i) => {
         const from = Math.floor((x.rows * i) / count);
         const to = Math.floor((x.rows * (i + 1)) / count);

@@ -1,8 +1,12 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createModel } from "../../src/models/registry.ts";
 import { createParallelScorer } from "../../src/models/parallel-scorer.ts";
-import { DENO, ROOT } from "../helpers/env.ts";
+import { DENO, ROOT, tempDir } from "../helpers/env.ts";
+import { writeRealModel } from "../serve/real-model.ts";
+import { FEATURES, schema } from "../serve/helpers.ts";
 import { syntheticData } from "./synthetic.ts";
 
 describe("parallel batch scorer", () => {
@@ -44,5 +48,30 @@ describe("parallel batch scorer", () => {
     const results = JSON.parse(out.trim().split("\n").pop()!) as { family: string; rows: number; workers: number; same: boolean }[];
     expect(results).toHaveLength(8);
     for (const r of results) expect(r).toEqual({ family: r.family, rows: r.rows, workers: 2, same: true });
+  });
+
+  it("netsec predict writes the same bytes with 2 workers (chunks scored while the next is read) as without", async () => {
+    const dir = tempDir("netsec-parallel-predict-");
+    const modelDir = join(dir, "final_model");
+    await writeRealModel(modelDir, 1, 12);
+    // 5,000 rows in 1,500-row chunks: four chunks, two in flight; some cells missing (imputed).
+    const lines = [FEATURES.join(",")];
+    const allowed = FEATURES.map((f) => schema.features.find((x) => x.name === f)?.allowed ?? [-1, 0, 1]);
+    for (let r = 0; r < 5000; r++) {
+      lines.push(FEATURES.map((_, c) => ((r * 31 + c * 17) % 23 === 0 ? "" : String(allowed[c][(r * 7 + c * 13 + ((r * c) % 5)) % allowed[c].length]))).join(","));
+    }
+    writeFileSync(join(dir, "in.csv"), lines.join("\n") + "\n");
+    const script = `
+      import { predictFile } from "${ROOT}/src/cli/predict.ts";
+      for (const workers of [0, 2]) {
+        const s = await predictFile({ input: "${dir}/in.csv", output: "${dir}/out-" + workers + ".csv", modelDir: "${modelDir}", chunkRows: 1500, workers });
+        console.log(JSON.stringify({ workers, rows: s.rows, predicted: s.predicted }));
+      }
+    `;
+    const out = execFileSync(DENO, ["eval", "--ext=ts", script], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    expect(out.trim().split("\n").map((l) => JSON.parse(l))).toEqual([{ workers: 0, rows: 5000, predicted: 5000 }, { workers: 2, rows: 5000, predicted: 5000 }]);
+    const one = readFileSync(join(dir, "out-0.csv"), "utf8");
+    expect(one.split("\n")).toHaveLength(5002);
+    expect(readFileSync(join(dir, "out-2.csv"), "utf8")).toBe(one);
   });
 });
