@@ -275,8 +275,9 @@ const SPREAD = 0x204081;
 const LOW_BITS = 0x01010101;
 
 /** Spread(q): 4 rows' bits of one plane, one per byte. */
+const SPREAD_TABLE = Int32Array.from({ length: 16 }, (_, q) => Math.imul(q, SPREAD) & LOW_BITS);
 function spread(q: number): number {
-  return Math.imul(q & 15, SPREAD) & LOW_BITS;
+  return SPREAD_TABLE[q & 15];
 }
 
 /**
