@@ -17,6 +17,7 @@
  */
 import type { Matrix } from "./classifier.ts";
 import type { CompiledTrees } from "./compiled-trees.ts";
+import { SIMD_MAX_WORDS, type SimdSweeper, simdSweeper } from "./swept-simd.ts";
 
 export interface SweepProgram {
   trees: number;
@@ -224,11 +225,12 @@ function fillMasks(prog: SweepProgram, x: Matrix, start: number, count: number, 
  * Sweeps tree t over the block (row masks in `nm`) and leaves its leaf-id planes in `planes` from
  * `at` (plane `scratch` takes the XORs of nodes without a code).
  */
-function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, masks: Int32Array, nm: Int32Array, planes: Int32Array, at: number, scratch: number): void {
+function treePlanes(prog: SweepProgram, t: number, W: number, all: Int32Array, masks: Int32Array, nm: Int32Array, planes: Int32Array, at: number, scratch: number, simd: SimdSweeper | null): void {
   const { inner, ops, innerStart, opsStart } = prog;
   for (let w = 0; w < W; w++) nm[w] = all[w];
   planes.fill(0, at, at + scratch * W);
-  for (let i = innerStart[t] * INNER, e = innerStart[t + 1] * INNER; i < e; i += INNER) {
+  if (simd) simd.sweep(t, W, at, scratch);
+  else for (let i = innerStart[t] * INNER, e = innerStart[t + 1] * INNER; i < e; i += INNER) {
     const s = inner[i] * W;
     const th = inner[i + 1] * W;
     const r = inner[i + 2] * W;
@@ -285,7 +287,7 @@ function spread(q: number): number {
  * each). Trees go in pairs: both trees' leaf ids are found first, then each row gets
  * `(sum + leaf of t) + leaf of t+1`, the same two additions in the same order as tree by tree.
  */
-export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: SweepProgram): Float64Array {
+export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: SweepProgram, useSimd = true): Float64Array {
   const prog = program ?? sweepProgram(c);
   if (!prog) throw new RangeError("sumSwept: these trees have no swept form (leaf ids need more than 8 planes)");
   const W = words;
@@ -295,9 +297,11 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
   const R = prog.planes <= 5 ? 5 : 8;
   const region = (R + 1) * W;
   const out = new Float64Array(x.rows);
-  const masks = new Int32Array(prog.thresholds.length * W);
-  const nm = new Int32Array(prog.maxTreeNodes * W);
-  const planes = new Int32Array(2 * region);
+  // The sweep runs as WebAssembly SIMD (4 words at a time) when it can; its memory holds the masks.
+  const simd = useSimd && W % 4 === 0 && W <= SIMD_MAX_WORDS ? simdSweeper(prog, 2 * (R + 1)) : null;
+  const masks = simd ? simd.heap.subarray(simd.masks, simd.masks + prog.thresholds.length * W) : new Int32Array(prog.thresholds.length * W);
+  const nm = simd ? simd.heap.subarray(simd.nm, simd.nm + prog.maxTreeNodes * W) : new Int32Array(prog.maxTreeNodes * W);
+  const planes = simd ? simd.heap.subarray(simd.planes, simd.planes + 2 * region) : new Int32Array(2 * region);
   const all = new Int32Array(W);
   const pairs = trees & ~1;
   for (let start = 0; start < x.rows; start += B) {
@@ -309,8 +313,8 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
     }
     const wordsIn = (count + 31) >>> 5;
     for (let t = 0; t < pairs; t += 2) {
-      treePlanes(prog, t, W, all, masks, nm, planes, 0, R);
-      treePlanes(prog, t + 1, W, all, masks, nm, planes, region, R);
+      treePlanes(prog, t, W, all, masks, nm, planes, 0, R, simd);
+      treePlanes(prog, t + 1, W, all, masks, nm, planes, region, R, simd);
       const baseA = leafBase[t];
       const baseB = leafBase[t + 1];
       const pp = Math.max(prog.treePlanes[t], prog.treePlanes[t + 1]);
@@ -352,7 +356,7 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
       }
     }
     for (let t = pairs; t < trees; t++) {
-      treePlanes(prog, t, W, all, masks, nm, planes, 0, R);
+      treePlanes(prog, t, W, all, masks, nm, planes, 0, R, simd);
       const base = leafBase[t];
       for (let w = 0; w < wordsIn; w++) {
         const row0 = start + 32 * w;

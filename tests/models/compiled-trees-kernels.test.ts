@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { addNode, type FlatTrees, flatten, newTreeBuilder, sumLeaves, sumLeavesPlain, type TreeBuilder } from "../../src/models/tree-ensemble.ts";
 import { compileTrees, sumBitsliced, sumCompiled, sumTrees } from "../../src/models/compiled-trees.ts";
 import { sumSwept, sweepProgram } from "../../src/models/swept-trees.ts";
+import { simdSweeper } from "../../src/models/swept-simd.ts";
 import { mulberry32 } from "../../src/models/rng.ts";
 import type { Matrix } from "../../src/models/classifier.ts";
 
@@ -68,7 +69,10 @@ describe("tree kernels give exactly the plain walk's sums", () => {
         exact(sumCompiled(compiled, x), plain);
         exact(sumBitsliced(compiled, x), plain);
         exact(sumTrees(compiled, x), plain);
-        for (const words of [1, 2, 3, 8, 16, 32, 64]) exact(sumSwept(compiled, x, words, program), plain);
+        for (const words of [1, 2, 3, 8, 16, 32, 64]) {
+          exact(sumSwept(compiled, x, words, program), plain); // WebAssembly SIMD sweep where words % 4 === 0
+          exact(sumSwept(compiled, x, words, program, false), plain); // the JavaScript sweep
+        }
       }
     });
   }
@@ -83,6 +87,11 @@ describe("tree kernels give exactly the plain walk's sums", () => {
       exact(sumLeaves(trees, x), sumLeavesPlain(trees, x));
       exact(sumTrees(compiled, x), sumLeavesPlain(trees, x));
     }
+  });
+
+  it("has the WebAssembly SIMD sweep on this runtime (else the tests above only cover the JavaScript one)", () => {
+    const trees = flatten(Array.from({ length: 3 }, () => randomTree(rng, cols, 9, cuts)));
+    expect(simdSweeper(sweepProgram(compileTrees(trees, cols)!)!, 12)).not.toBeNull();
   });
 
   it("rows that are all NaN go right everywhere, as in the plain walk", () => {
