@@ -99,6 +99,14 @@ const identical = check.every((p, i) => Object.is(positiveIsOne ? p : 1 - p, sin
 const twoWorkersDistinct = await rateAsync(distinctX, (x) => scorer.predictProba(x));
 const twoWorkersTiled = await rateAsync(bigX, (x) => scorer.predictProba(x));
 scorer.close();
+// Two threads the other way: this thread scores one half on a view of the rows while one worker
+// scores the other half (one copy fewer, no idle thread).
+const callerScorer = createParallelScorer(pushed.file.model, { workers: 2, minRows: 0, callerScores: true });
+const callerCheck = await callerScorer.predictProba(distinctX);
+const callerIdentical = callerCheck.every((p, i) => Object.is(positiveIsOne ? p : 1 - p, single[i]));
+const callerDistinct = await rateAsync(distinctX, (x) => callerScorer.predictProba(x));
+const callerTiled = await rateAsync(bigX, (x) => callerScorer.predictProba(x));
+callerScorer.close();
 const forestScorer = createParallelScorer(forest256.toJSON(), { workers: 2, minRows: 0 });
 const forestTwoWorkers = await rateAsync(bigX, (x) => forestScorer.predictProba(x));
 forestScorer.close();
@@ -118,6 +126,9 @@ console.log(JSON.stringify({
     two_workers_distinct_rows_per_s: twoWorkersDistinct,
     two_workers_tiled_rows_per_s: twoWorkersTiled,
     two_workers_identical_to_one_thread: identical,
+    this_thread_plus_worker_distinct_rows_per_s: callerDistinct,
+    this_thread_plus_worker_tiled_rows_per_s: callerTiled,
+    this_thread_plus_worker_identical_to_one_thread: callerIdentical,
   },
   hist_forest256_predict_rows_per_s: forestRate,
   hist_forest256_two_workers_rows_per_s: forestTwoWorkers,

@@ -68,7 +68,7 @@ console.log(`${file.model.family} ${JSON.stringify(file.model.params)}: ${trees.
 if (Deno.args.includes("--parallel")) {
   // Whole-model P(class 1): one thread (the classifier) against the 2-worker scorer, same rows.
   const model = modelFromJSON(file.model);
-  const scorer = createParallelScorer(file.model, { workers: 2 });
+  const scorer = createParallelScorer(file.model, { workers: 2, callerScores: Deno.args.includes("--caller") });
   const one = model.predictProba(x);
   const two = await scorer.predictProba(x);
   console.log(`2 workers identical to one thread: ${one.every((v, i) => Object.is(v, two[i]))}`);

@@ -25,6 +25,11 @@ export interface ParallelScorerOptions {
   workers?: number;
   /** Batches with fewer rows are scored in this thread (default 50,000). */
   minRows?: number;
+  /**
+   * This thread scores one part too (then `workers` counts it: 2 = this thread + 1 worker). Best
+   * for a caller that only waits; `netsec predict` keeps this thread for reading the next chunk.
+   */
+  callerScores?: boolean;
 }
 
 export const PARALLEL_MIN_ROWS = 50_000;
@@ -37,12 +42,14 @@ interface Pending {
 
 export function createParallelScorer(model: ModelJson, options: ParallelScorerOptions = {}): BatchScorer {
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-  const count = options.workers ?? cores;
+  const threads = options.workers ?? cores;
+  const caller = options.callerScores === true;
+  const count = caller ? threads - 1 : threads;
   const minRows = options.minRows ?? PARALLEL_MIN_ROWS;
   let local: Classifier | undefined;
   const here = (x: Matrix): Float64Array => (local ??= modelFromJSON(model)).predictProba(x);
   const createWorker = platform.createWorker?.bind(platform);
-  if (count <= 1 || !createWorker) {
+  if (threads <= 1 || count < 1 || !createWorker) {
     return { workers: 0, predictProba: (x) => Promise.resolve().then(() => here(x)), close: () => {} };
   }
   const workers: WorkerHandle[] = [];
@@ -90,16 +97,21 @@ export function createParallelScorer(model: ModelJson, options: ParallelScorerOp
       worker.postMessage({ type: "score", id, values, rows: to - from, cols: x.cols } satisfies ScoreRequest, [values.buffer as ArrayBuffer]);
     });
   return {
-    workers: count,
+    workers: threads,
     async predictProba(x) {
       if (x.rows < minRows) return here(x);
       if (!workers.length) start(createWorker);
       const parts = workers.map((worker, i) => {
-        const from = Math.floor((x.rows * i) / count);
-        const to = Math.floor((x.rows * (i + 1)) / count);
+        const from = Math.floor((x.rows * i) / threads);
+        const to = Math.floor((x.rows * (i + 1)) / threads);
         return send(worker, x, from, to).then((p) => ({ from, p }));
       });
       const out = new Float64Array(x.rows);
+      if (caller) {
+        // The last part, here, on a view of the caller's rows (no copy) while the workers run.
+        const from = Math.floor((x.rows * count) / threads);
+        out.set(here({ values: x.values.subarray(from * x.cols, x.rows * x.cols), rows: x.rows - from, cols: x.cols }), from);
+      }
       for (const { from, p } of await Promise.all(parts)) out.set(p, from);
       return out;
     },

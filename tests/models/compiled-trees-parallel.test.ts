@@ -20,7 +20,7 @@ describe("parallel batch scorer", () => {
     scorer.close();
   });
 
-  it("with 2 Deno workers gives exactly the one-thread answers (odd row counts, NaN cells, both tree families)", () => {
+  it("with 2 Deno workers (or this thread + 1) gives exactly the one-thread answers (odd row counts, NaN cells, both tree families)", () => {
     // Deno has Web Workers; the scorer starts them through platform.createWorker.
     const script = `
       import { createModel } from "${ROOT}/src/models/registry.ts";
@@ -31,22 +31,24 @@ describe("parallel batch scorer", () => {
       for (const [family, params] of [["hist_gbt", { n_estimators: 30, max_leaf_nodes: 31 }], ["hist_forest", { n_estimators: 12, seed: 3 }]]) {
         const model = createModel(family, params);
         model.fit(x, y);
-        const scorer = createParallelScorer(model.toJSON(), { workers: 2, minRows: 100 });
-        for (const rows of [99, 101, 1001, 4097]) {
-          const values = new Float64Array(rows * 30);
-          for (let i = 0; i < values.length; i++) values[i] = i % 97 === 0 ? NaN : ((i * 7919) % 3) - 1 + (i % 13 === 0 ? 0.5 : 0);
-          const m = { values, rows, cols: 30 };
-          const one = model.predictProba(m);
-          const two = await scorer.predictProba(m);
-          results.push({ family, rows, workers: scorer.workers, same: one.length === two.length && one.every((v, i) => Object.is(v, two[i])) });
+        for (const callerScores of [false, true]) {
+          const scorer = createParallelScorer(model.toJSON(), { workers: 2, minRows: 100, callerScores });
+          for (const rows of [99, 101, 1001, 4097]) {
+            const values = new Float64Array(rows * 30);
+            for (let i = 0; i < values.length; i++) values[i] = i % 97 === 0 ? NaN : ((i * 7919) % 3) - 1 + (i % 13 === 0 ? 0.5 : 0);
+            const m = { values, rows, cols: 30 };
+            const one = model.predictProba(m);
+            const two = await scorer.predictProba(m);
+            results.push({ family, rows, workers: scorer.workers, same: one.length === two.length && one.every((v, i) => Object.is(v, two[i])) });
+          }
+          scorer.close();
         }
-        scorer.close();
       }
       console.log(JSON.stringify(results));
     `;
     const out = execFileSync(DENO, ["eval", "--ext=ts", script], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     const results = JSON.parse(out.trim().split("\n").pop()!) as { family: string; rows: number; workers: number; same: boolean }[];
-    expect(results).toHaveLength(8);
+    expect(results).toHaveLength(16); // 2 families × (2 workers, this thread + 1 worker) × 4 sizes
     for (const r of results) expect(r).toEqual({ family: r.family, rows: r.rows, workers: 2, same: true });
   });
 
