@@ -297,6 +297,8 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
   const R = prog.planes <= 5 ? 5 : 8;
   const region = (R + 1) * W;
   const out = new Float64Array(x.rows);
+  /** The block's row sums (every row starts at 0 and gets its trees' leaves in tree order). */
+  const acc = new Float64Array(B);
   // The sweep runs as WebAssembly SIMD (4 words at a time) when it can; its memory holds the masks.
   const simd = useSimd && W % 4 === 0 && W <= SIMD_MAX_WORDS ? simdSweeper(prog, 2 * (R + 1)) : null;
   const masks = simd ? simd.heap.subarray(simd.masks, simd.masks + prog.thresholds.length * W) : new Int32Array(prog.thresholds.length * W);
@@ -312,6 +314,7 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
       all[w] = left >= 32 ? -1 : left <= 0 ? 0 : (1 << left) - 1;
     }
     const wordsIn = (count + 31) >>> 5;
+    acc.fill(0);
     for (let t = 0; t < pairs; t += 2) {
       treePlanes(prog, t, W, all, masks, nm, planes, 0, R, simd);
       treePlanes(prog, t + 1, W, all, masks, nm, planes, region, R, simd);
@@ -319,8 +322,8 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
       const baseB = leafBase[t + 1];
       const pp = Math.max(prog.treePlanes[t], prog.treePlanes[t + 1]);
       for (let w = 0; w < wordsIn; w++) {
-        const row0 = start + 32 * w;
-        const n = Math.min(32, count - 32 * w);
+        const row0 = 32 * w; // in the block's sums (rows past the end add to unused slots)
+        const n = 32;
         let a0 = planes[w], a1 = planes[W + w], a2 = planes[2 * W + w], a3 = planes[3 * W + w], a4 = planes[4 * W + w];
         let b0 = planes[region + w], b1 = planes[region + W + w], b2 = planes[region + 2 * W + w], b3 = planes[region + 3 * W + w], b4 = planes[region + 4 * W + w];
         let a5 = 0, a6 = 0, a7 = 0, b5 = 0, b6 = 0, b7 = 0;
@@ -346,10 +349,10 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
             }
           }
           const r = row0 + b;
-          out[r] = out[r] + leafValues[baseA + (ia & 0xff)] + leafValues[baseB + (ib & 0xff)];
-          if (b + 1 < n) out[r + 1] = out[r + 1] + leafValues[baseA + ((ia >>> 8) & 0xff)] + leafValues[baseB + ((ib >>> 8) & 0xff)];
-          if (b + 2 < n) out[r + 2] = out[r + 2] + leafValues[baseA + ((ia >>> 16) & 0xff)] + leafValues[baseB + ((ib >>> 16) & 0xff)];
-          if (b + 3 < n) out[r + 3] = out[r + 3] + leafValues[baseA + (ia >>> 24)] + leafValues[baseB + (ib >>> 24)];
+          acc[r] = acc[r] + leafValues[baseA + (ia & 0xff)] + leafValues[baseB + (ib & 0xff)];
+          acc[r + 1] = acc[r + 1] + leafValues[baseA + ((ia >>> 8) & 0xff)] + leafValues[baseB + ((ib >>> 8) & 0xff)];
+          acc[r + 2] = acc[r + 2] + leafValues[baseA + ((ia >>> 16) & 0xff)] + leafValues[baseB + ((ib >>> 16) & 0xff)];
+          acc[r + 3] = acc[r + 3] + leafValues[baseA + (ia >>> 24)] + leafValues[baseB + (ib >>> 24)];
           a0 >>>= 4, a1 >>>= 4, a2 >>>= 4, a3 >>>= 4, a4 >>>= 4;
           b0 >>>= 4, b1 >>>= 4, b2 >>>= 4, b3 >>>= 4, b4 >>>= 4;
         }
@@ -359,15 +362,16 @@ export function sumSwept(c: CompiledTrees, x: Matrix, words = 32, program?: Swee
       treePlanes(prog, t, W, all, masks, nm, planes, 0, R, simd);
       const base = leafBase[t];
       for (let w = 0; w < wordsIn; w++) {
-        const row0 = start + 32 * w;
+        const row0 = 32 * w;
         const n = Math.min(32, count - 32 * w);
         for (let b = 0; b < n; b++) {
           let id = 0;
           for (let p = 0; p < R; p++) id |= ((planes[p * W + w] >>> b) & 1) << p;
-          out[row0 + b] += leafValues[base + id];
+          acc[row0 + b] += leafValues[base + id];
         }
       }
     }
+    out.set(acc.subarray(0, count), start);
   }
   return out;
 }
