@@ -25,8 +25,10 @@ export interface CompiledTrees {
   nodes: Int32Array;
   values: Float64Array;
   roots: Int32Array;
-  /** The swept form (built on first use; null when the trees have none: see sweepProgram). */
+  /** The swept form (built once SWEEP_BUILD_ROWS rows were scored; null when the trees have none). */
   sweep?: SweepProgram | null;
+  /** Rows scored so far without the swept form. */
+  scored?: number;
 }
 
 const NAN_CODE = 255;
@@ -204,6 +206,12 @@ export function sumBitsliced(c: CompiledTrees, x: Matrix): Float64Array {
 /** From this many rows on, the swept kernel (when the ensemble has one) beats the per-row walks. */
 export const SWEEP_MIN_ROWS = 32;
 /**
+ * Building the swept form costs ~20–40 ms for 300 trees (choosing leaf codes), the time of ~8k rows
+ * of the bit-sliced walk: a model scored once on a few thousand rows (a search fold) never builds
+ * it; a served or pushed model builds it once this many rows were scored.
+ */
+export const SWEEP_BUILD_ROWS = 8192;
+/**
  * Mask words per swept block (32 rows each): wider blocks share each node's cost among more rows
  * (pushed model: 622k rows/s at 128-row blocks, 756k at 512, 813k at 1024, 852k at 2048) as long
  * as a tree's node masks stay in the L1 cache; 16 KB of them, at most 64 words.
@@ -223,7 +231,7 @@ export function sweepWords(maxTreeNodes: number, rows: number): number {
  */
 export function sumTrees(c: CompiledTrees, x: Matrix): Float64Array {
   if (x.rows >= SWEEP_MIN_ROWS) {
-    if (c.sweep === undefined) c.sweep = sweepProgram(c) ?? null;
+    if (c.sweep === undefined && (c.scored = (c.scored ?? 0) + x.rows) >= SWEEP_BUILD_ROWS) c.sweep = sweepProgram(c) ?? null;
     if (c.sweep) return sumSwept(c, x, sweepWords(c.maxTreeNodes, x.rows), c.sweep);
   }
   return x.rows >= 16 ? sumBitsliced(c, x) : sumCompiled(c, x);

@@ -133,7 +133,7 @@ export function sweepProgram(c: CompiledTrees): SweepProgram | undefined {
     let leaves = 0;
     for (let i = 0; i < sizes[t]; i++) if (nodes[roots[t] + i] < 0) leaves++;
     let p = 0;
-    while (1 << p < leaves) p++;
+    while (1 << p < leaves + (leaves >> 2)) p++; // a full id space (31 leaves in 32 ids) is rarely codable: start with some room
     let found: { code: Int32Array; side: Int8Array } | undefined;
     for (; p <= MAX_PLANES && !found; p++) found = treeCodes(nodes, roots[t], sizes[t], p);
     if (!found) return undefined;

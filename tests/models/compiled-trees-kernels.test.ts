@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addNode, type FlatTrees, flatten, newTreeBuilder, sumLeaves, sumLeavesPlain, type TreeBuilder } from "../../src/models/tree-ensemble.ts";
-import { compileTrees, sumBitsliced, sumCompiled, sumTrees } from "../../src/models/compiled-trees.ts";
+import { compileTrees, SWEEP_BUILD_ROWS, sumBitsliced, sumCompiled, sumTrees } from "../../src/models/compiled-trees.ts";
 import { sumSwept, sweepProgram } from "../../src/models/swept-trees.ts";
 import { simdSweeper } from "../../src/models/swept-simd.ts";
 import { mulberry32 } from "../../src/models/rng.ts";
@@ -92,6 +92,18 @@ describe("tree kernels give exactly the plain walk's sums", () => {
   it("has the WebAssembly SIMD sweep on this runtime (else the tests above only cover the JavaScript one)", () => {
     const trees = flatten(Array.from({ length: 3 }, () => randomTree(rng, cols, 9, cuts)));
     expect(simdSweeper(sweepProgram(compileTrees(trees, cols)!)!, 12)).not.toBeNull();
+  });
+
+  it("sumTrees builds the swept form once enough rows were scored, and stays exact before and after", () => {
+    const trees = flatten(Array.from({ length: 20 }, () => randomTree(rng, cols, 31, cuts)));
+    const compiled = compileTrees(trees, cols)!;
+    const small = randomRows(rng, 3000, cols);
+    exact(sumTrees(compiled, small), sumLeavesPlain(trees, small));
+    expect(compiled.sweep).toBeUndefined();
+    const big = randomRows(rng, SWEEP_BUILD_ROWS + 77, cols);
+    exact(sumTrees(compiled, big), sumLeavesPlain(trees, big));
+    expect(compiled.sweep).toBeTruthy();
+    exact(sumTrees(compiled, small), sumLeavesPlain(trees, small));
   });
 
   it("rows that are all NaN go right everywhere, as in the plain walk", () => {
