@@ -22,7 +22,7 @@ function stageFolders(artifacts: string): string[] {
 async function failure(text: string | Uint8Array, options: { max_invalid_share?: number } = {}) {
   const ws = workspace();
   const data = ws.write("data.csv", text);
-  const error = await runPipeline({ data, experiment: experiment(options), artifacts: ws.artifacts, reporter: quietReporter() }).then(
+  const error = await runPipeline({ data, experiment: experiment(options), artifacts: ws.artifacts, modelDir: ws.modelDir, reporter: quietReporter() }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -121,7 +121,7 @@ describe("bad input", () => {
   it("UTF-8 BOM is accepted and the first column keeps its name", async () => {
     const ws = workspace();
     const data = ws.write("bom.csv", "\uFEFF" + csvText(COLUMNS, rows));
-    const result = await runPipeline({ data, experiment: experiment(), artifacts: ws.artifacts, reporter: quietReporter() });
+    const result = await runPipeline({ data, experiment: experiment(), artifacts: ws.artifacts, modelDir: ws.modelDir, reporter: quietReporter() });
     const header = readFileSync(result.validation.validTrain, "utf8").split("\n")[0];
     expect(header.startsWith('"having_IP_Address",')).toBe(true);
     expect(result.validation.contract.invalidRows).toBe(0);
@@ -133,7 +133,7 @@ describe("bad input", () => {
     const ws = workspace();
     const data = ws.write("data.csv", csvText(COLUMNS, bad));
     const reporter = quietReporter();
-    const result = await runPipeline({ data, experiment: experiment({ max_invalid_share: 0.05 }), artifacts: ws.artifacts, reporter });
+    const result = await runPipeline({ data, experiment: experiment({ max_invalid_share: 0.05 }), artifacts: ws.artifacts, modelDir: ws.modelDir, reporter });
     const invalid = [result.validation.invalidTrain, result.validation.invalidTest].map((p) => readFileSync(p, "utf8").trim().split("\n"));
     const header = invalid[0][0];
     expect(header).toBe([...COLUMNS, "reason"].map((c) => `"${c}"`).join(","));
@@ -153,7 +153,7 @@ describe("bad input", () => {
     gaps[6][2] = "NA";
     const ws = workspace();
     const data = ws.write("gaps.csv", csvText(COLUMNS, gaps));
-    const result = await runPipeline({ data, experiment: experiment(), artifacts: ws.artifacts, reporter: quietReporter() });
+    const result = await runPipeline({ data, experiment: experiment(), artifacts: ws.artifacts, modelDir: ws.modelDir, reporter: quietReporter() });
     const { contract } = result.validation;
     expect(contract.invalidRows).toBe(0);
     expect({ ...contract.train.missing, ...contract.test.missing }).toEqual({ URL_Length: expect.any(Number), Shortining_Service: 1 });

@@ -29,6 +29,8 @@ export function csvText(columns: readonly string[], rows: (number | string)[][])
 export interface Workspace {
   dir: string;
   artifacts: string;
+  /** The model folder of this workspace (never the repository's final_model/). */
+  modelDir: string;
   write(name: string, text: string | Uint8Array): string;
 }
 
@@ -39,6 +41,7 @@ export function workspace(): Workspace {
   return {
     dir,
     artifacts,
+    modelDir: join(dir, "final_model"),
     write(name, text) {
       const path = join(dir, name);
       writeFileSync(path, text);
