@@ -7,7 +7,7 @@
  * - test F1 of hist_forest (100 trees, sqrt) over 5 seeds on the run's transformed arrays.
  * usage: deno run -A bench/models-predict.ts <run dir> <model dir> [--rows 100000]
  */
-import { readNpy } from "../src/data/npy.ts";
+import { readNpy, splitFeaturesAndLabels } from "../src/data/npy.ts";
 import { loadModelFile } from "../src/model-file.ts";
 import { createModel } from "../src/models/registry.ts";
 import type { Matrix } from "../src/models/classifier.ts";
@@ -21,16 +21,7 @@ const rowsArg = Deno.args.indexOf("--rows");
 const predictRows = rowsArg >= 0 ? Number(Deno.args[rowsArg + 1]) : 100_000;
 
 function split(path: string): Promise<{ x: Matrix; y: Uint8Array }> {
-  return readNpy(path).then((a) => {
-    const cols = a.cols - 1;
-    const x = new Float64Array(a.rows * cols);
-    const y = new Uint8Array(a.rows);
-    for (let r = 0; r < a.rows; r++) {
-      x.set(a.values.subarray(r * a.cols, r * a.cols + cols), r * cols);
-      y[r] = a.values[r * a.cols + cols];
-    }
-    return { x: { values: x, rows: a.rows, cols }, y };
-  });
+  return readNpy(path).then(splitFeaturesAndLabels);
 }
 
 const train = await split(`${runDir}/data_transformation/transformed/train.npy`);

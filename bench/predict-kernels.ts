@@ -9,20 +9,13 @@ import { sumSwept, sweepProgram } from "../src/models/swept-trees.ts";
 import type { Matrix } from "../src/models/classifier.ts";
 import { createModel, modelFromJSON } from "../src/models/registry.ts";
 import { createParallelScorer } from "../src/models/parallel-scorer.ts";
-import { readNpy } from "../src/data/npy.ts";
+import { readNpy, splitFeaturesAndLabels } from "../src/data/npy.ts";
 
 /** With --forest, <dir> is a run folder: fit a 256-tree hist_forest on its transformed train rows. */
 async function forestFile(runDir: string) {
-  const a = await readNpy(`${runDir}/data_transformation/transformed/train.npy`);
-  const cols = a.cols - 1;
-  const x = new Float64Array(a.rows * cols);
-  const y = new Uint8Array(a.rows);
-  for (let r = 0; r < a.rows; r++) {
-    x.set(a.values.subarray(r * a.cols, r * a.cols + cols), r * cols);
-    y[r] = a.values[r * a.cols + cols];
-  }
+  const { x, y } = splitFeaturesAndLabels(await readNpy(`${runDir}/data_transformation/transformed/train.npy`));
   const m = createModel("hist_forest", { n_estimators: 256, seed: 42 });
-  m.fit({ values: x, rows: a.rows, cols }, y);
+  m.fit(x, y);
   return { model: m.toJSON() };
 }
 

@@ -17,6 +17,7 @@ export type { Reporter } from "./cli/reporter.ts";
 
 // data
 export { CsvFile, readCsv, writeCsv } from "./data/csv.ts";
+export { readNpy, splitFeaturesAndLabels, writeNpy } from "./data/npy.ts";
 export { columnIndex, concatFrames, createFrame, getColumn, selectColumns, takeRows, toRecords } from "./data/frame.ts";
 export type { Frame } from "./data/frame.ts";
 export { fromPolars, polarsBundle, toPolars } from "./data/polars.ts";

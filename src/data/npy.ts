@@ -122,3 +122,19 @@ export async function readNpy(path: string): Promise<NpyArray> {
   if (!(await platform.stat(path))) throw new NetsecError("FILE_NOT_FOUND", `file not found: ${path}`, { location: { file: path } });
   return decodeNpy(await platform.readFile(path), path);
 }
+
+/**
+ * A transformed array (features, then the class index as the last column — see
+ * docs/pipeline.md) as the feature matrix and the labels the models take.
+ */
+export function splitFeaturesAndLabels(array: NpyArray): { x: { values: Float64Array; rows: number; cols: number }; y: Uint8Array } {
+  const cols = array.cols - 1;
+  if (cols < 1) throw new NetsecError("DATA_INVALID", `a transformed array needs feature columns and a label column, got ${array.cols} column(s)`);
+  const x = new Float64Array(array.rows * cols);
+  const y = new Uint8Array(array.rows);
+  for (let r = 0; r < array.rows; r++) {
+    x.set(array.values.subarray(r * array.cols, r * array.cols + cols), r * cols);
+    y[r] = array.values[r * array.cols + cols];
+  }
+  return { x: { values: x, rows: array.rows, cols }, y };
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeNpy, encodeNpy, readNpy, writeNpy } from "../../src/data/npy.ts";
+import { decodeNpy, encodeNpy, readNpy, splitFeaturesAndLabels, writeNpy } from "../../src/data/npy.ts";
 import { tempDir } from "../helpers/env.ts";
 
 // Produced once with the venv's numpy 2.x:
@@ -41,5 +41,12 @@ describe("npy files", () => {
     expect(() => decodeNpy(f4, "x.npy")).toThrow(/x\.npy: not a float64 \.npy array: dtype <f4, expected <f8/);
     expect(() => decodeNpy(bytes.subarray(0, 100), "y.npy")).toThrow(/y\.npy: .* data bytes, expected 48 for shape \(2, 3\)/);
     expect(() => decodeNpy(new Uint8Array(20), "z.npy")).toThrow(/magic/);
+  });
+
+  it("splits a transformed array into features and the class index of its last column", () => {
+    const { x, y } = splitFeaturesAndLabels({ rows: 2, cols: 3, values: Float64Array.from([1, -1, 0, 0, 1, 1]) });
+    expect(x).toEqual({ rows: 2, cols: 2, values: Float64Array.from([1, -1, 0, 1]) });
+    expect(Array.from(y)).toEqual([0, 1]);
+    expect(() => splitFeaturesAndLabels({ rows: 1, cols: 1, values: Float64Array.from([1]) })).toThrow(/needs feature columns and a label column, got 1 column/);
   });
 });
