@@ -7,6 +7,7 @@
  */
 import { createFrame, type Frame } from "../data/frame.ts";
 import type { ServingModel } from "./model-store.ts";
+import { ternaryRowKey } from "../models/row-key.ts";
 
 export interface Scores {
   prediction: Int8Array | Float64Array;
@@ -16,8 +17,6 @@ export interface Scores {
   distinct: number;
 }
 
-const MAX_PACKED_WIDTH = 33; // 3^33 < 2^53
-
 export function scoreRows(model: ServingModel, features: Frame): Scores {
   const { rows } = features;
   const width = features.columns.length;
@@ -26,18 +25,7 @@ export function scoreRows(model: ServingModel, features: Frame): Scores {
   const seen = new Map<number, number>();
   const firstRow: number[] = [];
   for (let r = 0; r < rows; r++) {
-    let key = 0;
-    const base = r * width;
-    if (width <= MAX_PACKED_WIDTH) {
-      for (let c = 0; c < width; c++) {
-        const v = values[base + c];
-        if (v !== -1 && v !== 0 && v !== 1) {
-          key = -1;
-          break;
-        }
-        key = key * 3 + v + 1;
-      }
-    } else key = -1;
+    const key = ternaryRowKey(values, r * width, width);
     const known = key >= 0 ? seen.get(key) : undefined;
     if (known !== undefined) group[r] = known;
     else {

@@ -22,4 +22,27 @@ describe("row cache", () => {
     expect(Array.from(memo.predict(odd))).toEqual(Array.from(model.predictProba(odd)));
     expect(firstPass).toBeLessThanOrEqual(400);
   });
+
+  it("scores a row repeated within one batch once, and every copy gets its answer", () => {
+    const { x, y } = syntheticData(50, 30, 5);
+    const model = createModel("hist_gbt", { n_estimators: 10 });
+    model.fit(x, y);
+    const rowsScored: number[] = [];
+    const memo = new RowMemo((m) => {
+      rowsScored.push(m.rows);
+      return model.predictProba(m);
+    });
+    // rows 0, 1, 0, 0, 1, 2 of the synthetic data, plus one row with a missing value (not cacheable) twice
+    const pick = [0, 1, 0, 0, 1, 2];
+    const values = new Float64Array((pick.length + 2) * 30);
+    pick.forEach((r, i) => values.set(x.values.subarray(r * 30, r * 30 + 30), i * 30));
+    for (const i of [6, 7]) {
+      values.set(x.values.subarray(3 * 30, 4 * 30), i * 30);
+      values[i * 30 + 4] = NaN;
+    }
+    const batch = { values, rows: 8, cols: 30 };
+    expect(Array.from(memo.predict(batch))).toEqual(Array.from(model.predictProba(batch)));
+    expect(rowsScored).toEqual([5]); // rows 0, 1, 2 and the two uncacheable rows
+    expect(memo.size).toBe(3);
+  });
 });
