@@ -6,11 +6,12 @@
  * histogram per candidate feature (one bin per distinct value). Tree t uses its own PRNG seeded by
  * (seed, t): the model does not depend on how work is scheduled.
  */
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
+import type { Matrix, ModelJson, Params } from "./classifier.ts";
 import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "./binning.ts";
-import { addNode, type FlatTrees, flatten, newTreeBuilder, sumLeaves, type TreeBuilder, treesFromJSON, type FlatTreesJson, treesToJSON } from "./tree-ensemble.ts";
+import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "./tree-ensemble.ts";
+import { TreeModel, type TreeModelState } from "./tree-model.ts";
 import { childSeed, mulberry32, type Rng } from "./rng.ts";
-import { assertFitted, checkWidth, classesOf, ParamReader } from "./params.ts";
+import { ParamReader } from "./params.ts";
 
 export const HIST_FOREST = "hist_forest";
 const KNOWN = ["n_estimators", "max_features", "max_depth", "min_samples_split", "min_samples_leaf", "bootstrap", "seed"] as const;
@@ -137,19 +138,11 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
   return tree;
 }
 
-interface ForestState {
-  features: number;
-  importances: number[];
-  trees: FlatTreesJson;
-}
-
-export class HistForest implements Classifier {
+export class HistForest extends TreeModel {
   readonly family = HIST_FOREST;
-  private trees?: FlatTrees;
-  private importances?: Float64Array;
-  private features = 0;
 
-  constructor(readonly params: Params = {}) {
+  constructor(params: Params = {}) {
+    super(params);
     readOptions(params, 30); // fail early on a bad grid
   }
 
@@ -182,40 +175,21 @@ export class HistForest implements Classifier {
     }
     const sum = importance.reduce((a, b) => a + b, 0);
     if (sum > 0) for (let f = 0; f < x.cols; f++) importance[f] /= sum;
-    this.trees = flatten(builders);
-    this.importances = importance;
-    this.features = x.cols;
+    this.fitted(flatten(builders), importance, x.cols);
   }
 
   predictProba(x: Matrix): Float64Array {
-    const trees = assertFitted(this.trees, this.family);
-    checkWidth(this.family, this.features, x.cols);
-    const out = sumLeaves(trees, x);
+    const { sums: out, trees } = this.leafSums(x);
     const k = trees.roots.length;
     for (let i = 0; i < out.length; i++) out[i] /= k;
     return out;
   }
 
-  predict(x: Matrix): Uint8Array {
-    return classesOf(this.predictProba(x));
-  }
-
-  featureImportances(): Float64Array {
-    return Float64Array.from(assertFitted(this.importances, this.family));
-  }
-
   toJSON(): ModelJson {
-    const trees = assertFitted(this.trees, this.family);
-    const state: ForestState = { features: this.features, importances: Array.from(this.importances!), trees: treesToJSON(trees) };
-    return { family: this.family, formatVersion: 1, params: this.params, state };
+    return this.stateJSON();
   }
 
   static fromJSON(json: ModelJson): HistForest {
-    const state = json.state as ForestState;
-    const model = new HistForest(json.params);
-    model.features = state.features;
-    model.trees = treesFromJSON(state.trees, state.features);
-    model.importances = Float64Array.from(state.importances);
-    return model;
+    return new HistForest(json.params).restore(json.state as TreeModelState);
   }
 }

@@ -7,10 +7,11 @@
  * smaller child and gets the larger one by subtraction from the parent. No randomness: the model
  * depends only on the data and the parameters.
  */
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
+import type { Matrix, ModelJson, Params } from "./classifier.ts";
 import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "./binning.ts";
-import { addNode, type FlatTrees, type FlatTreesJson, flatten, newTreeBuilder, sumLeaves, type TreeBuilder, treesFromJSON, treesToJSON } from "./tree-ensemble.ts";
-import { assertFitted, checkWidth, classesOf, ParamReader } from "./params.ts";
+import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "./tree-ensemble.ts";
+import { TreeModel, type TreeModelState } from "./tree-model.ts";
+import { ParamReader } from "./params.ts";
 
 export const HIST_GBT = "hist_gbt";
 const KNOWN = ["n_estimators", "learning_rate", "max_leaf_nodes", "max_depth", "min_samples_leaf", "l2_regularization", "seed"] as const;
@@ -174,21 +175,16 @@ class GbtGrower {
   }
 }
 
-interface GbtState {
-  features: number;
+interface GbtState extends TreeModelState {
   baseline: number;
-  importances: number[];
-  trees: FlatTreesJson;
 }
 
-export class HistGbt implements Classifier {
+export class HistGbt extends TreeModel {
   readonly family = HIST_GBT;
-  private trees?: FlatTrees;
   private baseline = 0;
-  private importances?: Float64Array;
-  private features = 0;
 
-  constructor(readonly params: Params = {}) {
+  constructor(params: Params = {}) {
+    super(params);
     readOptions(params);
   }
 
@@ -221,16 +217,12 @@ export class HistGbt implements Classifier {
     }
     const sum = importance.reduce((a, b) => a + b, 0);
     if (sum > 0) for (let f = 0; f < x.cols; f++) importance[f] /= sum;
-    this.importances = importance;
-    this.trees = flatten(builders);
-    this.features = x.cols;
+    this.fitted(flatten(builders), importance, x.cols);
   }
 
   /** Raw scores (log-odds of class 1). */
   decisionFunction(x: Matrix): Float64Array {
-    const trees = assertFitted(this.trees, this.family);
-    checkWidth(this.family, this.features, x.cols);
-    const out = sumLeaves(trees, x);
+    const out = this.leafSums(x).sums;
     for (let i = 0; i < out.length; i++) out[i] += this.baseline;
     return out;
   }
@@ -241,28 +233,15 @@ export class HistGbt implements Classifier {
     return out;
   }
 
-  predict(x: Matrix): Uint8Array {
-    return classesOf(this.predictProba(x));
-  }
-
-  featureImportances(): Float64Array {
-    return Float64Array.from(assertFitted(this.importances, this.family));
-  }
-
   toJSON(): ModelJson {
-    const trees = assertFitted(this.trees, this.family);
-    const state: GbtState = { features: this.features, baseline: this.baseline, importances: Array.from(this.importances!), trees: treesToJSON(trees) };
-    return { family: this.family, formatVersion: 1, params: this.params, state };
+    return this.stateJSON({ baseline: this.baseline });
   }
 
   static fromJSON(json: ModelJson): HistGbt {
     const state = json.state as GbtState;
-    const model = new HistGbt(json.params);
     if (!Number.isFinite(state.baseline)) throw new RangeError("hist_gbt: baseline is not a finite number");
-    model.features = state.features;
+    const model = new HistGbt(json.params).restore(state);
     model.baseline = state.baseline;
-    model.trees = treesFromJSON(state.trees, state.features);
-    model.importances = Float64Array.from(state.importances);
     return model;
   }
 }
