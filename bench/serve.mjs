@@ -84,31 +84,15 @@ try {
   for (let i = 0; i < 3000; i++) await (await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: single })).arrayBuffer();
   await (await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/csv" }, body: bigBody })).arrayBuffer();
 
-  const load = await autocannon({
-    url: `${url}/predict`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: single,
-    connections: 10,
-    overallRate: rate,
-    amount,
-    timeout: 10,
-  });
+  const predictLoad = (connections) =>
+    autocannon({ url: `${url}/predict`, method: "POST", headers: { "content-type": "application/json" }, body: single, connections, overallRate: rate, amount, timeout: 10 });
+  const load = await predictLoad(10);
 
   // The same rate over 2 keep-alive connections. autocannon paces each connection on its own
   // timer, all started together, so 10 connections at 500 req/s arrive as bursts of 10 requests
   // every 20 ms: the last of a burst waits for the nine before it. 2 connections give the same
   // rate with bursts of 2 (closer to independent clients arriving at random).
-  const paced = await autocannon({
-    url: `${url}/predict`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: single,
-    connections: 2,
-    overallRate: rate,
-    amount,
-    timeout: 10,
-  });
+  const paced = await predictLoad(2);
 
   // Floor of this machine + runtime + client: the same load on GET /health (no body, no model).
   const floor = await autocannon({ url: `${url}/health`, connections: 10, overallRate: rate, amount: Math.min(amount, 5000), timeout: 10 });
