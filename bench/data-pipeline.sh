@@ -10,7 +10,7 @@ csv="bench/out/phishing-${rows}.csv"
 [ -s "$csv" ] || node bench/gen-data.mjs --rows "$rows" --missing "$missing" --seed 7 --out "$csv"
 rm -rf bench/out/Artifacts
 deno=node_modules/deno/deno
-echo "data-pipeline: $csv ($(du -h "$csv" | cut -f1)), $(nproc) cores, deno $("$deno" --version | head -1 | cut -d' ' -f2)" >&2
+echo "data-pipeline: $csv ($(du -h "$csv" | cut -f1)), $(nproc) cores, deno $("$deno" --version | sed -n 1p | cut -d' ' -f2)" >&2
 /usr/bin/time -v "$deno" run -A bench/data-pipeline.ts "$csv" bench/out/Artifacts 2> bench/out/data-pipeline.time >bench/out/data-pipeline.json || { cat bench/out/data-pipeline.time >&2; exit 1; }
 grep -E "^(run folder|ingest|validate|transform|warning)" bench/out/data-pipeline.time >&2 || true
 wall=$(grep "Elapsed (wall clock)" bench/out/data-pipeline.time | awk '{print $NF}')

@@ -45,7 +45,7 @@ with open(target, "w") as f:
     json.dump(spec, f, indent=2)
 PY
   "$VENV/bin/jupyter" kernelspec install --sys-prefix --replace --name "$KERNEL" "$dir/$KERNEL" >/dev/null
-  echo "installed kernel $KERNEL ($("$DENO" --version | head -1)) into $VENV/share/jupyter/kernels/$KERNEL"
+  echo "installed kernel $KERNEL ($("$DENO" --version | sed -n 1p)) into $VENV/share/jupyter/kernels/$KERNEL"
 }
 
 run_notebooks() {

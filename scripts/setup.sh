@@ -18,7 +18,7 @@ if [ "${NETSEC_SKIP_NPM:-0}" != 1 ]; then
 fi
 # npm has been seen to skip platform packages: prove the ones we rely on are there.
 test -x node_modules/deno/deno || { log "node_modules/deno/deno missing after npm ci"; exit 1; }
-node_modules/deno/deno --version | head -1 >&2
+node_modules/deno/deno --version | sed -n 1p >&2  # sed reads to the end: no SIGPIPE under pipefail
 node -e "require('nodejs-polars')" || { log "nodejs-polars native package missing"; exit 1; }
 
 PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas")
@@ -42,7 +42,7 @@ if [ ! -x "$FERRET" ] || ! "$FERRET" --version >/dev/null 2>&1; then
   echo v1.24.2 > "$work/ferretdb/build/version/version.txt"
   (cd "$work/ferretdb" && go build -o "$FERRET" ./cmd/ferretdb)
   rm -rf "$work"
-  "$FERRET" --version | head -1 >&2
+  "$FERRET" --version | sed -n 1p >&2
 fi
 
 if ! command -v chromium >/dev/null 2>&1; then
