@@ -1,29 +1,9 @@
 /**
- * Seeded, stratified train/test split. The PRNG is our own (mulberry32) so the same seed and the
- * same data give the same split on Deno and on Node, whatever the JS engine's Math.random does.
+ * Seeded, stratified train/test split. The PRNG is our own (mulberry32, src/models/rng.ts, the one
+ * the model search uses too) so the same seed and the same data give the same split on Deno and
+ * on Node, whatever the JS engine's Math.random does.
  */
-
-/** mulberry32: a small, fast 32-bit PRNG; `next()` is uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Fisher–Yates shuffle in place with the given PRNG. */
-export function shuffleInPlace(indices: Uint32Array, random: () => number): void {
-  for (let i = indices.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = indices[i];
-    indices[i] = indices[j];
-    indices[j] = t;
-  }
-}
+import { mulberry32, shuffle } from "../models/rng.ts";
 
 export interface SplitResult {
   /** Row indices of the train part, ascending (the file's order is kept). */
@@ -45,13 +25,12 @@ export function stratifiedSplit(strata: ArrayLike<string | number>, testRatio: n
     if (!group) groups.set(key, (group = []));
     group.push(i);
   }
-  const random = mulberry32(seed);
+  const rng = mulberry32(seed);
   const isTest = new Uint8Array(strata.length);
   let testCount = 0;
   const keys = [...groups.keys()].sort((a, b) => String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0);
   for (const key of keys) {
-    const members = Uint32Array.from(groups.get(key)!);
-    shuffleInPlace(members, random);
+    const members = shuffle(Uint32Array.from(groups.get(key)!), rng);
     const take = Math.round(testRatio * members.length);
     for (let i = 0; i < take; i++) isTest[members[i]] = 1;
     testCount += take;
