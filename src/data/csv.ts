@@ -79,6 +79,105 @@ function detectDelimiter(headerLine: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The column names of a header line (no line end), or a CSV_INVALID error naming `source` for an
+ * empty header, another delimiter than the comma, or an empty header cell.
+ */
+export function parseHeaderLine(headerLine: string, source: string): string[] {
+  if (headerLine.trim() === "") {
+    throw new NetsecError("CSV_INVALID", `${source} is empty: expected a header line naming the columns, then one line per row`, { location: { file: source, row: 0 } });
+  }
+  const delimiter = detectDelimiter(headerLine);
+  if (delimiter) {
+    const shown = delimiter === "\t" ? "tab" : `'${delimiter}'`;
+    throw new NetsecError("CSV_INVALID", `${source}: the header is separated by ${shown}, expected ',' (comma-separated values)`, { location: { file: source, row: 0, expected: "comma-separated header" } });
+  }
+  const columns = splitCsvLine(headerLine).map((c) => c.trim());
+  const blank = columns.findIndex((c) => c === "");
+  if (blank >= 0) {
+    throw new NetsecError("CSV_INVALID", `${source}: header cell ${blank + 1} is empty, expected a column name`, { location: { file: source, row: 0 } });
+  }
+  return columns;
+}
+
+/**
+ * One data line `bytes[start, end)` (line end excluded) into `out[base …]`, one value per column:
+ * plain numbers take a byte-level fast path; anything else (quotes, `na`, exponents) goes through
+ * `splitCsvLine`/`parseCell`, and a ragged row or a non-numeric cell becomes a `CellProblem` of
+ * 1-based data row `row` (its cells NaN).
+ */
+export function parseCsvRow(bytes: Uint8Array, start: number, end: number, columns: readonly string[], out: Float64Array, base: number, row: number, problems: CellProblem[]): void {
+  if (parsePlainNumbers(bytes, start, end, columns.length, out, base)) return;
+  const line = decoder.decode(bytes.subarray(start, end));
+  const width = columns.length;
+  const fields = splitCsvLine(line);
+  if (fields.length !== width) {
+    out.fill(NaN, base, base + width);
+    problems.push({ row, value: `${fields.length} cells`, expected: `${width} cells (one per header column)`, kind: "ragged_row", line });
+    return;
+  }
+  for (let c = 0; c < width; c++) {
+    const parsed = parseCell(fields[c]);
+    if (parsed === undefined) {
+      out[base + c] = NaN;
+      problems.push({ row, column: columns[c], value: fields[c], expected: "a number (or empty / na for a missing value)", kind: "not_a_number", line });
+    } else out[base + c] = parsed;
+  }
+}
+
+/** Parse a line of plain numbers without quotes. Returns false to ask for the slow path. */
+function parsePlainNumbers(bytes: Uint8Array, start: number, end: number, width: number, out: Float64Array, base: number): boolean {
+  let col = 0;
+  let i = start;
+  while (true) {
+    if (col >= width) return false;
+    // one field: [spaces] [sign] digits [. digits] [spaces]
+    while (i < end && bytes[i] === SPACE) i++;
+    let sign = 1;
+    if (bytes[i] === MINUS) { sign = -1; i++; } else if (bytes[i] === PLUS) i++;
+    let value = 0;
+    let digits = 0;
+    while (i < end) {
+      const b = bytes[i] - 48;
+      if (b < 0 || b > 9) break;
+      value = value * 10 + b;
+      digits++;
+      i++;
+    }
+    if (bytes[i] === DOT && i < end) {
+      i++;
+      let scale = 1;
+      while (i < end) {
+        const b = bytes[i] - 48;
+        if (b < 0 || b > 9) break;
+        scale /= 10;
+        value += b * scale;
+        digits++;
+        i++;
+      }
+      // Decimal fractions accumulate rounding error: let Number() parse them exactly.
+      if (scale !== 1) return false;
+    }
+    while (i < end && bytes[i] === SPACE) i++;
+    if (i < end && bytes[i] !== COMMA) return false; // letters, quotes, exponents, 'na': slow path
+    if (digits === 0) {
+      if (sign === -1) return false;
+      out[base + col] = NaN; // empty cell
+    } else out[base + col] = sign * value;
+    col++;
+    if (i >= end) break;
+    i++; // comma
+    if (i === end) {
+      // trailing comma: an empty last cell
+      if (col >= width) return false;
+      out[base + col] = NaN;
+      col++;
+      break;
+    }
+  }
+  return col === width;
+}
+
 export class CsvFile {
   private constructor(
     readonly path: string,
@@ -106,19 +205,7 @@ export class CsvFile {
     const end = lineEnd >= 0 ? lineEnd : head.length;
     let headerLine = decoder.decode(head.subarray(start, end));
     if (headerLine.endsWith("\r")) headerLine = headerLine.slice(0, -1);
-    if (headerLine.trim() === "") {
-      throw new NetsecError("CSV_INVALID", `${path} is empty: expected a header line naming the columns, then one line per row`, { location: { file: path, row: 0 } });
-    }
-    const delimiter = detectDelimiter(headerLine);
-    if (delimiter) {
-      const shown = delimiter === "\t" ? "tab" : `'${delimiter}'`;
-      throw new NetsecError("CSV_INVALID", `${path}: the header is separated by ${shown}, expected ',' (comma-separated values)`, { location: { file: path, row: 0, expected: "comma-separated header" } });
-    }
-    const columns = splitCsvLine(headerLine).map((c) => c.trim());
-    const blank = columns.findIndex((c) => c === "");
-    if (blank >= 0) {
-      throw new NetsecError("CSV_INVALID", `${path}: header cell ${blank + 1} is empty, expected a column name`, { location: { file: path, row: 0 } });
-    }
+    const columns = parseHeaderLine(headerLine, path);
     return new CsvFile(path, columns, lineEnd >= 0 ? lineEnd + 1 : head.length);
   }
 
@@ -137,9 +224,7 @@ export class CsvFile {
       if (blank) return;
       row++;
       const base = out.base;
-      if (!this.parseFast(bytes, start, end, out.values, base)) {
-        this.parseSlow(decoder.decode(bytes.subarray(start, end)), row, out.values, base, out.problems);
-      }
+      parseCsvRow(bytes, start, end, this.columns, out.values, base, row, out.problems);
       out.rows++;
     };
 
@@ -173,82 +258,7 @@ export class CsvFile {
     if (out.rows > 0) yield out.take();
   }
 
-  /** Parse a line of plain numbers without quotes. Returns false to ask for the slow path. */
-  private parseFast(bytes: Uint8Array, start: number, end: number, out: Float64Array, base: number): boolean {
-    const width = this.columns.length;
-    let col = 0;
-    let i = start;
-    while (true) {
-      if (col >= width) return false;
-      // one field: [spaces] [sign] digits [. digits] [spaces]
-      while (i < end && bytes[i] === SPACE) i++;
-      let sign = 1;
-      if (bytes[i] === MINUS) { sign = -1; i++; } else if (bytes[i] === PLUS) i++;
-      let value = 0;
-      let digits = 0;
-      while (i < end) {
-        const b = bytes[i] - 48;
-        if (b < 0 || b > 9) break;
-        value = value * 10 + b;
-        digits++;
-        i++;
-      }
-      if (bytes[i] === DOT && i < end) {
-        i++;
-        let scale = 1;
-        while (i < end) {
-          const b = bytes[i] - 48;
-          if (b < 0 || b > 9) break;
-          scale /= 10;
-          value += b * scale;
-          digits++;
-          i++;
-        }
-        // Decimal fractions accumulate rounding error: let Number() parse them exactly.
-        if (scale !== 1) return false;
-      }
-      while (i < end && bytes[i] === SPACE) i++;
-      if (i < end && bytes[i] !== COMMA) return false; // letters, quotes, exponents, 'na': slow path
-      if (digits === 0) {
-        if (sign === -1) return false;
-        out[base + col] = NaN; // empty cell
-      } else out[base + col] = sign * value;
-      col++;
-      if (i >= end) break;
-      i++; // comma
-      if (i === end) {
-        // trailing comma: an empty last cell
-        if (col >= width) return false;
-        out[base + col] = NaN;
-        col++;
-        break;
-      }
-    }
-    return col === width;
-  }
 
-  private parseSlow(line: string, row: number, out: Float64Array, base: number, problems: CellProblem[]): void {
-    const width = this.columns.length;
-    const fields = splitCsvLine(line);
-    if (fields.length !== width) {
-      out.fill(NaN, base, base + width);
-      problems.push({
-        row,
-        value: `${fields.length} cells`,
-        expected: `${width} cells (one per header column)`,
-        kind: "ragged_row",
-        line,
-      });
-      return;
-    }
-    for (let c = 0; c < width; c++) {
-      const parsed = parseCell(fields[c]);
-      if (parsed === undefined) {
-        out[base + c] = NaN;
-        problems.push({ row, column: this.columns[c], value: fields[c], expected: "a number (or empty / na for a missing value)", kind: "not_a_number", line });
-      } else out[base + c] = parsed;
-    }
-  }
 }
 
 export interface CsvTable {
