@@ -20,7 +20,7 @@ COPY src ./src
 COPY experiments ./experiments
 
 # Compile the CLI once at build time; folders the service writes to belong to the runtime user.
-RUN node_modules/deno/deno cache --config deno.json src/cli.ts src/model-file.ts \
+RUN node_modules/deno/deno cache --config deno.json src/cli.ts src/models/model-file.ts \
  && mkdir -p final_model Artifacts \
  && chown -R node:node /app/.deno /app/final_model /app/Artifacts
 

@@ -5,7 +5,7 @@
  * shell wrapper also reports /usr/bin/time's maximum resident set size).
  */
 import { runDataPipeline } from "../src/pipeline.ts";
-import { createReporter } from "../src/cli/reporter.ts";
+import { createReporter } from "../src/reporter.ts";
 import { platform } from "../src/runtime/index.ts";
 
 const [data, artifacts = "bench/out/Artifacts"] = platform.args();

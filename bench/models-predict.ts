@@ -3,16 +3,16 @@
  * - batch prediction rows/s of the pushed model (and of a 256-tree hist_forest, for a like-for-like
  *   comparison with scikit-learn's 256-tree forest), test rows tiled to --rows;
  * - the same on DISTINCT rows (random rows from {-1,0,1}^30, and the tiled test rows with the row
- *   cache off), in one thread and on 2 workers (src/models/parallel-scorer.ts);
+ *   cache off), in one thread and on 2 workers (src/models/scoring/parallel-scorer.ts);
  * - test F1 of hist_forest (100 trees, sqrt) over 5 seeds on the run's transformed arrays.
  * usage: deno run -A bench/models-predict.ts <run dir> <model dir> [--rows 100000]
  */
 import { readNpy, splitFeaturesAndLabels } from "../src/data/npy.ts";
-import { loadModelFile } from "../src/model-file.ts";
+import { loadModelFile } from "../src/models/model-file.ts";
 import { createModel } from "../src/models/registry.ts";
 import type { Matrix } from "../src/models/classifier.ts";
 import { score } from "../src/search/scoring.ts";
-import { createParallelScorer } from "../src/models/parallel-scorer.ts";
+import { createParallelScorer } from "../src/models/scoring/parallel-scorer.ts";
 
 declare const Deno: { args: string[] };
 

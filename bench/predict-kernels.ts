@@ -3,12 +3,12 @@
  * usage: deno run -A bench/predict-kernels.ts <model dir> [--rows 100000] [--passes 3]
  * Prints rows/s per kernel (best of the passes) and checks every kernel against the plain walk.
  */
-import { treesFromJSON, sumLeavesPlain, type FlatTreesJson } from "../src/models/tree-ensemble.ts";
-import { compileTrees, sumBitsliced, sumCompiled } from "../src/models/compiled-trees.ts";
-import { sumSwept, sweepProgram } from "../src/models/swept-trees.ts";
+import { treesFromJSON, sumLeavesPlain, type FlatTreesJson } from "../src/models/trees/tree-ensemble.ts";
+import { compileTrees, sumBitsliced, sumCompiled } from "../src/models/scoring/compiled-trees.ts";
+import { sumSwept, sweepProgram } from "../src/models/scoring/swept-trees.ts";
 import type { Matrix } from "../src/models/classifier.ts";
 import { createModel, modelFromJSON } from "../src/models/registry.ts";
-import { createParallelScorer } from "../src/models/parallel-scorer.ts";
+import { createParallelScorer } from "../src/models/scoring/parallel-scorer.ts";
 import { readNpy, splitFeaturesAndLabels } from "../src/data/npy.ts";
 
 /** With --forest, <dir> is a run folder: fit a 256-tree hist_forest on its transformed train rows. */

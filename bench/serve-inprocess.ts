@@ -5,7 +5,7 @@
 import { createApp } from "../src/serve/app.ts";
 import { ModelStore } from "../src/serve/model-store.ts";
 import { loadSchema } from "../src/schema.ts";
-import { loadModelFile } from "../src/model-file.ts";
+import { loadModelFile } from "../src/models/model-file.ts";
 import { platform } from "../src/runtime/index.ts";
 
 const [modelDir = "final_model", csvPath = "bench/out/serve-100000.csv"] = platform.args();

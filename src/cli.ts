@@ -7,7 +7,7 @@ import { platform } from "./runtime/index.ts";
 import { isNetsecError } from "./errors.ts";
 import { commands } from "./cli/commands.ts";
 import { parseArgs } from "./cli/args.ts";
-import { createReporter } from "./cli/reporter.ts";
+import { createReporter } from "./reporter.ts";
 import type { Command } from "./cli/command.ts";
 
 const VERSION = "0.1.0";

@@ -12,8 +12,8 @@ export { loadExperiment, parseExperiment } from "./experiment.ts";
 export type { Experiment } from "./experiment.ts";
 export { newRunFolder, openRunFolder, runFolder, STAGE_DIRS, STAGE_FILES } from "./artifacts.ts";
 export type { RunFolder, StageName } from "./artifacts.ts";
-export { createReporter } from "./cli/reporter.ts";
-export type { Reporter } from "./cli/reporter.ts";
+export { createReporter } from "./reporter.ts";
+export type { Reporter } from "./reporter.ts";
 
 // data
 export { CsvFile, readCsv, writeCsv } from "./data/csv.ts";
@@ -28,11 +28,13 @@ export type { PipelineOptions, PipelineResult, PipelineSummary } from "./pipelin
 export { runIngest } from "./stages/ingest.ts";
 export { readValidated, runValidate } from "./stages/validate.ts";
 export { runTransform } from "./stages/transform.ts";
-export { Preprocessor } from "./stages/preprocessor.ts";
+export { Preprocessor } from "./models/preprocessor.ts";
 export { runTrain } from "./stages/train.ts";
 export { runEvaluate } from "./stages/evaluate.ts";
 export { buildModelFile, runPush } from "./stages/push.ts";
-export { loadModelFile } from "./model-file.ts";
+export { loadModelFile } from "./models/model-file.ts";
+export { predictFile } from "./predict/predict-file.ts";
+export type { PredictOptions, PredictSummary } from "./predict/predict-file.ts";
 
 // plots, display, reports
 export type { PlotlyFigure, PlotlyTrace } from "./viz/figure.ts";

@@ -11,7 +11,7 @@ import { loadSchema, type Schema } from "./schema.ts";
 import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experiment.ts";
 import { newRunFolder, STAGE_DIRS, type RunFolder, type StageName } from "./artifacts.ts";
 import { openSource } from "./data/source.ts";
-import type { Reporter } from "./cli/reporter.ts";
+import type { Reporter } from "./reporter.ts";
 import type { CandidateResult } from "./search/types.ts";
 import { runIngest, type IngestArtifacts, type IngestSource } from "./stages/ingest.ts";
 import { runValidate, type ValidateArtifacts } from "./stages/validate.ts";

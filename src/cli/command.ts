@@ -1,5 +1,5 @@
 /** What a CLI command declares; `cli.ts` builds `--help` from these, so help and code agree. */
-import type { Reporter } from "./reporter.ts";
+import type { Reporter } from "../reporter.ts";
 
 export interface OptionSpec {
   /** Long name without dashes, e.g. "model-dir". */

@@ -39,7 +39,7 @@ without a restart; requests in flight finish on the model they started with.`,
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
     // Loaded on use, so the other commands start without the model families.
-    const { loadModelFile } = await import("../model-file.ts");
+    const { loadModelFile } = await import("../models/model-file.ts");
     const server = await startServer({
       port,
       host,

@@ -3,8 +3,28 @@
  * Float64 chunks of a fixed row count, and `collectChunks` that joins a stream of them into one
  * Frame. Each reader only parses rows; numbering and chunk boundaries live here.
  */
-import type { CellProblem, NumericChunk } from "./csv.ts";
 import { createFrame, type Frame } from "./frame.ts";
+
+export interface CellProblem {
+  /** 1-based data row (the header is row 0). */
+  row: number;
+  /** Column name; undefined when the whole row is wrong (ragged). */
+  column?: string;
+  value: string;
+  expected: string;
+  kind: "not_a_number" | "ragged_row";
+  /** The raw line, to be written to invalid/ as it was. */
+  line: string;
+}
+
+export interface NumericChunk {
+  /** 1-based data row number of the first row of this chunk. */
+  firstRow: number;
+  rows: number;
+  /** Row-major values, NaN for missing or unparseable cells. */
+  values: Float64Array;
+  problems: CellProblem[];
+}
 
 export class ChunkBuilder {
   /** Cells of the chunk being filled; row `rows` starts at `base`. */

@@ -11,28 +11,9 @@
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import type { Frame } from "./frame.ts";
-import { ChunkBuilder, collectChunks } from "./chunks.ts";
+import { ChunkBuilder, type CellProblem, collectChunks, type NumericChunk } from "./chunks.ts";
 
-export interface CellProblem {
-  /** 1-based data row (the header is row 0). */
-  row: number;
-  /** Column name; undefined when the whole row is wrong (ragged). */
-  column?: string;
-  value: string;
-  expected: string;
-  kind: "not_a_number" | "ragged_row";
-  /** The raw line, to be written to invalid/ as it was. */
-  line: string;
-}
-
-export interface NumericChunk {
-  /** 1-based data row number of the first row of this chunk. */
-  firstRow: number;
-  rows: number;
-  /** Row-major values, NaN for missing or unparseable cells. */
-  values: Float64Array;
-  problems: CellProblem[];
-}
+export type { CellProblem, NumericChunk };
 
 export interface CsvReadOptions {
   /** Rows per chunk (default 65 536). */

@@ -5,13 +5,13 @@
  */
 import { NetsecError } from "../errors.ts";
 import type { Classifier, ModelJson, Params } from "./classifier.ts";
-import { HIST_FOREST, HistForest } from "./hist-forest.ts";
-import { HIST_GBT, HistGbt } from "./hist-gbt.ts";
-import { LOGISTIC_REGRESSION, LogisticRegression } from "./logistic-regression.ts";
-import { KNN, Knn } from "./knn.ts";
-import { NAIVE_BAYES, NaiveBayes } from "./naive-bayes.ts";
-import { DECISION_TREE, DecisionTree } from "./decision-tree.ts";
-import { ML_RANDOM_FOREST, MlRandomForest } from "./ml-forest.ts";
+import { HIST_FOREST, HistForest } from "./families/hist-forest.ts";
+import { HIST_GBT, HistGbt } from "./families/hist-gbt.ts";
+import { LOGISTIC_REGRESSION, LogisticRegression } from "./families/logistic-regression.ts";
+import { KNN, Knn } from "./families/knn.ts";
+import { NAIVE_BAYES, NaiveBayes } from "./families/naive-bayes.ts";
+import { DECISION_TREE, DecisionTree } from "./families/decision-tree.ts";
+import { ML_RANDOM_FOREST, MlRandomForest } from "./families/ml-forest.ts";
 
 export interface ModelFamily {
   name: string;

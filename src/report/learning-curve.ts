@@ -7,7 +7,7 @@
  */
 import type { Matrix, Params } from "../models/classifier.ts";
 import { createModel } from "../models/registry.ts";
-import { mulberry32, shuffle } from "../models/rng.ts";
+import { mulberry32, shuffle } from "../stats/rng.ts";
 import { foldIndices, stratifiedFolds } from "../search/folds.ts";
 import { takeRows } from "../search/fold-task.ts";
 import { score } from "../search/scoring.ts";

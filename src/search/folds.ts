@@ -4,7 +4,7 @@
  * StratifiedKFold(shuffle=True) does.
  */
 import { NetsecError } from "../errors.ts";
-import { mulberry32, shuffle } from "../models/rng.ts";
+import { mulberry32, shuffle } from "../stats/rng.ts";
 
 /** Fold number (0..k-1) of every row. */
 export function stratifiedFolds(y: Uint8Array, k: number, seed: number): Int32Array {

@@ -4,7 +4,7 @@
  */
 import type { Classifier, Params } from "../models/classifier.ts";
 import type { Experiment } from "../experiment.ts";
-import type { Reporter } from "../cli/reporter.ts";
+import type { Reporter } from "../reporter.ts";
 
 export type Scoring = Experiment["search"]["scoring"];
 

@@ -7,7 +7,7 @@
  */
 import { createFrame, type Frame } from "../data/frame.ts";
 import type { ServingModel } from "./model-store.ts";
-import { ternaryRowKey } from "../models/row-key.ts";
+import { ternaryRowKey } from "../models/scoring/row-key.ts";
 
 export interface Scores {
   prediction: Int8Array | Float64Array;

@@ -6,15 +6,15 @@
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
-import type { Reporter } from "../cli/reporter.ts";
+import type { Reporter } from "../reporter.ts";
 import type { Frame } from "../data/frame.ts";
 import type { Classifier, Matrix } from "../models/classifier.ts";
 import { STAGE_FILES, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";
 import { isNetsecError } from "../errors.ts";
 import { classificationMetrics, prCurve, rocCurve, type ClassificationMetrics } from "../stats/metrics.ts";
-import { loadModelFile, type ModelMetrics } from "../model-file.ts";
-import { decidePush, type PushDecision } from "../models/gates.ts";
+import { loadModelFile, type ModelMetrics } from "../models/model-file.ts";
+import { decidePush, type PushDecision } from "./gates.ts";
 
 export interface EvaluateInput {
   model: Classifier;

@@ -6,12 +6,12 @@
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
-import type { Reporter } from "../cli/reporter.ts";
+import type { Reporter } from "../reporter.ts";
 import type { Classifier } from "../models/classifier.ts";
-import type { PushDecision } from "../models/gates.ts";
+import type { PushDecision } from "./gates.ts";
 import { platform } from "../runtime/index.ts";
-import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics } from "../model-file.ts";
-import { modelCard } from "../models/model-card.ts";
+import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics } from "../models/model-file.ts";
+import { modelCard } from "./model-card.ts";
 
 export interface PushInput {
   model: Classifier;

@@ -1,9 +1,9 @@
 /**
- * Seeded, stratified train/test split. The PRNG is our own (mulberry32, src/models/rng.ts, the one
+ * Seeded, stratified train/test split. The PRNG is our own (mulberry32, src/stats/rng.ts, the one
  * the model search uses too) so the same seed and the same data give the same split on Deno and
  * on Node, whatever the JS engine's Math.random does.
  */
-import { mulberry32, shuffle } from "../models/rng.ts";
+import { mulberry32, shuffle } from "../stats/rng.ts";
 
 export interface SplitResult {
   /** Row indices of the train part, ascending (the file's order is kept). */

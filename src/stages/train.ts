@@ -6,7 +6,7 @@
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
-import type { Reporter } from "../cli/reporter.ts";
+import type { Reporter } from "../reporter.ts";
 import type { Classifier, Matrix } from "../models/classifier.ts";
 import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";

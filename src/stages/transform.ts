@@ -7,12 +7,12 @@
 import type { Frame } from "../data/frame.ts";
 import type { Matrix } from "../models/classifier.ts";
 import type { Schema } from "../schema.ts";
-import type { Reporter } from "../cli/reporter.ts";
+import type { Reporter } from "../reporter.ts";
 import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";
 import { writeNpy } from "../data/npy.ts";
 import { NetsecError } from "../errors.ts";
-import { Preprocessor } from "./preprocessor.ts";
+import { Preprocessor } from "../models/preprocessor.ts";
 import { openContractCsv } from "./validate.ts";
 
 export interface TransformInput {

@@ -12,7 +12,7 @@ import { stringify as toYaml } from "yaml";
 import { CsvFile, type CellProblem } from "../data/csv.ts";
 import { createFrame, type Frame } from "../data/frame.ts";
 import type { Schema } from "../schema.ts";
-import type { Reporter } from "../cli/reporter.ts";
+import type { Reporter } from "../reporter.ts";
 import { NetsecError, describeLocation } from "../errors.ts";
 import { STAGE_FILES, ensureParent, openRunFolder, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";

@@ -10,7 +10,7 @@
 import { platform } from "../runtime/index.ts";
 import { STAGE_DIRS, STAGE_FILES, type RunFolder, type StageName } from "../artifacts.ts";
 import { DEFAULT_EXPERIMENT, loadExperiment, type Experiment } from "../experiment.ts";
-import type { Reporter } from "../cli/reporter.ts";
+import type { Reporter } from "../reporter.ts";
 import type { CandidateResult } from "../search/types.ts";
 import { createTracker, type CreateTrackerOptions } from "./remote.ts";
 import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";

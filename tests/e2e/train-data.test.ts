@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { runDataPipeline } from "../../src/pipeline.ts";
-import { createReporter } from "../../src/cli/reporter.ts";
+import { createReporter } from "../../src/reporter.ts";
 
 interface TrainJson {
   runDir: string;

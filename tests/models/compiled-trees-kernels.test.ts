@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { addNode, type FlatTrees, flatten, newTreeBuilder, sumLeaves, sumLeavesPlain, type TreeBuilder } from "../../src/models/tree-ensemble.ts";
-import { compileTrees, SWEEP_BUILD_ROWS, sumBitsliced, sumCompiled, sumTrees } from "../../src/models/compiled-trees.ts";
-import { sumSwept, sweepProgram } from "../../src/models/swept-trees.ts";
-import { simdSweeper } from "../../src/models/swept-simd.ts";
-import { mulberry32 } from "../../src/models/rng.ts";
+import { addNode, type FlatTrees, flatten, newTreeBuilder, sumLeaves, sumLeavesPlain, type TreeBuilder } from "../../src/models/trees/tree-ensemble.ts";
+import { compileTrees, SWEEP_BUILD_ROWS, sumBitsliced, sumCompiled, sumTrees } from "../../src/models/scoring/compiled-trees.ts";
+import { sumSwept, sweepProgram } from "../../src/models/scoring/swept-trees.ts";
+import { simdSweeper } from "../../src/models/scoring/swept-simd.ts";
+import { mulberry32 } from "../../src/stats/rng.ts";
 import type { Matrix } from "../../src/models/classifier.ts";
 
 type Rng = ReturnType<typeof mulberry32>;

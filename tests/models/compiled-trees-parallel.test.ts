@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createModel } from "../../src/models/registry.ts";
-import { createParallelScorer } from "../../src/models/parallel-scorer.ts";
+import { createParallelScorer } from "../../src/models/scoring/parallel-scorer.ts";
 import { DENO, ROOT, tempDir } from "../helpers/env.ts";
 import { writeRealModel } from "../serve/real-model.ts";
 import { FEATURES, schema } from "../serve/helpers.ts";
@@ -24,7 +24,7 @@ describe("parallel batch scorer", () => {
     // Deno has Web Workers; the scorer starts them through platform.createWorker.
     const script = `
       import { createModel } from "${ROOT}/src/models/registry.ts";
-      import { createParallelScorer } from "${ROOT}/src/models/parallel-scorer.ts";
+      import { createParallelScorer } from "${ROOT}/src/models/scoring/parallel-scorer.ts";
       import { syntheticData } from "${ROOT}/tests/models/synthetic.ts";
       const { x, y } = syntheticData(600, 30, 11);
       const results = [];
@@ -64,7 +64,7 @@ describe("parallel batch scorer", () => {
     }
     writeFileSync(join(dir, "in.csv"), lines.join("\n") + "\n");
     const script = `
-      import { predictFile } from "${ROOT}/src/cli/predict.ts";
+      import { predictFile } from "${ROOT}/src/predict/predict-file.ts";
       for (const workers of [0, 2]) {
         const s = await predictFile({ input: "${dir}/in.csv", output: "${dir}/out-" + workers + ".csv", modelDir: "${modelDir}", chunkRows: 1500, workers });
         console.log(JSON.stringify({ workers, rows: s.rows, predicted: s.predicted }));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createModel } from "../../src/models/registry.ts";
-import { sumLeaves, sumLeavesPlain, treesFromJSON } from "../../src/models/tree-ensemble.ts";
-import { compileTrees, sumBitsliced, sumCompiled } from "../../src/models/compiled-trees.ts";
-import { mulberry32 } from "../../src/models/rng.ts";
+import { sumLeaves, sumLeavesPlain, treesFromJSON } from "../../src/models/trees/tree-ensemble.ts";
+import { compileTrees, sumBitsliced, sumCompiled } from "../../src/models/scoring/compiled-trees.ts";
+import { mulberry32 } from "../../src/stats/rng.ts";
 import { syntheticData } from "./synthetic.ts";
 
 describe("compiled tree walk", () => {

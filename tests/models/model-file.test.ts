@@ -2,13 +2,13 @@ import { readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadSchema, type Schema } from "../../src/schema.ts";
-import { loadModelFile } from "../../src/model-file.ts";
+import { loadModelFile } from "../../src/models/model-file.ts";
 import { runPush } from "../../src/stages/push.ts";
-import { Preprocessor } from "../../src/stages/preprocessor.ts";
+import { Preprocessor } from "../../src/models/preprocessor.ts";
 import { createFrame } from "../../src/data/frame.ts";
 import { createModel } from "../../src/models/registry.ts";
 import { parseExperiment } from "../../src/experiment.ts";
-import { decidePush } from "../../src/models/gates.ts";
+import { decidePush } from "../../src/stages/gates.ts";
 import { tempDir } from "../helpers/env.ts";
 import { syntheticData } from "./synthetic.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RowMemo } from "../../src/models/row-memo.ts";
+import { RowMemo } from "../../src/models/scoring/row-memo.ts";
 import { createModel } from "../../src/models/registry.ts";
 import { syntheticData } from "./synthetic.ts";
 

@@ -1,5 +1,5 @@
 /** A small seeded data set shaped like the phishing data: features in {-1, 0, 1}, a noisy rule for the label. */
-import { mulberry32 } from "../../src/models/rng.ts";
+import { mulberry32 } from "../../src/stats/rng.ts";
 import type { Matrix } from "../../src/models/classifier.ts";
 
 export function syntheticData(rows: number, cols = 30, seed = 7): { x: Matrix; y: Uint8Array } {

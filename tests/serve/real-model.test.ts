@@ -5,7 +5,7 @@ import { copyFileSync, renameSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModelFile } from "../../src/model-file.ts";
+import { loadModelFile } from "../../src/models/model-file.ts";
 import { createFrame } from "../../src/data/frame.ts";
 import { startServer, type NetsecServer } from "../../src/serve/server.ts";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";

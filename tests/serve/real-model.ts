@@ -1,5 +1,5 @@
 /**
- * A real model folder for the serving tests, in the format of `src/model-file.ts` (model.json +
+ * A real model folder for the serving tests, in the format of `src/models/model-file.ts` (model.json +
  * model.json.sha256 + manifest.json): C's Preprocessor and D's hist_forest fitted on the real
  * dataset, so `loadModelFile` verifies and loads it exactly as it does a pushed model.
  */
@@ -8,9 +8,9 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { readCsv } from "../../src/data/csv.ts";
 import type { Frame } from "../../src/data/frame.ts";
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest } from "../../src/model-file.ts";
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest } from "../../src/models/model-file.ts";
 import { createModel } from "../../src/models/registry.ts";
-import { Preprocessor } from "../../src/stages/preprocessor.ts";
+import { Preprocessor } from "../../src/models/preprocessor.ts";
 import { SHARED_DATA } from "../helpers/env.ts";
 import { schema } from "./helpers.ts";
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadModelFile } from "../../src/model-file.ts";
+import { loadModelFile } from "../../src/models/model-file.ts";
 import { defaultTrainCommand, type NetsecServer, startServer } from "../../src/serve/server.ts";
 import { SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { featureCsv, schema } from "./helpers.ts";

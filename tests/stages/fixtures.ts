@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { readFileSync } from "node:fs";
 import { ROOT, tempDir } from "../helpers/env.ts";
-import { createReporter, type Reporter } from "../../src/cli/reporter.ts";
+import { createReporter, type Reporter } from "../../src/reporter.ts";
 import { parseExperiment, type Experiment } from "../../src/experiment.ts";
 
 interface SchemaYaml {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stratifiedSplit } from "../../src/stages/split.ts";
-import { mulberry32 } from "../../src/models/rng.ts";
+import { mulberry32 } from "../../src/stats/rng.ts";
 
 describe("seeded stratified split", () => {
   const strata = Array.from({ length: 1000 }, (_, i) => (i % 10 < 4 ? "-1" : "1"));

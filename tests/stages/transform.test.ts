@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { runTransform } from "../../src/stages/transform.ts";
-import { Preprocessor } from "../../src/stages/preprocessor.ts";
+import { Preprocessor } from "../../src/models/preprocessor.ts";
 import { newRunFolder } from "../../src/artifacts.ts";
 import { loadSchema } from "../../src/schema.ts";
 import { readNpy } from "../../src/data/npy.ts";

@@ -5,8 +5,8 @@
  * rows are stored once with their class counts, which also makes the search over them shorter.
  * Ties at the k-th distance are shared out in proportion to the tied rows' classes.
  */
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
-import { assertFitted, checkWidth, classesOf, ParamReader } from "./params.ts";
+import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
+import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
 
 export const KNN = "knn";
 const KNOWN = ["n_neighbors", "seed"] as const;

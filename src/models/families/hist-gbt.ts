@@ -7,11 +7,11 @@
  * smaller child and gets the larger one by subtraction from the parent. No randomness: the model
  * depends only on the data and the parameters.
  */
-import type { Matrix, ModelJson, Params } from "./classifier.ts";
-import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "./binning.ts";
-import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "./tree-ensemble.ts";
-import { TreeModel, type TreeModelState } from "./tree-model.ts";
-import { ParamReader } from "./params.ts";
+import type { Matrix, ModelJson, Params } from "../classifier.ts";
+import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "../trees/binning.ts";
+import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "../trees/tree-ensemble.ts";
+import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
+import { ParamReader } from "../params.ts";
 
 export const HIST_GBT = "hist_gbt";
 const KNOWN = ["n_estimators", "learning_rate", "max_leaf_nodes", "max_depth", "min_samples_leaf", "l2_regularization", "seed"] as const;

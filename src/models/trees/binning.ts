@@ -5,7 +5,7 @@
  * group with a per-class weight: training on groups is exactly training on the rows, only faster
  * (the phishing data has ~47% duplicate rows).
  */
-import type { Matrix } from "./classifier.ts";
+import type { Matrix } from "../classifier.ts";
 
 export const MAX_BINS = 255;
 

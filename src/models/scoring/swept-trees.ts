@@ -15,37 +15,9 @@
  * The per-node cost is shared by 32·W rows, and no step branches on which rows reach which leaf
  * (the bit-by-bit enumeration of leaf masks mispredicts about once per row and tree).
  */
-import type { Matrix } from "./classifier.ts";
-import type { CompiledTrees } from "./compiled-trees.ts";
+import type { Matrix } from "../classifier.ts";
+import type { CompiledTrees, SweepProgram } from "./types.ts";
 import { SIMD_MAX_WORDS, type SimdSweeper, simdSweeper } from "./swept-simd.ts";
-
-export interface SweepProgram {
-  trees: number;
-  /** Per tree: range of its internal nodes in `inner` (records of INNER ints) and of its extra plane ops in `ops` (pairs). */
-  innerStart: Int32Array;
-  opsStart: Int32Array;
-  /**
-   * Per internal node: own local slot, global threshold index, right child's local slot (left =
-   * own + 1), which children's masks to keep (1: left, 2: right: internal children and coded
-   * children with extra ops), plane of the code's lowest bit (-1: no code), and
-   * the side flip (0: the right child is coded, -1: the left one).
-   */
-  inner: Int32Array;
-  /** (local slot of a node, plane): XOR the node's mask into that plane (codes with several bits). */
-  ops: Int32Array;
-  /** Leaf values by tree, indexed by leaf id (2^planes slots per tree), from `leafBase[t]`. */
-  leafValues: Float64Array;
-  leafBase: Int32Array;
-  /** Bit planes of the leaf ids, the most of any tree (at most 8: ids are read back as bytes). */
-  planes: number;
-  /** Bit planes of each tree's leaf ids. */
-  treePlanes: Int32Array;
-  maxTreeNodes: number;
-  /** All thresholds, feature by feature (global threshold index order). */
-  thresholds: Float64Array;
-  /** The feature of each threshold. */
-  thresholdFeature: Int32Array;
-}
 
 const INNER = 6;
 const MAX_PLANES = 8;

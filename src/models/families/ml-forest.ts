@@ -8,9 +8,9 @@
  */
 // @ts-ignore: ml-random-forest ships no type declarations; its shape is declared below.
 import * as rf from "ml-random-forest";
-import { NetsecError } from "../errors.ts";
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
-import { assertFitted, checkWidth, classesOf, ParamReader } from "./params.ts";
+import { NetsecError } from "../../errors.ts";
+import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
+import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
 
 export const ML_RANDOM_FOREST = "ml_random_forest";
 const KNOWN = ["n_estimators", "max_features", "max_depth", "min_samples_leaf", "oob", "seed"] as const;

@@ -3,7 +3,7 @@
  * in place on stderr; otherwise (CI, pipes, notebooks): plain lines, at most one per 10% step.
  * Warnings are collected and shown together at the end of a run.
  */
-import { platform } from "../runtime/index.ts";
+import { platform } from "./runtime/index.ts";
 
 export interface Progress {
   tick(done: number, label?: string): void;

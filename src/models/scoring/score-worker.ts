@@ -4,8 +4,8 @@
  * data, nothing executed), then answers every block of rows with P(class 1). Only web-standard
  * globals are used here.
  */
-import type { Classifier, ModelJson } from "./classifier.ts";
-import { modelFromJSON } from "./registry.ts";
+import type { Classifier, ModelJson } from "../classifier.ts";
+import { modelFromJSON } from "../registry.ts";
 
 export type ScoreRequest =
   | { type: "model"; model: ModelJson }

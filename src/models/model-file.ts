@@ -5,15 +5,15 @@
  * creation time, run folder). Loading verifies format, format version, checksum and schema hash
  * and never executes code: the JSON is parsed and rebuilt by the registered model families.
  */
-import { platform } from "./runtime/index.ts";
-import { NetsecError } from "./errors.ts";
-import type { Frame } from "./data/frame.ts";
-import type { Matrix, ModelJson } from "./models/classifier.ts";
-import { modelFromJSON } from "./models/registry.ts";
-import type { Schema } from "./schema.ts";
-import { loadSchema } from "./schema.ts";
-import { restorePreprocessor } from "./models/preprocessor-link.ts";
-import { RowMemo } from "./models/row-memo.ts";
+import { platform } from "../runtime/index.ts";
+import { NetsecError } from "../errors.ts";
+import type { Frame } from "../data/frame.ts";
+import type { Matrix, ModelJson } from "./classifier.ts";
+import { modelFromJSON } from "./registry.ts";
+import type { Schema } from "../schema.ts";
+import { loadSchema } from "../schema.ts";
+import { restorePreprocessor } from "./preprocessor.ts";
+import { RowMemo } from "./scoring/row-memo.ts";
 
 export const MODEL_FORMAT = "netsec-model";
 export const MODEL_FORMAT_VERSION = 1;

@@ -1,5 +1,5 @@
 /** MODEL_CARD.md: a short human-readable summary next to the pushed model. */
-import type { ModelFileJson, ModelManifest } from "../model-file.ts";
+import type { ModelFileJson, ModelManifest } from "../models/model-file.ts";
 import type { PushDecision } from "./gates.ts";
 
 const fmt = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "n/a" : v.toFixed(4));

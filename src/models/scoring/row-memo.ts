@@ -6,7 +6,7 @@
  * and without the cache. When the cache holds `limit` rows it is cleared, so memory stays bounded
  * whatever the input size.
  */
-import type { Matrix } from "./classifier.ts";
+import type { Matrix } from "../classifier.ts";
 import { ternaryRowKey } from "./row-key.ts";
 
 export class RowMemo {

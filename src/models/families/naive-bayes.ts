@@ -7,8 +7,8 @@
  */
 // @ts-ignore: ml-naivebayes ships no type declarations; its shape is declared below.
 import * as naiveBayes from "ml-naivebayes";
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
-import { assertFitted, checkWidth, classesOf, ParamReader } from "./params.ts";
+import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
+import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
 
 export const NAIVE_BAYES = "naive_bayes";
 const KNOWN = ["var_smoothing", "seed"] as const;

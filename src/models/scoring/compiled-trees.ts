@@ -8,28 +8,9 @@
  * plain tree arrays). Returns undefined when an ensemble does not fit the packing (then callers
  * use the plain walk).
  */
-import type { Matrix } from "./classifier.ts";
-import type { FlatTrees } from "./tree-ensemble.ts";
-import { sumSwept, type SweepProgram, sweepProgram } from "./swept-trees.ts";
-
-export interface CompiledTrees {
-  cols: number;
-  /** Offset of feature f's first threshold in the flat list of all thresholds. */
-  offsets: Int32Array;
-  /** Nodes in the largest tree (bounds the traversal stack). */
-  maxTreeNodes: number;
-  /** Depth of the deepest leaf over all trees. */
-  maxDepth: number;
-  /** Per feature, the ascending distinct thresholds. */
-  thresholds: Float64Array[];
-  nodes: Int32Array;
-  values: Float64Array;
-  roots: Int32Array;
-  /** The swept form (built once SWEEP_BUILD_ROWS rows were scored; null when the trees have none). */
-  sweep?: SweepProgram | null;
-  /** Rows scored so far without the swept form. */
-  scored?: number;
-}
+import type { Matrix } from "../classifier.ts";
+import type { CompiledTrees, FlatTrees } from "./types.ts";
+import { sumSwept, sweepProgram } from "./swept-trees.ts";
 
 const NAN_CODE = 255;
 /** A leaf: sign bit set, every other field 0 (so a branch-free step from it is 0). */

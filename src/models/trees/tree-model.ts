@@ -4,9 +4,9 @@
  * and the common part of their JSON state. Each family adds how it fits and how a leaf sum
  * becomes a probability (mean over trees; sigmoid of baseline + sum).
  */
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
+import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
 import { type FlatTrees, type FlatTreesJson, sumLeaves, treesFromJSON, treesToJSON } from "./tree-ensemble.ts";
-import { assertFitted, checkWidth, classesOf } from "./params.ts";
+import { assertFitted, checkWidth, classesOf } from "../params.ts";
 
 /** The JSON state both families write: their own fields go between `features` and `importances`. */
 export interface TreeModelState {

@@ -6,10 +6,10 @@
  * the answers are identical. Small batches (below `minRows`) and runtimes without workers
  * (Node/vitest) score in this thread.
  */
-import { platform } from "../runtime/index.ts";
-import type { WorkerHandle } from "../runtime/platform.ts";
-import type { Classifier, Matrix, ModelJson } from "./classifier.ts";
-import { modelFromJSON } from "./registry.ts";
+import { platform } from "../../runtime/index.ts";
+import type { WorkerHandle } from "../../runtime/platform.ts";
+import type { Classifier, Matrix, ModelJson } from "../classifier.ts";
+import { modelFromJSON } from "../registry.ts";
 import type { ScoreReply, ScoreRequest } from "./score-worker.ts";
 
 export interface BatchScorer {

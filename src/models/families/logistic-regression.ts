@@ -5,8 +5,8 @@
  * runs fixed-step gradient descent without regularisation (results depend on step size and
  * iteration count, not on the data alone) and its model has no probability output.
  */
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
-import { assertFitted, checkWidth, classesOf, ParamReader } from "./params.ts";
+import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
+import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
 
 export const LOGISTIC_REGRESSION = "logistic_regression";
 const KNOWN = ["C", "max_iter", "seed"] as const;

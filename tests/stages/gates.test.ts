@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decidePush } from "../../src/models/gates.ts";
+import { decidePush } from "../../src/stages/gates.ts";
 
 const gates = { min_score: 0.6, max_overfit: 0.05 };
 

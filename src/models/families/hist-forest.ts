@@ -6,12 +6,12 @@
  * histogram per candidate feature (one bin per distinct value). Tree t uses its own PRNG seeded by
  * (seed, t): the model does not depend on how work is scheduled.
  */
-import type { Matrix, ModelJson, Params } from "./classifier.ts";
-import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "./binning.ts";
-import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "./tree-ensemble.ts";
-import { TreeModel, type TreeModelState } from "./tree-model.ts";
-import { childSeed, mulberry32, type Rng } from "./rng.ts";
-import { ParamReader } from "./params.ts";
+import type { Matrix, ModelJson, Params } from "../classifier.ts";
+import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "../trees/binning.ts";
+import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "../trees/tree-ensemble.ts";
+import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
+import { childSeed, mulberry32, type Rng } from "../../stats/rng.ts";
+import { ParamReader } from "../params.ts";
 
 export const HIST_FOREST = "hist_forest";
 const KNOWN = ["n_estimators", "max_features", "max_depth", "min_samples_split", "min_samples_leaf", "bootstrap", "seed"] as const;

@@ -6,8 +6,8 @@
  */
 // @ts-ignore: ml-cart ships no type declarations; its shape is declared below.
 import * as cart from "ml-cart";
-import type { Classifier, Matrix, ModelJson, Params } from "./classifier.ts";
-import { assertFitted, checkWidth, classesOf, ParamReader } from "./params.ts";
+import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
+import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
 
 export const DECISION_TREE = "decision_tree";
 const KNOWN = ["max_depth", "min_samples_leaf", "seed"] as const;

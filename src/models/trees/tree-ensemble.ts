@@ -3,21 +3,11 @@
  * only the right child's index is stored. All trees of an ensemble share one set of arrays;
  * prediction walks blocks of rows tree by tree (the tree stays in cache).
  */
-import type { Matrix } from "./classifier.ts";
-import { type CompiledTrees, compileTrees, sumTrees } from "./compiled-trees.ts";
+import type { Matrix } from "../classifier.ts";
+import { compileTrees, sumTrees } from "../scoring/compiled-trees.ts";
+import type { CompiledTrees, FlatTrees } from "../scoring/types.ts";
 
-export interface FlatTrees {
-  /** Split feature, -1 for a leaf. */
-  feature: Int32Array;
-  /** Go left when x[feature] <= threshold. */
-  threshold: Float64Array;
-  /** Index of the right child (left child = index + 1). */
-  right: Int32Array;
-  /** Leaf value (probability of class 1 for a forest, raw score for boosting). */
-  value: Float64Array;
-  /** Index of each tree's root. */
-  roots: Int32Array;
-}
+export type { FlatTrees };
 
 /** A tree under construction: any node order; `toPreorder` lays it out. */
 export interface TreeBuilder {

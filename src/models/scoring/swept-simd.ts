@@ -7,7 +7,7 @@
  * runs only on plain numbers in its own memory; where WebAssembly SIMD is missing, callers keep
  * the JavaScript loop.
  */
-import type { SweepProgram } from "./swept-trees.ts";
+import type { SweepProgram } from "./types.ts";
 
 /** Opcode bytes of the few instructions used. */
 const OP = {

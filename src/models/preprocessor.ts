@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { KnnImputer, type KnnImputerState } from "../stats/knn-imputer.ts";
 import type { Frame } from "../data/frame.ts";
-import type { Matrix } from "../models/classifier.ts";
+import type { Matrix } from "./classifier.ts";
 import type { Schema } from "../schema.ts";
 import { NetsecError } from "../errors.ts";
 
@@ -190,4 +190,9 @@ function featureMatrix(frame: Frame, features: readonly string[], what: string):
     }
   }
   return { values, rows: frame.rows, cols };
+}
+
+/** Rebuild a model file's preprocessor from its JSON (checked by zod, never executed). */
+export function restorePreprocessor(json: unknown, schemaHash?: string): Preprocessor {
+  return Preprocessor.fromJSON(json, { schemaHash, source: "the model's preprocessor" });
 }

@@ -5,10 +5,10 @@
  * (same preprocessor, same model JSON, same mapping to target values and positive-class
  * probability). Without workers it is `predictFrame` itself (with its row cache).
  */
-import type { Frame } from "../data/frame.ts";
+import type { Frame } from "../../data/frame.ts";
 import type { LoadedModel, PredictionBatch } from "../model-file.ts";
 import { createParallelScorer, type ParallelScorerOptions } from "./parallel-scorer.ts";
-import { restorePreprocessor } from "./preprocessor-link.ts";
+import { restorePreprocessor } from "../preprocessor.ts";
 
 export interface BatchPredictor {
   /** Workers scoring (0: this thread). */

@@ -1,0 +1,178 @@
+/**
+ * `predictFile`: scores a CSV file with a pushed model, streaming chunk by chunk (constant memory
+ * whatever the file size); used by `netsec predict`, notebooks and programs (exported by mod.ts). The input must hold the schema's
+ * feature columns (any order; the target column is optional and passed through). Output: the
+ * input columns plus `prediction` (a target value, e.g. -1/1) and `probability` (of the positive
+ * class). A bad row stops the run with its row and column, or with --skip-invalid goes to
+ * `<output>.invalid.csv` with the reason. The output appears only when complete.
+ */
+import { platform } from "../runtime/index.ts";
+import { NetsecError } from "../errors.ts";
+import { CsvFile, csvHeader, formatCell } from "../data/csv.ts";
+import { createFrame } from "../data/frame.ts";
+import { loadModelFile } from "../models/model-file.ts";
+import { loadSchema, type Schema } from "../schema.ts";
+import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
+
+export interface PredictOptions {
+  input: string;
+  output: string;
+  modelDir?: string;
+  skipInvalid?: boolean;
+  schema?: Schema;
+  chunkRows?: number;
+  /**
+   * Workers scoring full chunks while this thread parses the next one (default: one per core;
+   * 0: score here). Same answers either way.
+   */
+  workers?: number;
+  onProgress?: (rows: number) => void;
+}
+
+export interface PredictSummary {
+  input: string;
+  output: string;
+  rows: number;
+  predicted: number;
+  invalid: number;
+  invalidFile?: string;
+  modelVersion: number;
+  modelSha256: string;
+  seconds: number;
+}
+
+interface RowProblem {
+  row: number;
+  column?: string;
+  value: string;
+  expected: string;
+}
+
+function describe(p: RowProblem): string {
+  return `row ${p.row}${p.column ? `, column ${p.column}` : ""}: got ${JSON.stringify(p.value)}, expected ${p.expected}`;
+}
+
+/** Check the header against the contract: every feature present, only the target besides. */
+function checkColumns(columns: string[], schema: Schema, input: string): void {
+  const missing = schema.featureNames.filter((f) => !columns.includes(f));
+  const extra = columns.filter((c) => !schema.featureNames.includes(c) && c !== schema.target.name);
+  const problems: string[] = [];
+  if (missing.length) problems.push(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
+  if (extra.length) problems.push(`unexpected column${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`);
+  if (problems.length) {
+    throw new NetsecError("PREDICT_INVALID", `${input}: ${problems.join("; ")} (expected the ${schema.featureNames.length} features of schema.yaml, ${schema.target.name} optional)`, {
+      location: { file: input, column: missing[0] ?? extra[0] },
+    });
+  }
+}
+
+export async function predictFile(options: PredictOptions): Promise<PredictSummary> {
+  const started = performance.now();
+  const schema = options.schema ?? await loadSchema();
+  const model = await loadModelFile(options.modelDir ?? "final_model", { schema });
+  const csv = await CsvFile.open(options.input);
+  checkColumns(csv.columns, schema, options.input);
+  const width = csv.columns.length;
+  // Allowed values / nullability per input column (features only).
+  const rules = csv.columns.map((name) => schema.features.find((f) => f.name === name));
+  const allowed = rules.map((f) => (f?.allowed ? new Set(f.allowed) : undefined));
+  const partial = `${options.output}.partial`;
+  const invalidFile = `${options.output}.invalid.csv`;
+  const out = await platform.openWriter(partial);
+  let bad: Awaited<ReturnType<typeof platform.openWriter>> | undefined;
+  let rows = 0;
+  let predicted = 0;
+  let invalid = 0;
+  // Two chunks in flight at most: chunk k is scored (on workers) while chunk k+1 is parsed.
+  const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024 });
+  let previous: Promise<string> | undefined;
+  try {
+    await out.write(csvHeader([...csv.columns, "prediction", "probability"]));
+    for await (const chunk of csv.chunks({ chunkRows: options.chunkRows })) {
+      const problems = new Map<number, RowProblem>();
+      for (const p of chunk.problems) {
+        if (!problems.has(p.row)) problems.set(p.row, { row: p.row, column: p.column, value: p.kind === "ragged_row" ? p.line : p.value, expected: p.expected });
+      }
+      for (let r = 0; r < chunk.rows; r++) {
+        const row = chunk.firstRow + r;
+        if (problems.has(row)) continue;
+        for (let c = 0; c < width; c++) {
+          const v = chunk.values[r * width + c];
+          const rule = rules[c];
+          if (!rule) continue;
+          if (Number.isNaN(v)) {
+            if (rule.nullable === false) problems.set(row, { row, column: rule.name, value: "", expected: "a value (the column is not nullable)" });
+          } else if (allowed[c] && !allowed[c]!.has(v)) {
+            problems.set(row, { row, column: rule.name, value: String(v), expected: `one of ${rule.allowed!.join(", ")}` });
+          }
+          if (problems.has(row)) break;
+        }
+      }
+      if (problems.size && !options.skipInvalid) {
+        const first = [...problems.values()].sort((a, b) => a.row - b.row)[0];
+        throw new NetsecError("PREDICT_INVALID", `${options.input}: ${describe(first)}${problems.size > 1 ? ` (and ${problems.size - 1} more bad row(s) in this chunk)` : ""}; fix the rows or use --skip-invalid`, {
+          location: { file: options.input, row: first.row, column: first.column, value: first.value, expected: first.expected },
+        });
+      }
+      const keep: number[] = [];
+      for (let r = 0; r < chunk.rows; r++) if (!problems.has(chunk.firstRow + r)) keep.push(r);
+      if (problems.size) {
+        if (!bad) {
+          bad = await platform.openWriter(invalidFile);
+          await bad.write(csvHeader([...csv.columns, "reason"]));
+        }
+        const lines: string[] = [];
+        for (const p of [...problems.values()].sort((a, b) => a.row - b.row)) {
+          const r = p.row - chunk.firstRow;
+          const cells: string[] = [];
+          for (let c = 0; c < width; c++) cells.push(formatCell(chunk.values[r * width + c]));
+          lines.push(`${cells.join(",")},"${describe(p).replaceAll('"', '""')}"`);
+        }
+        await bad.write(lines.join("\n") + "\n");
+        invalid += problems.size;
+      }
+      const values: Float64Array = keep.length === chunk.rows ? chunk.values : new Float64Array(keep.length * width);
+      if (values !== chunk.values) keep.forEach((r, i) => values.set(chunk.values.subarray(r * width, (r + 1) * width), i * width));
+      const frame = createFrame(csv.columns, keep.length, values as Float64Array<ArrayBuffer>);
+      if (keep.length) {
+        const scoring = predictor.predictFrame(frame).then(({ prediction, probability }) => {
+          const parts: string[] = new Array(keep.length);
+          const cells: string[] = new Array(width);
+          for (let i = 0; i < keep.length; i++) {
+            for (let c = 0; c < width; c++) cells[c] = formatCell(values[i * width + c]);
+            parts[i] = `${cells.join(",")},${prediction[i]},${probability[i]}`;
+          }
+          return parts.join("\n") + "\n";
+        });
+        scoring.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+        if (previous) await out.write(await previous);
+        previous = scoring;
+      }
+      rows += chunk.rows;
+      predicted += keep.length;
+      options.onProgress?.(rows);
+    }
+    if (previous) await out.write(await previous);
+    predictor.close();
+    await out.close();
+    await bad?.close();
+    await platform.rename(partial, options.output);
+  } catch (error) {
+    predictor.close();
+    await out.close().catch(() => undefined);
+    await bad?.close().catch(() => undefined);
+    await platform.remove(partial);
+    throw error;
+  }
+  return {
+    input: options.input,
+    output: options.output,
+    rows,
+    predicted,
+    invalid,
+    invalidFile: invalid ? invalidFile : undefined,
+    modelVersion: model.version,
+    modelSha256: model.sha256,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
