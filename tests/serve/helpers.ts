@@ -58,7 +58,8 @@ export async function toyLoader(dir: string): Promise<ServingModel> {
     createdAt: file.createdAt,
     schemaHash: file.schemaHash,
     metrics: file.metrics,
-    predictFrame(frame: Frame) {
+    predictGrouped(frame: Frame) {
+      // Every row is its own group: the stand-in has no row cache.
       const width = frame.columns.length;
       const probability = new Float64Array(frame.rows);
       const prediction = new Int8Array(frame.rows);
@@ -66,7 +67,7 @@ export async function toyLoader(dir: string): Promise<ServingModel> {
         probability[r] = toyProbability(frame.values, r * width, file.bias);
         prediction[r] = probability[r] > 0.5 ? schema.target.positive : 1;
       }
-      return { prediction, probability };
+      return { prediction, probability, group: Uint32Array.from({ length: frame.rows }, (_, r) => r), distinct: frame.rows };
     },
   };
 }
