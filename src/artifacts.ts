@@ -124,3 +124,44 @@ export async function ensureParent(file: string): Promise<void> {
   const cut = file.lastIndexOf("/");
   if (cut > 0) await platform.mkdir(file.slice(0, cut));
 }
+
+/**
+ * `<run>/run.json`: whether a run folder is complete. Written "running" when the folder is made,
+ * replaced (atomically) by "complete" when the last stage is done or "failed" with the reason and
+ * stage when one fails; a run that still says "running" after its process ended was stopped
+ * (killed, machine down). Runs made before this file existed have none. Shape (docs/pipeline.md):
+ * `{"format": "netsec-run", "status": "running"|"complete"|"failed", "startedAt": ISO,
+ *   "finishedAt"?: ISO, "stage"?: name, "reason"?: text, "pid"?: number}`.
+ */
+export const RUN_STATUS_FILE = "run.json";
+
+export type RunState = "running" | "complete" | "failed";
+
+export interface RunStatus {
+  format: "netsec-run";
+  status: RunState;
+  startedAt: string;
+  finishedAt?: string;
+  /** The stage that failed (failed runs). */
+  stage?: string;
+  /** Why it failed (the error message, at most 2000 characters). */
+  reason?: string;
+  /** The process that ran it. */
+  pid?: number;
+}
+
+export async function writeRunStatus(dir: string, status: Omit<RunStatus, "format">): Promise<void> {
+  const value: RunStatus = { format: "netsec-run", ...status };
+  if (value.reason && value.reason.length > 2000) value.reason = `${value.reason.slice(0, 2000)}…`;
+  await platform.writeFileAtomic(`${dir}/${RUN_STATUS_FILE}`, JSON.stringify(value, null, 2) + "\n");
+}
+
+/** The run's status file, or undefined when it has none (or it is not readable JSON of that shape). */
+export async function readRunStatus(dir: string): Promise<RunStatus | undefined> {
+  try {
+    const value = JSON.parse(await platform.readTextFile(`${dir}/${RUN_STATUS_FILE}`)) as RunStatus;
+    return value && value.format === "netsec-run" && ["running", "complete", "failed"].includes(value.status) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

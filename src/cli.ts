@@ -79,7 +79,11 @@ export async function main(argv: string[]): Promise<number> {
       platform.stderrWrite(`netsec ${command.name}: error [${error.code}]: ${error.message}\n`);
       return error.code === "USAGE" ? 2 : 1;
     }
-    throw error;
+    // Not ours: still one line (NETSEC_DEBUG=1 adds the stack).
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    platform.stderrWrite(`netsec ${command.name}: error: ${message.split("\n")[0]}\n`);
+    if (platform.env("NETSEC_DEBUG") === "1" && error instanceof Error && error.stack) platform.stderrWrite(`${error.stack}\n`);
+    return 1;
   }
 }
 

@@ -20,6 +20,7 @@ export type NetsecErrorCode =
   | "GATE_FAILED"
   | "PREDICT_INVALID"
   | "TRACKING_FAILED"
+  | "OUTPUT_UNWRITABLE"
   | "USAGE";
 
 /** Where a problem is, as precisely as known. Rows are 1-based data rows (the header is row 0). */
@@ -52,9 +53,45 @@ export function describeLocation(location: Location): string {
   const parts: string[] = [];
   if (location.file) parts.push(`file ${location.file}`);
   if (location.row !== undefined) parts.push(`row ${location.row}`);
-  if (location.column) parts.push(`column ${location.column}`);
+  if (location.column) parts.push(`column ${showName(location.column)}`);
   let text = parts.join(", ");
-  if (location.value !== undefined) text += `${text ? ": " : ""}got ${JSON.stringify(location.value)}`;
+  if (location.value !== undefined) text += `${text ? ": " : ""}got ${quoted(location.value)}`;
   if (location.expected) text += `${text ? ", " : ""}expected ${location.expected}`;
   return text;
+}
+
+/** Longest excerpt of a value or name echoed in a message (characters, before escaping). */
+export const EXCERPT_CHARS = 40;
+
+/**
+ * A value or name as it may appear in a message: control, format and other invisible characters
+ * escaped (`\n`, `\u0000`, `\u202e`), and cut to `max` characters with the full length said, so a
+ * 50 MB cell never becomes a 50 MB message and a crafted name cannot forge a log line.
+ */
+export function excerpt(text: string, max = EXCERPT_CHARS): string {
+  const cut = text.length > max ? text.slice(0, max) : text;
+  const escaped = cut.replace(/[\p{C}\\]/gu, (ch) => {
+    if (ch === "\\") return "\\\\";
+    if (ch === "\n") return "\\n";
+    if (ch === "\r") return "\\r";
+    if (ch === "\t") return "\\t";
+    return Array.from(ch, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+  });
+  return text.length > max ? `${escaped}… (${text.length} characters)` : escaped;
+}
+
+/** `excerpt` in double quotes (inner quotes escaped): for values. */
+export function quoted(text: string, max = EXCERPT_CHARS): string {
+  return `"${excerpt(text, max).replaceAll('"', '\\"')}"`;
+}
+
+/** A column or field name in a message: plain names as they are, anything else quoted and cut. */
+export function showName(name: string): string {
+  return /^[A-Za-z0-9_.\- ]{1,64}$/.test(name) ? name : quoted(name);
+}
+
+/** The first `max` names (shown with `showName`) and how many more: "a, b, c and 997 more". */
+export function listNames(names: readonly string[], max = 10): string {
+  const shown = names.slice(0, max).map(showName).join(", ");
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }

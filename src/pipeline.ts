@@ -9,7 +9,7 @@ import { platform } from "./runtime/index.ts";
 import { NetsecError } from "./errors.ts";
 import { loadSchema, type Schema } from "./schema.ts";
 import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experiment.ts";
-import { newRunFolder, STAGE_DIRS, type RunFolder, type StageName } from "./artifacts.ts";
+import { newRunFolder, STAGE_DIRS, writeRunStatus, type RunFolder, type StageName } from "./artifacts.ts";
 import { openSource } from "./data/source.ts";
 import type { Reporter } from "./reporter.ts";
 import type { CandidateResult } from "./search/types.ts";
@@ -139,6 +139,10 @@ export interface PipelineRun {
   stage<S extends PipelineStageName>(name: S, work: () => Promise<PipelineStages[S]>, describe: (a: PipelineStages[S]) => Record<string, unknown>): Promise<PipelineStages[S]>;
   /** The JSON summary so far (run folder, stages, warnings of this run). */
   summary(): PipelineSummary;
+  /** The stage running now (undefined between stages). */
+  readonly current?: PipelineStageName;
+  /** When the run started (ISO). */
+  readonly startedAt: string;
 }
 
 /** Resolve the inputs and create the run folder. */
@@ -149,9 +153,12 @@ export async function startRun(options: PipelineOptions, hooks: PipelineHooks = 
   const data = options.data ?? (await resolveDefaultData(reporter));
   const source = await openDataSource(data, schema);
   const run = await newRunFolder(options.artifacts ?? "Artifacts");
+  const startedAt = new Date().toISOString();
+  await writeRunStatus(run.dir, { status: "running", startedAt, pid: platform.pid() });
   const warningsBefore = reporter.warnings.length;
   const stages: Record<string, StageSummary> = {};
   reporter.info(`run folder ${run.dir}`);
+  let current: PipelineStageName | undefined;
   return {
     run,
     schema,
@@ -160,12 +167,18 @@ export async function startRun(options: PipelineOptions, hooks: PipelineHooks = 
     options,
     reporter,
     stages,
+    startedAt,
+    get current() {
+      return current;
+    },
     async stage(name, work, describe) {
+      current = name;
       await hooks.onStageStart?.(name, run);
       const started = Date.now();
       const artifacts = await work();
       stages[name] = { dir: name in STAGE_DIRS ? run.stage(name as StageName) : run.dir, seconds: (Date.now() - started) / 1000, ...describe(artifacts) };
       await hooks.onStage?.(name, artifacts, run);
+      current = undefined;
       return artifacts;
     },
     summary: () => ({
@@ -216,19 +229,40 @@ export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResu
   return { ingestion, validation, transformation };
 }
 
+/**
+ * Run `work` on the run and record how it ended in `<run>/run.json`: "complete", or "failed" with
+ * the stage and the reason. A run that failed before any stage finished leaves nothing behind
+ * (its folder would be empty): the error says why.
+ */
+export async function recordRun<T>(ctx: PipelineRun, work: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (Object.keys(ctx.stages).length === 0) await platform.remove(ctx.run.dir).catch(() => undefined);
+    else await writeRunStatus(ctx.run.dir, { status: "failed", startedAt: ctx.startedAt, finishedAt: new Date().toISOString(), stage: ctx.current, reason, pid: platform.pid() }).catch(() => undefined);
+    throw error;
+  }
+  await writeRunStatus(ctx.run.dir, { status: "complete", startedAt: ctx.startedAt, finishedAt: new Date().toISOString(), pid: platform.pid() });
+  return result;
+}
+
 /** Ingest → validate → transform only (benchmarks, notebooks of the data half). */
 export async function runDataPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
   const ctx = await startRun(options, hooks);
-  const data = await runDataStages(ctx);
+  const data = await recordRun(ctx, () => runDataStages(ctx));
   return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data };
 }
 
 /** The whole pipeline for one new run folder. */
 export async function runPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
   const ctx = await startRun(options, hooks);
-  const data = await runDataStages(ctx);
-  const models = await runModelStages(ctx, data.transformation, data.validation, hooks);
-  return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data, ...models };
+  return await recordRun(ctx, async () => {
+    const data = await runDataStages(ctx);
+    const models = await runModelStages(ctx, data.transformation, data.validation, hooks);
+    return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data, ...models };
+  });
 }
 
 /** The model half: train (search) → evaluate (against the current model, gates) → push. */

@@ -11,9 +11,11 @@
  * attribute's declared nominal set is kept as read: checking allowed values is the contract's job.
  */
 import { platform } from "../runtime/index.ts";
-import { NetsecError } from "../errors.ts";
-import { parseCell, type CellProblem, type CsvReadOptions, type NumericChunk } from "./csv.ts";
+import { excerpt, NetsecError, quoted, showName } from "../errors.ts";
+import { expectedNumber, parseCell, type CellProblem, type CsvReadOptions, type NumericChunk } from "./csv.ts";
 import { ChunkBuilder } from "./chunks.ts";
+import { INPUT_LIMITS } from "./limits.ts";
+import { describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
 
 export interface ArffAttribute {
   name: string;
@@ -22,28 +24,57 @@ export interface ArffAttribute {
   nominal?: number[];
 }
 
-/** Lines of a text file, streamed; `\r\n` and `\n` endings, a UTF-8 BOM dropped. */
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Lines of a text file, streamed; `\r\n` and `\n` endings, a UTF-8 BOM dropped. UTF-16, binary
+ * files, bytes that are not UTF-8 and lines over `INPUT_LIMITS.maxLineBytes` are refused
+ * (ARFF_INVALID naming the line and byte offset).
+ */
 async function* readLines(path: string): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let carry = "";
+  let carry: Uint8Array | undefined;
+  let offset = 0; // file offset of bytes[0]
+  let lineNumber = 0;
   let first = true;
+  const decodeLine = (bytes: Uint8Array, start: number, end: number): string => {
+    lineNumber++;
+    if (end - start > INPUT_LIMITS.maxLineBytes) throw arffError(path, lineNumber, `the line is longer than ${INPUT_LIMITS.maxLineBytes} bytes (byte offset ${offset + start})`);
+    if (end > start && bytes[end - 1] === 13) end--;
+    try {
+      return strictDecoder.decode(bytes.subarray(start, end));
+    } catch {
+      const at = firstInvalidUtf8(bytes, start, end);
+      throw arffError(path, lineNumber, describeBadByte(bytes, at < 0 ? start : at, offset));
+    }
+  };
   for await (const chunk of platform.readChunks(path)) {
-    let text = carry + decoder.decode(chunk, { stream: true });
-    if (first) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
+    let bytes = chunk;
+    if (carry) {
+      bytes = new Uint8Array(carry.length + chunk.length);
+      bytes.set(carry);
+      bytes.set(chunk, carry.length);
+      carry = undefined;
     }
     let start = 0;
+    if (first) {
+      first = false;
+      const head = textStart(bytes);
+      if ("refused" in head) throw new NetsecError("ARFF_INVALID", `${path}: not a UTF-8 ARFF file: ${head.refused}`, { location: { file: path } });
+      start = head.start;
+    }
     while (true) {
-      const lf = text.indexOf("\n", start);
+      const lf = bytes.indexOf(10, start);
       if (lf < 0) break;
-      yield text.charCodeAt(lf - 1) === 13 ? text.slice(start, lf - 1) : text.slice(start, lf);
+      yield decodeLine(bytes, start, lf);
       start = lf + 1;
     }
-    carry = text.slice(start);
+    if (start < bytes.length) {
+      carry = bytes.slice(start);
+      if (carry.length > INPUT_LIMITS.maxLineBytes) throw arffError(path, lineNumber + 1, `the line is longer than ${INPUT_LIMITS.maxLineBytes} bytes (byte offset ${offset + start})`);
+    }
+    offset += start;
   }
-  carry += decoder.decode();
-  if (carry !== "") yield carry.endsWith("\r") ? carry.slice(0, -1) : carry;
+  if (carry && carry.length) yield decodeLine(carry, 0, carry.length);
 }
 
 /** Strip one pair of matching single or double quotes. */
@@ -76,21 +107,21 @@ function arffError(path: string, lineNumber: number, message: string): NetsecErr
 function parseAttribute(path: string, lineNumber: number, rest: string): ArffAttribute {
   const [name, typeText] = splitName(rest);
   if (!name) throw arffError(path, lineNumber, "@attribute without a name, expected '@attribute <name> <type>'");
-  if (!typeText) throw arffError(path, lineNumber, `@attribute ${name} has no type, expected numeric, real, integer or {v1,v2,…}`);
+  if (!typeText) throw arffError(path, lineNumber, `@attribute ${showName(name)} has no type, expected numeric, real, integer or {v1,v2,…}`);
   const lower = typeText.toLowerCase();
   if (lower === "numeric" || lower === "real" || lower === "integer") return { name, type: "numeric" };
   if (typeText.startsWith("{")) {
     const close = typeText.lastIndexOf("}");
-    if (close < 0) throw arffError(path, lineNumber, `@attribute ${name}: nominal values are not closed by '}'`);
+    if (close < 0) throw arffError(path, lineNumber, `@attribute ${showName(name)}: nominal values are not closed by '}'`);
     const labels = splitQuoted(typeText.slice(1, close)).map(unquote);
     const nominal = labels.map((label) => parseCell(label));
     const bad = labels.filter((_, i) => nominal[i] === undefined || Number.isNaN(nominal[i]));
     if (bad.length > 0) {
-      throw arffError(path, lineNumber, `@attribute ${name} has non-numeric nominal values {${bad.join(", ")}}: netsec reads numeric data only (expected labels such as -1, 0, 1)`);
+      throw arffError(path, lineNumber, `@attribute ${showName(name)} has non-numeric nominal values {${bad.slice(0, 5).map((b) => excerpt(b)).join(", ")}${bad.length > 5 ? `, … ${bad.length - 5} more` : ""}}: netsec reads numeric data only (expected labels such as -1, 0, 1)`);
     }
     return { name, type: "nominal", nominal: nominal as number[] };
   }
-  throw arffError(path, lineNumber, `@attribute ${name} has type "${typeText}": netsec reads numeric data only (expected numeric, real, integer or numeric nominal values {…})`);
+  throw arffError(path, lineNumber, `@attribute ${showName(name)} has type ${quoted(typeText)}: netsec reads numeric data only (expected numeric, real, integer or numeric nominal values {…})`);
 }
 
 export class ArffFile {
@@ -113,6 +144,7 @@ export class ArffFile {
     if (!info.isFile) throw new NetsecError("ARFF_INVALID", `${path} is not a file`, { location: { file: path } });
     let relation: string | undefined;
     const attributes: ArffAttribute[] = [];
+    const names = new Set<string>();
     let lineNumber = 0;
     let sawData = false;
     for await (const line of readLines(path)) {
@@ -124,13 +156,15 @@ export class ArffFile {
       if (keyword === "@relation") relation = unquote(rest);
       else if (keyword === "@attribute") {
         const attribute = parseAttribute(path, lineNumber, rest);
-        if (attributes.some((a) => a.name === attribute.name)) throw arffError(path, lineNumber, `@attribute ${attribute.name} is declared twice`);
+        if (names.has(attribute.name)) throw arffError(path, lineNumber, `@attribute ${showName(attribute.name)} is declared twice`);
+        if (attributes.length >= INPUT_LIMITS.maxColumns) throw arffError(path, lineNumber, `more than ${INPUT_LIMITS.maxColumns} @attribute lines (the most netsec reads)`);
+        names.add(attribute.name);
         attributes.push(attribute);
       } else if (keyword === "@data") {
         sawData = true;
         break;
       } else {
-        throw arffError(path, lineNumber, `unexpected "${t.slice(0, 60)}" in the header, expected @relation, @attribute, @data or a % comment`);
+        throw arffError(path, lineNumber, `unexpected ${quoted(t, 60)} in the header, expected @relation, @attribute, @data or a % comment`);
       }
     }
     if (lineNumber === 0) throw new NetsecError("ARFF_INVALID", `${path} is empty: expected an ARFF header (@relation, @attribute …, @data) and data rows`, { location: { file: path } });
@@ -163,7 +197,8 @@ export class ArffFile {
     if (raw === "?") return NaN;
     const parsed = raw === "" ? undefined : parseCell(raw);
     if (parsed === undefined || Number.isNaN(parsed)) {
-      problems.push({ row, column: this.attributes[column].name, value: raw, expected: "a number (or ? for a missing value)", kind: "not_a_number", line });
+      const value = raw.length > INPUT_LIMITS.maxValueChars ? raw.slice(0, INPUT_LIMITS.maxValueChars) : raw;
+      problems.push({ row, column: this.attributes[column].name, value, expected: expectedNumber(raw, "?"), kind: "not_a_number", line });
       return NaN;
     }
     return parsed;

@@ -4,6 +4,7 @@
  * Frame. Each reader only parses rows; numbering and chunk boundaries live here.
  */
 import { createFrame, type Frame } from "./frame.ts";
+import { INPUT_LIMITS } from "./limits.ts";
 
 export interface CellProblem {
   /** 1-based data row (the header is row 0). */
@@ -13,8 +14,10 @@ export interface CellProblem {
   value: string;
   expected: string;
   kind: "not_a_number" | "ragged_row";
-  /** The raw line, to be written to invalid/ as it was. */
+  /** The raw line, to be written to invalid/ as it was ("" when the source has no lines, e.g. MongoDB). */
   line: string;
+  /** Where the row came from when its row number alone does not say, e.g. `document _id 65f0…`. */
+  where?: string;
 }
 
 export interface NumericChunk {
@@ -42,14 +45,18 @@ export class ChunkBuilder {
     return this.rows * this.width;
   }
 
+  /** The chunk is full of rows, or of problems (handed over early so problems never pile up). */
   get full(): boolean {
-    return this.rows === this.chunkRows;
+    return this.rows === this.chunkRows || (this.rows > 0 && this.problems.length >= INPUT_LIMITS.maxChunkProblems);
   }
 
   /** Hand over the filled rows as a chunk and start an empty one. */
   take(): NumericChunk {
-    const chunk = { firstRow: this.firstRow, rows: this.rows, values: this.values.subarray(0, this.rows * this.width), problems: this.problems };
-    this.values = new Float64Array(this.chunkRows * this.width);
+    // A chunk handed over early (problems) gets its own exact-size copy and the buffer is reused.
+    const early = this.rows < this.chunkRows / 2;
+    const values = early ? this.values.slice(0, this.rows * this.width) : this.values.subarray(0, this.rows * this.width);
+    const chunk = { firstRow: this.firstRow, rows: this.rows, values, problems: this.problems };
+    if (!early) this.values = new Float64Array(this.chunkRows * this.width);
     this.firstRow += this.rows;
     this.rows = 0;
     this.problems = [];
@@ -57,14 +64,19 @@ export class ChunkBuilder {
   }
 }
 
-/** Join a stream of chunks into one Frame with the given columns, keeping every cell problem. */
-export async function collectChunks(columns: readonly string[], chunks: AsyncIterable<NumericChunk>): Promise<{ frame: Frame; problems: CellProblem[] }> {
+/**
+ * Join a stream of chunks into one Frame with the given columns, keeping the first
+ * `INPUT_LIMITS.maxCollectedProblems` cell problems and the count of all of them.
+ */
+export async function collectChunks(columns: readonly string[], chunks: AsyncIterable<NumericChunk>): Promise<{ frame: Frame; problems: CellProblem[]; problemCount: number }> {
   const parts: Float64Array[] = [];
   const problems: CellProblem[] = [];
+  let problemCount = 0;
   let rows = 0;
   for await (const chunk of chunks) {
     parts.push(chunk.values);
-    for (const p of chunk.problems) problems.push(p);
+    for (const p of chunk.problems) if (problems.length < INPUT_LIMITS.maxCollectedProblems) problems.push(p);
+    problemCount += chunk.problems.length;
     rows += chunk.rows;
   }
   const values = new Float64Array(rows * columns.length);
@@ -73,5 +85,5 @@ export async function collectChunks(columns: readonly string[], chunks: AsyncIte
     values.set(part, offset);
     offset += part.length;
   }
-  return { frame: createFrame(columns, rows, values), problems };
+  return { frame: createFrame(columns, rows, values), problems, problemCount };
 }

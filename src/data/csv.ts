@@ -6,12 +6,16 @@
  *
  * Cells that are not numbers and rows with the wrong number of cells are not thrown: they come
  * back as `CellProblem`s with their row and raw line, and the caller (validate, predict) decides.
- * Only problems with the file as a whole throw: missing, empty, wrong delimiter, broken header.
+ * Only problems with the file as a whole throw: missing, empty, wrong delimiter, broken header,
+ * not UTF-8 (UTF-16, binary, a bad byte: named with its offset), CR-only line ends, a line over
+ * `INPUT_LIMITS.maxLineBytes`, more than `INPUT_LIMITS.maxColumns` columns.
  */
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import type { Frame } from "./frame.ts";
 import { ChunkBuilder, type CellProblem, collectChunks, type NumericChunk } from "./chunks.ts";
+import { INPUT_LIMITS } from "./limits.ts";
+import { describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
 
 export type { CellProblem, NumericChunk };
 
@@ -22,6 +26,19 @@ export interface CsvReadOptions {
 
 const COMMA = 44, QUOTE = 34, LF = 10, CR = 13, SPACE = 32, TAB = 9, MINUS = 45, PLUS = 43, DOT = 46;
 const decoder = new TextDecoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Where a line starts in the whole input, for messages ("byte offset …"). */
+export interface LineOrigin {
+  /** Offset of `bytes[0]` in the file or body. */
+  base: number;
+  /** The file or "upload", for messages. */
+  source: string;
+}
+
+function csvError(source: string, message: string, row?: number): NetsecError {
+  return new NetsecError("CSV_INVALID", `${source}: ${message}`, { location: { file: source, row } });
+}
 
 /** Split one CSV line (no line end) into fields, honouring double quotes. */
 export function splitCsvLine(line: string, delimiter = ","): string[] {
@@ -47,12 +64,20 @@ export function splitCsvLine(line: string, delimiter = ","): string[] {
   return fields;
 }
 
-/** Parse the text of one cell: a number, NaN for missing, or undefined when it is not a number. */
+/** Parse the text of one cell: a number, NaN for missing, or undefined when it is not a number (or out of range, e.g. 1e309). */
 export function parseCell(text: string): number | undefined {
   const t = text.trim();
   if (t === "" || t.toLowerCase() === "na") return NaN;
   const n = Number(t);
-  return Number.isNaN(n) || t.toLowerCase().includes("infinity") ? undefined : n;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** What a cell that `parseCell` refused should have been: says so when it is a number out of range. */
+export function expectedNumber(text: string, missing = "empty / na"): string {
+  const n = Number(text.trim());
+  return n === Infinity || n === -Infinity
+    ? `a number within ±1.8e308 (this one is out of the range of a 64-bit float)`
+    : `a number (or ${missing} for a missing value)`;
 }
 
 function detectDelimiter(headerLine: string): string | undefined {
@@ -60,18 +85,28 @@ function detectDelimiter(headerLine: string): string | undefined {
   return undefined;
 }
 
+function crOnly(source: string): NetsecError {
+  return new NetsecError("CSV_INVALID", `${source}: the lines end with a carriage return only (CR, classic Mac OS line ends): expected \\n or \\r\\n line ends`, { location: { file: source, row: 0, expected: "LF or CRLF line ends" } });
+}
+
 /**
  * The column names of a header line (no line end), or a CSV_INVALID error naming `source` for an
- * empty header, another delimiter than the comma, or an empty header cell.
+ * empty header, another delimiter than the comma, an empty header cell or too many columns.
  */
 export function parseHeaderLine(headerLine: string, source: string): string[] {
   if (headerLine.trim() === "") {
     throw new NetsecError("CSV_INVALID", `${source} is empty: expected a header line naming the columns, then one line per row`, { location: { file: source, row: 0 } });
   }
+  if (headerLine.includes("\r")) throw crOnly(source);
   const delimiter = detectDelimiter(headerLine);
   if (delimiter) {
     const shown = delimiter === "\t" ? "tab" : `'${delimiter}'`;
     throw new NetsecError("CSV_INVALID", `${source}: the header is separated by ${shown}, expected ',' (comma-separated values)`, { location: { file: source, row: 0, expected: "comma-separated header" } });
+  }
+  let commas = 0;
+  for (let i = headerLine.indexOf(","); i >= 0 && commas < INPUT_LIMITS.maxColumns; i = headerLine.indexOf(",", i + 1)) commas++;
+  if (commas >= INPUT_LIMITS.maxColumns) {
+    throw new NetsecError("CSV_INVALID", `${source}: the header has more than ${INPUT_LIMITS.maxColumns} columns (the most netsec reads); expected the columns of schema.yaml`, { location: { file: source, row: 0, expected: `at most ${INPUT_LIMITS.maxColumns} columns` } });
   }
   const columns = splitCsvLine(headerLine).map((c) => c.trim());
   const blank = columns.findIndex((c) => c === "");
@@ -82,14 +117,55 @@ export function parseHeaderLine(headerLine: string, source: string): string[] {
 }
 
 /**
+ * The header of a CSV held in `bytes` (the start of a file, or a whole upload): encoding checked
+ * (UTF-8, BOM skipped; UTF-16, binary and bad bytes refused), the first non-blank line parsed.
+ * `end` is the offset of the first data line. `complete`: `bytes` is the whole input (else a
+ * header without a line end within `maxLineBytes` is refused as too long).
+ */
+export function parseCsvHeader(bytes: Uint8Array, source: string, complete = true): { columns: string[]; end: number } {
+  const head = textStart(bytes);
+  if ("refused" in head) throw csvError(source, `not a UTF-8 CSV file: ${head.refused}`, 0);
+  let start = head.start;
+  let line: Uint8Array = new Uint8Array(0);
+  while (start < bytes.length) {
+    let lf = bytes.indexOf(LF, start);
+    if (lf < 0) {
+      const cr = bytes.indexOf(CR, start);
+      if (cr >= 0 && cr < bytes.length - 1) throw crOnly(source);
+      if (bytes.length - start > INPUT_LIMITS.maxLineBytes || !complete) {
+        throw csvError(source, `the header line is longer than ${INPUT_LIMITS.maxLineBytes} bytes with no line end: expected a header line naming the columns, then one line per row`, 0);
+      }
+      lf = bytes.length;
+    }
+    if (lf - start > INPUT_LIMITS.maxLineBytes) throw csvError(source, `the header line is longer than ${INPUT_LIMITS.maxLineBytes} bytes: expected a header line naming the columns`, 0);
+    line = bytes.subarray(start, lf > start && bytes[lf - 1] === CR ? lf - 1 : lf);
+    start = lf + 1;
+    let blank = true;
+    for (let i = 0; i < line.length; i++) if (line[i] !== SPACE && line[i] !== TAB) { blank = false; break; }
+    if (!blank) break;
+  }
+  const bad = firstInvalidUtf8(line);
+  if (bad >= 0) throw csvError(source, `the header is not UTF-8: ${describeBadByte(line, bad, line.byteOffset - bytes.byteOffset)}`, 0);
+  return { columns: parseHeaderLine(decoder.decode(line), source), end: Math.min(start, bytes.length) };
+}
+
+/**
  * One data line `bytes[start, end)` (line end excluded) into `out[base …]`, one value per column:
  * plain numbers take a byte-level fast path; anything else (quotes, `na`, exponents) goes through
  * `splitCsvLine`/`parseCell`, and a ragged row or a non-numeric cell becomes a `CellProblem` of
- * 1-based data row `row` (its cells NaN).
+ * 1-based data row `row` (its cells NaN). A line over `maxLineBytes` or with bytes that are not
+ * UTF-8 throws CSV_INVALID (with the byte offset, from `origin`).
  */
-export function parseCsvRow(bytes: Uint8Array, start: number, end: number, columns: readonly string[], out: Float64Array, base: number, row: number, problems: CellProblem[]): void {
+export function parseCsvRow(bytes: Uint8Array, start: number, end: number, columns: readonly string[], out: Float64Array, base: number, row: number, problems: { push(p: CellProblem): unknown }, origin: LineOrigin = { base: 0, source: "input" }): void {
+  if (end - start > INPUT_LIMITS.maxLineBytes) throw csvError(origin.source, `row ${row} (byte offset ${origin.base + start}) is longer than ${INPUT_LIMITS.maxLineBytes} bytes: expected one short line per row`, row);
   if (parsePlainNumbers(bytes, start, end, columns.length, out, base)) return;
-  const line = decoder.decode(bytes.subarray(start, end));
+  let line: string;
+  try {
+    line = strictDecoder.decode(bytes.subarray(start, end));
+  } catch {
+    const at = firstInvalidUtf8(bytes, start, end);
+    throw csvError(origin.source, `row ${row}: ${describeBadByte(bytes, at < 0 ? start : at, origin.base)}`, row);
+  }
   const width = columns.length;
   const fields = splitCsvLine(line);
   if (fields.length !== width) {
@@ -101,7 +177,8 @@ export function parseCsvRow(bytes: Uint8Array, start: number, end: number, colum
     const parsed = parseCell(fields[c]);
     if (parsed === undefined) {
       out[base + c] = NaN;
-      problems.push({ row, column: columns[c], value: fields[c], expected: "a number (or empty / na for a missing value)", kind: "not_a_number", line });
+      const value = fields[c].length > INPUT_LIMITS.maxValueChars ? fields[c].slice(0, INPUT_LIMITS.maxValueChars) : fields[c];
+      problems.push({ row, column: columns[c], value, expected: expectedNumber(fields[c]), kind: "not_a_number", line });
     } else out[base + c] = parsed;
   }
 }
@@ -166,28 +243,24 @@ export class CsvFile {
     private readonly headerBytes: number,
   ) {}
 
-  /** Open a CSV file and read its header. Throws a NetsecError for a missing or empty file or a broken header. */
+  /** Open a CSV file and read its header. Throws a NetsecError for a missing or empty file, a broken header, or text that is not UTF-8. */
   static async open(path: string): Promise<CsvFile> {
     const info = await platform.stat(path);
     if (!info) throw new NetsecError("FILE_NOT_FOUND", `file not found: ${path}`, { location: { file: path } });
     if (!info.isFile) throw new NetsecError("CSV_INVALID", `${path} is not a file`, { location: { file: path } });
     let head = new Uint8Array(0);
-    let lineEnd = -1;
+    let complete = true;
     for await (const chunk of platform.readChunks(path, 64 * 1024)) {
       const joined = new Uint8Array(head.length + chunk.length);
       joined.set(head);
       joined.set(chunk, head.length);
       head = joined;
-      lineEnd = head.indexOf(LF);
-      if (lineEnd >= 0 || head.length > 4 << 20) break;
+      complete = head.length >= info.size;
+      // Enough once a non-blank line has ended (or the header is too long anyway).
+      if (head.length > INPUT_LIMITS.maxLineBytes + 3 || /[^\s]/.test(decoder.decode(head.subarray(0, Math.max(0, head.lastIndexOf(LF)))))) break;
     }
-    let start = 0;
-    if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) start = 3; // UTF-8 BOM
-    const end = lineEnd >= 0 ? lineEnd : head.length;
-    let headerLine = decoder.decode(head.subarray(start, end));
-    if (headerLine.endsWith("\r")) headerLine = headerLine.slice(0, -1);
-    const columns = parseHeaderLine(headerLine, path);
-    return new CsvFile(path, columns, lineEnd >= 0 ? lineEnd + 1 : head.length);
+    const { columns, end } = parseCsvHeader(head, path, complete);
+    return new CsvFile(path, columns, end);
   }
 
   /** Stream the data rows as numeric chunks. */
@@ -196,6 +269,7 @@ export class CsvFile {
     let row = 0; // data rows seen so far
     let skip = this.headerBytes;
     let carry: Uint8Array | undefined;
+    const origin: LineOrigin = { base: this.headerBytes, source: this.path };
 
     const parseLine = (bytes: Uint8Array, start: number, end: number): void => {
       if (end > start && bytes[end - 1] === CR) end--;
@@ -205,7 +279,7 @@ export class CsvFile {
       if (blank) return;
       row++;
       const base = out.base;
-      parseCsvRow(bytes, start, end, this.columns, out.values, base, row, out.problems);
+      parseCsvRow(bytes, start, end, this.columns, out.values, base, row, out.problems, origin);
       out.rows++;
     };
 
@@ -233,7 +307,13 @@ export class CsvFile {
         start = lf + 1;
         if (out.full) yield out.take();
       }
-      if (start < bytes.length) carry = bytes.slice(start);
+      if (start < bytes.length) {
+        carry = bytes.slice(start);
+        if (carry.length > INPUT_LIMITS.maxLineBytes) {
+          throw csvError(this.path, `row ${row + 1} (byte offset ${origin.base + start}) is longer than ${INPUT_LIMITS.maxLineBytes} bytes: expected one short line per row`, row + 1);
+        }
+      }
+      origin.base += start;
     }
     if (carry) parseLine(carry, 0, carry.length);
     if (out.rows > 0) yield out.take();

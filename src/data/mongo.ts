@@ -16,7 +16,8 @@
  * naming the host; messages never show credentials.
  */
 import { type Collection, type Document, MongoBulkWriteError, MongoClient, MongoError, MongoParseError } from "mongodb";
-import { NetsecError } from "../errors.ts";
+import { excerpt, NetsecError, quoted } from "../errors.ts";
+import { INPUT_LIMITS } from "./limits.ts";
 import { platform } from "../runtime/index.ts";
 import { parseCell, type NumericChunk } from "./csv.ts";
 import { type ChunkOptions, type DataSource, openFileSource } from "./file-source.ts";
@@ -98,8 +99,23 @@ export function coerceValue(value: unknown): number | undefined {
   return undefined;
 }
 
+/** A field value as text for a problem record (at most INPUT_LIMITS.maxValueChars characters). */
 function showValue(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(value);
+  let text: string;
+  try {
+    text = typeof value === "string" ? value : JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > INPUT_LIMITS.maxValueChars ? text.slice(0, INPUT_LIMITS.maxValueChars) : text;
+}
+
+/** `document _id 65f0c…` (ObjectId as hex, strings quoted and cut). */
+export function describeDocument(id: unknown): string {
+  if (id === undefined) return "a document without _id";
+  const hex = (id as { toHexString?: () => string }).toHexString?.();
+  if (hex) return `document _id ${hex}`;
+  return `document _id ${typeof id === "string" ? quoted(id) : excerpt(showValue(id))}`;
 }
 
 async function emptyCollectionError(client: MongoClient, target: MongoTarget): Promise<NetsecError> {
@@ -117,17 +133,23 @@ async function* readDocuments(target: MongoTarget, columns: readonly string[], b
   let row = 0;
   try {
     await client.connect();
-    const cursor = client.db(target.db).collection(target.collection).find({}, { projection: { _id: 0 }, batchSize });
+    // `_id` is read to name a document whose fields are not numbers; it is not a column.
+    const cursor = client.db(target.db).collection(target.collection).find({}, { batchSize });
     for await (const doc of cursor) {
       row++;
       const base = out.base;
       out.values.fill(NaN, base, base + width);
       for (const key of Object.keys(doc)) {
-        const c = index.get(key);
+        const c = key === "_id" && !index.has("_id") ? undefined : index.get(key);
         if (c === undefined) continue; // a field the first document did not have
         const v = coerceValue(doc[key]);
         if (v === undefined) {
-          out.problems.push({ row, column: key, value: showValue(doc[key]), expected: "a number (or null / missing for a missing value)", kind: "not_a_number", line: showValue(doc) });
+          const value = showValue(doc[key]);
+          const n = Number(value);
+          const expected = n === Infinity || n === -Infinity ? "a number within ±1.8e308" : "a number (or null / missing for a missing value)";
+          out.problems.push({ row, column: key, value, expected, kind: "not_a_number", line: "", where: describeDocument(doc._id) });
+        } else if (v === Infinity || v === -Infinity) {
+          out.problems.push({ row, column: key, value: String(v), expected: "a finite number", kind: "not_a_number", line: "", where: describeDocument(doc._id) });
         } else out.values[base + c] = v;
       }
       out.rows++;

@@ -2,8 +2,15 @@
  * The pushed model: `final_model/model.json` (plain data: preprocessor + model + schema hash +
  * metrics + data fingerprint — deterministic, so the same data and seed give the same bytes),
  * `model.json.sha256` (its checksum) and `manifest.json` (the volatile fields: version number,
- * creation time, run folder). Loading verifies format, format version, checksum and schema hash
- * and never executes code: the JSON is parsed and rebuilt by the registered model families.
+ * creation time, run folder). Loading verifies format, format version, checksum and schema hash,
+ * then the values (trees: finite thresholds and leaves, feature indices in range, depth and size
+ * limits) and never executes code: the JSON is parsed and rebuilt by the registered model families.
+ *
+ * A push writes the files as one set, `versions/<n>/`, and switches the symbolic link `current`
+ * to it in one rename; `final_model/model.json` etc. are links through `current` (docs/models.md).
+ * The loader resolves `current` once and reads every file of the set from there, so it sees the
+ * old set or the new one, never a mix. A folder without `current` (written before sets existed,
+ * or by `netsec export`-style tools) is read from its own files.
  */
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
@@ -17,7 +24,20 @@ import { RowMemo } from "./scoring/row-memo.ts";
 
 export const MODEL_FORMAT = "netsec-model";
 export const MODEL_FORMAT_VERSION = 1;
-export const MODEL_FILES = { model: "model.json", checksum: "model.json.sha256", manifest: "manifest.json", card: "MODEL_CARD.md", versions: "versions" } as const;
+export const MODEL_FILES = { model: "model.json", checksum: "model.json.sha256", manifest: "manifest.json", card: "MODEL_CARD.md", versions: "versions", current: "current" } as const;
+
+/** Largest model.json the loader reads (bytes). */
+export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
+/**
+ * The folder holding the files of the model set `dir` serves: `dir/<target of dir/current>` when
+ * `current` is a link (pushed sets), else `dir` itself. Resolve it once per load.
+ */
+export async function modelSetDir(dir: string): Promise<string> {
+  const link = await platform.readLink(`${dir}/${MODEL_FILES.current}`);
+  if (link === undefined) return dir;
+  return link.startsWith("/") ? link : `${dir}/${link}`;
+}
 
 /** Scalar test-set metrics of the model (accuracy, precision, recall, f1, f1_macro, roc_auc, pr_auc, log_loss). */
 export type ModelMetrics = Record<string, number>;
@@ -108,22 +128,25 @@ const cache = new Map<string, { key: string; model: LoadedModel }>();
 
 /** Load and verify the model in `dir` (default final_model). Cached by file size + mtime: cheap to call per request. */
 export async function loadModelFile(dir = "final_model", options: LoadModelOptions = {}): Promise<LoadedModel> {
-  const path = `${dir}/${MODEL_FILES.model}`;
+  const set = await modelSetDir(dir);
+  const path = `${set}/${MODEL_FILES.model}`;
   const info = await platform.stat(path);
   if (!info?.isFile) throw new NetsecError("FILE_NOT_FOUND", `no model in ${dir}: ${path} does not exist (run \`netsec train\` first)`, { location: { file: path } });
-  const sumInfo = await platform.stat(`${dir}/${MODEL_FILES.checksum}`);
-  const manInfo = await platform.stat(`${dir}/${MODEL_FILES.manifest}`);
-  const key = `${info.size}:${info.mtimeMs}:${sumInfo?.mtimeMs}:${manInfo?.mtimeMs}:${options.schema?.hash ?? ""}`;
+  if (info.size > MAX_MODEL_BYTES) refuse(dir, `model.json is ${info.size} bytes, over the limit of ${MAX_MODEL_BYTES}`);
+  const sumInfo = await platform.stat(`${set}/${MODEL_FILES.checksum}`);
+  const manInfo = await platform.stat(`${set}/${MODEL_FILES.manifest}`);
+  const key = `${set}:${info.size}:${info.mtimeMs}:${info.ino}:${sumInfo?.mtimeMs}:${manInfo?.mtimeMs}:${options.schema?.hash ?? ""}`;
   const hit = cache.get(dir);
   if (hit && hit.key === key) return hit.model;
-  const model = await readModelDir(dir, options);
+  const model = await readModelDir(dir, set, options);
   cache.set(dir, { key, model });
   return model;
 }
 
-async function readModelDir(dir: string, options: LoadModelOptions): Promise<LoadedModel> {
-  const bytes = await platform.readFile(`${dir}/${MODEL_FILES.model}`);
-  const sumText = await platform.stat(`${dir}/${MODEL_FILES.checksum}`) ? await platform.readTextFile(`${dir}/${MODEL_FILES.checksum}`) : undefined;
+async function readModelDir(dir: string, set: string, options: LoadModelOptions): Promise<LoadedModel> {
+  const bytes = await platform.readFile(`${set}/${MODEL_FILES.model}`);
+  if (bytes.length > MAX_MODEL_BYTES) refuse(dir, `model.json is ${bytes.length} bytes, over the limit of ${MAX_MODEL_BYTES}`);
+  const sumText = await platform.stat(`${set}/${MODEL_FILES.checksum}`) ? await platform.readTextFile(`${set}/${MODEL_FILES.checksum}`) : undefined;
   if (sumText === undefined) refuse(dir, `its checksum file ${MODEL_FILES.checksum} is missing`);
   const expected = sumText.trim().split(/\s+/)[0];
   const actual = await platform.sha256(bytes);
@@ -140,10 +163,21 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
   if (file.schemaHash !== schema.hash) {
     refuse(dir, `it was trained for a different data contract (schema hash ${String(file.schemaHash).slice(0, 12)}…, ${schema.source} has ${schema.hash.slice(0, 12)}…): retrain it`);
   }
+  if (!Array.isArray(file.features) || file.features.length !== schema.featureNames.length || file.features.some((f, i) => f !== schema.featureNames[i])) {
+    refuse(dir, `its features are not the ${schema.featureNames.length} features of ${schema.source} in order`);
+  }
+  const values = file.target?.values;
+  if (!Array.isArray(values) || values[0] !== schema.targetValue(0) || values[1] !== schema.targetValue(1) || file.target.positive !== schema.target.positive) {
+    refuse(dir, `its target (values ${JSON.stringify(values)?.slice(0, 40)}, positive ${String(file.target?.positive).slice(0, 20)}) is not the one of ${schema.source} (values [${schema.targetValue(0)}, ${schema.targetValue(1)}], positive ${schema.target.positive})`);
+  }
   let manifest: ModelManifest | undefined;
-  if (await platform.stat(`${dir}/${MODEL_FILES.manifest}`)) {
-    manifest = JSON.parse(await platform.readTextFile(`${dir}/${MODEL_FILES.manifest}`)) as ModelManifest;
-    if (manifest.sha256 !== actual) refuse(dir, `manifest.json names model sha256 ${manifest.sha256}, model.json hashes to ${actual}`);
+  if (await platform.stat(`${set}/${MODEL_FILES.manifest}`)) {
+    try {
+      manifest = JSON.parse(await platform.readTextFile(`${set}/${MODEL_FILES.manifest}`)) as ModelManifest;
+    } catch (error) {
+      refuse(dir, `manifest.json is not valid JSON (${(error as Error).message})`);
+    }
+    if (manifest?.sha256 !== actual) refuse(dir, `manifest.json names model sha256 ${String(manifest?.sha256).slice(0, 64)}, model.json hashes to ${actual}`);
   }
   let classifier;
   let preprocessor;

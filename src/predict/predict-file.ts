@@ -7,12 +7,13 @@
  * `<output>.invalid.csv` with the reason. The output appears only when complete.
  */
 import { platform } from "../runtime/index.ts";
-import { NetsecError } from "../errors.ts";
+import { listNames, NetsecError, quoted, showName } from "../errors.ts";
 import { CsvFile, csvHeader, formatCell } from "../data/csv.ts";
 import { createFrame } from "../data/frame.ts";
 import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
+import { checkOutputPath, writeError } from "./output-path.ts";
 
 export interface PredictOptions {
   input: string;
@@ -49,7 +50,7 @@ interface RowProblem {
 }
 
 function describe(p: RowProblem): string {
-  return `row ${p.row}${p.column ? `, column ${p.column}` : ""}: got ${JSON.stringify(p.value)}, expected ${p.expected}`;
+  return `row ${p.row}${p.column ? `, column ${showName(p.column)}` : ""}: got ${quoted(p.value)}, expected ${p.expected}`;
 }
 
 /** Check the header against the contract: every feature present, only the target besides. */
@@ -57,8 +58,8 @@ function checkColumns(columns: string[], schema: Schema, input: string): void {
   const missing = schema.featureNames.filter((f) => !columns.includes(f));
   const extra = columns.filter((c) => !schema.featureNames.includes(c) && c !== schema.target.name);
   const problems: string[] = [];
-  if (missing.length) problems.push(`missing column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
-  if (extra.length) problems.push(`unexpected column${extra.length > 1 ? "s" : ""} ${extra.join(", ")}`);
+  if (missing.length) problems.push(`missing column${missing.length > 1 ? "s" : ""} ${listNames(missing)}`);
+  if (extra.length) problems.push(`unexpected column${extra.length > 1 ? "s" : ""} ${listNames(extra)}`);
   if (problems.length) {
     throw new NetsecError("PREDICT_INVALID", `${input}: ${problems.join("; ")} (expected the ${schema.featureNames.length} features of schema.yaml, ${schema.target.name} optional)`, {
       location: { file: input, column: missing[0] ?? extra[0] },
@@ -68,6 +69,9 @@ function checkColumns(columns: string[], schema: Schema, input: string): void {
 
 export async function predictFile(options: PredictOptions): Promise<PredictSummary> {
   const started = performance.now();
+  const partial = `${options.output}.partial`;
+  const invalidFile = `${options.output}.invalid.csv`;
+  await checkOutputPath(options.output, options.input, [partial, invalidFile]);
   const schema = options.schema ?? await loadSchema();
   const model = await loadModelFile(options.modelDir ?? "final_model", { schema });
   const csv = await CsvFile.open(options.input);
@@ -76,9 +80,9 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   // Allowed values / nullability per input column (features only).
   const rules = csv.columns.map((name) => schema.features.find((f) => f.name === name));
   const allowed = rules.map((f) => (f?.allowed ? new Set(f.allowed) : undefined));
-  const partial = `${options.output}.partial`;
-  const invalidFile = `${options.output}.invalid.csv`;
-  const out = await platform.openWriter(partial);
+  const out = await platform.openWriter(partial).catch((error) => {
+    throw writeError(error, options.output);
+  });
   let bad: Awaited<ReturnType<typeof platform.openWriter>> | undefined;
   let rows = 0;
   let predicted = 0;

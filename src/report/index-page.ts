@@ -5,7 +5,16 @@
  */
 import { platform } from "../runtime/index.ts";
 import { escapeHtml } from "../viz/html.ts";
+import type { RunStatus } from "../artifacts.ts";
 import { listRuns, type RunInfo } from "./runs.ts";
+
+/** "complete", "failed in validation: <reason>", "incomplete: running, or stopped before it ended". */
+export function runStateText(status: RunStatus | undefined): string {
+  if (!status) return "unknown (no run.json)";
+  if (status.status === "complete") return "complete";
+  if (status.status === "failed") return `failed${status.stage ? ` in ${status.stage}` : ""}${status.reason ? `: ${status.reason.length > 200 ? `${status.reason.slice(0, 200)}…` : status.reason}` : ""}`;
+  return "incomplete: running, or stopped before it ended";
+}
 
 export const INDEX_FILE = "index.html";
 
@@ -13,13 +22,13 @@ export function renderRunsIndex(runs: readonly RunInfo[], title = "netsec runs")
   const rows = runs.map((r) => {
     const name = escapeHtml(r.run.timestamp);
     const link = r.hasReport ? `<a href="${encodeURIComponent(r.run.timestamp)}/report.html">report</a>` : "";
-    return `<tr><td>${name}</td><td>${escapeHtml(r.stages.join(", ") || "(none)")}</td><td>${link}</td></tr>`;
+    return `<tr><td>${name}</td><td>${escapeHtml(runStateText(r.status))}</td><td>${escapeHtml(r.stages.join(", ") || "(none)")}</td><td>${link}</td></tr>`;
   });
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem 2rem}table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.2rem .6rem;text-align:left}th{background:#f5f5f5}</style>
 </head><body><h1>${escapeHtml(title)}</h1>
-<table><thead><tr><th>run</th><th>stages</th><th></th></tr></thead><tbody>
+<table><thead><tr><th>run</th><th>status</th><th>stages</th><th></th></tr></thead><tbody>
 ${rows.join("\n")}
 </tbody></table></body></html>
 `;

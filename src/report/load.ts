@@ -5,7 +5,7 @@
  */
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
-import { openRunFolder, STAGE_FILES, type RunFolder } from "../artifacts.ts";
+import { openRunFolder, readRunStatus, RUN_STATUS_FILE, STAGE_DIRS, STAGE_FILES, type RunFolder, type RunStatus } from "../artifacts.ts";
 import { readCsv } from "../data/csv.ts";
 import type { Frame } from "../data/frame.ts";
 import type { Json } from "./find.ts";
@@ -13,6 +13,8 @@ import { parseLeaderboard, type LeaderboardRow } from "./leaderboard.ts";
 
 export interface RunData {
   run: RunFolder;
+  /** `<run>/run.json` (complete, failed with the reason, or running / stopped); undefined for runs from before it existed. */
+  status?: RunStatus;
   ingestion?: Json;
   contract?: Json;
   drift?: Json;
@@ -49,7 +51,12 @@ export async function loadRunData(runDir: string): Promise<RunData> {
   const info = await platform.stat(runDir);
   if (!info?.isDirectory) throw new NetsecError("FILE_NOT_FOUND", `run folder not found: ${runDir} (expected a folder such as Artifacts/11_25_2026_09_30_00)`, { location: { file: runDir } });
   const run = openRunFolder(runDir);
-  const data: RunData = { run, missing: [] };
+  const entries = new Set(await platform.readDir(runDir));
+  const stageDirs = Object.values(STAGE_DIRS);
+  if (!entries.has(RUN_STATUS_FILE) && !stageDirs.some((d) => entries.has(d) || entries.has(`${d}.partial`))) {
+    throw new NetsecError("USAGE", `${runDir} is not a run folder: it has no ${RUN_STATUS_FILE} and none of the stage folders (${stageDirs.join(", ")}); give one of the folders netsec train makes, such as Artifacts/11_25_2026_09_30_00`, { location: { file: runDir } });
+  }
+  const data: RunData = { run, missing: [], status: await readRunStatus(runDir) };
   const rel = (path: string) => path.slice(run.dir.length + 1);
   const json = async (path: string): Promise<Json | undefined> => {
     if (await exists(path)) return readJsonFile(path);

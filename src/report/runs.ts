@@ -3,7 +3,7 @@
  * notebook (or `netsec train`) left off, e.g. "the newest run that has an evaluation".
  */
 import { platform } from "../runtime/index.ts";
-import { runFolder, STAGE_DIRS, type RunFolder, type StageName } from "../artifacts.ts";
+import { readRunStatus, runFolder, STAGE_DIRS, type RunFolder, type RunStatus, type StageName } from "../artifacts.ts";
 
 const RUN_NAME = /^(\d{2})_(\d{2})_(\d{4})_(\d{2})_(\d{2})_(\d{2})(?:_(\d+))?$/;
 
@@ -20,6 +20,8 @@ export interface RunInfo {
   /** Stage folders present (complete: `.partial` ones are not counted). */
   stages: StageName[];
   hasReport: boolean;
+  /** `<run>/run.json`: complete, failed (with the reason) or running / stopped; undefined for older runs. */
+  status?: RunStatus;
 }
 
 /** Every run under `artifactsRoot`, newest first. */
@@ -32,7 +34,7 @@ export async function listRuns(artifactsRoot: string): Promise<RunInfo[]> {
     const run = runFolder(artifactsRoot, name);
     const entries = new Set(await platform.readDir(run.dir));
     const stages = (Object.keys(STAGE_DIRS) as StageName[]).filter((s) => entries.has(STAGE_DIRS[s]));
-    out.push({ run, stages, hasReport: entries.has("report.html") });
+    out.push({ run, stages, hasReport: entries.has("report.html"), status: entries.has("run.json") ? await readRunStatus(run.dir) : undefined });
   }
   return out;
 }

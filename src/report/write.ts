@@ -9,7 +9,7 @@ import { loadPlotlySource } from "../viz/html.ts";
 import { renderDocument } from "./document.ts";
 import { loadRunData } from "./load.ts";
 import { buildSections } from "./sections.ts";
-import { writeRunsIndex } from "./index-page.ts";
+import { runStateText, writeRunsIndex } from "./index-page.ts";
 import { openRunFolder } from "../artifacts.ts";
 
 export const REPORT_FILE = "report.html";
@@ -32,7 +32,7 @@ export async function renderRunReport(runDir: string, options: RunReportOptions 
   const sections = buildSections(data, schema, scoring);
   return renderDocument(sections, {
     title: `netsec run ${data.run.timestamp}`,
-    subtitle: [`Run folder: ${data.run.dir}`, `Generated ${(options.now ?? new Date()).toISOString()} by netsec report`],
+    subtitle: [`Run folder: ${data.run.dir}`, ...(data.status && data.status.status !== "complete" ? [`Run ${runStateText(data.status)}`] : []), `Generated ${(options.now ?? new Date()).toISOString()} by netsec report`],
     plotly: await loadPlotlySource(),
     missing: data.missing,
   });

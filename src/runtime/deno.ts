@@ -1,16 +1,15 @@
 import type {
   ChildProcess,
-  FetchHandler,
   FileInfo,
   FileWriter,
   Platform,
-  RunningServer,
-  ServeOptions,
   SpawnOptions,
   SpawnResult,
   WorkerHandle,
 } from "./platform.ts";
 import { hex, rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
+// Deno.serve has no header or body timeouts (denoland/deno#3515): Deno's node:http has them.
+import { serveHttp } from "./http-listener.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -103,22 +102,6 @@ function start(command: string, args: string[], options: SpawnOptions = {}): Chi
   };
 }
 
-async function serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
-  let resolveListen: (port: number) => void = () => {};
-  const listening = new Promise<number>((r) => (resolveListen = r));
-  const server = Deno.serve({
-    port: options.port,
-    hostname: options.hostname,
-    signal: options.signal,
-    onListen: ({ hostname, port }: { hostname: string; port: number }) => {
-      options.onListen?.({ hostname, port });
-      resolveListen(port);
-    },
-  }, handler);
-  const port = await listening;
-  return { port, hostname: options.hostname, shutdown: () => server.shutdown() };
-}
-
 export const denoPlatform: Platform = {
   name: "deno",
   readFile: (file) => Deno.readFile(file),
@@ -148,11 +131,29 @@ export const denoPlatform: Platform = {
   async stat(target): Promise<FileInfo | undefined> {
     try {
       const s = await Deno.stat(target);
-      return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtimeMs: s.mtime?.getTime() ?? 0 };
+      return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtimeMs: s.mtime?.getTime() ?? 0, dev: s.dev ?? 0, ino: s.ino ?? 0 };
     } catch {
       return undefined;
     }
   },
+  async readLink(target) {
+    try {
+      return await Deno.readLink(target);
+    } catch {
+      return undefined;
+    }
+  },
+  async symlinkAtomic(target, file) {
+    const temp = tempSibling(file, Deno.pid);
+    try {
+      await Deno.symlink(target, temp);
+      await Deno.rename(temp, file);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw error;
+    }
+  },
+  realPath: (target) => Deno.realPath(target),
   async readDir(dir) {
     const names: string[] = [];
     for await (const entry of Deno.readDir(dir)) names.push(entry.name);
@@ -171,10 +172,11 @@ export const denoPlatform: Platform = {
   stdoutWrite: (text) => writeAllSync(Deno.stdout, text),
   stderrWrite: (text) => writeAllSync(Deno.stderr, text),
   isTerminal: (stream) => (stream === "stdout" ? Deno.stdout : Deno.stderr).isTerminal(),
+  pid: () => Deno.pid,
   rss: () => Deno.memoryUsage().rss,
   run,
   start,
-  serve,
+  serve: serveHttp,
   sha256: async (data) => hex(await crypto.subtle.digest("SHA-256", toBytes(data) as Uint8Array<ArrayBuffer>)),
   denoPath: () => Deno.execPath(),
   projectRoot: () => rootFromModuleUrl(import.meta.url),

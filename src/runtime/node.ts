@@ -4,19 +4,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import * as child from "node:child_process";
-import * as http from "node:http";
 import type {
   ChildProcess,
-  FetchHandler,
   FileInfo,
   FileWriter,
   Platform,
-  RunningServer,
-  ServeOptions,
   SpawnOptions,
   SpawnResult,
 } from "./platform.ts";
 import { rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
+import { serveHttp } from "./http-listener.ts";
 
 async function openWriter(file: string, options?: { append?: boolean }): Promise<FileWriter> {
   const handle = await fsp.open(file, options?.append ? "a" : "w");
@@ -85,81 +82,6 @@ function start(command: string, args: string[], options: SpawnOptions = {}): Chi
   return { pid: proc.pid ?? -1, status, output, kill: (signal = "SIGTERM") => void proc.kill(signal) };
 }
 
-/**
- * A handler that stops reading a body (413, 408) still gets its response out: the rest of the
- * body is discarded instead of buffered, and the connection is closed once the response is sent.
- */
-async function toWebRequest(req: http.IncomingMessage, res: http.ServerResponse, hostname: string, port: number, signal: AbortSignal): Promise<Request> {
-  const url = `http://${req.headers.host ?? `${hostname}:${port}`}${req.url ?? "/"}`;
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (Array.isArray(value)) value.forEach((v) => headers.append(key, v));
-    else if (value !== undefined) headers.set(key, value);
-  }
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  let canceled = false;
-  const body = hasBody
-    ? new ReadableStream<Uint8Array>({
-      start(controller) {
-        req.on("data", (chunk: Buffer) => !canceled && controller.enqueue(new Uint8Array(chunk)));
-        req.on("end", () => !canceled && controller.close());
-        req.on("error", (error) => !canceled && controller.error(error));
-      },
-      cancel() {
-        canceled = true;
-        if (req.complete) return;
-        res.setHeader("connection", "close");
-        res.once("finish", () => req.destroy());
-        req.resume();
-      },
-    })
-    : undefined;
-  return new Request(url, { method: req.method, headers, body, signal, duplex: "half" } as RequestInit);
-}
-
-async function serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
-  const server = http.createServer(async (req, res) => {
-    const abort = new AbortController();
-    res.on("close", () => abort.abort());
-    try {
-      const request = await toWebRequest(req, res, options.hostname, options.port, abort.signal);
-      const response = await handler(request);
-      const headers: Record<string, string | string[]> = {};
-      response.headers.forEach((value, key) => {
-        if (key === "set-cookie") headers[key] = [...((headers[key] as string[]) ?? []), value];
-        else headers[key] = value;
-      });
-      res.writeHead(response.status, headers);
-      if (response.body) {
-        const reader = response.body.getReader();
-        while (true) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          if (!res.write(value)) await new Promise((r) => res.once("drain", r));
-        }
-      }
-      res.end();
-    } catch (error) {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
-      res.end(`internal error: ${(error as Error).message}`);
-    }
-  });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.hostname, () => resolve());
-  });
-  const address = server.address() as { port: number };
-  options.onListen?.({ hostname: options.hostname, port: address.port });
-  const shutdown = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections?.();
-    });
-  options.signal?.addEventListener("abort", () => void shutdown());
-  return { port: address.port, hostname: options.hostname, shutdown };
-}
-
 export const nodePlatform: Platform = {
   name: "node",
   readFile: async (file) => new Uint8Array(await fsp.readFile(file)),
@@ -183,11 +105,29 @@ export const nodePlatform: Platform = {
   async stat(target): Promise<FileInfo | undefined> {
     try {
       const s = await fsp.stat(target);
-      return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtimeMs: s.mtimeMs };
+      return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtimeMs: s.mtimeMs, dev: s.dev, ino: s.ino };
     } catch {
       return undefined;
     }
   },
+  async readLink(target) {
+    try {
+      return await fsp.readlink(target);
+    } catch {
+      return undefined;
+    }
+  },
+  async symlinkAtomic(target, file) {
+    const temp = tempSibling(file, process.pid);
+    try {
+      await fsp.symlink(target, temp);
+      await fsp.rename(temp, file);
+    } catch (error) {
+      await fsp.rm(temp, { force: true });
+      throw error;
+    }
+  },
+  realPath: (target) => fsp.realpath(target),
   readDir: async (dir) => (await fsp.readdir(dir)).sort(),
   copyFile: (from, to) => fsp.copyFile(from, to),
   makeTempDir: (prefix) => fsp.mkdtemp(path.join(os.tmpdir(), prefix)),
@@ -199,10 +139,11 @@ export const nodePlatform: Platform = {
   stdoutWrite: (text) => void fs.writeSync(1, text),
   stderrWrite: (text) => void fs.writeSync(2, text),
   isTerminal: (stream) => Boolean((stream === "stdout" ? process.stdout : process.stderr).isTTY),
+  pid: () => process.pid,
   rss: () => process.memoryUsage.rss(),
   run,
   start,
-  serve,
+  serve: serveHttp,
   sha256: async (data) => crypto.createHash("sha256").update(toBytes(data)).digest("hex"),
   denoPath: () => path.join(rootFromModuleUrl(import.meta.url), "node_modules", "deno", "deno"),
   projectRoot: () => rootFromModuleUrl(import.meta.url),

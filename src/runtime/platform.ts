@@ -9,6 +9,9 @@ export interface FileInfo {
   isDirectory: boolean;
   size: number;
   mtimeMs: number;
+  /** Device and inode (same file ⇔ same pair, through links too); 0 where unknown. */
+  dev: number;
+  ino: number;
 }
 
 /** A sink for bytes or text, written in order; `close()` flushes. */
@@ -43,10 +46,28 @@ export interface ChildProcess {
   output?: Promise<{ stdout: string; stderr: string }>;
 }
 
+/** Slow-client limits of the HTTP listener (src/runtime/http-listener.ts has the defaults). */
+export interface ListenerLimitOptions {
+  /** Request line + headers must arrive within this (408 and close after). */
+  headerTimeoutMs?: number;
+  /** The whole request (headers + body) must arrive within this. */
+  requestTimeoutMs?: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs?: number;
+  /** A client that reads nothing of its response for this long is dropped. */
+  writeTimeoutMs?: number;
+  /** Request line + headers at most this many bytes (431 above). */
+  maxHeaderBytes?: number;
+  /** How often the deadlines are checked (the bound is timeout + this). */
+  checkIntervalMs?: number;
+  maxConnections?: number;
+}
+
 export interface ServeOptions {
   port: number;
   hostname: string;
   signal?: AbortSignal;
+  limits?: ListenerLimitOptions;
   /** Called once the server listens, with the port actually bound (useful with port 0). */
   onListen?: (address: { hostname: string; port: number }) => void;
 }
@@ -54,7 +75,11 @@ export interface ServeOptions {
 export interface RunningServer {
   port: number;
   hostname: string;
-  shutdown(): Promise<void>;
+  /**
+   * Stop accepting connections, close idle ones, let requests in flight finish and close the rest
+   * after `graceMs` (default 10 000).
+   */
+  shutdown(graceMs?: number): Promise<void>;
 }
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -73,6 +98,12 @@ export interface Platform {
   rename(from: string, to: string): Promise<void>;
   remove(path: string): Promise<void>;
   stat(path: string): Promise<FileInfo | undefined>;
+  /** The target of a symbolic link, or undefined when `path` is not one (or does not exist). */
+  readLink(path: string): Promise<string | undefined>;
+  /** Point `path` at `target` with a symbolic link made next to it and renamed over it (atomic). */
+  symlinkAtomic(target: string, path: string): Promise<void>;
+  /** The absolute path with every link resolved. */
+  realPath(path: string): Promise<string>;
   readDir(path: string): Promise<string[]>;
   copyFile(from: string, to: string): Promise<void>;
   makeTempDir(prefix: string): Promise<string>;
@@ -84,6 +115,8 @@ export interface Platform {
   stdoutWrite(text: string): void;
   stderrWrite(text: string): void;
   isTerminal(stream: "stdout" | "stderr"): boolean;
+  /** This process's id. */
+  pid(): number;
   /** Resident set size of this process in bytes. */
   rss(): number;
   /** Run a command to completion. */

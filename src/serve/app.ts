@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
-import { isNetsecError } from "../errors.ts";
+import { excerpt, isNetsecError } from "../errors.ts";
 import type { Schema } from "../schema.ts";
 import { errorBody, HttpError } from "./http-error.ts";
 import { type BodyLimits, DEFAULT_LIMITS, readBody } from "./limits.ts";
@@ -31,6 +31,19 @@ export interface AppOptions {
   jobs?: TrainJobs;
   appVersion?: string;
   log?: (message: string) => void;
+  /** One line per request (method, path, status, ms, rows, request id); default: `log`. */
+  accessLog?: (line: string) => void;
+}
+
+export type Env = { Variables: { requestId: string; rows: number } };
+
+const ID_PREFIX = Math.random().toString(36).slice(2, 8);
+let idCounter = 0;
+
+/** A request id unique in this process's log: `<random per process>-<counter>`. */
+function nextRequestId(): string {
+  idCounter += 1;
+  return `${ID_PREFIX}-${idCounter.toString(36)}`;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -58,13 +71,26 @@ function climbs(url: string): boolean {
   return /(^|[/\\])\.\.([/\\]|$)/.test(decoded) || /%2e%2e/i.test(path);
 }
 
-export function createApp(options: AppOptions): Hono {
+export function createApp(options: AppOptions): Hono<Env> {
   const { schema, store } = options;
   const limits: BodyLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.log ?? (() => {});
+  const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
-  const app = new Hono();
+  const app = new Hono<Env>();
 
+  // One access-log line per request, with the id that a 500's body and error log line carry.
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const id = nextRequestId();
+    c.set("requestId", id);
+    await next();
+    c.res.headers.set("x-request-id", id);
+    if (access) {
+      const rows = c.get("rows");
+      access(`${c.req.method} ${excerpt(c.req.path, 200)} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms rows=${rows ?? "-"} id=${id}`);
+    }
+  });
   app.use("*", async (c, next) => {
     if (climbs(c.req.raw.url)) throw new HttpError(400, "BAD_PATH", "paths with '..' are refused");
     await next();
@@ -84,16 +110,17 @@ export function createApp(options: AppOptions): Hono {
     const version = store.current?.version;
     return version === undefined ? body : { ...body, modelVersion: String(version) };
   };
-  app.onError((error, c: Context) => {
+  app.onError((error, c: Context<Env>) => {
     if (error instanceof HttpError) return json(versioned(errorBody(error)), error.status);
-    if (isNetsecError(error)) {
-      const status = error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID" ? 422 : 500;
-      return json(versioned({ error: { status, code: error.code, message: error.message, ...error.location } }), status);
+    if (isNetsecError(error) && (error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID")) {
+      return json(versioned({ error: { status: 422, code: error.code, message: error.message, ...error.location } }), 422);
     }
-    log(`error on ${c.req.method} ${c.req.path}: ${(error as Error).stack ?? error}`);
-    return json(versioned({ error: { status: 500, code: "INTERNAL", message: `internal error: ${(error as Error).message}` } }), 500);
+    // Anything else is ours: the client gets an id to quote, the log gets the details.
+    const id = c.get("requestId") ?? nextRequestId();
+    log(`error ${id} on ${c.req.method} ${excerpt(c.req.path, 200)}: ${(error as Error)?.stack ?? String(error)}`);
+    return json(versioned({ error: { status: 500, code: "INTERNAL", message: `internal error (request id ${id}; the details are in the server log)`, requestId: id } }), 500);
   });
-  app.notFound((c) => json(versioned({ error: { status: 404, code: "NOT_FOUND", message: `no route ${c.req.method} ${c.req.path} (see /docs)` } }), 404));
+  app.notFound((c) => json(versioned({ error: { status: 404, code: "NOT_FOUND", message: `no route ${excerpt(c.req.method, 20)} ${excerpt(c.req.path, 100)} (see /docs)` } }), 404));
 
   app.get("/", () => new Response(indexPage(schema), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/docs", () => new Response(docsPage(doc), { headers: { "content-type": "text/html; charset=utf-8" } }));
@@ -124,6 +151,7 @@ export function createApp(options: AppOptions): Hono {
     const version = String(model.version);
     const format = negotiate(c.req.header("accept") ?? null);
     const { input, features, lines } = await readPredictInput(c.req.raw, schema, limits);
+    c.set("rows", features.rows);
     const scores = model.predictGrouped(features);
     const headers = { "x-model-version": version };
     if (format === "csv") return new Response(csvBody(input, scores, lines) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });

@@ -1,10 +1,12 @@
 /**
- * `parseCsvText`: CSV from an uploaded body (bytes or text) into a Frame, with the cell rules of
- * `src/data/csv.ts` (its header check and row parser: comma-separated, quoted header, BOM
- * tolerated, empty or `na` = missing). Problems come back as `CellProblem`s with their 1-based
- * row, like `CsvFile.chunks()`.
+ * `parseCsvText`: CSV from an uploaded body (bytes or text) into a Frame, with the rules of
+ * `src/data/csv.ts` (its header check and row parser: comma-separated, quoted header, UTF-8 with
+ * or without BOM, empty or `na` = missing, line and column limits). Problems come back as the
+ * first `MAX_PROBLEMS` `CellProblem`s with their 1-based row plus the count of all of them, so
+ * a body of bad cells costs no more memory than a good one. Parsing yields to the event loop
+ * every few milliseconds, so a large body never holds up other requests (`/health`) for long.
  */
-import { type CellProblem, parseCsvRow, parseHeaderLine } from "../data/csv.ts";
+import { type CellProblem, type LineOrigin, parseCsvHeader, parseCsvRow } from "../data/csv.ts";
 import { createFrame, type Frame } from "../data/frame.ts";
 
 /** Where each data row's text is in the uploaded bytes (to echo rows back as they were sent). */
@@ -17,34 +19,51 @@ export interface RawLines {
 
 export interface ParsedCsv {
   frame: Frame;
+  /** The first MAX_PROBLEMS problems. */
   problems: CellProblem[];
+  /** All problems found. */
+  problemCount: number;
   lines: RawLines;
 }
 
+/** Problems kept per request (the rest are counted). */
+export const MAX_PROBLEMS = 20;
+/** Longest stretch of parsing between two yields to the event loop (ms). */
+export const SLICE_MS = 5;
+
 const LF = 10, CR = 13, SPACE = 32, TAB = 9;
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Parse an uploaded CSV. Throws a NetsecError("CSV_INVALID") for a missing or broken header. */
-export function parseCsvText(input: Uint8Array | string, source = "upload"): ParsedCsv {
-  const bytes = typeof input === "string" ? encoder.encode(input) : input;
-  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  // Header: the first non-blank line.
-  let headerLine = "";
-  while (start < bytes.length) {
-    let lf = bytes.indexOf(LF, start);
-    if (lf < 0) lf = bytes.length;
-    headerLine = decoder.decode(bytes.subarray(start, lf)).replace(/\r$/, "");
-    start = lf + 1;
-    if (headerLine.trim() !== "") break;
+/** Keeps the first `cap` problems and counts the rest. */
+export class ProblemList {
+  items: CellProblem[] = [];
+  total = 0;
+  constructor(readonly cap = MAX_PROBLEMS) {}
+  push(problem: CellProblem): void {
+    this.total++;
+    if (this.items.length < this.cap) this.items.push(problem);
   }
-  const columns = parseHeaderLine(headerLine, source);
+}
+
+/** Let other requests in: a macrotask turn of the event loop. */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Parse an uploaded CSV. Throws a NetsecError("CSV_INVALID") for a missing or broken header, a line too long, or text that is not UTF-8. */
+export async function parseCsvText(input: Uint8Array | string, source = "upload"): Promise<ParsedCsv> {
+  const bytes = typeof input === "string" ? encoder.encode(input) : input;
+  const header = parseCsvHeader(bytes, source);
+  const columns = header.columns;
+  let start = header.end;
   const width = columns.length;
   let values = new Float64Array(Math.max(16, Math.ceil((bytes.length - start) / (2 * width) + 1)) * width);
-  const problems: CellProblem[] = [];
+  const problems = new ProblemList();
+  const origin: LineOrigin = { base: 0, source };
   let rows = 0;
   let lineStart = new Uint32Array(values.length / width);
   let lineEnd = new Uint32Array(values.length / width);
+  let sliceStart = performance.now();
   while (start < bytes.length) {
     let end = bytes.indexOf(LF, start);
     if (end < 0) end = bytes.length;
@@ -67,13 +86,18 @@ export function parseCsvText(input: Uint8Array | string, source = "upload"): Par
       lineEnd[rows] = end;
       const base = rows * width;
       rows++;
-      parseCsvRow(bytes, start, end, columns, values, base, rows, problems);
+      parseCsvRow(bytes, start, end, columns, values, base, rows, problems, origin);
+      if ((rows & 1023) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        await yieldToLoop();
+        sliceStart = performance.now();
+      }
     }
     start = next;
   }
   return {
-    frame: createFrame(columns, rows, values.slice(0, rows * width)),
-    problems,
+    frame: createFrame(columns, rows, values.subarray(0, rows * width)),
+    problems: problems.items,
+    problemCount: problems.total,
     lines: { bytes, start: lineStart.subarray(0, rows), end: lineEnd.subarray(0, rows) },
   };
 }

@@ -2,8 +2,10 @@
  * Reading a request body under limits: a size cap checked against `content-length` before any
  * byte is read and counted while streaming (413 as soon as it is passed, without reading the
  * rest), an idle timeout between chunks and a total deadline for slow clients (408), and an
- * empty body refused (400).
+ * empty body refused (400). `Content-Encoding: gzip` (or deflate) is decoded on the fly and the
+ * same size cap applies to the decoded bytes; any other encoding is refused with 415.
  */
+import { excerpt } from "../errors.ts";
 import { HttpError } from "./http-error.ts";
 
 export interface BodyLimits {
@@ -28,15 +30,27 @@ function tooLarge(limits: BodyLimits, seen: string): HttpError {
   return new HttpError(413, "BODY_TOO_LARGE", `request body ${seen} is over the limit of ${megabytes(limits.maxBytes)} (${limits.maxBytes} bytes); split the file or start the server with a larger --max-body-mb`, { limit: limits.maxBytes });
 }
 
-/** The whole body as bytes, or an HttpError (400 empty, 408 slow, 413 too large). */
+const DECODERS: Record<string, "gzip" | "deflate"> = { gzip: "gzip", "x-gzip": "gzip", deflate: "deflate" };
+
+/** The decoder for a `Content-Encoding` header (undefined = none), or a 415. */
+export function contentDecoder(header: string | null): "gzip" | "deflate" | undefined {
+  const codings = (header ?? "").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c && c !== "identity");
+  if (codings.length === 0) return undefined;
+  if (codings.length === 1 && DECODERS[codings[0]]) return DECODERS[codings[0]];
+  throw new HttpError(415, "UNSUPPORTED_ENCODING", `content encoding "${excerpt(header ?? "")}" is not accepted: send the body as is, or with Content-Encoding: gzip (or deflate)`, { expected: "identity, gzip, deflate" });
+}
+
+/** The whole body as bytes (decoded), or an HttpError (400 empty or undecodable, 408 slow, 413 too large, 415 unknown encoding). */
 export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+  const coding = contentDecoder(request.headers.get("content-encoding"));
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     const length = Number(declared);
     if (Number.isFinite(length) && length > limits.maxBytes) throw tooLarge(limits, `of ${length} bytes (content-length)`);
   }
   if (!request.body) throw new HttpError(400, "EMPTY_BODY", "the request body is empty: send a CSV file (multipart/form-data or text/csv) or JSON rows");
-  const reader = request.body.getReader();
+  const raw = request.body;
+  const reader = (coding ? raw.pipeThrough(new DecompressionStream(coding) as unknown as TransformStream<Uint8Array, Uint8Array>) : raw).getReader();
   const parts: Uint8Array[] = [];
   let total = 0;
   const started = Date.now();
@@ -46,14 +60,17 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
       const remaining = limits.totalTimeoutMs - (Date.now() - started);
       const wait = Math.max(0, Math.min(limits.idleTimeoutMs, remaining));
       const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), wait)));
-      const next = await Promise.race([reader.read(), timeout]);
+      const next = await Promise.race([reader.read().catch((error) => {
+        if (error instanceof HttpError || !coding) throw error;
+        throw new HttpError(400, "BAD_ENCODING", `the ${coding} body could not be decoded: ${excerpt((error as Error).message ?? String(error), 120)}`);
+      }), timeout]);
       clearTimeout(timer);
       if (next === "timeout") {
         throw new HttpError(408, "REQUEST_TIMEOUT", `the request body did not arrive in time (${total} bytes received; the server waits at most ${limits.idleTimeoutMs} ms between chunks and ${limits.totalTimeoutMs} ms in all)`);
       }
       if (next.done) break;
       total += next.value.byteLength;
-      if (total > limits.maxBytes) throw tooLarge(limits, `of more than ${total} bytes`);
+      if (total > limits.maxBytes) throw tooLarge(limits, coding ? `of more than ${total} bytes once decoded from ${coding}` : `of more than ${total} bytes`);
       parts.push(next.value);
     }
   } catch (error) {

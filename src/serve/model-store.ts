@@ -18,6 +18,8 @@ export interface ServingModel {
   createdAt: string;
   metrics: Record<string, unknown>;
   schemaHash: string;
+  /** sha256 of the model.json that was loaded (else the store hashes the file itself). */
+  sha256?: string;
   /**
    * Features-only frame in contract order → target value (-1/1) and P(positive class) once per
    * distinct row, plus each row's distinct row (`LoadedModel.predictGrouped`).
@@ -97,11 +99,14 @@ export class ModelStore {
     this.#timer = undefined;
   }
 
-  /** mtime+size of model.json and its companions (checksum, manifest): any change means "look again". */
+  /**
+   * The target of the `current` link (a pushed set switched), mtime+size of model.json and its
+   * companions (checksum, manifest): any change means "look again".
+   */
   async #stampNow(): Promise<string | undefined> {
     const info = await platform.stat(this.file);
     if (!info?.isFile) return undefined;
-    const parts = [`${info.mtimeMs}:${info.size}`];
+    const parts = [`${await platform.readLink(`${this.options.dir}/current`) ?? "-"}`, `${info.mtimeMs}:${info.size}:${info.ino}`];
     for (const name of COMPANIONS) {
       const other = await platform.stat(`${this.options.dir}/${name}`);
       parts.push(other ? `${other.mtimeMs}:${other.size}` : "-");
@@ -119,8 +124,8 @@ export class ModelStore {
     if (stamp === this.#stamp) return;
     this.#stamp = stamp;
     try {
-      const sha = await platform.sha256(await platform.readFile(this.file));
       const model = await this.options.load(this.options.dir);
+      const sha = model.sha256 ?? await platform.sha256(await platform.readFile(this.file));
       if (this.options.schemaHash && model.schemaHash !== this.options.schemaHash) {
         throw new Error(`the model was trained for another data contract (schema hash ${model.schemaHash.slice(0, 12)}…, schema.yaml has ${this.options.schemaHash.slice(0, 12)}…): retrain it`);
       }

@@ -4,7 +4,7 @@
  * last stdout line is the JSON summary (run folder, best model, metrics, pushed or not).
  */
 import { platform } from "../runtime/index.ts";
-import type { ChildProcess } from "../runtime/index.ts";
+import type { ChildProcess, SpawnOptions } from "../runtime/index.ts";
 import { HttpError } from "./http-error.ts";
 
 export type TrainState = "running" | "succeeded" | "failed";
@@ -28,6 +28,8 @@ export interface TrainJobsOptions {
   cwd?: string;
   /** Called when a job ends (the server re-checks the model file). */
   onFinished?: (job: TrainJob) => void;
+  /** How the process is started (default `platform.start`). */
+  spawn?: (command: string, args: string[], options: SpawnOptions) => ChildProcess;
   keep?: number;
 }
 
@@ -71,10 +73,13 @@ export class TrainJobs {
       args.push("--experiment", `${platform.projectRoot()}/experiments/${request.experiment}.yaml`);
     }
     const job: TrainJob = { id: crypto.randomUUID(), state: "running", startedAt: new Date().toISOString() };
-    const process = platform.start(this.options.command, args, { cwd: this.options.cwd, capture: true, env: { NO_COLOR: "1" } });
+    const spawn = this.options.spawn ?? platform.start;
+    const process = spawn(this.options.command, args, { cwd: this.options.cwd, capture: true, env: { NO_COLOR: "1" } });
     this.#running = { job, process };
     this.#remember(job);
-    void this.#finish(job, process);
+    // Whatever happens to the process or its output streams, the job ends (never "running"
+    // forever, never an unhandled rejection) and the next POST /train can start.
+    this.#finish(job, process).catch((error) => this.#end(job, { exitCode: job.exitCode ?? -1, error: `netsec train could not be followed: ${(error as Error)?.message ?? String(error)}` }));
     return job;
   }
 
@@ -85,14 +90,23 @@ export class TrainJobs {
 
   async #finish(job: TrainJob, process: ChildProcess): Promise<void> {
     const code = await process.status;
-    const output = (await process.output) ?? { stdout: "", stderr: "" };
     job.exitCode = code;
-    job.finishedAt = new Date().toISOString();
+    const output = (await process.output) ?? { stdout: "", stderr: "" };
     job.result = lastJsonLine(output.stdout);
-    job.state = code === 0 ? "succeeded" : "failed";
-    if (code !== 0) job.error = output.stderr.trim().split("\n").slice(-20).join("\n") || `netsec train exited with code ${code}`;
-    this.#running = undefined;
-    this.options.onFinished?.(job);
+    const tail = output.stderr.trim().split("\n").slice(-20).join("\n");
+    this.#end(job, { exitCode: code, error: code === 0 ? undefined : (tail.length > 4000 ? `…${tail.slice(-4000)}` : tail) || `netsec train exited with code ${code}` });
+  }
+
+  #end(job: TrainJob, how: { exitCode: number; error?: string }): void {
+    if (job.state !== "running") return;
+    job.exitCode = how.exitCode;
+    job.finishedAt = new Date().toISOString();
+    job.state = how.exitCode === 0 && how.error === undefined ? "succeeded" : "failed";
+    if (how.error !== undefined) job.error = how.error;
+    if (this.#running?.job === job) this.#running = undefined;
+    try {
+      this.options.onFinished?.(job);
+    } catch { /* a listener's failure does not keep the job open */ }
   }
 
   #remember(job: TrainJob): void {

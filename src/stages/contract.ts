@@ -5,7 +5,7 @@
  */
 import type { Schema } from "../schema.ts";
 import type { CellProblem } from "../data/csv.ts";
-import { describeLocation } from "../errors.ts";
+import { describeLocation, listNames, quoted } from "../errors.ts";
 
 export type IssueCode =
   | "missing_column"
@@ -45,14 +45,19 @@ export function checkColumns(columns: readonly string[], schema: Schema, file: s
   const missing = expected.filter((c) => !have.has(c));
   const extra = columns.filter((c) => !want.has(c));
   if (missing.length) {
-    issues.push({ code: "missing_column", file, row: 0, value: missing.join(", "), expected: "every column of schema.yaml", message: `missing column${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}` });
+    issues.push({ code: "missing_column", file, row: 0, value: listNames(missing), expected: "every column of schema.yaml", message: `missing column${missing.length > 1 ? "s" : ""}: ${listNames(missing)}` });
   }
   if (extra.length) {
-    issues.push({ code: "extra_column", file, row: 0, value: extra.join(", "), expected: "only the columns of schema.yaml", message: `extra column${extra.length > 1 ? "s" : ""} not in schema.yaml: ${extra.join(", ")}` });
+    issues.push({ code: "extra_column", file, row: 0, value: listNames(extra), expected: "only the columns of schema.yaml", message: `extra column${extra.length > 1 ? "s" : ""} not in schema.yaml: ${listNames(extra)}` });
   }
-  const duplicated = columns.filter((c, i) => columns.indexOf(c) !== i);
+  const seen = new Set<string>();
+  const duplicated: string[] = [];
+  for (const c of columns) {
+    if (seen.has(c)) duplicated.push(c);
+    else seen.add(c);
+  }
   if (duplicated.length) {
-    issues.push({ code: "extra_column", file, row: 0, value: duplicated.join(", "), expected: "each column once", message: `column${duplicated.length > 1 ? "s" : ""} named twice: ${duplicated.join(", ")}` });
+    issues.push({ code: "extra_column", file, row: 0, value: listNames(duplicated), expected: "each column once", message: `column${duplicated.length > 1 ? "s" : ""} named twice: ${listNames(duplicated)}` });
   }
   if (!missing.length && !extra.length && !duplicated.length) {
     const moved = expected.map((name, i) => ({ name, i, at: columns.indexOf(name) })).filter((m) => m.at !== m.i);
@@ -135,7 +140,7 @@ export function checkRowValues(
 export function reasonOf(issues: readonly ContractIssue[]): string {
   return issues.map((i) => {
     const where = i.column ? `${i.column}: ` : "";
-    const got = i.value !== undefined ? `got ${JSON.stringify(i.value)}` : "";
+    const got = i.value !== undefined ? `got ${quoted(i.value)}` : "";
     return `${where}${i.code}${got ? ` (${got}${i.expected ? `, expected ${i.expected}` : ""})` : ""}`;
   }).join("; ");
 }

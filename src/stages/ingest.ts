@@ -11,7 +11,7 @@
 import type { CellProblem, NumericChunk } from "../data/csv.ts";
 import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
-import { NetsecError } from "../errors.ts";
+import { NetsecError, quoted, showName } from "../errors.ts";
 import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";
 import { stratifiedSplit } from "./split.ts";
@@ -49,6 +49,8 @@ export interface IngestSummary {
   rows: number;
   /** Cells the reader could not parse plus ragged rows (validate decides). */
   readerProblems: number;
+  /** The first reader problems (at most 20), naming where each row came from (e.g. the MongoDB document). */
+  firstReaderProblems: { row: number; where?: string; column?: string; value: string; expected: string }[];
   seed: number;
   testRatio: number;
   stratifiedBy: string | null;
@@ -99,6 +101,7 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     const rawLines = new Map<number, string>();
     const strata: string[] = [];
     let readerProblems = 0;
+    const firstReaderProblems: IngestSummary["firstReaderProblems"] = [];
     const out = await LineWriter.create(featureStore, columns);
     try {
       for await (const chunk of source.chunks()) {
@@ -109,6 +112,10 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
           else byRow.set(p.row, [p]);
         }
         readerProblems += chunk.problems.length;
+        for (const p of chunk.problems) {
+          if (firstReaderProblems.length >= 20) break;
+          firstReaderProblems.push({ row: p.row, where: p.where, column: p.column, value: p.value.length > 200 ? `${p.value.slice(0, 200)}…` : p.value, expected: p.expected });
+        }
         const width = columns.length;
         for (let r = 0; r < chunk.rows; r++) {
           const start = r * width;
@@ -164,6 +171,7 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       columns,
       rows: store.rows,
       readerProblems,
+      firstReaderProblems,
       seed,
       testRatio,
       stratifiedBy: targetIndex < 0 ? null : schema.target.name,
@@ -173,6 +181,10 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     };
     await platform.writeFile(`${dir}/${files.summary}`, JSON.stringify(summary, null, 2) + "\n");
     reporter?.info(`ingest: ${store.rows} rows from ${source.describe} → train ${train.rows}, test ${test.rows}`);
+    if (readerProblems > 0) {
+      const shown = firstReaderProblems.slice(0, 3).map((p) => `${p.where ?? `row ${p.row}`}${p.column ? `, field ${showName(p.column)}` : ""}: got ${quoted(p.value)}, expected ${p.expected}`);
+      reporter?.warn(`ingest: ${readerProblems} value${readerProblems === 1 ? "" : "s"} of ${source.describe} could not be read as numbers (validate decides what to do with their rows): ${shown.join("; ")}${readerProblems > shown.length ? "; …" : ""}`);
+    }
     return {
       dir: finalDir,
       featureStore: `${finalDir}/${files.featureStore(name)}`,

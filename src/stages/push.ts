@@ -1,8 +1,11 @@
 /**
- * Push stage: when the evaluation says so, write the model file into the model folder
- * (default final_model/): model.json (deterministic: same data + seed → same bytes),
- * model.json.sha256, manifest.json (version, creation time, run folder) and MODEL_CARD.md, each
- * written atomically; a copy of the four under versions/<n>/ first, so every pushed version stays.
+ * Push stage: when the evaluation says so, write the model into the model folder (default
+ * final_model/) as one set: model.json (deterministic: same data + seed → same bytes),
+ * model.json.sha256, manifest.json (version, creation time, run folder) and MODEL_CARD.md go into
+ * a new `versions/<n>/` (staged in a temporary folder, then renamed), and the link `current` is
+ * switched to it with one rename. `final_model/<file>` are links through `current`, so readers see
+ * the old set or the new one and a kill at any point leaves the folder loadable (docs/models.md).
+ * A file joins the set by being added to `contents` in `runPush` (e.g. model.onnx).
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
@@ -75,6 +78,34 @@ async function nextVersion(modelDir: string): Promise<number> {
   return highest + 1;
 }
 
+const STAGING = /^\d+\.partial(-.*)?$/;
+
+/**
+ * Write `contents` as the set `versions/<version>/` of `modelDir` and make it the current one:
+ * (1) the files go into `versions/<version>.partial-<pid>` and that folder is renamed to
+ * `versions/<version>`; (2) `current` is replaced by a link to it (one rename: the switch);
+ * (3) every file of the set gets its `modelDir/<name>` → `current/<name>` link (made once;
+ * regular files of a folder from before sets are replaced by links here). A kill before (2)
+ * leaves the old set current; after it, the new one.
+ */
+export async function writeModelSet(modelDir: string, version: number, contents: readonly (readonly [string, string | Uint8Array])[]): Promise<string> {
+  const versionsDir = `${modelDir}/${MODEL_FILES.versions}`;
+  await platform.mkdir(versionsDir);
+  // Staging folders of pushes that were killed: never current, safe to remove.
+  for (const name of await platform.readDir(versionsDir)) if (STAGING.test(name)) await platform.remove(`${versionsDir}/${name}`);
+  const versionDir = `${versionsDir}/${version}`;
+  const staging = `${versionDir}.partial-${Date.now().toString(36)}`;
+  await platform.mkdir(staging);
+  for (const [name, body] of contents) await platform.writeFile(`${staging}/${name}`, body);
+  await platform.rename(staging, versionDir);
+  await platform.symlinkAtomic(`${MODEL_FILES.versions}/${version}`, `${modelDir}/${MODEL_FILES.current}`);
+  for (const [name] of contents) {
+    const link = `${MODEL_FILES.current}/${name}`;
+    if ((await platform.readLink(`${modelDir}/${name}`)) !== link) await platform.symlinkAtomic(link, `${modelDir}/${name}`);
+  }
+  return versionDir;
+}
+
 export async function runPush(input: PushInput, options: PushOptions): Promise<PushArtifacts> {
   const modelDir = options.modelDir ?? "final_model";
   if (!input.decision.push) {
@@ -92,15 +123,7 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
     [MODEL_FILES.manifest, JSON.stringify(manifest, null, 2) + "\n"],
     [MODEL_FILES.card, modelCard(file, manifest, input.decision)],
   ];
-  const versionDir = `${modelDir}/${MODEL_FILES.versions}/${version}`;
-  const staging = `${versionDir}.partial`;
-  await platform.remove(staging);
-  await platform.mkdir(staging);
-  for (const [name, body] of contents) await platform.writeFile(`${staging}/${name}`, body);
-  await platform.rename(staging, versionDir);
-  // The model first, then its checksum and manifest: a reader in between sees a checksum mismatch
-  // and refuses (it keeps its previous model), never a half-written file.
-  for (const [name, body] of contents) await platform.writeFileAtomic(`${modelDir}/${name}`, body);
+  const versionDir = await writeModelSet(modelDir, version, contents);
   options.reporter?.info(`push: ${modelDir}/model.json version ${version} (sha256 ${sha256.slice(0, 12)}…): ${input.decision.reasons.join("; ")}`);
-  return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${modelDir}/${MODEL_FILES.model}` };
+  return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${versionDir}/${MODEL_FILES.model}` };
 }

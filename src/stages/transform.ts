@@ -11,7 +11,7 @@ import type { Reporter } from "../reporter.ts";
 import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";
 import { writeNpy } from "../data/npy.ts";
-import { NetsecError } from "../errors.ts";
+import { NetsecError, quoted, showName } from "../errors.ts";
 import { Preprocessor } from "../models/preprocessor.ts";
 import { openContractCsv } from "./validate.ts";
 
@@ -112,7 +112,7 @@ async function splitFromFile(path: string, schema: Schema, rowsHint = 0): Promis
   for await (const chunk of file.chunks()) {
     if (chunk.problems.length) {
       const p = chunk.problems[0];
-      throw new NetsecError("TRANSFORM_FAILED", `${path}, row ${p.row}${p.column ? `, column ${p.column}` : ""}: got ${JSON.stringify(p.value)}, expected ${p.expected} (a validated file was changed?)`, { location: { file: path, row: p.row, column: p.column, value: p.value, expected: p.expected } });
+      throw new NetsecError("TRANSFORM_FAILED", `${path}, row ${p.row}${p.column ? `, column ${showName(p.column)}` : ""}: got ${quoted(p.value)}, expected ${p.expected} (a validated file was changed?)`, { location: { file: path, row: p.row, column: p.column, value: p.value, expected: p.expected } });
     }
     if (rows + chunk.rows > capacity) {
       capacity = Math.max(rows + chunk.rows, Math.ceil(capacity * 1.5));

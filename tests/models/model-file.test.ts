@@ -86,7 +86,8 @@ describe("model file", () => {
     await expect(loadModelFile(dir, { schema })).rejects.toThrow(/model family "eval" is not known/);
     writeFileSync(join(dir, "model.json.sha256"), "");
     const { rmSync } = await import("node:fs");
-    rmSync(join(dir, "model.json.sha256"));
+    // The pushed set lives in versions/<n>/ (final_model/<file> are links through `current`).
+    rmSync(join(dir, "current", "model.json.sha256"));
     await expect(loadModelFile(dir, { schema })).rejects.toThrow(/its checksum file model\.json\.sha256 is missing/);
   });
 

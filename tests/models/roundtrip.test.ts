@@ -33,7 +33,7 @@ describe("every model family round-trips through JSON", () => {
     model.fit(train.x, train.y);
     const json = JSON.parse(JSON.stringify(model.toJSON()));
     json.state.trees.right[0] = 10_000_000;
-    expect(() => modelFromJSON(json)).toThrow(/hist_forest model state is damaged: node 0 has invalid children/);
+    expect(() => modelFromJSON(json)).toThrow(/hist_forest model state is damaged: tree 0, node 0 \(index 0\): right child 10000000 is not a node of this tree/);
     expect(() => modelFromJSON({ ...json, family: "pickle" })).toThrow(/model family "pickle" is not known/);
   });
 

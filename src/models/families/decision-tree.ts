@@ -8,6 +8,7 @@
 import * as cart from "ml-cart";
 import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
 import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
+import { checkCartTree } from "../trees/cart-json.ts";
 
 export const DECISION_TREE = "decision_tree";
 const KNOWN = ["max_depth", "min_samples_leaf", "seed"] as const;
@@ -70,7 +71,9 @@ export class DecisionTree implements Classifier {
   }
 
   static fromJSON(json: ModelJson): DecisionTree {
-    const state = json.state as { cols: number; tree: unknown };
+    const state = json.state as { cols: number; tree: { root?: unknown } };
+    if (!Number.isInteger(state?.cols) || state.cols < 1) throw new RangeError(`decision_tree: cols ${String(state?.cols)} is not a positive integer`);
+    checkCartTree(state.tree?.root, state.cols, "the tree");
     const model = new DecisionTree(json.params);
     model.tree = lib.DecisionTreeClassifier.load(JSON.parse(JSON.stringify(state.tree)));
     model.cols = state.cols;

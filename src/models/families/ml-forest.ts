@@ -11,6 +11,8 @@ import * as rf from "ml-random-forest";
 import { NetsecError } from "../../errors.ts";
 import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
 import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
+import { checkCartTree } from "../trees/cart-json.ts";
+import { TREE_LIMITS } from "../trees/tree-ensemble.ts";
 
 export const ML_RANDOM_FOREST = "ml_random_forest";
 const KNOWN = ["n_estimators", "max_features", "max_depth", "min_samples_leaf", "oob", "seed"] as const;
@@ -105,7 +107,18 @@ export class MlRandomForest implements Classifier {
   }
 
   static fromJSON(json: ModelJson): MlRandomForest {
-    const state = json.state as { cols: number; forest: unknown };
+    const state = json.state as { cols: number; forest: { baseModel?: { estimators?: unknown; indexes?: unknown } } };
+    if (!Number.isInteger(state?.cols) || state.cols < 1) throw new RangeError(`ml_random_forest: cols ${String(state?.cols)} is not a positive integer`);
+    const base = state.forest?.baseModel;
+    const estimators = base?.estimators, indexes = base?.indexes;
+    if (!Array.isArray(estimators) || !Array.isArray(indexes) || estimators.length !== indexes.length || estimators.length > TREE_LIMITS.maxTrees) {
+      throw new RangeError("ml_random_forest: the forest needs as many estimators as feature subsets (indexes)");
+    }
+    estimators.forEach((estimator, i) => {
+      const subset = indexes[i];
+      if (!Array.isArray(subset) || !subset.every((c) => Number.isInteger(c) && c >= 0 && c < state.cols)) throw new RangeError(`tree ${i}: its feature subset is not a list of feature indices below ${state.cols}`);
+      checkCartTree((estimator as { root?: unknown })?.root, subset.length, `tree ${i}`);
+    });
     const model = new MlRandomForest(json.params);
     model.forest = lib.RandomForestClassifier.load(JSON.parse(JSON.stringify(state.forest)));
     model.cols = state.cols;

@@ -112,25 +112,75 @@ export function treesToJSON(t: FlatTrees): FlatTreesJson {
   return { feature: Array.from(t.feature), threshold: Array.from(t.threshold), right: Array.from(t.right), value: Array.from(t.value), roots: Array.from(t.roots) };
 }
 
+/** Limits of a tree model file (docs/models.md): deeper or bigger trees are refused on load. */
+export const TREE_LIMITS = { maxDepth: 512, maxNodesPerTree: 1 << 22, maxNodes: 1 << 25, maxTrees: 100_000 } as const;
+
+function show(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * Rebuild FlatTrees from JSON, checking values and not only shape: every split feature an integer
+ * index below `features`, every split threshold and leaf value a finite number, children inside
+ * their own tree and in pre-order (so prediction cannot loop, read out of bounds or see a node
+ * twice), depth and node counts within TREE_LIMITS. A RangeError names the tree and node.
+ */
 export function treesFromJSON(json: FlatTreesJson, features: number): FlatTrees {
-  const n = json.value.length;
-  if (![json.feature, json.threshold, json.right].every((a) => Array.isArray(a) && a.length === n) || !Array.isArray(json.roots)) {
+  if (!json || typeof json !== "object") throw new RangeError("the trees are missing");
+  const n = Array.isArray(json.value) ? json.value.length : -1;
+  if (n < 0 || ![json.feature, json.threshold, json.right].every((a) => Array.isArray(a) && a.length === n) || !Array.isArray(json.roots)) {
     throw new RangeError("tree arrays have different lengths");
   }
+  if (n > TREE_LIMITS.maxNodes) throw new RangeError(`${n} nodes in all, over the limit of ${TREE_LIMITS.maxNodes}`);
+  const roots = json.roots;
+  if (roots.length === 0 || roots.length > TREE_LIMITS.maxTrees) throw new RangeError(`${roots.length} trees, expected 1 to ${TREE_LIMITS.maxTrees}`);
+  roots.forEach((r, t) => {
+    const before = t === 0 ? -1 : (roots[t - 1] as number);
+    if (!Number.isInteger(r) || (t === 0 ? r !== 0 : r <= before) || r >= n) throw new RangeError(`tree ${t}: root ${show(r)} is not a node index in pre-order (after ${before}, below ${n})`);
+  });
   const t: FlatTrees = {
-    feature: Int32Array.from(json.feature),
-    threshold: Float64Array.from(json.threshold),
-    right: Int32Array.from(json.right),
-    value: Float64Array.from(json.value),
-    roots: Int32Array.from(json.roots),
+    feature: new Int32Array(n),
+    threshold: new Float64Array(n),
+    right: new Int32Array(n),
+    value: new Float64Array(n),
+    roots: Int32Array.from(roots as number[]),
   };
-  // Check every reference so a crafted file cannot make prediction loop or read out of bounds.
-  for (let i = 0; i < n; i++) {
-    const f = t.feature[i];
-    if (f >= features || f < -1) throw new RangeError(`node ${i} splits on feature ${f} (model has ${features})`);
-    if (f >= 0 && (i + 1 >= n || t.right[i] <= i || t.right[i] >= n)) throw new RangeError(`node ${i} has invalid children`);
-    if (!Number.isFinite(t.value[i])) throw new RangeError(`node ${i} has a non-finite value`);
+  const stack: number[] = [];
+  const depths: number[] = [];
+  for (let tree = 0; tree < roots.length; tree++) {
+    const root = t.roots[tree];
+    const end = tree + 1 < roots.length ? t.roots[tree + 1] : n;
+    if (end - root > TREE_LIMITS.maxNodesPerTree) throw new RangeError(`tree ${tree}: ${end - root} nodes, over the limit of ${TREE_LIMITS.maxNodesPerTree}`);
+    const where = (i: number) => `tree ${tree}, node ${i - root} (index ${i})`;
+    // Walk the tree; in a valid pre-order layout the k-th node visited is node root + k.
+    let expected = root;
+    stack.length = 0;
+    depths.length = 0;
+    stack.push(root);
+    depths.push(1);
+    while (stack.length) {
+      const i = stack.pop()!;
+      const depth = depths.pop()!;
+      if (i !== expected) throw new RangeError(`${where(i)}: reached out of pre-order (expected node ${expected - root}): the children are damaged`);
+      expected++;
+      if (depth > TREE_LIMITS.maxDepth) throw new RangeError(`${where(i)}: the tree is deeper than ${TREE_LIMITS.maxDepth} levels`);
+      const f = json.feature[i], threshold = json.threshold[i], value = json.value[i];
+      if (!Number.isInteger(f) || (f as number) < -1 || (f as number) >= features) throw new RangeError(`${where(i)}: split feature ${show(f)} is not a feature index (an integer from 0 to ${features - 1}, or -1 for a leaf)`);
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`${where(i)}: value ${show(value)} is not a finite number`);
+      t.feature[i] = f as number;
+      t.value[i] = value;
+      t.right[i] = -1;
+      if (f === -1) continue;
+      if (typeof threshold !== "number" || !Number.isFinite(threshold)) throw new RangeError(`${where(i)}: threshold ${show(threshold)} is not a finite number`);
+      const right = json.right[i];
+      if (!Number.isInteger(right) || (right as number) <= i + 1 || (right as number) >= end) throw new RangeError(`${where(i)}: right child ${show(right)} is not a node of this tree after its left child`);
+      t.threshold[i] = threshold;
+      t.right[i] = right as number;
+      stack.push(right as number, i + 1);
+      depths.push(depth + 1, depth + 1);
+    }
+    if (expected !== end) throw new RangeError(`tree ${tree}: nodes ${expected - root} to ${end - root - 1} are not reachable from its root`);
   }
-  for (const r of t.roots) if (r < 0 || r >= n) throw new RangeError(`tree root ${r} out of range`);
   return t;
 }

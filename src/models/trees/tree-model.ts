@@ -57,6 +57,8 @@ export abstract class TreeModel implements Classifier {
 
   /** Loads the shared state written by `stateJSON`. */
   protected restore(state: TreeModelState): this {
+    if (!state || !Number.isInteger(state.features) || state.features < 1 || state.features > 4096) throw new RangeError(`features ${String(state?.features)} is not a positive integer`);
+    if (!Array.isArray(state.importances) || state.importances.length !== state.features) throw new RangeError(`importances: expected ${state.features} numbers`);
     this.fitted(treesFromJSON(state.trees, state.features), Float64Array.from(state.importances), state.features);
     return this;
   }

@@ -1,0 +1,189 @@
+/**
+ * The HTTP/1.1 listener of both runtimes, on `node:http` (Node, and Deno's implementation of it):
+ * unlike `Deno.serve`, it has the slow-client timeouts a public service needs, so `netsec serve`
+ * (Deno) and the tests (Node) run the same listener with the same limits:
+ *
+ * - the request line and headers must arrive within `headerTimeoutMs` (408 and close after;
+ *   checked every `checkIntervalMs`, so a half-sent request line is closed within
+ *   headerTimeoutMs + checkIntervalMs), at most `maxHeaderBytes` of them (431 above);
+ * - the whole request must arrive within `requestTimeoutMs`;
+ * - an idle keep-alive connection is closed after `keepAliveTimeoutMs`;
+ * - a client that stops reading its response is dropped after `writeTimeoutMs` without progress;
+ * - a request body the handler did not read is not drained: the connection is closed once the
+ *   response is out, and the body is read with backpressure (never buffered beyond a chunk).
+ */
+import * as http from "node:http";
+import type { FetchHandler, RunningServer, ServeOptions } from "./platform.ts";
+
+/** Slow-client limits of the listener (docs/serving.md lists them). */
+export interface ListenerLimits {
+  headerTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  writeTimeoutMs: number;
+  maxHeaderBytes: number;
+  /** How often the runtime checks the header and request deadlines. */
+  checkIntervalMs: number;
+  /** Open connections at most; more are refused (closed) until some end. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = {
+  headerTimeoutMs: 10_000,
+  requestTimeoutMs: 90_000,
+  keepAliveTimeoutMs: 5_000,
+  writeTimeoutMs: 30_000,
+  maxHeaderBytes: 16 * 1024,
+  checkIntervalMs: 1_000,
+  maxConnections: 1_000,
+};
+
+interface Pending {
+  done: Promise<void>;
+}
+
+function webRequest(req: http.IncomingMessage, base: string, signal: AbortSignal): Request {
+  const url = `http://${req.headers.host ?? base}${req.url ?? "/"}`;
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    try {
+      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    } catch { /* a header value Headers refuses (the parser let it through): dropped */ }
+  }
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  let canceled = false;
+  // Pull-based: the socket is read only as fast as the handler reads the body.
+  const body = hasBody
+    ? new ReadableStream<Uint8Array>({
+      start(controller) {
+        req.pause();
+        req.on("data", (chunk: Buffer) => {
+          if (canceled) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.on("end", () => !canceled && controller.close());
+        req.on("error", (error) => !canceled && controller.error(error));
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        // The handler stopped reading (413, 408): discard what still arrives while the answer
+        // goes out; the connection is closed once it is sent.
+        canceled = true;
+        req.resume();
+      },
+    }, { highWaterMark: 1 })
+    : undefined;
+  return new Request(url, { method: req.method, headers, body, signal, duplex: "half" } as RequestInit);
+}
+
+async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, limits: ListenerLimits): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, key) => {
+    if (key === "set-cookie") headers[key] = [...((headers[key] as string[]) ?? []), value];
+    else headers[key] = value;
+  });
+  // A body the handler left unread is not drained (it could be gigabytes): close after answering.
+  if (!req.complete) headers.connection = "close";
+  res.writeHead(response.status, headers);
+  if (response.body && req.method !== "HEAD") {
+    const reader = response.body.getReader();
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!res.write(value)) await drained(res, limits.writeTimeoutMs);
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  } else await response.body?.cancel();
+  res.end();
+}
+
+/** Wait for the socket to take more, or drop a client that stopped reading. */
+function drained(res: http.ServerResponse, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      res.destroy();
+      reject(new Error(`client did not read its response for ${timeoutMs} ms`));
+    }, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+/** Serve `handler` on `node:http` with the limits above (defaults: DEFAULT_LISTENER_LIMITS). */
+export async function serveHttp(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  const limits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
+  const base = `${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${options.port}`;
+  const pending = new Set<Pending>();
+  const server = http.createServer({
+    headersTimeout: limits.headerTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    maxHeaderSize: limits.maxHeaderBytes,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  } as http.ServerOptions, (req, res) => {
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    const entry: Pending = {
+      done: (async () => {
+        try {
+          const request = webRequest(req, base, abort.signal);
+          const response = await handler(request);
+          await writeResponse(response, req, res, limits);
+        } catch {
+          // The app answers its own errors (with a request id); this is only a failure to write.
+          if (!res.headersSent) {
+            res.writeHead(500, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+            res.end("internal error\n");
+          } else res.destroy();
+        } finally {
+          if (!req.complete) {
+            if (res.writableFinished) req.destroy();
+            else res.once("finish", () => req.destroy());
+          }
+        }
+      })(),
+    };
+    pending.add(entry);
+    void entry.done.finally(() => pending.delete(entry));
+  });
+  // Assigned as well: not every implementation reads them from the constructor options.
+  server.headersTimeout = limits.headerTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxConnections = limits.maxConnections;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.hostname, () => resolve());
+  });
+  const address = server.address() as { port: number };
+  options.onListen?.({ hostname: options.hostname, port: address.port });
+  let closing: Promise<void> | undefined;
+  const shutdown = (graceMs = 10_000): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      // Stop accepting; idle keep-alive connections go now, busy ones when their answer is out.
+      server.close(() => resolve());
+      server.closeIdleConnections?.();
+      const force = setTimeout(() => server.closeAllConnections?.(), graceMs);
+      void Promise.allSettled([...pending].map((p) => p.done)).then(() => {
+        server.closeIdleConnections?.();
+        setTimeout(() => server.closeAllConnections?.(), 50);
+      });
+      server.once("close", () => clearTimeout(force));
+    });
+    return closing;
+  };
+  options.signal?.addEventListener("abort", () => void shutdown());
+  return { port: address.port, hostname: options.hostname, shutdown };
+}
