@@ -5,6 +5,7 @@ import { platform } from "../runtime/index.ts";
 import { runPipeline } from "../pipeline.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
+import { writeRunsIndex } from "../report/index-page.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -38,6 +39,8 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
       }, tracking);
     } catch (error) {
       await tracking.finish("FAILED", { error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
+      // The runs index shows this run as failed (its run.json says why), or no longer lists it.
+      await writeRunsIndex(optionString(args, "artifacts") ?? "Artifacts").catch(() => undefined);
       throw error;
     }
     const { summary } = result;

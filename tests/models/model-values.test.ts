@@ -98,7 +98,7 @@ describe("model values are checked on load", () => {
       }
       file.model.state.trees = t;
     });
-    const error = await loadModelFile(dir, { schema }).catch((e) => e as Error);
+    const error = (await loadModelFile(dir, { schema }).then(() => new Error("loaded"), (e) => e)) as Error;
     expect(error.message).toMatch(/tree 0, node 1023 \(index 1023\): the tree is deeper than 512 levels/);
   });
 
