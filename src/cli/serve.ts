@@ -22,6 +22,7 @@ export const serveCommand: Command = {
     { name: "max-body-mb", value: "<n>", description: "Largest accepted request body in MB (413 above)", default: "64" },
     { name: "cors-origin", value: "<origins>", description: "Comma-separated origins allowed by CORS (default: NETSEC_CORS_ORIGINS, else CORS off)" },
     { name: "body-timeout-s", value: "<n>", description: "Seconds a client may take to send a body (408 after)", default: "60" },
+    { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
     { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
   ],
@@ -34,6 +35,7 @@ without a restart; requests in flight finish on the model they started with.`,
     const maxMb = numberOption(optionString(args, "max-body-mb"), "max-body-mb", 0.001, 4096);
     const bodySeconds = numberOption(optionString(args, "body-timeout-s"), "body-timeout-s", 1, 3600);
     const pollMs = numberOption(optionString(args, "watch-ms"), "watch-ms", 0, 3_600_000);
+    const headerSeconds = numberOption(optionString(args, "header-timeout-s"), "header-timeout-s", 0.1, 3600);
     const host = optionString(args, "host") ?? "127.0.0.1";
     const modelDir = optionString(args, "model-dir") ?? "final_model";
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
@@ -50,6 +52,8 @@ without a restart; requests in flight finish on the model they started with.`,
       trainToken,
       train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data") }),
       pollMs,
+      // The whole request (headers + body) gets the body timeout plus the header timeout.
+      listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
       log: (message) => reporter.info(`netsec serve: ${message}`),
     });
     reporter.info(`netsec serve: listening on ${server.url} (model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);

@@ -197,8 +197,7 @@ export class ArffFile {
     if (raw === "?") return NaN;
     const parsed = raw === "" ? undefined : parseCell(raw);
     if (parsed === undefined || Number.isNaN(parsed)) {
-      const value = raw.length > INPUT_LIMITS.maxValueChars ? raw.slice(0, INPUT_LIMITS.maxValueChars) : raw;
-      problems.push({ row, column: this.attributes[column].name, value, expected: expectedNumber(raw, "?"), kind: "not_a_number", line });
+      problems.push({ row, column: this.attributes[column].name, value: raw, expected: expectedNumber(raw, "?"), kind: "not_a_number", line });
       return NaN;
     }
     return parsed;

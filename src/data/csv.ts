@@ -177,8 +177,7 @@ export function parseCsvRow(bytes: Uint8Array, start: number, end: number, colum
     const parsed = parseCell(fields[c]);
     if (parsed === undefined) {
       out[base + c] = NaN;
-      const value = fields[c].length > INPUT_LIMITS.maxValueChars ? fields[c].slice(0, INPUT_LIMITS.maxValueChars) : fields[c];
-      problems.push({ row, column: columns[c], value, expected: expectedNumber(fields[c]), kind: "not_a_number", line });
+      problems.push({ row, column: columns[c], value: fields[c], expected: expectedNumber(fields[c]), kind: "not_a_number", line });
     } else out[base + c] = parsed;
   }
 }

@@ -8,7 +8,7 @@ export const INPUT_LIMITS = {
   maxLineBytes: 1 << 20,
   /** Columns of a header (the contract has 31). */
   maxColumns: 4096,
-  /** Characters of a bad cell kept in a problem record (messages show at most 40 of them). */
+  /** Characters of a bad MongoDB value kept in a problem record (messages show at most 40 of them). */
   maxValueChars: 1024,
   /** Problems of one chunk of rows before the chunk is handed over early (bounds its memory). */
   maxChunkProblems: 65_536,

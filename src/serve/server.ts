@@ -5,7 +5,7 @@
  * tests that need a real socket (limits, slow clients, the browser).
  */
 import { platform } from "../runtime/index.ts";
-import type { RunningServer } from "../runtime/index.ts";
+import type { ListenerLimitOptions, RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createApp } from "./app.ts";
 import type { BodyLimits } from "./limits.ts";
@@ -20,7 +20,7 @@ export interface ServiceOptions {
   corsOrigins?: string[];
   trainToken?: string;
   /** How training is started; default: `deno run -A <root>/src/cli.ts train --json --model-dir <dir>`. */
-  train?: Pick<TrainJobsOptions, "command" | "args" | "cwd">;
+  train?: Pick<TrainJobsOptions, "command" | "args" | "cwd" | "spawn">;
   /** Model file poll interval in ms (default 1000). */
   pollMs?: number;
   log?: (message: string) => void;
@@ -29,6 +29,8 @@ export interface ServiceOptions {
 export interface ServerOptions extends ServiceOptions {
   port: number;
   host: string;
+  /** Slow-client limits of the listener (header/request/keep-alive timeouts; docs/serving.md). */
+  listener?: ListenerLimitOptions;
 }
 
 export interface NetsecService {
@@ -90,7 +92,7 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
 
 export async function startServer(options: ServerOptions): Promise<NetsecServer> {
   const service = await createService(options);
-  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host });
+  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener });
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     ...service,

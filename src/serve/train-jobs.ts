@@ -79,7 +79,11 @@ export class TrainJobs {
     this.#remember(job);
     // Whatever happens to the process or its output streams, the job ends (never "running"
     // forever, never an unhandled rejection) and the next POST /train can start.
-    this.#finish(job, process).catch((error) => this.#end(job, { exitCode: job.exitCode ?? -1, error: `netsec train could not be followed: ${(error as Error)?.message ?? String(error)}` }));
+    this.#finish(job, process).catch(async (error) => {
+      process.kill("SIGTERM"); // a run nobody can follow is not left running
+      const code = await Promise.race([process.status.catch(() => -1), new Promise<number>((r) => setTimeout(() => r(-1), 1000))]);
+      this.#end(job, { exitCode: code, error: `netsec train could not be followed: ${(error as Error)?.message ?? String(error)}` });
+    });
     return job;
   }
 
@@ -89,9 +93,10 @@ export class TrainJobs {
   }
 
   async #finish(job: TrainJob, process: ChildProcess): Promise<void> {
-    const code = await process.status;
-    job.exitCode = code;
-    const output = (await process.output) ?? { stdout: "", stderr: "" };
+    // Both promises get their handlers now: an output stream that fails before the process has
+    // ended is never an unhandled rejection.
+    const [code, captured] = await Promise.all([process.status, process.output ?? Promise.resolve(undefined)]);
+    const output = captured ?? { stdout: "", stderr: "" };
     job.result = lastJsonLine(output.stdout);
     const tail = output.stderr.trim().split("\n").slice(-20).join("\n");
     this.#end(job, { exitCode: code, error: code === 0 ? undefined : (tail.length > 4000 ? `…${tail.slice(-4000)}` : tail) || `netsec train exited with code ${code}` });

@@ -15,6 +15,10 @@ import { isNetsecError } from "../../src/errors.ts";
 import type { Frame } from "../../src/data/frame.ts";
 import { DENO, FIXTURES, ROOT, SHARED_DATA, mongoUri, tempDir } from "../helpers/env.ts";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { newRunFolder } from "../../src/artifacts.ts";
+import { runIngest } from "../../src/stages/ingest.ts";
+import { createReporter } from "../../src/reporter.ts";
 
 const DB = `netsec_test_mongo_${process.pid}_${Date.now().toString(36)}`;
 let client: MongoClient;
@@ -114,6 +118,44 @@ describe("MongoDB source and push-data (real server)", () => {
     expect(frame.columns).toEqual(["c", "b", "a"]);
     expect(Array.from(frame.values)).toEqual([0, -1, 1, NaN, NaN, 0, 1, 1, NaN]);
     expect(problems).toEqual([expect.objectContaining({ row: 3, column: "a", value: "x", kind: "not_a_number" })]);
+  });
+
+  it("documents with \"abc\", true, {} or [1] are named by _id and field; the feature store gets CSV cells, not JSON", async () => {
+    const schema = await loadSchema();
+    const features = schema.featureNames;
+    const good = (i: number) => Object.fromEntries([...features.map((f) => [f, 1]), [schema.target.name, i % 2 ? 1 : -1]]);
+    const docs: Record<string, unknown>[] = Array.from({ length: 40 }, (_, i) => ({ _id: `site-${i}`, ...good(i) }));
+    docs[3][features[0]] = "abc";
+    docs[7][features[1]] = true;
+    docs[11][features[2]] = {};
+    docs[15][features[3]] = [1];
+    await client.db(DB).collection("typed").insertMany(docs as never[]);
+    const source = await openSource(mongoUri(), { db: DB, collection: "typed", columns: schema.columns });
+    const { problems } = await readSourceFrame(source);
+    const named = problems.map((p) => `${p.where} ${p.column}=${p.value}`).sort();
+    expect(named).toEqual([
+      `document _id "site-11" ${features[2]}={}`,
+      `document _id "site-15" ${features[3]}=[1]`,
+      `document _id "site-3" ${features[0]}=abc`,
+      `document _id "site-7" ${features[1]}=true`,
+    ]);
+    // Through ingest: the warning names the documents; the feature store holds one CSV cell per field.
+    const warnings: string[] = [];
+    const artifacts = join(tempDir(), "Artifacts");
+    const run = await newRunFolder(artifacts);
+    const result = await runIngest(source, { run, schema, testRatio: 0.25, seed: 1, reporter: { ...createReporter({ quiet: true }), warn: (m: string) => warnings.push(m) } as never });
+    expect(warnings.join("\n")).toMatch(/ingest: 4 values of MongoDB .* could not be read as numbers .*: document _id "site-\d+", field \w+: got "[^"]*", expected a number/);
+    expect(result.summary.firstReaderProblems.map((p) => p.where).sort()).toEqual(['document _id "site-11"', 'document _id "site-15"', 'document _id "site-3"', 'document _id "site-7"']);
+    const store = readFileSync(result.featureStore, "utf8").trim().split("\n");
+    expect(store).toHaveLength(41);
+    for (const line of store.slice(1)) expect(line.split(",").length === schema.columns.length || /"/.test(line)).toBe(true);
+    expect(store.join("\n")).not.toContain(`{"${features[0]}"`);
+    const bad = store.filter((l) => /abc|true|\{\}|\[1\]/.test(l));
+    expect(bad).toHaveLength(4);
+    // Validation then names the column and the value, not a JSON fragment.
+    const { problems: train } = await readCsv(result.train);
+    const { problems: test } = await readCsv(result.test);
+    expect([...train, ...test].map((p) => `${p.column}=${p.value}`).sort()).toEqual([`${features[0]}=abc`, `${features[1]}=true`, `${features[2]}={}`, `${features[3]}=[1]`].sort());
   });
 
   it("push-data keeps a non-numeric cell as its text (reported again on read) and skips a ragged row", async () => {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/env.ts";
+import { nodePlatform } from "../../src/runtime/node.ts";
 import { expectHealthy, startToyService, type TestService } from "./helpers.ts";
 
 const TOKEN = "s3cret-token-for-tests";
@@ -108,5 +109,34 @@ describe("serve: /train", () => {
     expect(unknown.status).toBe(404);
     await unknown.body?.cancel();
     await expectHealthy(server);
+  });
+
+  it("a training process whose output stream fails: the job ends failed (no unhandled rejection) and the next /train starts", async () => {
+    const script = join(import.meta.dirname, "fixtures", "fake-train.mjs");
+    const release = join(work, "release-broken");
+    writeFileSync(release, "");
+    let calls = 0;
+    const server = await startToyService({
+      trainToken: TOKEN,
+      train: {
+        command: process.execPath,
+        args: [script, release, join(work, "args-broken.json"), "0", "--json"],
+        // The real process, with its captured output failing the way a broken pipe does under Deno.
+        spawn: (command, args, options) => {
+          const child = nodePlatform.start(command, args, options);
+          calls++;
+          return calls === 1 ? { ...child, output: Promise.reject(new TypeError("error reading a body from connection")) } : child;
+        },
+      },
+    });
+    started.push(server);
+    const first = await (await server.request("/train", { method: "POST", headers: auth })).json() as { id: string };
+    const job = await waitForJob(server, first.id);
+    expect(job.state).toBe("failed");
+    expect(job.error).toBe("netsec train could not be followed: error reading a body from connection");
+    const second = await server.request("/train", { method: "POST", headers: auth });
+    expect(second.status).toBe(202);
+    const done = await waitForJob(server, ((await second.json()) as { id: string }).id);
+    expect(done.state).toBe("succeeded");
   });
 });
