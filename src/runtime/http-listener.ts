@@ -121,6 +121,30 @@ function drained(res: http.ServerResponse, timeoutMs: number): Promise<void> {
   });
 }
 
+/** Longest a refused body is still read and discarded after the answer is out (bytes, ms). */
+const LINGER = { bytes: 4 * 1024 * 1024, ms: 1000 };
+
+/**
+ * Close the connection of a request whose body was not read to its end: read and discard a
+ * little more first (at most LINGER), so a client still sending gets our answer instead of a
+ * reset, then close it either way.
+ */
+function linger(req: http.IncomingMessage): void {
+  let discarded = 0;
+  const close = () => {
+    clearTimeout(timer);
+    req.destroy();
+  };
+  const timer = setTimeout(close, LINGER.ms);
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER.bytes) close();
+  });
+  req.once("end", close);
+  req.once("close", () => clearTimeout(timer));
+  req.resume();
+}
+
 /** Serve `handler` on `node:http` with the limits above (defaults: DEFAULT_LISTENER_LIMITS). */
 export async function serveHttp(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
   const limits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
@@ -149,8 +173,8 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
           } else res.destroy();
         } finally {
           if (!req.complete) {
-            if (res.writableFinished) req.destroy();
-            else res.once("finish", () => req.destroy());
+            if (res.writableFinished) linger(req);
+            else res.once("finish", () => linger(req));
           }
         }
       })(),

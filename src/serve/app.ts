@@ -9,7 +9,7 @@ import { cors } from "hono/cors";
 import { excerpt, isNetsecError } from "../errors.ts";
 import type { Schema } from "../schema.ts";
 import { errorBody, HttpError } from "./http-error.ts";
-import { type BodyLimits, DEFAULT_LIMITS, readBody } from "./limits.ts";
+import { type BodyLimits, DEFAULT_LIMITS, readBody, TurnGate } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
@@ -74,6 +74,7 @@ function climbs(url: string): boolean {
 export function createApp(options: AppOptions): Hono<Env> {
   const { schema, store } = options;
   const limits: BodyLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const gate = new TurnGate(limits.maxConcurrentLarge, limits.maxQueuedLarge);
   const log = options.log ?? (() => {});
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
@@ -111,7 +112,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     return version === undefined ? body : { ...body, modelVersion: String(version) };
   };
   app.onError((error, c: Context<Env>) => {
-    if (error instanceof HttpError) return json(versioned(errorBody(error)), error.status);
+    if (error instanceof HttpError) return json(versioned(errorBody(error)), error.status, error.status === 503 ? { "retry-after": "1" } : {});
     if (isNetsecError(error) && (error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID")) {
       return json(versioned({ error: { status: 422, code: error.code, message: error.message, ...error.location } }), 422);
     }
@@ -150,13 +151,21 @@ export function createApp(options: AppOptions): Hono<Env> {
     const model = requireModel(store);
     const version = String(model.version);
     const format = negotiate(c.req.header("accept") ?? null);
-    const { input, features, lines } = await readPredictInput(c.req.raw, schema, limits);
-    c.set("rows", features.rows);
-    const scores = model.predictGrouped(features);
-    const headers = { "x-model-version": version };
-    if (format === "csv") return new Response(csvBody(input, scores, lines) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
-    if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
-    return new Response(jsonBody(scores, schema, version), { headers: { ...headers, "content-type": JSON_TYPE } });
+    // Large bodies take turns (bounded memory); small ones (single rows) never wait.
+    let release: (() => void) | undefined;
+    try {
+      const { input, features, lines } = await readPredictInput(c.req.raw, schema, limits, async () => {
+        release = await gate.acquire();
+      });
+      c.set("rows", features.rows);
+      const scores = model.predictGrouped(features);
+      const headers = { "x-model-version": version };
+      if (format === "csv") return new Response(csvBody(input, scores, lines) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
+      if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
+      return new Response(jsonBody(scores, schema, version), { headers: { ...headers, "content-type": JSON_TYPE } });
+    } finally {
+      release?.();
+    }
   });
 
   app.post("/train", async (c) => {

@@ -18,6 +18,7 @@ export interface RawLines {
 }
 
 export interface ParsedCsv {
+  /** The rows (none when there are problems: the upload is refused then). */
   frame: Frame;
   /** The first MAX_PROBLEMS problems. */
   problems: CellProblem[];
@@ -57,7 +58,11 @@ export async function parseCsvText(input: Uint8Array | string, source = "upload"
   const columns = header.columns;
   let start = header.end;
   const width = columns.length;
-  let values = new Float64Array(Math.max(16, Math.ceil((bytes.length - start) / (2 * width) + 1)) * width);
+  // Room for the rows as they come (at most one per 2 bytes a cell); once a problem is found the
+  // answer is a refusal, so later rows are only checked (into one scratch row), never stored.
+  const most = Math.ceil((bytes.length - start) / (2 * width) + 1);
+  let values = new Float64Array(Math.max(16, Math.min(most, 1 << 16)) * width);
+  const scratch = new Float64Array(width);
   const problems = new ProblemList();
   const origin: LineOrigin = { base: 0, source };
   let rows = 0;
@@ -72,8 +77,9 @@ export async function parseCsvText(input: Uint8Array | string, source = "upload"
     let isBlank = true;
     for (let i = start; i < end; i++) if (bytes[i] !== SPACE && bytes[i] !== TAB) { isBlank = false; break; }
     if (!isBlank) {
-      if ((rows + 1) * width > values.length) {
-        const grown = new Float64Array(values.length * 2);
+      const keep = problems.total === 0;
+      if (keep && (rows + 1) * width > values.length) {
+        const grown = new Float64Array(Math.min(values.length * 2, Math.max(most, rows + 1) * width));
         grown.set(values);
         values = grown;
         const starts = new Uint32Array(values.length / width), ends = new Uint32Array(values.length / width);
@@ -82,22 +88,26 @@ export async function parseCsvText(input: Uint8Array | string, source = "upload"
         lineStart = starts;
         lineEnd = ends;
       }
-      lineStart[rows] = start;
-      lineEnd[rows] = end;
-      const base = rows * width;
+      if (keep) {
+        lineStart[rows] = start;
+        lineEnd[rows] = end;
+      }
       rows++;
-      parseCsvRow(bytes, start, end, columns, values, base, rows, problems, origin);
-      if ((rows & 1023) === 0 && performance.now() - sliceStart > SLICE_MS) {
+      if (keep) parseCsvRow(bytes, start, end, columns, values, (rows - 1) * width, rows, problems, origin);
+      else parseCsvRow(bytes, start, end, columns, scratch, 0, rows, problems, origin);
+      if (((rows & 1023) === 0 || end - start > 4096) && performance.now() - sliceStart > SLICE_MS) {
         await yieldToLoop();
         sliceStart = performance.now();
       }
     }
     start = next;
   }
+  if (problems.total) values = new Float64Array(0); // refused: the rows are not needed
+  const kept = problems.total ? 0 : rows;
   return {
-    frame: createFrame(columns, rows, values.subarray(0, rows * width)),
+    frame: createFrame(columns, kept, values.subarray(0, kept * width)),
     problems: problems.items,
     problemCount: problems.total,
-    lines: { bytes, start: lineStart.subarray(0, rows), end: lineEnd.subarray(0, rows) },
+    lines: { bytes, start: lineStart.subarray(0, kept), end: lineEnd.subarray(0, kept) },
   };
 }

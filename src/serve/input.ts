@@ -137,11 +137,11 @@ export function checkAgainstSchema(input: Frame, schema: Schema): Frame {
   return createFrame(schema.featureNames, input.rows, features);
 }
 
-/** Read, parse and check the body of a prediction request. */
-export async function readPredictInput(request: Request, schema: Schema, limits: BodyLimits): Promise<PredictInput> {
+/** Read, parse and check the body of a prediction request (`largeTurn`: see readBody). */
+export async function readPredictInput(request: Request, schema: Schema, limits: BodyLimits, largeTurn?: () => Promise<void>): Promise<PredictInput> {
   const contentType = request.headers.get("content-type");
   const kind = bodyKind(contentType);
-  const bytes = await readBody(request, limits);
+  const bytes = await readBody(request, limits, largeTurn);
   if (kind === "json") {
     const input = await parseJsonRows(bytes);
     return { input, features: checkAgainstSchema(input, schema) };

@@ -156,16 +156,24 @@ function cellValue(value: unknown, row: number, column: string, problems: Proble
   return NaN;
 }
 
-/** Numbers of a growing table, row by row. */
+/** Numbers of a growing table, row by row; `discard()`: later rows go to one scratch row. */
 class Table {
   values: Float64Array<ArrayBuffer>;
   rows = 0;
-  constructor(readonly width: number, expectedRows: number) {
+  #scratch = false;
+  constructor(readonly width: number, readonly expectedRows: number) {
     this.values = new Float64Array(Math.max(1, Math.min(expectedRows, 1 << 16)) * width);
   }
+  /** The request will be refused: stop keeping rows (memory stays at what was kept so far). */
+  discard(): void {
+    if (this.#scratch) return;
+    this.#scratch = true;
+    this.values = new Float64Array(this.width);
+  }
   row(): number {
+    if (this.#scratch) return 0;
     if ((this.rows + 1) * this.width > this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
+      const grown = new Float64Array(Math.min(this.values.length * 2, Math.max(this.expectedRows, this.rows + 1) * this.width));
       grown.set(this.values);
       this.values = grown;
     }
@@ -247,6 +255,7 @@ export async function parseJsonRows(bytes: Uint8Array): Promise<Frame> {
         } else table.values[base + c] = cellValue(record[name], row, name, problems);
       }
     }
+    if (problems.total) table?.discard();
     if ((i & 255) === 255 && performance.now() - slice > SLICE_MS) {
       await yieldToLoop();
       slice = performance.now();

@@ -10,6 +10,10 @@ import { HttpError } from "./http-error.ts";
 
 export interface BodyLimits {
   maxBytes: number;
+  /** Large bodies (over 256 KiB or of unknown length) read and scored at once; the rest wait. */
+  maxConcurrentLarge: number;
+  /** Large bodies waiting for their turn at most; more get 503 with Retry-After. */
+  maxQueuedLarge: number;
   /** Longest wait for the next chunk of the body (ms). */
   idleTimeoutMs: number;
   /** Longest time to receive the whole body (ms). */
@@ -18,6 +22,8 @@ export interface BodyLimits {
 
 export const DEFAULT_LIMITS: BodyLimits = {
   maxBytes: 64 * 1024 * 1024,
+  maxConcurrentLarge: 2,
+  maxQueuedLarge: 32,
   idleTimeoutMs: 10_000,
   totalTimeoutMs: 60_000,
 };
@@ -40,8 +46,12 @@ export function contentDecoder(header: string | null): "gzip" | "deflate" | unde
   throw new HttpError(415, "UNSUPPORTED_ENCODING", `content encoding "${excerpt(header ?? "")}" is not accepted: send the body as is, or with Content-Encoding: gzip (or deflate)`, { expected: "identity, gzip, deflate" });
 }
 
-/** The whole body as bytes (decoded), or an HttpError (400 empty or undecodable, 408 slow, 413 too large, 415 unknown encoding). */
-export async function readBody(request: Request, limits: BodyLimits): Promise<Uint8Array> {
+/**
+ * The whole body as bytes (decoded), or an HttpError (400 empty or undecodable, 408 slow, 413 too
+ * large, 415 unknown encoding). `largeTurn` is awaited once the body is known to be large (by its
+ * content-length, or when that many bytes have arrived): the rest is read after it resolves.
+ */
+export async function readBody(request: Request, limits: BodyLimits, largeTurn?: () => Promise<void>): Promise<Uint8Array> {
   const coding = contentDecoder(request.headers.get("content-encoding"));
   const declared = request.headers.get("content-length");
   if (declared !== null) {
@@ -49,9 +59,17 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
     if (Number.isFinite(length) && length > limits.maxBytes) throw tooLarge(limits, `of ${length} bytes (content-length)`);
   }
   if (!request.body) throw new HttpError(400, "EMPTY_BODY", "the request body is empty: send a CSV file (multipart/form-data or text/csv) or JSON rows");
+  let waitTurn = largeTurn;
+  if (waitTurn && declared !== null && Number(declared) > LARGE_BODY_BYTES) {
+    await waitTurn();
+    waitTurn = undefined;
+  }
   const raw = request.body;
   const reader = (coding ? raw.pipeThrough(new DecompressionStream(coding) as unknown as TransformStream<Uint8Array, Uint8Array>) : raw).getReader();
   const parts: Uint8Array[] = [];
+  // With a declared length (and no encoding) the body goes straight into one buffer: no copy.
+  const length = declared !== null && !coding ? Number(declared) : NaN;
+  const whole = Number.isInteger(length) && length > 0 && length <= limits.maxBytes ? new Uint8Array(length) : undefined;
   let total = 0;
   const started = Date.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -69,9 +87,15 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
         throw new HttpError(408, "REQUEST_TIMEOUT", `the request body did not arrive in time (${total} bytes received; the server waits at most ${limits.idleTimeoutMs} ms between chunks and ${limits.totalTimeoutMs} ms in all)`);
       }
       if (next.done) break;
+      if (whole && total + next.value.byteLength <= whole.length) whole.set(next.value, total);
+      else if (whole) throw new HttpError(400, "BODY_LENGTH", `the body is longer than its content-length (${whole.length} bytes)`);
+      else parts.push(next.value);
       total += next.value.byteLength;
       if (total > limits.maxBytes) throw tooLarge(limits, coding ? `of more than ${total} bytes once decoded from ${coding}` : `of more than ${total} bytes`);
-      parts.push(next.value);
+      if (waitTurn && total > LARGE_BODY_BYTES) {
+        await waitTurn();
+        waitTurn = undefined;
+      }
     }
   } catch (error) {
     reader.cancel().catch(() => {});
@@ -80,6 +104,7 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
     clearTimeout(timer);
   }
   if (total === 0) throw new HttpError(400, "EMPTY_BODY", "the request body is empty: send a CSV file (multipart/form-data or text/csv) or JSON rows");
+  if (whole) return total === whole.length ? whole : whole.subarray(0, total);
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
   let offset = 0;
@@ -88,4 +113,35 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Ui
     offset += part.byteLength;
   }
   return out;
+}
+
+/** A body is large once it declares or has sent more than this many bytes. */
+export const LARGE_BODY_BYTES = 256 * 1024;
+
+/**
+ * Turns for large bodies: at most `concurrent` at once (each may hold its bytes plus a frame of
+ * numbers about 4× their size), at most `queued` waiting; the one after that gets a 503. Memory
+ * stays bounded whatever the number of clients sending big files at once.
+ */
+export class TurnGate {
+  #active = 0;
+  #waiting: (() => void)[] = [];
+  constructor(readonly concurrent: number, readonly queued: number) {}
+
+  async acquire(): Promise<() => void> {
+    if (this.#active >= this.concurrent) {
+      if (this.#waiting.length >= this.queued) {
+        throw new HttpError(503, "BUSY", `the server is busy with ${this.#active} large requests and ${this.#waiting.length} waiting: retry in a moment`, { retryAfterSeconds: 1 });
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else this.#active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next(); // the turn passes on: #active stays the same
+      else this.#active--;
+    };
+  }
 }

@@ -218,6 +218,39 @@ describe("serve: hostile input", () => {
     expect(lines[2]).toMatch(/^GET \/health 200 \d+\.\dms rows=- id=\S+$/);
   });
 
+  it("large bodies take turns: with the turns and the queue full, the next large one gets 503, small ones still pass", async () => {
+    const gated = await startToyService({ limits: { maxConcurrentLarge: 1, maxQueuedLarge: 1 } });
+    try {
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => (release = r));
+      // 300 KB sent at once (large), the rest held back until release().
+      const slow = (rows: number) => new ReadableStream<Uint8Array>({
+        async start(controller) {
+          const text = featureCsv(rows);
+          controller.enqueue(new TextEncoder().encode(text.slice(0, 300_000)));
+          await held;
+          controller.enqueue(new TextEncoder().encode(text.slice(300_000)));
+          controller.close();
+        },
+      });
+      const big = { method: "POST", headers: { "content-type": "text/csv" }, duplex: "half" } as RequestInit;
+      // The first takes the turn, the second waits for it.
+      const first = gated.request("/predict", { ...big, body: slow(5000) });
+      const second = gated.request("/predict", { ...big, body: slow(5001) });
+      await new Promise((r) => setTimeout(r, 50));
+      const third = await gated.request("/predict", { ...big, body: slow(5002) });
+      expect(third.status).toBe(503);
+      expect(third.headers.get("retry-after")).toBe("1");
+      expect(((await third.json()) as ErrorJson).error.code).toBe("BUSY");
+      await expectHealthy(gated);
+      release();
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+    } finally {
+      await gated.close();
+    }
+  });
+
   it("a half-sent request line is closed after the header timeout", { timeout: 20_000 }, async () => {
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(server.port, "127.0.0.1");
