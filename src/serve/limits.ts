@@ -65,13 +65,23 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
     waitTurn = undefined;
   }
   const raw = request.body;
-  const reader = (coding ? raw.pipeThrough(new DecompressionStream(coding) as unknown as TransformStream<Uint8Array, Uint8Array>) : raw).getReader();
+  // Compressed input is fed in small pieces: one piece decodes to at most ~4 MB (deflate's
+  // largest ratio is ~1:1032), so a bomb is stopped at the cap before it fills memory.
+  let compressed = 0;
+  const pieces = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      compressed += chunk.byteLength;
+      for (let i = 0; i < chunk.byteLength; i += 4096) controller.enqueue(chunk.subarray(i, Math.min(chunk.byteLength, i + 4096)));
+    },
+  }, undefined, { highWaterMark: 1 });
+  const reader = (coding ? raw.pipeThrough(pieces).pipeThrough(new DecompressionStream(coding) as unknown as TransformStream<Uint8Array, Uint8Array>) : raw).getReader();
   const parts: Uint8Array[] = [];
   // With a declared length (and no encoding) the body goes straight into one buffer: no copy.
   const length = declared !== null && !coding ? Number(declared) : NaN;
   const whole = Number.isInteger(length) && length > 0 && length <= limits.maxBytes ? new Uint8Array(length) : undefined;
   let total = 0;
   const started = Date.now();
+  let slice = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     while (true) {
@@ -92,9 +102,17 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
       else parts.push(next.value);
       total += next.value.byteLength;
       if (total > limits.maxBytes) throw tooLarge(limits, coding ? `of more than ${total} bytes once decoded from ${coding}` : `of more than ${total} bytes`);
+      if (coding && total > 1024 * 1024 && total > MAX_EXPANSION * compressed) {
+        throw new HttpError(413, "BODY_TOO_LARGE", `the ${coding} body expands more than ${MAX_EXPANSION}× (${compressed} bytes decoded to over ${total}): refused as a compression bomb; send it uncompressed`, { limit: limits.maxBytes });
+      }
       if (waitTurn && total > LARGE_BODY_BYTES) {
         await waitTurn();
         waitTurn = undefined;
+      }
+      // Decoding runs on promise callbacks alone: let other requests in every few milliseconds.
+      if (performance.now() - slice > 5) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        slice = performance.now();
       }
     }
   } catch (error) {
@@ -114,6 +132,9 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
   }
   return out;
 }
+
+/** A compressed body may decode to at most this many times its compressed size (checked past 1 MiB). */
+export const MAX_EXPANSION = 500;
 
 /** A body is large once it declares or has sent more than this many bytes. */
 export const LARGE_BODY_BYTES = 256 * 1024;

@@ -151,10 +151,15 @@ describe("serve: hostile input", () => {
     const wire = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv", "content-encoding": "gzip" }, body: gzipSync(csv) });
     expect(wire.status).toBe(200);
     await wire.body?.cancel();
-    // 80 MB of zeros in ~80 KB: stopped at the 64 MB cap, counted on the decoded bytes.
+    // 80 MB of zeros in ~80 KB: refused as a bomb after its first pieces (over 500× expansion).
     const bomb = await post(gzipSync(Buffer.alloc(80 * 1024 * 1024, 48)), { "content-type": "text/csv", "content-encoding": "gzip" });
     expect(bomb.status).toBe(413);
-    expect(bomb.json.error.message).toContain("once decoded from gzip");
+    expect(bomb.json.error.message).toMatch(/the gzip body expands more than 500× \(\d+ bytes decoded to over \d+\): refused as a compression bomb/);
+    // Over the cap once decoded, at an ordinary ratio (random digits: ~2×): 413 counted on the decoded bytes.
+    const digits = Buffer.from(Array.from({ length: 70 * 1024 * 1024 }, (_, i) => 48 + ((i * 2654435761) >>> 28) % 10));
+    const over = await post(gzipSync(digits, { level: 1 }), { "content-type": "text/csv", "content-encoding": "gzip" });
+    expect(over.status).toBe(413);
+    expect(over.json.error.message).toContain("once decoded from gzip");
     const broken = await post(Buffer.from("not gzip at all"), { "content-type": "text/csv", "content-encoding": "gzip" });
     expect(broken.status).toBe(400);
     expect(broken.json.error.code).toBe("BAD_ENCODING");
