@@ -50,13 +50,18 @@ const server = external
   : spawn(deno, ["run", "-A", "--quiet", "--config", join(root, "deno.json"), join(root, "src", "cli.ts"), "serve", "--port", "0", "--model-dir", modelDir, "--watch-ms", "0"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NETSEC_TRAIN_TOKEN: "" } });
 let serverLog = "";
 let accessLines = 0;
+let listening = false;
 const url = external ?? await new Promise((resolve, reject) => {
   server.stderr.on("data", (chunk) => {
     const text = chunk.toString();
     accessLines += (text.match(/ id=/g) ?? []).length;
-    if (serverLog.length < 1e6) serverLog += text;
+    if (listening) return;
+    serverLog += text;
     const m = /listening on (http:\/\/\S+)/.exec(serverLog);
-    if (m) resolve(m[1]);
+    if (m) {
+      listening = true;
+      resolve(m[1]);
+    }
   });
   server.on("exit", (code) => reject(new Error(`netsec serve exited (${code}): ${serverLog}`)));
 });

@@ -37,10 +37,15 @@ function startServer() {
   });
   return new Promise((resolveUrl, reject) => {
     let text = "";
+    let listening = false;
     child.stderr.on("data", (chunk) => {
+      if (listening) return; // the server logs one line per request from here on: not kept
       text += chunk;
       const match = /listening on (http:\/\/[^\s]+)/.exec(text);
-      if (match) resolveUrl({ child, url: match[1] });
+      if (match) {
+        listening = true;
+        resolveUrl({ child, url: match[1] });
+      }
     });
     child.on("exit", (code) => reject(new Error(`netsec serve exited with ${code}: ${text}`)));
   });

@@ -87,20 +87,35 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
   });
   // A body the handler left unread is not drained (it could be gigabytes): close after answering.
   if (!req.complete) headers.connection = "close";
-  res.writeHead(response.status, headers);
-  if (response.body && req.method !== "HEAD") {
-    const reader = response.body.getReader();
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (!res.write(value)) await drained(res, limits.writeTimeoutMs);
-      }
-    } finally {
-      reader.cancel().catch(() => {});
+  if (!response.body || req.method === "HEAD") {
+    await response.body?.cancel();
+    res.writeHead(response.status, headers);
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  try {
+    // A body that is one chunk (most answers) goes out in one write with its length.
+    const first = await reader.read();
+    const second = first.done ? first : await reader.read();
+    if (second.done) {
+      const body = first.done ? new Uint8Array(0) : first.value;
+      if (!("content-length" in headers)) headers["content-length"] = String(body.byteLength);
+      res.writeHead(response.status, headers);
+      res.end(body);
+      return;
     }
-  } else await response.body?.cancel();
-  res.end();
+    res.writeHead(response.status, headers);
+    if (!res.write(first.value!)) await drained(res, limits.writeTimeoutMs);
+    let next: ReadableStreamReadResult<Uint8Array> = second;
+    while (!next.done) {
+      if (!res.write(next.value)) await drained(res, limits.writeTimeoutMs);
+      next = await reader.read();
+    }
+    res.end();
+  } finally {
+    reader.cancel().catch(() => {});
+  }
 }
 
 /** Wait for the socket to take more, or drop a client that stopped reading. */
