@@ -42,6 +42,7 @@ function csvError(source: string, message: string, row?: number): NetsecError {
 
 /** Split one CSV line (no line end) into fields, honouring double quotes. */
 export function splitCsvLine(line: string, delimiter = ","): string[] {
+  if (!line.includes('"')) return line.split(delimiter);
   const fields: string[] = [];
   let field = "";
   let inQuotes = false;
@@ -67,7 +68,7 @@ export function splitCsvLine(line: string, delimiter = ","): string[] {
 /** Parse the text of one cell: a number, NaN for missing, or undefined when it is not a number (or out of range, e.g. 1e309). */
 export function parseCell(text: string): number | undefined {
   const t = text.trim();
-  if (t === "" || t.toLowerCase() === "na") return NaN;
+  if (t === "" || (t.length === 2 && t.toLowerCase() === "na")) return NaN;
   const n = Number(t);
   return Number.isFinite(n) ? n : undefined;
 }
@@ -156,7 +157,17 @@ export function parseCsvHeader(bytes: Uint8Array, source: string, complete = tru
  * 1-based data row `row` (its cells NaN). A line over `maxLineBytes` or with bytes that are not
  * UTF-8 throws CSV_INVALID (with the byte offset, from `origin`).
  */
-export function parseCsvRow(bytes: Uint8Array, start: number, end: number, columns: readonly string[], out: Float64Array, base: number, row: number, problems: { push(p: CellProblem): unknown }, origin: LineOrigin = { base: 0, source: "input" }): void {
+/**
+ * Where parseCsvRow puts problems: an array, or a sink that keeps only some (`full`: it keeps no
+ * more, so only their number is wanted — `count(n)` — and no problem objects are made).
+ */
+export interface ProblemSink {
+  push(problem: CellProblem): unknown;
+  readonly full?: boolean;
+  count?(n: number): void;
+}
+
+export function parseCsvRow(bytes: Uint8Array, start: number, end: number, columns: readonly string[], out: Float64Array, base: number, row: number, problems: ProblemSink, origin: LineOrigin = { base: 0, source: "input" }): void {
   if (end - start > INPUT_LIMITS.maxLineBytes) throw csvError(origin.source, `row ${row} (byte offset ${origin.base + start}) is longer than ${INPUT_LIMITS.maxLineBytes} bytes: expected one short line per row`, row);
   if (parsePlainNumbers(bytes, start, end, columns.length, out, base)) return;
   let line: string;
@@ -168,18 +179,23 @@ export function parseCsvRow(bytes: Uint8Array, start: number, end: number, colum
   }
   const width = columns.length;
   const fields = splitCsvLine(line);
+  const countOnly = problems.full === true && problems.count !== undefined;
   if (fields.length !== width) {
     out.fill(NaN, base, base + width);
-    problems.push({ row, value: `${fields.length} cells`, expected: `${width} cells (one per header column)`, kind: "ragged_row", line });
+    if (countOnly) problems.count!(1);
+    else problems.push({ row, value: `${fields.length} cells`, expected: `${width} cells (one per header column)`, kind: "ragged_row", line });
     return;
   }
+  let bad = 0;
   for (let c = 0; c < width; c++) {
     const parsed = parseCell(fields[c]);
     if (parsed === undefined) {
       out[base + c] = NaN;
-      problems.push({ row, column: columns[c], value: fields[c], expected: expectedNumber(fields[c]), kind: "not_a_number", line });
+      if (countOnly) bad++;
+      else problems.push({ row, column: columns[c], value: fields[c], expected: expectedNumber(fields[c]), kind: "not_a_number", line });
     } else out[base + c] = parsed;
   }
+  if (bad) problems.count!(bad);
 }
 
 /** Parse a line of plain numbers without quotes. Returns false to ask for the slow path. */

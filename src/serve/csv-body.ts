@@ -30,7 +30,7 @@ export interface ParsedCsv {
 /** Problems kept per request (the rest are counted). */
 export const MAX_PROBLEMS = 20;
 /** Longest stretch of parsing between two yields to the event loop (ms). */
-export const SLICE_MS = 5;
+export const SLICE_MS = 2;
 
 const LF = 10, CR = 13, SPACE = 32, TAB = 9;
 const encoder = new TextEncoder();
@@ -40,9 +40,15 @@ export class ProblemList {
   items: CellProblem[] = [];
   total = 0;
   constructor(readonly cap = MAX_PROBLEMS) {}
+  get full(): boolean {
+    return this.items.length >= this.cap;
+  }
   push(problem: CellProblem): void {
     this.total++;
     if (this.items.length < this.cap) this.items.push(problem);
+  }
+  count(n: number): void {
+    this.total += n;
   }
 }
 

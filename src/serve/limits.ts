@@ -109,8 +109,8 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
         await waitTurn();
         waitTurn = undefined;
       }
-      // Decoding runs on promise callbacks alone: let other requests in every few milliseconds.
-      if (performance.now() - slice > 5) {
+      // Decoding runs on promise callbacks alone: let other requests in every 2 ms.
+      if (performance.now() - slice > 2) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         slice = performance.now();
       }
