@@ -7,7 +7,8 @@
  * (seed, t): the model does not depend on how work is scheduled.
  */
 import type { Matrix, ModelJson, Params } from "../classifier.ts";
-import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "../trees/binning.ts";
+import { type Bins, fitBins, splitThreshold } from "../trees/binning.ts";
+import { groupRows, type GroupedRows } from "../trees/grouping.ts";
 import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "../trees/tree-ensemble.ts";
 import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
 import { childSeed, mulberry32, type Rng } from "../../stats/rng.ts";
