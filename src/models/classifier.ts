@@ -21,10 +21,16 @@ export interface ModelJson {
   state: unknown;
 }
 
+/** How to run one fit (not part of the model: the same data and params give the same model whatever these say). */
+export interface FitOptions {
+  /** Threads this one fit may use (hist_gbt, where the runtime has workers; others ignore it). Default 1. */
+  threads?: number;
+}
+
 export interface Classifier {
   readonly family: string;
   readonly params: Params;
-  fit(x: Matrix, y: Uint8Array): void | Promise<void>;
+  fit(x: Matrix, y: Uint8Array, options?: FitOptions): void | Promise<void>;
   /** Probability of class index 1 for every row. */
   predictProba(x: Matrix): Float64Array;
   /** Class index (0/1) for every row. */
