@@ -84,5 +84,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if ((import.meta as { main?: boolean }).main) {
+  // Set by bin/netsec when npm started it (`npx netsec`): npm's shell sits between npm and Deno and
+  // does not pass on the SIGTERM npm forwards to it, so Deno leaves when that shell is gone.
+  if (platform.env("NETSEC_EXIT_WITH_PARENT") === "1") platform.watchParent(() => platform.exit(143));
   platform.exit(await main(platform.args()));
 }

@@ -200,6 +200,15 @@ export const nodePlatform: Platform = {
   stderrWrite: (text) => void fs.writeSync(2, text),
   isTerminal: (stream) => Boolean((stream === "stdout" ? process.stdout : process.stderr).isTTY),
   rss: () => process.memoryUsage.rss(),
+  watchParent(onGone) {
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      onGone();
+    }, 500);
+    timer.unref();
+  },
   run,
   start,
   serve,

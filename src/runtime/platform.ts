@@ -86,6 +86,8 @@ export interface Platform {
   isTerminal(stream: "stdout" | "stderr"): boolean;
   /** Resident set size of this process in bytes. */
   rss(): number;
+  /** Calls `onGone` (once) when this process's parent has exited (checked twice a second, without keeping the process alive). */
+  watchParent(onGone: () => void): void;
   /** Run a command to completion. */
   run(command: string, args: string[], options?: SpawnOptions): Promise<SpawnResult>;
   /** Start a command in the background. */
