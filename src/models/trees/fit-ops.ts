@@ -13,7 +13,7 @@ export const CTRL = { seq: 0, op: 1, a0: 2, a1: 3, done: 4, error: 5, next: 6, s
 const SEQ_MASK = (1 << 23) - 1;
 
 /** Busy-wait this many checks before sleeping (steps follow each other within microseconds). */
-export const SPINS = 20_000;
+export const SPINS = 100_000;
 
 /** The one message a fit worker gets. */
 export interface FitWorkerInit {

@@ -200,20 +200,20 @@ export function place(a: GbtArrays, k: number, b: number, start: number, end: nu
   let l = l0;
   let r = r0;
   for (let p = start; p < end; p++) {
-    const m = left[bytes[4 * W * p + k]];
-    const q = r + m * (l - r); // branch-free: position l for a left, r for a right
-    let o = REC * p;
-    let d = REC * q;
+    const q = left[bytes[4 * W * p + k]] ? l++ : r--; // V8 makes this a conditional move, not a branch
+    const o = REC * p;
+    const d = REC * q;
     dst[d] = src[o];
     dst[d + 1] = src[o + 1];
     dst[d + 2] = src[o + 2];
     dst[d + 3] = src[o + 3];
     dst[d + 4] = src[o + 4];
-    o = W * p;
-    d = W * q;
-    for (let w = 0; w < W; w++) dstCodes[d + w] = srcCodes[o + w];
-    l += m;
-    r -= 1 - m;
+    if (W === 2) {
+      dstCodes[2 * q] = srcCodes[2 * p];
+      dstCodes[2 * q + 1] = srcCodes[2 * p + 1];
+    } else {
+      for (let w = 0; w < W; w++) dstCodes[W * q + w] = srcCodes[W * p + w];
+    }
   }
   return l - l0;
 }
