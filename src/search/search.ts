@@ -76,7 +76,8 @@ export async function runSearch(x: Matrix, y: Uint8Array, positive: 0 | 1, optio
   if (Number.isNaN(best.meanScore)) throw new NetsecError("TRAIN_FAILED", `no candidate got a ${options.scoring} score (the metric is undefined on these folds)`);
   const model = createModel(best.family, best.params);
   const refitStarted = performance.now();
-  await model.fit(x, y);
+  // The search's workers are gone: the refit may use that many threads (same model either way).
+  await model.fit(x, y, { threads: defaultWorkerCount(options.workers) });
   const refitSeconds = (performance.now() - refitStarted) / 1000;
   return { leaderboard, best, model, refitSeconds, seconds: (performance.now() - started) / 1000 };
 }
