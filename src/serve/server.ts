@@ -6,6 +6,7 @@ import { platform } from "../runtime/index.ts";
 import type { RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createApp } from "./app.ts";
+import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
@@ -31,7 +32,21 @@ export interface NetsecServer {
   port: number;
   store: ModelStore;
   jobs: TrainJobs;
+  /** Requests being answered right now. */
+  inFlight(): number;
+  /** Stop now: listener, connections, watcher and a running training job. */
   close(): Promise<void>;
+  /**
+   * Graceful stop: refuse new connections, let the requests in flight finish (at most
+   * `timeoutMs`), stop the watcher and a running training job. `drained` is false when requests
+   * were still running at the deadline (`inFlight` of them): the caller then exits anyway.
+   */
+  stop(options: { timeoutMs: number }): Promise<StopResult>;
+}
+
+export interface StopResult {
+  drained: boolean;
+  inFlight: number;
 }
 
 /** `netsec train --json --model-dir <dir> [--data <source>] [--artifacts <dir>]` under the npm-installed Deno. */
@@ -64,17 +79,34 @@ export async function startServer(options: ServerOptions): Promise<NetsecServer>
   const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log });
   let server: RunningServer | undefined;
   server = await platform.serve(app.fetch, { port: options.port, hostname: options.host });
+  const listening = server;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${server.port}`,
     port: server.port,
     store,
     jobs,
+    inFlight: () => listening.inFlight(),
     async close() {
       store.stop();
-      jobs.stop();
-      await server?.shutdown();
+      const running = server;
       server = undefined;
+      await Promise.all([jobs.stop(), running?.shutdown()]);
+    },
+    async stop({ timeoutMs }) {
+      store.stop();
+      const running = server;
+      server = undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      const refuse = () => {
+        const version = store.current?.version;
+        const body = { ...errorBody(new HttpError(503, "STOPPING", "the server is stopping: send the request again (to another instance)")), ...(version === undefined ? {} : { modelVersion: String(version) }) };
+        return new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/json; charset=utf-8", "retry-after": "5" } });
+      };
+      const drained = await Promise.race([Promise.all([running?.drain(refuse), jobs.stop()]).then(() => true), deadline]);
+      clearTimeout(timer);
+      return { drained, inFlight: drained ? 0 : listening.inFlight() };
     },
   };
 }
