@@ -4,6 +4,7 @@
 #   - a Python venv with mlflow[auth], Jupyter/nbclient and scikit-learn/scipy (cross-checks, bench)
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests), when missing and we are root
+#   - Debian's podman, debootstrap and iproute2 (scripts/container-check.sh), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
 # Tools are cached under $NETSEC_CACHE (default ~/.cache/netsec) and reused when present.
 set -euo pipefail
@@ -51,6 +52,21 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
   else
     log "chromium not found and not root: browser tests will fail; install Debian's chromium"
+  fi
+fi
+
+# The image check (scripts/container-check.sh) builds with podman from a debootstrap base and runs the
+# image's files in namespaces (unshare, setpriv: util-linux; ip: iproute2).
+missing=()
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's ${missing[*]}"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  else
+    log "${missing[*]} not found and not root: scripts/container-check.sh will fail; install Debian's ${missing[*]}"
   fi
 fi
 
