@@ -1,15 +1,17 @@
+# syntax=docker/dockerfile:1
 # netsec serving image: `netsec serve` under Deno, as PID 1, over a model folder mounted at
 # /app/final_model. README.md, section "Docker", has the commands; scripts/container-check.sh is
 # what CI checks of it.
 #   docker build -t netsec .
 #   docker run --rm -p 8000:8000 -v "$PWD/final_model:/app/final_model:ro" netsec
 #
-# Both stages start from plain Debian bookworm (glibc: the Deno binary npm ships needs it). The
+# Both stages start from plain Debian bookworm (glibc: the Deno binary npm ships needs it). Needs
+# BuildKit (Docker 23+ uses it by default) for the `RUN --mount=type=secret` of the npm steps. The
 # base images are build arguments, so the same file builds from the public image and from a local
 # one (`podman build --from` would only replace the first FROM):
 #   docker build --build-arg BUILD_BASE=<image> --build-arg RUNTIME_BASE=<image> -t netsec .
-ARG BUILD_BASE=debian:bookworm-slim
-ARG RUNTIME_BASE=debian:bookworm-slim
+ARG BUILD_BASE=docker.io/library/debian:bookworm-slim
+ARG RUNTIME_BASE=docker.io/library/debian:bookworm-slim
 
 # ---- build: Node >= 20.19 and npm for `npm ci`, production dependencies only -----------------------
 FROM ${BUILD_BASE} AS build
