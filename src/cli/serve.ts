@@ -114,7 +114,7 @@ when requests were still running at the deadline or a second signal came.`,
     const signal = await signals.next();
     const inFlight = server.inFlight();
     reporter.info(`netsec serve: ${signal}: stopping (new requests refused; ${inFlight} request${inFlight === 1 ? "" : "s"} in flight, waiting up to ${shutdownSeconds} s)`);
-    const outcome = await Promise.race([server.stop({ timeoutMs: shutdownSeconds * 1000 }), signals.next()]);
+    const outcome = await Promise.race([server.drain({ timeoutMs: shutdownSeconds * 1000 }), signals.next()]);
     signals.close();
     if (typeof outcome === "string") {
       reporter.info(`netsec serve: second signal (${outcome}): stopping now`);

@@ -1,7 +1,7 @@
 // Graceful stop of `netsec serve` under Deno (the CLI and the Docker image's PID 1), with the
 // narrowed permission flags: SIGTERM (SIGINT, SIGHUP) refuses new requests, lets the one in flight
 // finish, closes the port and exits 0; past --shutdown-timeout-s, or on a second signal, exit 1.
-// The same stop under Node through startServer().stop().
+// The same stop under Node through startServer().drain().
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { loadModelFile } from "../../src/models/model-file.ts";
@@ -93,12 +93,12 @@ describe("netsec serve (Deno): graceful stop", () => {
   });
 });
 
-describe("startServer().stop() under Node", () => {
+describe("startServer().drain() under Node", () => {
   it("lets the upload in flight finish, refuses new connections, and reports drained", async () => {
     const server = await startServer({ port: 0, host: "127.0.0.1", modelDir, load: (dir) => loadModelFile(dir, { schema }), schema, pollMs: 0 });
     const upload = await slowPredict(server.port, featureCsv(3));
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    const stopping = server.stop({ timeoutMs: 10_000 });
+    const stopping = server.drain({ timeoutMs: 10_000 });
     expect(await tryConnect(server.port)).toBe("ECONNREFUSED");
     upload.finish();
     expect(await upload.answer).toMatch(/^HTTP\/1\.1 200[\s\S]*"rows":3/);
@@ -109,7 +109,7 @@ describe("startServer().stop() under Node", () => {
     const server = await startServer({ port: 0, host: "127.0.0.1", modelDir, load: (dir) => loadModelFile(dir, { schema }), schema, pollMs: 0 });
     const upload = await slowPredict(server.port, featureCsv(3));
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    expect(await server.stop({ timeoutMs: 300 })).toEqual({ drained: false, inFlight: 1 });
+    expect(await server.drain({ timeoutMs: 300 })).toEqual({ drained: false, inFlight: 1 });
     upload.socket.destroy();
     await server.close();
   });
