@@ -115,10 +115,13 @@ if [ "${1:-}" = "--inside" ]; then
   body=$(cat "$work/probe/sites.csv")
   exec 3<>/dev/tcp/127.0.0.1/8000
   printf 'POST /predict HTTP/1.1\r\nhost: check\r\ncontent-type: text/csv\r\nconnection: close\r\ncontent-length: %d\r\n\r\n%s' "$(printf '%s\n' "$body" | wc -c)" "${body:0:300}" >&3
-  sleep 1
+  # A request on a second connection is answered once the first connection has been accepted.
+  curl -fs -o /dev/null "$url/health" || fail "GET /health during the slow request"
+  sleep 0.3
   kill -TERM "$server"
-  sleep 0.5
-  kill -0 "$server" 2>/dev/null || fail "the server exited at once on SIGTERM, with a request in flight"
+  for _ in $(seq 1 50); do grep -q "SIGTERM: stopping" "$work/serve.log" && break; sleep 0.1; done
+  grep -q "SIGTERM: stopping (new requests refused; 1 request in flight" "$work/serve.log" \
+    || { cat "$work/serve.log" >&2; fail "after SIGTERM the server did not report the slow request in flight"; }
   during=$(curl -s -o /dev/null -w '%{http_code}' "$url/health" || true)
   printf '%s\n' "${body:300}" >&3
   answer=$(timeout 20 cat <&3 || true)

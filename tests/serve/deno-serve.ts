@@ -87,7 +87,9 @@ export function slowPredict(port: number, csv: string, firstBytes = 200): Promis
     socket.once("error", reject);
     socket.on("connect", () => {
       socket.write(`POST /predict HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: text/csv\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(csv)}\r\n\r\n${csv.slice(0, firstBytes)}`);
-      resolve({ socket, finish: () => socket.end(csv.slice(firstBytes)), answer });
+      // write, not end: a client that half-closes right after its body makes Deno 2.9.6's
+      // Deno.serve fail that body about one time in four (BadResource), signal or not.
+      resolve({ socket, finish: () => socket.write(csv.slice(firstBytes)), answer });
     });
   });
 }
