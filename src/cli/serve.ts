@@ -46,9 +46,10 @@ function checkPermissions(options: { modelDir: string; host: string; port: numbe
   permissions.revoke("write");
   permissions.revoke("ffi");
   if (!options.train) permissions.revoke("run");
+  const dropped = `write, FFI${options.train ? "" : " and run"} revoked`;
   return all
-    ? "permissions: started with --allow-all; write, FFI" + (options.train ? "" : " and run") + " dropped (docs/serving.md, \"Permissions\", narrows the rest)"
-    : `permissions: ${denoFlags(needed).join(" ")}; no write`;
+    ? `permissions: started with --allow-all: ${dropped}; read, net and env stay unrestricted (docs/serving.md, "Permissions", narrows them)`
+    : `permissions: has what serving needs (${denoFlags(needed).join(" ")}); ${dropped}`;
 }
 
 function numberOption(value: string | undefined, name: string, min: number, max: number): number {

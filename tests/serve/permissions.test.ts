@@ -85,7 +85,7 @@ describe("netsec serve under the narrowed flags (Deno)", () => {
   });
 
   it("says which permissions it runs with", () => {
-    expect(server.log()).toContain(`netsec serve: permissions: ${narrowedFlags(modelDir, port, true).join(" ")}; no write`);
+    expect(server.log()).toContain(`netsec serve: permissions: has what serving needs (${narrowedFlags(modelDir, port, true).join(" ")}); write, FFI revoked`);
   });
 
   it("serves /health, /predict, the upload page and /docs", async () => {
@@ -137,6 +137,20 @@ describe("netsec serve under the narrowed flags (Deno)", () => {
     expect(result.stdout).toContain(`BAD  write into ${scratch}: done, expected refused`);
     expect(result.stdout).toContain("BAD  read /etc/passwd: done, expected refused");
     expect(result.status).toBe(1);
+  });
+});
+
+describe("netsec serve started with --allow-all", () => {
+  it("revokes write, FFI and (training off) run, and says that read, net and env stay open", async () => {
+    const modelDir = join(tempDir("netsec-serve-all-"), "final_model");
+    await writeRealModel(modelDir, 1);
+    const server = await startDenoServe({ flags: ["--allow-all"], args: ["--port", "0", "--model-dir", modelDir, "--watch-ms", "0"] });
+    try {
+      expect(server.log()).toContain("netsec serve: permissions: started with --allow-all: write, FFI and run revoked; read, net and env stay unrestricted");
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    } finally {
+      server.child.kill("SIGKILL");
+    }
   });
 });
 
