@@ -20,8 +20,8 @@ import { createTracker, type CreateTrackerOptions } from "./remote.ts";
 import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
 import { dataDigest, dataLocation, datasetInput, fileSha256, redactCredentials } from "./dataset.ts";
 import { DATA_DIGEST_TAG, MODEL_VERSION_TAG, SHA256_TAG } from "./registry.ts";
+import { RUN_DIR_TAG, RUN_SUMMARY_FILE } from "./runs.ts";
 
-export const RUN_SUMMARY_FILE = "summary.json";
 
 /** Registered model name (override with NETSEC_REGISTERED_MODEL). */
 export const REGISTERED_MODEL = "netsec-phishing";
@@ -170,10 +170,16 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
     parent,
     async onStageStart(name, run) {
       started.set(name, Date.now());
-      runDir ??= run?.dir;
+      if (run && !runDir) {
+        runDir = run.dir;
+        await parent.setTags({ [RUN_DIR_TAG]: run.dir });
+      }
     },
     async onStage(name, artifacts, run) {
-      runDir ??= run.dir;
+      if (!runDir) {
+        runDir = run.dir;
+        await parent.setTags({ [RUN_DIR_TAG]: run.dir });
+      }
       const t0 = started.get(name);
       if (t0 !== undefined) await parent.logMetrics({ [`stage.${name}.seconds`]: (Date.now() - t0) / 1000 });
       if (name === "ingestion") await logData(run);
