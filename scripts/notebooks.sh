@@ -10,8 +10,8 @@
 # Environment: NETSEC_VENV (default ~/.cache/netsec/venv), NETSEC_NOTEBOOK_OUT (executed copies,
 # default test-results/notebooks), NETSEC_NOTEBOOK_TIMEOUT (seconds per cell, default 600),
 # plus what the notebooks read: NETSEC_DATA, NETSEC_ARTIFACTS, NETSEC_MODEL_DIR,
-# NETSEC_EXPERIMENT, MLFLOW_TRACKING_URI (05_tracking; default: the local server of
-# scripts/services.sh, http://127.0.0.1:5055).
+# NETSEC_EXPERIMENT, MLFLOW_TRACKING_URI (05_tracking; unset: the local run log, no server needed;
+# the DagsHub variables work too).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -55,7 +55,6 @@ run_notebooks() {
   fi
   [ -e "${notebooks[0]}" ] || die "no notebooks found"
   mkdir -p "$OUT"
-  export MLFLOW_TRACKING_URI="${MLFLOW_TRACKING_URI:-http://127.0.0.1:5055}"
   "$PY" - "$KERNEL" "$OUT" "$TIMEOUT" "${notebooks[@]}" <<'PY'
 import json, os, re, sys, time
 import nbformat

@@ -188,6 +188,7 @@ export class Applier {
           description: op.description,
           alias: op.alias,
           modelVersion: op.modelVersion,
+          unlessAliasSha: op.unlessAliasSha,
           replay,
         }, this.warn, (call, recover) => this.#checked(call, recover));
         return { ...ack, version: result.version };

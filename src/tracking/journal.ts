@@ -37,6 +37,8 @@ export type Op =
     /** Version tags (netsec.sha256, netsec.model_version, netsec.data_digest). */
     tags?: KeyValue[];
     description?: string;
+    /** Register nothing when the alias already names a version with this sha256 (registry.ts). */
+    unlessAliasSha?: string;
   })
   | (OpBase & { op: "endRun"; status: RunStatus; endTime: number });
 

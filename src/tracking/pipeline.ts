@@ -16,6 +16,7 @@ import { DEFAULT_EXPERIMENT, loadExperiment, type Experiment } from "../experime
 import type { Reporter } from "../reporter.ts";
 import type { CandidateResult } from "../search/types.ts";
 import { loadSchema } from "../schema.ts";
+import { MODEL_FILES, type ModelManifest } from "../models/model-file.ts";
 import { createTracker, type CreateTrackerOptions } from "./remote.ts";
 import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
 import { dataDigest, dataLocation, datasetInput, fileSha256, redactCredentials } from "./dataset.ts";
@@ -62,6 +63,13 @@ export interface PipelineTracking {
    * number (`push.version`) so the alias `champion` only moves forward.
    */
   logModel(modelFile: string, pushed: boolean, push?: { version?: number; sha256?: string }): Promise<void>;
+  /**
+   * Make the champion name the model in `modelDir` (final_model/) when this run did not push it:
+   * e.g. an untracked notebook pushed it. Logs that model.json as `served_model/` and registers
+   * it with final_model's version number (the alias only moves forward), unless the champion
+   * already has its sha256. Returns final_model's version and sha256, or undefined without one.
+   */
+  logServedModel(modelDir: string): Promise<{ version: number; sha256: string } | undefined>;
   /** End the parent run; returns where things were recorded. */
   finish(status: "FINISHED" | "FAILED", summary?: unknown): Promise<TrackerSummary>;
 }
@@ -243,6 +251,28 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
         description: `netsec model.json${push.version !== undefined ? ` (final_model version ${push.version})` : ""}, sha256 ${sha256.slice(0, 12)}…` +
           `${metrics ? `; test metrics: ${metrics}` : ""}${digest ? `; data digest ${digest}` : ""}`,
       });
+    },
+    async logServedModel(modelDir) {
+      const manifestFile = `${modelDir}/${MODEL_FILES.manifest}`;
+      if (!(await platform.stat(manifestFile))?.isFile) return undefined;
+      const manifest = JSON.parse(await platform.readTextFile(manifestFile)) as ModelManifest;
+      const served = { version: manifest.version, sha256: manifest.sha256 };
+      if (pushedVersion === manifest.version) return served;
+      await parent.logModel(`${modelDir}/${MODEL_FILES.model}`, { artifactPath: "served_model" });
+      let metrics = "";
+      try {
+        const file = JSON.parse(await platform.readTextFile(`${modelDir}/${MODEL_FILES.model}`)) as { metrics?: Record<string, number> };
+        metrics = Object.entries(file.metrics ?? {}).map(([k, v]) => `${k} ${Number(v.toFixed(4))}`).join(", ");
+      } catch {
+        // the description goes without metrics
+      }
+      await parent.registerModel(modelName, CHAMPION_ALIAS, "served_model", {
+        modelVersion: manifest.version,
+        tags: { [SHA256_TAG]: manifest.sha256, [MODEL_VERSION_TAG]: String(manifest.version) },
+        description: `netsec model.json (final_model version ${manifest.version}, pushed ${manifest.createdAt}${manifest.runDir ? ` by ${manifest.runDir}` : ""}), sha256 ${manifest.sha256.slice(0, 12)}…${metrics ? `; test metrics: ${metrics}` : ""}`,
+        unlessAliasSha: manifest.sha256,
+      });
+      return served;
     },
     async finish(status, summary) {
       const where0 = tracker.summary();

@@ -47,6 +47,8 @@ export interface RegisterInput {
   modelVersion?: number;
   /** Look for a version from the same run and source before creating one (replays). */
   replay: boolean;
+  /** Create nothing when the alias already names a version with this `netsec.sha256`. */
+  unlessAliasSha?: string;
 }
 
 export interface RegisterResult {
@@ -86,6 +88,10 @@ export async function registerVersion(
   };
   try {
     await client.ensureRegisteredModel(input.name);
+    if (input.unlessAliasSha && input.alias) {
+      const current = await client.getModelVersionByAlias(input.name, input.alias);
+      if (current && tagOf(current, SHA256_TAG) === input.unlessAliasSha) return { version: current.version, aliasVersion: current.version, aliasMoved: false };
+    }
     const filter = `name='${input.name.replaceAll("'", "\\'")}'`;
     const findExisting = async () => (await client.searchModelVersions(filter)).find((v) => v.run_id === input.runId && v.source === input.source);
     const existing = input.replay ? await findExisting() : undefined;

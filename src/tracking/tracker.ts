@@ -41,6 +41,8 @@ export interface RegisterDetails {
   modelVersion?: number;
   tags?: Record<string, string>;
   description?: string;
+  /** Register nothing when the alias already names a version with this sha256. */
+  unlessAliasSha?: string;
 }
 
 export interface TrackerSummary {
@@ -174,6 +176,7 @@ export async function openRun(context: RunContext, name: string, tags: Record<st
         ...(details.modelVersion !== undefined ? { modelVersion: details.modelVersion } : {}),
         ...(tags.length ? { tags } : {}),
         ...(details.description ? { description: details.description } : {}),
+        ...(details.unlessAliasSha ? { unlessAliasSha: details.unlessAliasSha } : {}),
       });
     },
     async logInputs(datasets) {
