@@ -150,7 +150,16 @@ export class MlflowClient {
   async ensureExperiment(name: string, warnings: string[], tags: KeyValue[] = []): Promise<string> {
     const found = await this.getExperimentByName(name);
     const addMissingTags = async (e: Experiment) => {
-      for (const t of tags) if (!(e.tags ?? []).some((x) => x.key === t.key)) await this.setExperimentTag(e.experiment_id, t.key, t.value);
+      for (const t of tags) {
+        if ((e.tags ?? []).some((x) => x.key === t.key)) continue;
+        try {
+          await this.setExperimentTag(e.experiment_id, t.key, t.value);
+        } catch (error) {
+          // A user who may log runs but not edit the experiment: the tag is a nicety, the run is not.
+          if (!isMlflowError(error) || error.transient || error.status === 401) throw error;
+          if (error.status !== 403) warnings.push(`experiment tag ${t.key} not set: ${error.message}`);
+        }
+      }
     };
     if (found?.lifecycle_stage === "deleted") {
       await this.restoreExperiment(found.experiment_id);
