@@ -87,17 +87,19 @@ async function journalFiles(dir: string): Promise<string[]> {
   return (await platform.readDir(dir)).filter((n) => n.endsWith(".jsonl")).map((n) => `${dir}/${n}`);
 }
 
-/** Every run recorded under `stateDir` (local run log, outbox, sent), newest first. */
+/** Every run recorded under `stateDir` (local run log, outbox, sent), newest first; a run in two journals (replayed) once. */
 export async function localRunRows(stateDir: string): Promise<RunRow[]> {
-  const rows: RunRow[] = [];
+  const byId = new Map<string, RunRow>();
+  const rank = { local: 0, outbox: 1, sent: 2, mlflow: 2, folder: 0 } as const;
   const places: [string, "local" | "outbox" | "sent"][] = [[`${stateDir}/runs`, "local"], [`${stateDir}/outbox`, "outbox"], [`${stateDir}/outbox/sent`, "sent"]];
   for (const [dir, where] of places) {
     for (const file of await journalFiles(dir)) {
       const row = rowFromJournal(await platform.readTextFile(file), where);
-      if (row) rows.push(row);
+      const seen = row ? byId.get(row.id) : undefined;
+      if (row && (!seen || rank[row.where] > rank[seen.where])) byId.set(row.id, row);
     }
   }
-  return rows.sort((a, b) => (a.time < b.time ? 1 : -1));
+  return [...byId.values()].sort((a, b) => (a.time < b.time ? 1 : -1));
 }
 
 const toMap = <T>(list: { key: string; value: T }[] | undefined) => new Map((list ?? []).map((x) => [x.key, x.value]));
