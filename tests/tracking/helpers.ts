@@ -143,7 +143,7 @@ export class OwnMlflow {
   }
 }
 
-export type Injection = { status: number; body?: string; headers?: Record<string, string> } | "forward" | "forward-then-fail";
+export type Injection = { status: number; body?: string; headers?: Record<string, string> } | "forward" | "forward-then-fail" | { delayMs: number };
 
 export interface Proxy {
   uri: string;
@@ -151,18 +151,27 @@ export interface Proxy {
   log: { method: string; path: string; action: string }[];
   /** Decide per request; default forwards everything. */
   plan: (method: string, path: string, index: number) => Injection;
+  /** Resolves once no delayed request is still waiting to be forwarded. */
+  drained(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A loopback proxy in front of `target` that can answer by itself (429, 500…) instead of forwarding. */
 export async function startProxy(target: string): Promise<Proxy> {
   const to = new URL(target);
-  const proxy: Proxy = { uri: "", log: [], plan: () => "forward", close: async () => {} };
-  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, fail: boolean) => {
+  let inFlight = 0;
+  const wake: (() => void)[] = [];
+  const proxy: Proxy = {
+    uri: "", log: [], plan: () => "forward", close: async () => {},
+    drained: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => wake.push(r))),
+  };
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, fail: boolean, done: () => void = () => {}) => {
     const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (upRes) => {
       const chunks: Buffer[] = [];
       upRes.on("data", (c: Buffer) => chunks.push(c));
       upRes.on("end", () => {
+        done();
+        if (res.destroyed || res.writableEnded) return;
         if (fail) {
           res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway (injected after forwarding)");
         } else {
@@ -170,7 +179,10 @@ export async function startProxy(target: string): Promise<Proxy> {
         }
       });
     });
-    up.on("error", (e) => res.writeHead(502).end(String(e)));
+    up.on("error", (e) => {
+      done();
+      if (!res.destroyed && !res.headersSent) res.writeHead(502).end(String(e));
+    });
     up.end(body);
   };
   const server = createServer((req, res) => {
@@ -179,8 +191,17 @@ export async function startProxy(target: string): Promise<Proxy> {
     req.on("end", () => {
       const path = (req.url ?? "").split("?")[0];
       const action = proxy.plan(req.method ?? "GET", path, proxy.log.length);
-      proxy.log.push({ method: req.method ?? "GET", path, action: typeof action === "string" ? action : String(action.status) });
-      if (action === "forward" || action === "forward-then-fail") forward(req, Buffer.concat(chunks), res, action === "forward-then-fail");
+      proxy.log.push({ method: req.method ?? "GET", path, action: typeof action === "string" ? action : "delayMs" in action ? `delay ${action.delayMs}` : String(action.status) });
+      if (typeof action === "object" && "delayMs" in action) {
+        // A slow server: the request still reaches the real one (it may act after the client gave up).
+        inFlight++;
+        setTimeout(() => {
+          forward(req, Buffer.concat(chunks), res, false, () => {
+            inFlight--;
+            if (inFlight === 0) wake.splice(0).forEach((r) => r());
+          });
+        }, action.delayMs);
+      } else if (action === "forward" || action === "forward-then-fail") forward(req, Buffer.concat(chunks), res, action === "forward-then-fail");
       else res.writeHead(action.status, { "content-type": "application/json", ...(action.headers ?? {}) }).end(action.body ?? JSON.stringify({ error_code: "INTERNAL_ERROR", message: `injected ${action.status}` }));
     });
   });
