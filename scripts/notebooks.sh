@@ -7,7 +7,7 @@
 #                                           fails on any cell error or a missing expected output
 #   scripts/notebooks.sh all [nb.ipynb …]   install, then run (default)
 #
-# Environment: NETSEC_VENV (default ~/.cache/netsec/venv), NETSEC_NOTEBOOK_OUT (executed copies,
+# Environment: NETSEC_VENV (default $NETSEC_CACHE/venv, ~/.cache/netsec/venv), NETSEC_NOTEBOOK_OUT (executed copies,
 # default test-results/notebooks), NETSEC_NOTEBOOK_TIMEOUT (seconds per cell, default 600),
 # plus what the notebooks read: NETSEC_DATA, NETSEC_ARTIFACTS, NETSEC_MODEL_DIR,
 # NETSEC_EXPERIMENT, MLFLOW_TRACKING_URI (05_tracking; unset: the local run log, no server needed;
@@ -15,7 +15,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${NETSEC_VENV:-$HOME/.cache/netsec/venv}"
+VENV="${NETSEC_VENV:-${NETSEC_CACHE:-$HOME/.cache/netsec}/venv}"
 PY="$VENV/bin/python"
 DENO="$ROOT/node_modules/deno/deno"
 KERNEL=netsec-deno
