@@ -90,6 +90,10 @@ export class Applier {
     return this.#runs.get(clientRun)?.runId;
   }
 
+  serverExperimentId(clientRun: string): string | undefined {
+    return this.#runs.get(clientRun)?.experimentId;
+  }
+
   #place(clientRun: string): RunPlace {
     const place = this.#runs.get(clientRun);
     if (!place) throw new NetsecError("TRACKING_FAILED", `run ${clientRun} has no server run yet (its createRun was not sent)`);

@@ -286,7 +286,10 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       }
       const where = tracker.summary();
       if (where.outbox) reporter.warn(`tracking: some of this run waits in ${where.outbox}; run \`netsec sync\` when the server is reachable`);
-      else reporter.info(where.kind === "mlflow" ? `tracked in MLflow at ${where.target} (run ${where.runs.at(-1)?.serverId ?? "?"})` : `tracked locally in ${where.target}`);
+      else {
+        const last = where.runs.at(-1);
+        reporter.info(where.kind === "mlflow" ? `tracked in MLflow at ${where.target} (run ${last?.serverId ?? "?"}${last?.url ? `: ${last.url}` : ""})` : `tracked locally in ${where.target}`);
+      }
       return where;
     },
   };

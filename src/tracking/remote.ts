@@ -39,6 +39,15 @@ export function openMarker(journalPath: string): string {
   return journalPath.replace(/\.jsonl$/, "") + ".open";
 }
 
+/**
+ * The run in the MLflow UI, in the classic model-training view: MLflow 3.17's UI picks the view
+ * from its GenAI / Model training switch (query `workflowType`, else the browser's last choice,
+ * GenAI at first), not from the experiment's `mlflow.experimentKind` tag; MLflow 2.x ignores it.
+ */
+export function runUrl(uri: string, experimentId: string, runId: string): string {
+  return `${uri}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}?workflowType=machine_learning`;
+}
+
 export function outboxDir(stateDir: string): string {
   return `${stateDir}/outbox`;
 }
@@ -191,7 +200,12 @@ export function createMlflowTracker(options: MlflowTrackerOptions): Tracker & { 
     summary: () => ({
       kind: "mlflow",
       target: config.uri,
-      runs: roots.map((r) => ({ ...r, serverId: sink.roots.get(r.id)?.applier.serverRunId(r.id) })),
+      runs: roots.map((r) => {
+        const applier = sink.roots.get(r.id)?.applier;
+        const serverId = applier?.serverRunId(r.id);
+        const experimentId = applier?.serverExperimentId(r.id);
+        return { ...r, serverId, experimentId, ...(serverId && experimentId ? { url: runUrl(config.uri, experimentId, serverId) } : {}) };
+      }),
       outbox: offline() ? outboxDir(options.stateDir) : undefined,
     }),
   };

@@ -49,8 +49,11 @@ export interface TrackerSummary {
   kind: "mlflow" | "local";
   /** MLflow URI, or the folder of the local run log. */
   target: string;
-  /** Client ids of root runs, and server ids where known. */
-  runs: { id: string; name: string; serverId?: string }[];
+  /**
+   * Client ids of root runs, and server ids where known; `url` opens the run in the MLflow UI
+   * in its model-training view (`?workflowType=machine_learning`, what MLflow 3.17's UI reads).
+   */
+  runs: { id: string; name: string; serverId?: string; experimentId?: string; url?: string }[];
   /** Set when operations are waiting in the outbox for `netsec sync`. */
   outbox?: string;
 }

@@ -87,7 +87,9 @@ describe("netsec train with tracking", () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { runDir: string };
     expect(r.stderr).toContain(`tracked in MLflow at ${mlflowUri()}`);
-    await checkTracked(experiment, summary.runDir, modelName, join(cwd, "final_model"));
+    const { parentId } = await checkTracked(experiment, summary.runDir, modelName, join(cwd, "final_model"));
+    // a link that opens the run in MLflow 3's model-training view (its UI reads workflowType, checked in chromium)
+    expect(r.stderr).toMatch(new RegExp(`${mlflowUri()}/#/experiments/\\d+/runs/${parentId}\\?workflowType=machine_learning`));
   }, 600_000);
 
   it("server down at start: the pipeline finishes, the run waits in the outbox, `netsec sync` sends it", async () => {
