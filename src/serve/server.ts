@@ -1,6 +1,8 @@
 /**
- * `startServer`: wires schema, model store (with its watcher), background trainer and the Hono app
- * onto `platform.serve`. Used by `netsec serve` (Deno) and by the tests (Node, port 0).
+ * `createService`: wires schema, model store (with its watcher), background trainer and the Hono
+ * app, with no listener (tests call `service.request(path, init)`, Hono's `app.request`).
+ * `startServer`: the same service on `platform.serve`, used by `netsec serve` (Deno) and by the
+ * tests that need a real socket (limits, slow clients, the browser).
  */
 import { platform } from "../runtime/index.ts";
 import type { RunningServer } from "../runtime/index.ts";
@@ -10,9 +12,7 @@ import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
 
-export interface ServerOptions {
-  port: number;
-  host: string;
+export interface ServiceOptions {
   modelDir: string;
   load: ModelLoader;
   schema?: Schema;
@@ -26,11 +26,25 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export interface NetsecServer {
-  url: string;
+export interface ServerOptions extends ServiceOptions {
   port: number;
+  host: string;
+}
+
+export interface NetsecService {
   store: ModelStore;
   jobs: TrainJobs;
+  /** The app's fetch handler (what a listener calls). */
+  fetch(request: Request): Response | Promise<Response>;
+  /** A request without a socket: `request("/health")` (Hono's app.request). */
+  request(path: string, init?: RequestInit): Response | Promise<Response>;
+  /** Stop the model watcher and any training job. */
+  stop(): void;
+}
+
+export interface NetsecServer extends NetsecService {
+  url: string;
+  port: number;
   close(): Promise<void>;
 }
 
@@ -48,7 +62,7 @@ export function parseOrigins(value: string | undefined): string[] {
   return (value ?? "").split(",").map((o) => o.trim()).filter(Boolean);
 }
 
-export async function startServer(options: ServerOptions): Promise<NetsecServer> {
+export async function createService(options: ServiceOptions): Promise<NetsecService> {
   const log = options.log ?? (() => {});
   const schema = options.schema ?? await loadSchema();
   const store = new ModelStore({ dir: options.modelDir, load: options.load, pollMs: options.pollMs, schemaHash: schema.hash, onEvent: log });
@@ -62,17 +76,28 @@ export async function startServer(options: ServerOptions): Promise<NetsecServer>
     },
   });
   const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log });
-  let server: RunningServer | undefined;
-  server = await platform.serve(app.fetch, { port: options.port, hostname: options.host });
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${server.port}`,
-    port: server.port,
     store,
     jobs,
-    async close() {
+    fetch: (request) => app.fetch(request),
+    request: (path, init) => app.request(path, init),
+    stop() {
       store.stop();
       jobs.stop();
+    },
+  };
+}
+
+export async function startServer(options: ServerOptions): Promise<NetsecServer> {
+  const service = await createService(options);
+  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host });
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    ...service,
+    url: `http://${host}:${server.port}`,
+    port: server.port,
+    async close() {
+      service.stop();
       await server?.shutdown();
       server = undefined;
     },

@@ -33,10 +33,10 @@ const MAX_ARTIFACT_BYTES = 20 << 20;
 /** Report files of each stage that go to the run's artifacts (relative to the stage folder). */
 const STAGE_REPORTS: Partial<Record<StageName, readonly string[]>> = {
   ingestion: [STAGE_FILES.ingestion.summary],
-  validation: [STAGE_FILES.validation.contract, STAGE_FILES.validation.driftYaml, STAGE_FILES.validation.driftJson, STAGE_FILES.validation.driftHtml],
+  validation: [STAGE_FILES.validation.contract, STAGE_FILES.validation.driftYaml, STAGE_FILES.validation.driftJson],
   transformation: [STAGE_FILES.transformation.preprocessor],
   trainer: [STAGE_FILES.trainer.leaderboard],
-  evaluation: [STAGE_FILES.evaluation.metrics, STAGE_FILES.evaluation.confusion, STAGE_FILES.evaluation.comparison, "roc.json"],
+  evaluation: [STAGE_FILES.evaluation.metrics, STAGE_FILES.evaluation.confusion, STAGE_FILES.evaluation.comparison],
 };
 
 export interface PipelineTrackingOptions extends CreateTrackerOptions {
