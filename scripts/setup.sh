@@ -2,6 +2,7 @@
 # Installs everything netsec's tests and benchmarks need, from the package registries only:
 #   - npm packages (Deno included) with `npm ci`
 #   - a Python venv with mlflow[auth], Jupyter/nbclient and scikit-learn/scipy (cross-checks, bench)
+#   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests), when missing and we are root
 #   - Debian's podman, debootstrap and iproute2 (scripts/container-check.sh), when missing and we are root
@@ -29,6 +30,17 @@ if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q "${PY_PACKAGES[@]}"
+fi
+
+# MLflow 2.7.1, the version DagsHub serves, in a venv of its own (its pins clash with mlflow 3):
+# newer SQLAlchemy breaks its import, numpy 2 / pandas 2.2 its wheels. `mlflow server` from it
+# needs $VENV27/bin on PATH (it starts gunicorn from there); scripts/services.sh does that.
+VENV27="$CACHE/venv-mlflow27"
+if [ ! -x "$VENV27/bin/mlflow" ] || ! "$VENV27/bin/python" -c "import mlflow; assert mlflow.__version__ == '2.7.1'" 2>/dev/null; then
+  log "python venv with mlflow 2.7.1 at $VENV27"
+  python3 -m venv "$VENV27"
+  "$VENV27/bin/pip" install -q --upgrade pip
+  "$VENV27/bin/pip" install -q "mlflow==2.7.1" "sqlalchemy==2.0.23" "numpy<2" "pandas<2.2"
 fi
 
 FERRET="$CACHE/bin/ferretdb"
