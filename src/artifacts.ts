@@ -37,7 +37,6 @@ export const STAGE_FILES = {
     contract: "contract.json",
     driftYaml: "drift_report/report.yaml",
     driftJson: "drift_report/report.json",
-    driftHtml: "drift_report/report.html",
     /** Drift of the new data against a reference run (`--reference`), same keys as report.yaml. */
     driftReferenceYaml: "drift_report/reference.yaml",
   },

@@ -56,6 +56,17 @@ export interface PredictionBatch {
   probability: Float64Array;
 }
 
+/** A batch answered once per distinct row (`LoadedModel.predictGrouped`). */
+export interface GroupedPrediction {
+  /** Target value of each distinct row. */
+  prediction: Int8Array;
+  /** Probability of the positive class of each distinct row. */
+  probability: Float64Array;
+  /** Row → index of its distinct row. */
+  group: Uint32Array;
+  distinct: number;
+}
+
 export interface LoadedModel {
   dir: string;
   version: number;
@@ -75,6 +86,8 @@ export interface LoadedModel {
   featureImportances?: Float64Array;
   /** Score a frame holding at least the feature columns (the target column is ignored). */
   predictFrame(frame: Frame): PredictionBatch;
+  /** As predictFrame, answered once per distinct row (repeated rows share one answer and the row cache). */
+  predictGrouped(frame: Frame): GroupedPrediction;
   /**
    * Score an already transformed matrix (features in contract order, imputed). Rows seen before
    * are answered from a bounded cache (exactly the same numbers); `{cache: false}` walks every row.
@@ -142,17 +155,17 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
   }
   const positiveIndex = file.target.values.indexOf(file.target.positive);
   const memo = new RowMemo((x) => classifier.predictProba(x));
-  const predictMatrix = (x: Matrix, opts: { cache?: boolean } = {}): PredictionBatch => {
-    const p1 = opts.cache === false ? classifier.predictProba(x) : memo.predict(x);
-    const prediction = new Int8Array(x.rows);
-    const probability = new Float64Array(x.rows);
-    const [v0, v1] = file.target.values;
-    for (let i = 0; i < x.rows; i++) {
+  const [v0, v1] = file.target.values;
+  const answers = (p1: Float64Array): PredictionBatch => {
+    const prediction = new Int8Array(p1.length);
+    const probability = new Float64Array(p1.length);
+    for (let i = 0; i < p1.length; i++) {
       prediction[i] = p1[i] > 0.5 ? v1 : v0;
       probability[i] = positiveIndex === 1 ? p1[i] : 1 - p1[i];
     }
     return { prediction, probability };
   };
+  const predictMatrix = (x: Matrix, opts: { cache?: boolean } = {}): PredictionBatch => answers(opts.cache === false ? classifier.predictProba(x) : memo.predict(x));
   return {
     dir,
     version: manifest?.version ?? 0,
@@ -170,5 +183,9 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
     featureImportances: classifier.featureImportances?.(),
     predictMatrix,
     predictFrame: (frame) => predictMatrix(preprocessor.transformFrame(frame).x),
+    predictGrouped(frame) {
+      const { p1, group, distinct } = memo.predictGrouped(preprocessor.transformFrame(frame).x);
+      return { ...answers(p1), group, distinct };
+    },
   };
 }

@@ -13,7 +13,6 @@ import { type BodyLimits, DEFAULT_LIMITS, readBody } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
-import { scoreRows } from "./score.ts";
 import { requireBearer } from "./auth.ts";
 import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -125,7 +124,7 @@ export function createApp(options: AppOptions): Hono {
     const version = String(model.version);
     const format = negotiate(c.req.header("accept") ?? null);
     const { input, features, lines } = await readPredictInput(c.req.raw, schema, limits);
-    const scores = scoreRows(model, features);
+    const scores = model.predictGrouped(features);
     const headers = { "x-model-version": version };
     if (format === "csv") return new Response(csvBody(input, scores, lines) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
     if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });

@@ -9,6 +9,8 @@
  */
 import { platform } from "../runtime/index.ts";
 import type { Frame } from "../data/frame.ts";
+import type { GroupedPrediction } from "../models/model-file.ts";
+
 
 /** What serving needs from a model file (the shape `loadModelFile(dir)` returns). */
 export interface ServingModel {
@@ -16,8 +18,11 @@ export interface ServingModel {
   createdAt: string;
   metrics: Record<string, unknown>;
   schemaHash: string;
-  /** Features-only frame in contract order → target values (-1/1) and P(positive class). */
-  predictFrame(frame: Frame): { prediction: ArrayLike<number>; probability: ArrayLike<number> };
+  /**
+   * Features-only frame in contract order → target value (-1/1) and P(positive class) once per
+   * distinct row, plus each row's distinct row (`LoadedModel.predictGrouped`).
+   */
+  predictGrouped(frame: Frame): GroupedPrediction;
 }
 
 /** Files written next to model.json by a push (D's model-file.ts): watched too. */

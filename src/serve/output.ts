@@ -5,7 +5,7 @@
 import type { Frame } from "../data/frame.ts";
 import { csvHeader, formatCell } from "../data/csv.ts";
 import type { RawLines } from "./csv-body.ts";
-import type { Scores } from "./score.ts";
+import type { GroupedPrediction as Scores } from "../models/model-file.ts";
 import type { Schema } from "../schema.ts";
 import { escapeHtml } from "./pages/html.ts";
 

@@ -68,14 +68,6 @@ function upperGammaFraction(a: number, x: number): number {
   return Math.exp(gammaPrefactorLog(a, x)) * h;
 }
 
-/** Regularized lower incomplete gamma P(a, x) = γ(a, x) / Γ(a). */
-export function regularizedGammaP(a: number, x: number): number {
-  if (Number.isNaN(a) || Number.isNaN(x) || a <= 0 || x < 0) return NaN;
-  if (x === 0) return 0;
-  if (x === Infinity) return 1;
-  return x < a + 1 ? lowerGammaSeries(a, x) : 1 - upperGammaFraction(a, x);
-}
-
 /** Regularized upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a) (scipy.special.gammaincc). */
 export function regularizedGammaQ(a: number, x: number): number {
   if (Number.isNaN(a) || Number.isNaN(x) || a <= 0 || x < 0) return NaN;

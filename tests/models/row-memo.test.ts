@@ -45,4 +45,25 @@ describe("row cache", () => {
     expect(rowsScored).toEqual([5]); // rows 0, 1, 2 and the two uncacheable rows
     expect(memo.size).toBe(3);
   });
+
+  it("groups a batch into its distinct rows: one answer per distinct row, cached rows included, uncacheable rows on their own", () => {
+    const { x, y } = syntheticData(60, 30, 9);
+    const model = createModel("hist_gbt", { n_estimators: 10 });
+    model.fit(x, y);
+    const memo = new RowMemo((m) => model.predictProba(m));
+    memo.predict({ values: x.values.slice(0, 30), rows: 1, cols: 30 }); // row 0 is now cached
+    const pick = [0, 4, 0, 4, 7];
+    const values = new Float64Array((pick.length + 2) * 30);
+    pick.forEach((r, i) => values.set(x.values.subarray(r * 30, r * 30 + 30), i * 30));
+    for (const i of [5, 6]) {
+      values.set(x.values.subarray(2 * 30, 3 * 30), i * 30);
+      values[i * 30] = NaN; // not cacheable: each such row is its own group
+    }
+    const batch = { values, rows: 7, cols: 30 };
+    const grouped = memo.predictGrouped(batch);
+    expect(Array.from(grouped.group)).toEqual([0, 1, 0, 1, 2, 3, 4]);
+    expect(grouped.distinct).toBe(5);
+    const direct = model.predictProba(batch);
+    for (let r = 0; r < 7; r++) expect(grouped.p1[grouped.group[r]]).toBe(direct[r]);
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Identical binned rows merged into groups with per-class weights: training on groups is training
- * on the rows (the phishing data has ~47 % duplicate rows), only faster. Rows are encoded once,
+ * on the rows (42 % of our copy's rows repeat an earlier row exactly: docs/pipeline.md), only faster. Rows are encoded once,
  * straight into their bundles' joint codes (trees/bundles.ts), and looked up in an open-addressing
  * table keyed by a hash of those bytes (no per-row strings). Groups keep first-occurrence order.
  */
