@@ -13,6 +13,7 @@ import { createFrame } from "../data/frame.ts";
 import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
+import { allowedTest, CsvRowWriter } from "./csv-out.ts";
 
 export interface PredictOptions {
   input: string;
@@ -75,7 +76,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   const width = csv.columns.length;
   // Allowed values / nullability per input column (features only).
   const rules = csv.columns.map((name) => schema.features.find((f) => f.name === name));
-  const allowed = rules.map((f) => (f?.allowed ? new Set(f.allowed) : undefined));
+  const allowed = rules.map((f) => (f?.allowed ? allowedTest(f.allowed) : undefined));
   const partial = `${options.output}.partial`;
   const invalidFile = `${options.output}.invalid.csv`;
   const out = await platform.openWriter(partial);
@@ -85,7 +86,8 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   let invalid = 0;
   // Two chunks in flight at most: chunk k is scored (on workers) while chunk k+1 is parsed.
   const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024 });
-  let previous: Promise<string> | undefined;
+  let previous: Promise<Uint8Array> | undefined;
+  const writer = new CsvRowWriter();
   try {
     await out.write(csvHeader([...csv.columns, "prediction", "probability"]));
     for await (const chunk of csv.chunks({ chunkRows: options.chunkRows })) {
@@ -102,7 +104,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
           if (!rule) continue;
           if (Number.isNaN(v)) {
             if (rule.nullable === false) problems.set(row, { row, column: rule.name, value: "", expected: "a value (the column is not nullable)" });
-          } else if (allowed[c] && !allowed[c]!.has(v)) {
+          } else if (allowed[c] && !allowed[c]!(v)) {
             problems.set(row, { row, column: rule.name, value: String(v), expected: `one of ${rule.allowed!.join(", ")}` });
           }
           if (problems.has(row)) break;
@@ -136,13 +138,17 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
       const frame = createFrame(csv.columns, keep.length, values as Float64Array<ArrayBuffer>);
       if (keep.length) {
         const scoring = predictor.predictFrame(frame).then(({ prediction, probability }) => {
-          const parts: string[] = new Array(keep.length);
-          const cells: string[] = new Array(width);
           for (let i = 0; i < keep.length; i++) {
-            for (let c = 0; c < width; c++) cells[c] = formatCell(values[i * width + c]);
-            parts[i] = `${cells.join(",")},${prediction[i]},${probability[i]}`;
+            for (let c = 0; c < width; c++) {
+              writer.number(values[i * width + c]);
+              writer.comma();
+            }
+            writer.plain(prediction[i]);
+            writer.comma();
+            writer.plain(probability[i]);
+            writer.newline();
           }
-          return parts.join("\n") + "\n";
+          return writer.take();
         });
         scoring.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
         if (previous) await out.write(await previous);
