@@ -40,6 +40,8 @@ interface GbtState extends TreeModelState {
 export class HistGbt extends TreeModel {
   readonly family = HIST_GBT;
   private baseline = 0;
+  /** Threads the last fit ran on: 1 without workers (Node), for small data (< 2 shards) or when asked for 1. */
+  fitThreads = 1;
 
   constructor(params: Params = {}) {
     super(params);
@@ -72,6 +74,7 @@ export class HistGbt extends TreeModel {
       if (sum > 0) for (let f = 0; f < x.cols; f++) importance[f] /= sum;
       this.fitted(flatten(builders), importance, x.cols);
     };
+    this.fitThreads = teamed ? threads : 1;
     if (!teamed) return boost();
     return startTeam(arrays, bundles, threads).then((team) => {
       try {
