@@ -24,7 +24,7 @@ fi
 split=$(cat split)
 for round in $(seq 1 "$ROUNDS"); do
   for n in 1 2; do
-    /usr/bin/time -f "%U %S" -o cpu.txt "$DENO" run -A "$ROOT/bench/search-one.ts" "$split/train.npy" "$split/test.npy" --workers "$n" > run.json
+    /usr/bin/time -f "%U %S" -o cpu.txt "$DENO" run -A "$ROOT/bench/search-one.ts" "$split/train.npy" "$split/test.npy" --experiment "$ROOT/bench/equal-work.yaml" --workers "$n" > run.json
     "$PY" -c 'import json,sys; d=json.loads(open("run.json").read().strip().splitlines()[-1]); d["processCpuS"]=sum(map(float,open("cpu.txt").read().split())); d["n"]=int(sys.argv[1]); print(json.dumps(d))' "$n" >> "$results"
     tail -1 "$results" | cut -c1-200
     /usr/bin/time -f "%U %S" -o cpu.txt "$PY" "$ROOT/bench/sklearn_grid.py" "$split/train.npy" "$split/test.npy" --jobs "$n" > run.json
