@@ -2,7 +2,7 @@
 import type { Command } from "./command.ts";
 import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
-import { runPipeline } from "../pipeline.ts";
+import { cvScores, runPipeline } from "../pipeline.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
 
@@ -53,7 +53,11 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
     await tracking.finish("FINISHED", result.summary);
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
     const model = result.trainer && result.evaluation && result.push ? {
-      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore },
+      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, cvProtocol: result.trainer.search.protocol },
+      // The winner's CV score with identical feature vectors kept in one fold (grouped) and dealt
+      // row by row (leaky, the seed's protocol): the gap is how optimistic the leaky number is.
+      cv: cvScores(result.trainer),
+      threshold: result.evaluation.threshold,
       metrics: result.evaluation.scalars,
       pushed: result.push.pushed,
       pushReasons: result.push.reasons,
