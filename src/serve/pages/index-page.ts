@@ -15,11 +15,13 @@ const cfg = JSON.parse(document.getElementById("cfg").textContent);
 const $ = (id) => document.getElementById(id);
 let header = [], rows = [], reasons = [], csvText = "", sortCol = -1, sortDir = 1;
 
-fetch("model").then((r) => (r.ok ? r.json() : null)).then((m) => {
-  if (!m) return;
+// The model's threshold and whether it can explain: asked once, awaited before the first upload.
+const modelInfo = fetch("model").then((r) => (r.ok ? r.json() : null)).then((m) => {
+  if (!m) return null;
   if (typeof m.threshold === "number") { $("threshold").value = String(m.threshold); $("threshold").dataset.model = String(m.threshold); }
-  if (m.explainable === false) { $("explain").checked = false; $("explain").disabled = true; }
-}).catch(() => {});
+  if (m.explainable !== true) { $("explain").checked = false; $("explain").disabled = true; }
+  return m;
+}).catch(() => null);
 
 /** The top reasons of a flagged row: the features pushing it most towards the positive class. */
 function topReasons(names, values, contributions) {
@@ -89,10 +91,11 @@ $("form").addEventListener("submit", async (e) => {
   $("download").hidden = true;
   const body = new FormData();
   body.append("file", file, file.name);
+  const info = await modelInfo;
   const params = new URLSearchParams();
   const t = $("threshold").value.trim();
   if (t !== "" && t !== $("threshold").dataset.model) params.set("threshold", t);
-  if ($("explain").checked) params.set("explain", "true");
+  if ($("explain").checked && info && info.explainable === true) params.set("explain", "true");
   try {
     const response = await fetch("predict" + (params.size ? "?" + params : ""), { method: "POST", body, headers: { accept: "text/csv" } });
     if (!response.ok) {
