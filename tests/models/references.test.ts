@@ -82,13 +82,15 @@ describe("hist_gbt = LightGBM where their rules line up (4 leaves, 1 row a leaf)
 
 describe("hist_forest ≈ scikit-learn RandomForestClassifier (2000 trees each: Monte-Carlo noise only)", () => {
   const sklearnDefaults = ref.random_forest.defaults.test as number[];
-  for (const [name, r] of Object.entries<{ params: Params; test: number[] }>(ref.random_forest)) {
+  for (const [name, r] of Object.entries<{ params: Params; test: number[]; probe: number[] }>(ref.random_forest)) {
     it(`${name} ${JSON.stringify(r.params)}`, async () => {
       const model = await fitted("hist_forest", { ...r.params, n_estimators: 2000, seed: 7 });
       const p = model.predictProba(test.x);
       const mean = meanDiff(p, r.test);
       expect(mean).toBeLessThan(0.025);
       expect(maxDiff(p, r.test)).toBeLessThan(0.1);
+      // values between two training levels: a split sits halfway between the node's two values
+      expect(meanDiff(model.predictProba(probe), r.probe)).toBeLessThan(0.025);
       // no bias: the mean probability agrees closely
       const avg = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
       expect(Math.abs(avg(p) - avg(r.test))).toBeLessThan(0.01);

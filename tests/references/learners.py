@@ -131,7 +131,7 @@ def main():
         mapped = dict(params)
         if "max_features" in mapped and mapped["max_features"] is None:
             mapped["max_features"] = x_train.shape[1]
-        out["random_forest"][name] = {"params": mapped, "test": m.predict_proba(x_test)[:, 1].tolist()}
+        out["random_forest"][name] = {"params": mapped, "test": m.predict_proba(x_test)[:, 1].tolist(), "probe": m.predict_proba(x_probe)[:, 1].tolist()}
 
     for name, params in {"C=1": {"C": 1.0}, "C=0.01": {"C": 0.01}}.items():
         m = LogisticRegression(C=params["C"], tol=1e-12, max_iter=10000).fit(x_train, y_train)
