@@ -5,10 +5,10 @@
  *
  *   node_modules/deno/deno run -A bench/explain.ts [model dir=final_model] [data csv] [rows=200]
  */
-import { loadModelFile, loadSchema, matrixGroups, readCsv, treeShap, treeShapPaths } from "../src/mod.ts";
+import { loadModelFile, loadSchema, matrixGroups, platform, readCsv, treeShap, treeShapPaths } from "../src/mod.ts";
 import { treesFromJSON, type FlatTreesJson } from "../src/models/trees/tree-ensemble.ts";
 
-const [modelDir = "final_model", dataFile = "network_data/phisingData.csv", rowsText = "200"] = Deno.args;
+const [modelDir = "final_model", dataFile = "network_data/phisingData.csv", rowsText = "200"] = platform.args();
 const schema = await loadSchema();
 const model = await loadModelFile(modelDir, { schema });
 const state = model.file.model.state as { trees?: FlatTreesJson; baseline?: number };
@@ -52,18 +52,18 @@ const shapTrees = Array.from(roots, (root, t) => {
   };
 });
 const rows = Array.from({ length: x.rows }, (_, r) => Array.from(x.values.subarray(r * cols, (r + 1) * cols)));
-const python = Deno.env.get("NETSEC_PYTHON") ?? `${Deno.env.get("NETSEC_CACHE") ?? `${Deno.env.get("HOME")}/.cache/netsec`}/venv/bin/python`;
-const child = new Deno.Command(python, { args: ["bench/shap_speed.py"], stdin: "piped", stdout: "piped", stderr: "inherit" }).spawn();
-const writer = child.stdin.getWriter();
-await writer.write(new TextEncoder().encode(JSON.stringify({ trees: shapTrees, base_offset: state.baseline ?? 0, rows })));
-await writer.close();
-const answer = JSON.parse(new TextDecoder().decode((await child.output()).stdout)) as { values: number[][]; seconds: number; shap: string };
+const python = platform.env("NETSEC_PYTHON") ?? `${platform.env("NETSEC_CACHE") ?? `${platform.env("HOME")}/.cache/netsec`}/venv/bin/python`;
+const run = await platform.run(python, ["bench/shap_speed.py"], { stdin: JSON.stringify({ trees: shapTrees, base_offset: state.baseline ?? 0, rows }) });
+if (run.code !== 0) throw new Error(`bench/shap_speed.py failed: ${run.stderr}`);
+const answer = JSON.parse(run.stdout) as { values: number[][]; seconds: number; shap: string };
 let diff = 0, diffShap = 0;
 for (let i = 0; i < quad.phi.length; i++) {
   diff = Math.max(diff, Math.abs(quad.phi[i] - paths.phi[i]));
   diffShap = Math.max(diffShap, Math.abs(quad.phi[i] - answer.values[Math.floor(i / cols)][i % cols]));
 }
-console.log(`${model.family}, ${trees.roots.length} trees, ${value.length} nodes; ${x.rows} distinct rows`);
-console.log(`  treeShap (quadrature): ${(tq / x.rows).toFixed(2)} ms/row`);
-console.log(`  treeShapPaths (Algorithm 2): ${(tp / x.rows).toFixed(2)} ms/row (max |difference| ${diff.toExponential(1)})`);
-console.log(`  shap ${answer.shap} TreeExplainer (C++): ${((answer.seconds * 1000) / x.rows).toFixed(2)} ms/row (max |difference| ${diffShap.toExponential(1)})`);
+const out: string[] = [];
+out.push(`${model.family}, ${trees.roots.length} trees, ${value.length} nodes; ${x.rows} distinct rows`);
+out.push(`  treeShap (quadrature): ${(tq / x.rows).toFixed(2)} ms/row`);
+out.push(`  treeShapPaths (Algorithm 2): ${(tp / x.rows).toFixed(2)} ms/row (max |difference| ${diff.toExponential(1)})`);
+out.push(`  shap ${answer.shap} TreeExplainer (C++): ${((answer.seconds * 1000) / x.rows).toFixed(2)} ms/row (max |difference| ${diffShap.toExponential(1)})`);
+platform.stdoutWrite(out.join("\n") + "\n");

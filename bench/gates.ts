@@ -6,15 +6,15 @@
  *
  *   node_modules/deno/deno run -A bench/gates.ts [experiment.yaml] [seeds=10] [data]
  */
-import { createReporter, loadExperiment, runPipeline, tempDirectory } from "./gates-helpers.ts";
+import { createReporter, loadExperiment, platform, runPipeline } from "../src/mod.ts";
 
-const [experimentFile = "experiments/default.yaml", seedsText = "10", data] = Deno.args;
+const [experimentFile = "experiments/default.yaml", seedsText = "10", data] = platform.args();
 const base = await loadExperiment(experimentFile);
 const rows: Record<string, string | number>[] = [];
 for (const grouped of [true, false]) {
   for (let seed = 1; seed <= Number(seedsText); seed++) {
     const experiment = { ...base, seed, split: { ...base.split, group_duplicates: grouped } };
-    const dir = await tempDirectory();
+    const dir = await platform.makeTempDir("netsec-gates-");
     const result = await runPipeline({ data, experiment, artifacts: `${dir}/Artifacts`, modelDir: `${dir}/final_model`, reporter: createReporter({ quiet: true }) });
     const t = result.trainer!, e = result.evaluation!;
     rows.push({
@@ -28,16 +28,18 @@ for (const grouped of [true, false]) {
       gap: e.trainScore - e.testScore,
       threshold: e.threshold,
     });
-    console.error(JSON.stringify(rows.at(-1)));
+    platform.stderrWrite(JSON.stringify(rows.at(-1)) + "\n");
   }
 }
 const fmt = (v: string | number) => (typeof v === "number" ? v.toFixed(4) : v);
-console.log(["protocol", "seed", "winner", "cvGrouped", "cvLeaky", "test", "train", "gap", "threshold"].join("\t"));
-for (const r of rows) console.log(Object.values(r).map(fmt).join("\t"));
+const lines: string[] = [];
+lines.push(["protocol", "seed", "winner", "cvGrouped", "cvLeaky", "test", "train", "gap", "threshold"].join("\t"));
+for (const r of rows) lines.push(Object.values(r).map(fmt).join("\t"));
 for (const protocol of ["grouped", "leaky"]) {
   const of = rows.filter((r) => r.protocol === protocol);
   for (const key of ["test", "gap"]) {
     const v = of.map((r) => r[key] as number).sort((a, b) => a - b);
-    console.log(`${protocol} ${key}: min ${fmt(v[0])}, median ${fmt(v[Math.floor(v.length / 2)])}, max ${fmt(v[v.length - 1])}`);
+    lines.push(`${protocol} ${key}: min ${fmt(v[0])}, median ${fmt(v[Math.floor(v.length / 2)])}, max ${fmt(v[v.length - 1])}`);
   }
 }
+platform.stdoutWrite(lines.join("\n") + "\n");

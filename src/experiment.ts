@@ -50,8 +50,8 @@ export const experimentSchema = z.object({
     folds: z.number().int().min(2).default(3),
     /** Metric the search ranks by and the push decision compares. */
     scoring: z.enum(["f1", "f1_macro", "accuracy", "roc_auc", "pr_auc", "precision", "recall"]).default("f1"),
-    /** Worker threads for the search (0 = one per core). */
-    workers: z.number().int().min(0).default(0),
+    /** Worker threads for the search: "auto" = one per core (default), 0 = none (this thread), n = n. */
+    workers: z.union([z.literal("auto"), z.number().int().min(0)]).default("auto"),
     candidates: z.array(candidate).min(1),
   }).strict(),
   /**

@@ -9,10 +9,11 @@ import { NetsecError } from "../errors.ts";
 import { predictFile } from "../predict/predict-file.ts";
 import { parseThreshold } from "../models/model-file.ts";
 
+/** `--workers`: "auto" (default) = one per core, 0 = none, n = n — as `search.workers` in an experiment. */
 function workerCount(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === "auto") return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new NetsecError("USAGE", `--workers must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 0) throw new NetsecError("USAGE", `--workers must be auto or a whole number ≥ 0, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -24,7 +25,7 @@ export const predictCommand: Command = {
     { name: "output", value: "<csv>", description: "where to write the input columns + prediction + probability", required: true },
     { name: "model-dir", value: "<dir>", description: "the pushed model", default: "final_model" },
     { name: "skip-invalid", description: "write bad rows to <output>.invalid.csv with a reason instead of stopping" },
-    { name: "workers", value: "<n>", description: "worker threads scoring chunks while the next one is read (0: none; default one per core)" },
+    { name: "workers", value: "<n>", description: "worker threads scoring chunks while the next one is read (auto: one per core, the default; 0: none)" },
     { name: "explain", description: "add contribution:<feature> columns and contribution:base: why each row got its score" },
     { name: "threshold", value: "<t>", description: "predict phishing when P(phishing) ≥ t (default: the model's threshold, manifest.json)" },
     { name: "json", description: "print a JSON summary as the last line of stdout" },

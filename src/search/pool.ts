@@ -13,9 +13,9 @@ export interface TaskPool {
   close(): void;
 }
 
-export function defaultWorkerCount(requested = 0): number {
+export function defaultWorkerCount(requested: number | "auto" = "auto"): number {
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-  return requested > 0 ? requested : Math.max(1, cores);
+  return requested === "auto" ? Math.max(1, cores) : requested;
 }
 
 function inProcessPool(data: FoldData): TaskPool {

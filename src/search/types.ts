@@ -49,8 +49,11 @@ export interface SearchOptions {
   /** Also cross-validate the winner under the other protocol (one extra CV), to show the difference. */
   compareProtocols?: boolean;
   scoring: Scoring;
-  /** Worker threads (0 = one per core); ignored where the runtime has no workers (Node: in-process). */
-  workers?: number;
+  /**
+   * Worker threads: "auto" = one per core (default), 0 = none (this thread), n = n; ignored where
+   * the runtime has no workers (Node: in-process). The same meaning as `netsec predict --workers`.
+   */
+  workers?: number | "auto";
   candidates: Experiment["search"]["candidates"];
   reporter?: Reporter;
   /** Called once per grid point, in grid order, as soon as its folds are scored. */

@@ -60,8 +60,14 @@ async function multipartFrame(bytes: Uint8Array, contentType: string): Promise<{
   } catch (error) {
     throw new HttpError(400, "MULTIPART_INVALID", `the multipart body could not be read: ${(error as Error).message}`);
   }
-  const entry = form.get("file") ?? [...form.values()][0];
-  if (entry === undefined || entry === null) throw new HttpError(400, "EMPTY_BODY", "the multipart form has no file: send the CSV in a field named \"file\"");
+  const entries = form.getAll("file");
+  if (entries.length === 0) {
+    const names = [...new Set(form.keys())];
+    const shown = names.slice(0, 3).map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n)).join(", ");
+    throw new HttpError(400, "MULTIPART_NO_FILE", `the multipart form has no field named "file"${names.length ? ` (it has ${shown}${names.length > 3 ? ` and ${names.length - 3} more` : ""})` : ""}: send the CSV in a field named "file"`, { expected: 'one field named "file" holding the CSV' });
+  }
+  if (entries.length > 1) throw new HttpError(400, "MULTIPART_MANY_FILES", `the multipart form has ${entries.length} fields named "file": send one CSV per request`, { expected: 'one field named "file" holding the CSV' });
+  const entry = entries[0];
   const isFile = typeof entry !== "string";
   const data = isFile ? new Uint8Array(await (entry as Blob).arrayBuffer()) : new TextEncoder().encode(entry);
   if (data.length === 0) throw new HttpError(400, "EMPTY_BODY", "the uploaded file is empty: expected a CSV with a header line and one line per row");

@@ -1,18 +1,19 @@
 /**
- * `startServer`: wires schema, model store (with its watcher), background trainer and the Hono app
- * onto `platform.serve`. Used by `netsec serve` (Deno) and by the tests (Node, port 0).
+ * `createService`: wires schema, model store (with its watcher), background trainer and the Hono
+ * app, with no listener (tests call `service.request(path, init)`, Hono's `app.request`).
+ * `startServer`: the same service on `platform.serve`, used by `netsec serve` (Deno) and by the
+ * tests that need a real socket (limits, slow clients, the browser).
  */
 import { platform } from "../runtime/index.ts";
 import type { RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createApp } from "./app.ts";
+import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
 
-export interface ServerOptions {
-  port: number;
-  host: string;
+export interface ServiceOptions {
   modelDir: string;
   load: ModelLoader;
   schema?: Schema;
@@ -26,12 +27,40 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
-export interface NetsecServer {
-  url: string;
+export interface ServerOptions extends ServiceOptions {
   port: number;
+  host: string;
+}
+
+export interface NetsecService {
   store: ModelStore;
   jobs: TrainJobs;
+  /** The app's fetch handler (what a listener calls). */
+  fetch(request: Request): Response | Promise<Response>;
+  /** A request without a socket: `request("/health")` (Hono's app.request). */
+  request(path: string, init?: RequestInit): Response | Promise<Response>;
+  /** Stop the model watcher and any training job; resolves when the job has ended. */
+  stop(): Promise<void>;
+}
+
+export interface NetsecServer extends NetsecService {
+  url: string;
+  port: number;
+  /** Requests being answered right now. */
+  inFlight(): number;
+  /** Stop now: listener, connections, watcher and a running training job. */
   close(): Promise<void>;
+  /**
+   * Graceful stop: refuse new requests, let the ones in flight finish (at most `timeoutMs`), close
+   * the listener, stop the watcher and a running training job. `drained` is false when requests
+   * were still running at the deadline (`inFlight` of them): the caller then exits anyway.
+   */
+  drain(options: { timeoutMs: number }): Promise<StopResult>;
+}
+
+export interface StopResult {
+  drained: boolean;
+  inFlight: number;
 }
 
 /** `netsec train --json --model-dir <dir> [--data <source>] [--artifacts <dir>]` under the npm-installed Deno. */
@@ -48,7 +77,7 @@ export function parseOrigins(value: string | undefined): string[] {
   return (value ?? "").split(",").map((o) => o.trim()).filter(Boolean);
 }
 
-export async function startServer(options: ServerOptions): Promise<NetsecServer> {
+export async function createService(options: ServiceOptions): Promise<NetsecService> {
   const log = options.log ?? (() => {});
   const schema = options.schema ?? await loadSchema();
   const store = new ModelStore({ dir: options.modelDir, load: options.load, pollMs: options.pollMs, schemaHash: schema.hash, onEvent: log });
@@ -62,19 +91,46 @@ export async function startServer(options: ServerOptions): Promise<NetsecServer>
     },
   });
   const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log });
-  let server: RunningServer | undefined;
-  server = await platform.serve(app.fetch, { port: options.port, hostname: options.host });
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${server.port}`,
-    port: server.port,
     store,
     jobs,
-    async close() {
+    fetch: (request) => app.fetch(request),
+    request: (path, init) => app.request(path, init),
+    async stop() {
       store.stop();
-      jobs.stop();
-      await server?.shutdown();
+      await jobs.stop();
+    },
+  };
+}
+
+export async function startServer(options: ServerOptions): Promise<NetsecServer> {
+  const service = await createService(options);
+  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host });
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const listening = server;
+  return {
+    ...service,
+    url: `http://${host}:${server.port}`,
+    port: server.port,
+    inFlight: () => listening.inFlight(),
+    async close() {
+      const running = server;
       server = undefined;
+      await Promise.all([service.stop(), running?.shutdown()]);
+    },
+    async drain({ timeoutMs }) {
+      const running = server;
+      server = undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      const refuse = () => {
+        const version = service.store.current?.version;
+        const body = { ...errorBody(new HttpError(503, "STOPPING", "the server is stopping: send the request again (to another instance)")), ...(version === undefined ? {} : { modelVersion: String(version) }) };
+        return new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/json; charset=utf-8", "retry-after": "5" } });
+      };
+      const drained = await Promise.race([Promise.all([running?.drain(refuse), service.stop()]).then(() => true), deadline]);
+      clearTimeout(timer);
+      return { drained, inFlight: drained ? 0 : listening.inFlight() };
     },
   };
 }

@@ -7,6 +7,8 @@ import { leaderboardCsv } from "../../src/search/leaderboard.ts";
 import { score } from "../../src/search/scoring.ts";
 import type { CandidateResult } from "../../src/search/types.ts";
 import { syntheticData } from "../models/synthetic.ts";
+import { defaultWorkerCount } from "../../src/search/pool.ts";
+import { parseExperiment } from "../../src/experiment.ts";
 
 describe("stratified folds", () => {
   it("every fold keeps the class shares (±1 row) and the same seed gives the same folds", () => {
@@ -95,5 +97,19 @@ describe("search", () => {
     const b = await runSearch(x, y, 0, { seed: 9, folds: 3, scoring: "f1", workers: 1, candidates });
     expect(a.leaderboard.map((r) => r.foldScores)).toEqual(b.leaderboard.map((r) => r.foldScores));
     expect(JSON.stringify(a.model.toJSON())).toBe(JSON.stringify(b.model.toJSON()));
+  });
+});
+
+describe("search.workers", () => {
+  it("means what predict --workers means: auto (the default) = one per core, 0 = no worker threads, n = n", () => {
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+    expect(defaultWorkerCount()).toBe(cores);
+    expect(defaultWorkerCount("auto")).toBe(cores);
+    expect(defaultWorkerCount(0)).toBe(0);
+    expect(defaultWorkerCount(3)).toBe(3);
+    const file = (workers: string) => `name: t\nseed: 1\nsearch:\n${workers}  candidates:\n    - family: logistic_regression\n      grid: {}\n`;
+    expect(parseExperiment(file(""), "t.yaml").search.workers).toBe("auto");
+    expect(parseExperiment(file("  workers: 0\n"), "t.yaml").search.workers).toBe(0);
+    expect(() => parseExperiment(file("  workers: many\n"), "t.yaml")).toThrow(/workers/);
   });
 });

@@ -1,10 +1,10 @@
-// Every route of the service with good input, under Node, on 127.0.0.1 port 0.
+// Every route of the service with good input, under Node, through the app without a socket (Hono's app.request).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cell, FEATURES, featureCsv, rowObjects, schema, startToyServer, type TestServer, toyProbability } from "./helpers.ts";
+import { cell, FEATURES, featureCsv, rowObjects, schema, startToyService, type TestService, toyProbability } from "./helpers.ts";
 
-let server: TestServer;
+let server: TestService;
 beforeAll(async () => {
-  server = await startToyServer();
+  server = await startToyService();
 });
 afterAll(async () => {
   await server?.close();
@@ -24,14 +24,14 @@ function expected(r: number): { probability: number; prediction: number } {
 
 describe("serve: routes", () => {
   it("GET /health says ok with the model version", async () => {
-    const response = await fetch(`${server.url}/health`);
+    const response = await server.request(`/health`);
     expect(response.status).toBe(200);
     expect(response.headers.get("x-model-version")).toBe("1");
     expect(await response.json()).toEqual({ status: "ok", model: { loaded: true, version: "1" } });
   });
 
   it("GET /model gives version, metrics, schema hash and creation time", async () => {
-    const response = await fetch(`${server.url}/model`);
+    const response = await server.request(`/model`);
     const body = await response.json();
     expect(response.headers.get("x-model-version")).toBe("1");
     expect(body).toMatchObject({ version: "1", createdAt: "2026-11-25T00:00:01Z", schemaHash: schema.hash, metrics: { f1: 0.901 } });
@@ -39,7 +39,7 @@ describe("serve: routes", () => {
   });
 
   it("POST /predict scores a text/csv body as JSON by default", async () => {
-    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(5) });
+    const response = await server.request(`/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(5) });
     expect(response.status).toBe(200);
     expect(response.headers.get("x-model-version")).toBe("1");
     const body = await response.json() as PredictJson;
@@ -54,7 +54,7 @@ describe("serve: routes", () => {
   });
 
   it("POST /predict?explain=true on a model without explanations: 422 naming the families that have them", async () => {
-    const response = await fetch(`${server.url}/predict?explain=true`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(2) });
+    const response = await server.request("/predict?explain=true", { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(2) });
     expect(response.status).toBe(422);
     expect((await response.json()).error).toMatchObject({ code: "EXPLAIN_UNAVAILABLE", message: expect.stringMatching(/hist_gbt, hist_forest and logistic_regression/) });
   });
@@ -62,7 +62,7 @@ describe("serve: routes", () => {
   it("POST /predict takes a multipart upload and answers CSV when asked", async () => {
     const form = new FormData();
     form.append("file", new Blob([featureCsv(4, true)], { type: "text/csv" }), "sites.csv");
-    const response = await fetch(`${server.url}/predict`, { method: "POST", body: form, headers: { accept: "text/csv" } });
+    const response = await server.request(`/predict`, { method: "POST", body: form, headers: { accept: "text/csv" } });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(response.headers.get("x-model-version")).toBe("1");
@@ -82,13 +82,13 @@ describe("serve: routes", () => {
     const table = { columns: FEATURES, rows: objects.map((o) => FEATURES.map((f) => o[f])) };
     const answers: PredictJson[] = [];
     for (const body of [objects, shuffled, table]) {
-      const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const response = await server.request(`/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
       expect(response.status).toBe(200);
       answers.push(await response.json() as PredictJson);
     }
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
-    const single = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(objects[2]) });
+    const single = await server.request(`/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(objects[2]) });
     expect((await single.json() as PredictJson).predictions[0]).toEqual({ ...answers[0].predictions[2], row: 1 });
   });
 
@@ -96,15 +96,15 @@ describe("serve: routes", () => {
     const row: Record<string, number | null | string> = rowObjects(1)[0];
     row[FEATURES[0]] = null;
     row[FEATURES[1]] = "na";
-    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([row]) });
+    const response = await server.request(`/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify([row]) });
     expect(response.status).toBe(200);
     const csv = featureCsv(1).replace(/\n-?\d,/, "\n,");
-    const fromCsv = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: csv });
+    const fromCsv = await server.request(`/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: csv });
     expect(fromCsv.status).toBe(200);
   });
 
   it("answers an HTML table for Accept: text/html, phishing rows marked", async () => {
-    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/html" }, body: featureCsv(6) });
+    const response = await server.request(`/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/html" }, body: featureCsv(6) });
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     expect(response.headers.get("x-model-version")).toBe("1");
     const html = await response.text();
@@ -114,12 +114,12 @@ describe("serve: routes", () => {
   });
 
   it("honours Accept q-values", async () => {
-    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/html;q=0.5, text/csv;q=0.9" }, body: featureCsv(1) });
+    const response = await server.request(`/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/html;q=0.5, text/csv;q=0.9" }, body: featureCsv(1) });
     expect(response.headers.get("content-type")).toMatch(/^text\/csv/);
   });
 
   it("GET /openapi.json describes every route", async () => {
-    const response = await fetch(`${server.url}/openapi.json`);
+    const response = await server.request(`/openapi.json`);
     const doc = await response.json();
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths).sort()).toEqual(["/", "/docs", "/health", "/model", "/openapi.json", "/predict", "/train", "/train/{id}"]);
@@ -128,7 +128,7 @@ describe("serve: routes", () => {
 
   it("GET /docs and GET / are self-contained pages (no external scripts or styles)", async () => {
     for (const path of ["/docs", "/"]) {
-      const response = await fetch(`${server.url}${path}`);
+      const response = await server.request(path);
       expect(response.status).toBe(200);
       expect(response.headers.get("content-type")).toMatch(/^text\/html/);
       expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
@@ -136,14 +136,14 @@ describe("serve: routes", () => {
       const html = await response.text();
       expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet|https?:\/\/(?!127\.0\.0\.1)/);
     }
-    expect(await (await fetch(`${server.url}/docs`)).text()).toContain("/predict");
+    expect(await (await server.request(`/docs`)).text()).toContain("/predict");
   });
 
   it("unknown routes are a JSON 404 and CORS is off by default", async () => {
-    const response = await fetch(`${server.url}/nope`, { headers: { origin: "http://evil.example" } });
+    const response = await server.request(`/nope`, { headers: { origin: "http://evil.example" } });
     expect(response.status).toBe(404);
     expect((await response.json()).error.message).toContain("no route GET /nope");
-    const preflight = await fetch(`${server.url}/predict`, { method: "OPTIONS", headers: { origin: "http://evil.example", "access-control-request-method": "POST" } });
+    const preflight = await server.request(`/predict`, { method: "OPTIONS", headers: { origin: "http://evil.example", "access-control-request-method": "POST" } });
     expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
     await preflight.body?.cancel();
   });
@@ -151,11 +151,11 @@ describe("serve: routes", () => {
 
 describe("serve: CORS when origins are configured", () => {
   it("allows only the configured origins", async () => {
-    const cors = await startToyServer({ corsOrigins: ["http://app.example"] });
+    const cors = await startToyService({ corsOrigins: ["http://app.example"] });
     try {
-      const ok = await fetch(`${cors.url}/predict`, { method: "OPTIONS", headers: { origin: "http://app.example", "access-control-request-method": "POST" } });
+      const ok = await cors.request(`/predict`, { method: "OPTIONS", headers: { origin: "http://app.example", "access-control-request-method": "POST" } });
       expect(ok.headers.get("access-control-allow-origin")).toBe("http://app.example");
-      const other = await fetch(`${cors.url}/health`, { headers: { origin: "http://evil.example" } });
+      const other = await cors.request(`/health`, { headers: { origin: "http://evil.example" } });
       expect(other.headers.get("access-control-allow-origin")).toBeNull();
       await Promise.all([ok.body?.cancel(), other.body?.cancel()]);
     } finally {
@@ -169,17 +169,17 @@ describe("serve: no model yet", () => {
     const { tempDir } = await import("../helpers/env.ts");
     const { writeToyModel } = await import("./helpers.ts");
     const dir = `${tempDir("netsec-serve-empty-")}/final_model`;
-    const empty = await startToyServer({ modelDir: dir });
+    const empty = await startToyService({ modelDir: dir });
     try {
-      const health = await fetch(`${empty.url}/health`);
+      const health = await empty.request(`/health`);
       expect(health.status).toBe(503);
       expect((await health.json()).status).toBe("no-model");
-      const predict = await fetch(`${empty.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(1) });
+      const predict = await empty.request(`/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(1) });
       expect(predict.status).toBe(503);
       expect((await predict.json()).error.message).toContain("netsec train");
       writeToyModel(dir, 3);
       await empty.store.check();
-      expect((await (await fetch(`${empty.url}/health`)).json()).model.version).toBe("3");
+      expect((await (await empty.request(`/health`)).json()).model.version).toBe("3");
     } finally {
       await empty.close();
     }

@@ -1,19 +1,25 @@
 // Every kind of bad request gets a clear refusal (status + message naming row/column), and the
-// service keeps answering /health and a good /predict afterwards.
+// service keeps answering /health and a good /predict afterwards. Requests go through the app
+// without a socket (Hono's app.request) except where the socket is the point: limits on what
+// arrives over the wire, slow clients, raw request lines.
 import { connect } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { expectHealthy, FEATURES, featureCsv, rowObjects, startToyServer, type TestServer } from "./helpers.ts";
+import { expectHealthy, FEATURES, featureCsv, rowObjects, startToyServer, startToyService, type TestServer, type TestService } from "./helpers.ts";
 
+let service: TestService;
 let server: TestServer;
 const LIMIT = 64 * 1024;
+const limits = { maxBytes: LIMIT, idleTimeoutMs: 300, totalTimeoutMs: 2_000 };
 beforeAll(async () => {
-  server = await startToyServer({ limits: { maxBytes: LIMIT, idleTimeoutMs: 300, totalTimeoutMs: 2_000 } });
+  service = await startToyService({ limits });
+  server = await startToyServer({ limits });
 });
 afterAll(async () => {
-  await server?.close();
+  await Promise.all([service?.close(), server?.close()]);
 });
 afterEach(async () => {
-  await expectHealthy(server.url);
+  await expectHealthy(service);
+  await expectHealthy(server);
 });
 
 interface ErrorJson {
@@ -22,7 +28,7 @@ interface ErrorJson {
 
 async function post(body: BodyInit | undefined, contentType?: string): Promise<{ status: number; body: ErrorJson }> {
   const headers: Record<string, string> = contentType ? { "content-type": contentType } : {};
-  const response = await fetch(`${server.url}/predict`, { method: "POST", headers, body });
+  const response = await service.request("/predict", { method: "POST", headers, body });
   return { status: response.status, body: await response.json() as ErrorJson };
 }
 
@@ -64,7 +70,7 @@ describe("serve: bad input", () => {
     expect((xml.body as unknown as { modelVersion: string }).modelVersion).toBe("1");
     expect(xml.body.error.message).toContain(`content type "application/xml" is not accepted`);
     expect(xml.body.error.message).toContain("text/csv");
-    const none = await fetch(`${server.url}/predict`, { method: "POST", body: new Uint8Array([1, 2, 3]) });
+    const none = await service.request("/predict", { method: "POST", body: new Uint8Array([1, 2, 3]) });
     expect(none.status).toBe(415);
     await none.body?.cancel();
   });
@@ -156,12 +162,24 @@ describe("serve: bad input", () => {
     expect(r.body.error.message).toContain("not valid JSON");
   });
 
-  it("multipart without a file → 400", async () => {
+  it("multipart without a field named file → 400 naming the fields it has", async () => {
     const form = new FormData();
     form.append("note", "");
-    const response = await fetch(`${server.url}/predict`, { method: "POST", body: form });
+    form.append("upload", new Blob([featureCsv(2)], { type: "text/csv" }), "sites.csv");
+    const response = await service.request("/predict", { method: "POST", body: form });
     expect(response.status).toBe(400);
-    await response.body?.cancel();
+    const body = await response.json() as ErrorJson;
+    expect(body.error.code).toBe("MULTIPART_NO_FILE");
+    expect(body.error.message).toBe('the multipart form has no field named "file" (it has "note", "upload"): send the CSV in a field named "file"');
+  });
+
+  it("multipart with two files → 400, nothing silently dropped", async () => {
+    const form = new FormData();
+    form.append("file", new Blob([featureCsv(2)], { type: "text/csv" }), "a.csv");
+    form.append("file", new Blob([featureCsv(3)], { type: "text/csv" }), "b.csv");
+    const response = await service.request("/predict", { method: "POST", body: form });
+    expect(response.status).toBe(400);
+    expect((await response.json() as ErrorJson).error.message).toContain('has 2 fields named "file": send one CSV per request');
   });
 
   it("slow client → 408 once the body stops arriving", async () => {
@@ -180,7 +198,7 @@ describe("serve: bad input", () => {
   });
 
   it("unknown method on a route → 404 JSON", async () => {
-    const response = await fetch(`${server.url}/predict`, { method: "GET" });
+    const response = await service.request("/predict", { method: "GET" });
     expect(response.status).toBe(404);
     await response.body?.cancel();
   });

@@ -1,5 +1,7 @@
 /**
- * Shared setup of the serving tests: contract-valid rows, a server on 127.0.0.1 port 0, and a
+ * Shared setup of the serving tests: contract-valid rows, the service without a socket
+ * (`startToyService`: requests go through Hono's `app.request`) or, for the tests that need a real
+ * listener (limits, slow clients, the browser), a server on 127.0.0.1 port 0, and a
  * small stand-in model file for the route tests (the real model files are exercised in
  * real-model.test.ts through `loadModelFile`). The stand-in scores rows with a fixed logistic
  * function, so tests can check the numbers the service returns.
@@ -9,7 +11,7 @@ import { join } from "node:path";
 import { loadSchema, type Schema } from "../../src/schema.ts";
 import type { Frame } from "../../src/data/frame.ts";
 import type { ServingModel } from "../../src/serve/model-store.ts";
-import { type NetsecServer, type ServerOptions, startServer } from "../../src/serve/server.ts";
+import { createService, type NetsecServer, type NetsecService, type ServerOptions, type ServiceOptions, startServer } from "../../src/serve/server.ts";
 import { tempDir } from "../helpers/env.ts";
 
 export const schema: Schema = await loadSchema();
@@ -76,20 +78,50 @@ export interface TestServer extends NetsecServer {
   modelDir: string;
 }
 
-/** A server on 127.0.0.1:0 over a fresh model folder holding stand-in version 1. */
-export async function startToyServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+export interface TestService extends NetsecService {
+  modelDir: string;
+  request(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Either the in-process service or a real server: what `expectHealthy` talks to. */
+export type Target = { request(path: string, init?: RequestInit): Response | Promise<Response> } | { url: string };
+
+function send(target: Target, path: string, init?: RequestInit): Promise<Response> {
+  return "url" in target ? fetch(`${target.url}${path}`, init) : Promise.resolve(target.request(path, init));
+}
+
+function toyModelDir(options: { modelDir?: string }): string {
   const modelDir = options.modelDir ?? join(tempDir("netsec-serve-"), "final_model");
   if (!options.modelDir) writeToyModel(modelDir, 1);
+  return modelDir;
+}
+
+/** The service over a fresh model folder holding stand-in version 1, without a socket. */
+export async function startToyService(options: Partial<ServiceOptions> = {}): Promise<TestService> {
+  const modelDir = toyModelDir(options);
+  const service = await createService({ modelDir, load: toyLoader, schema, pollMs: 0, ...options });
+  return {
+    ...service,
+    modelDir,
+    request: async (path, init) => await service.request(path, init),
+    close: async () => service.stop(),
+  };
+}
+
+/** A server on 127.0.0.1:0 over a fresh model folder holding stand-in version 1. */
+export async function startToyServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const modelDir = toyModelDir(options);
   const server = await startServer({ port: 0, host: "127.0.0.1", modelDir, load: toyLoader, schema, pollMs: 0, ...options });
   return { ...server, modelDir };
 }
 
 /** The service still works: /health answers and a good /predict is scored. */
-export async function expectHealthy(url: string): Promise<void> {
-  const health = await fetch(`${url}/health`);
+export async function expectHealthy(target: Target): Promise<void> {
+  const health = await send(target, "/health");
   if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
   await health.body?.cancel();
-  const predict = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rowObjects(2)) });
+  const predict = await send(target, "/predict", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rowObjects(2)) });
   if (predict.status !== 200) throw new Error(`/predict answered ${predict.status}: ${await predict.text()}`);
   const body = await predict.json() as { predictions: unknown[] };
   if (body.predictions.length !== 2) throw new Error(`/predict gave ${body.predictions.length} predictions for 2 rows`);

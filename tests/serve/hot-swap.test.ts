@@ -1,25 +1,25 @@
 // A new model.json switches the service over atomically: requests in flight finish on the model
 // they started with, new requests get the new one, nothing fails during the switch, and a broken
-// push leaves the old model serving.
+// push leaves the old model serving. Requests go through the app without a socket (Hono's app.request).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ModelStore } from "../../src/serve/model-store.ts";
-import { featureCsv, rowObjects, startToyServer, type TestServer, writeToyModel } from "./helpers.ts";
+import { featureCsv, rowObjects, startToyService, type TestService, writeToyModel } from "./helpers.ts";
 
-const started: TestServer[] = [];
+const started: TestService[] = [];
 afterAll(async () => {
   await Promise.all(started.map((s) => s.close()));
 });
 
-async function server(pollMs = 0): Promise<TestServer> {
-  const s = await startToyServer({ pollMs });
+async function server(pollMs = 0): Promise<TestService> {
+  const s = await startToyService({ pollMs });
   started.push(s);
   return s;
 }
 
-async function modelVersion(url: string): Promise<string> {
-  return (await (await fetch(`${url}/model`)).json()).version;
+async function modelVersion(s: TestService): Promise<string> {
+  return (await (await s.request("/model")).json()).version;
 }
 
 describe("serve: hot swap", () => {
@@ -46,17 +46,17 @@ describe("serve: hot swap", () => {
         return getter.call(this);
       },
     });
-    const inFlight = fetch(`${s.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body, duplex: "half" } as RequestInit);
+    const inFlight = s.request("/predict", { method: "POST", headers: { "content-type": "text/csv" }, body, duplex: "half" } as RequestInit);
     await tookModel;
     writeToyModel(s.modelDir, 2, 0.7);
     await s.store.check();
-    expect(await modelVersion(s.url)).toBe("2");
+    expect(await modelVersion(s)).toBe("2");
     finish();
     const old = await inFlight;
     expect(old.status).toBe(200);
     expect(old.headers.get("x-model-version")).toBe("1");
     expect((await old.json()).modelVersion).toBe("1");
-    const fresh = await fetch(`${s.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(1) });
+    const fresh = await s.request("/predict", { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(1) });
     expect(fresh.headers.get("x-model-version")).toBe("2");
     await fresh.body?.cancel();
   });
@@ -66,9 +66,9 @@ describe("serve: hot swap", () => {
     const body = JSON.stringify(rowObjects(3));
     const requests: Promise<Response>[] = [];
     for (let version = 2; version <= 6; version++) {
-      for (let i = 0; i < 40; i++) requests.push(fetch(`${s.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body }));
+      for (let i = 0; i < 40; i++) requests.push(s.request("/predict", { method: "POST", headers: { "content-type": "application/json" }, body }));
       writeToyModel(s.modelDir, version);
-      requests.push(...[0, 1].map(() => fetch(`${s.url}/health`)));
+      requests.push(...[0, 1].map(() => s.request("/health")));
       void s.store.check();
     }
     const responses = await Promise.all(requests);
@@ -78,16 +78,16 @@ describe("serve: hot swap", () => {
       await response.body?.cancel();
     }
     await s.store.check();
-    expect(await modelVersion(s.url)).toBe("6");
+    expect(await modelVersion(s)).toBe("6");
   });
 
   it("the watcher picks up a push by itself", async () => {
     const s = await server(20);
     writeToyModel(s.modelDir, 9);
-    let version = await modelVersion(s.url);
+    let version = await modelVersion(s);
     while (version !== "9") {
       await new Promise((r) => setTimeout(r, 20));
-      version = await modelVersion(s.url);
+      version = await modelVersion(s);
     }
     expect(version).toBe("9");
   });
@@ -96,14 +96,14 @@ describe("serve: hot swap", () => {
     const s = await server();
     writeFileSync(join(s.modelDir, "model.json"), "{ not json");
     await s.store.check();
-    expect(await modelVersion(s.url)).toBe("1");
+    expect(await modelVersion(s)).toBe("1");
     expect(s.store.status().lastError).toBeDefined();
-    const ok = await fetch(`${s.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(2) });
+    const ok = await s.request("/predict", { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(2) });
     expect(ok.status).toBe(200);
     await ok.body?.cancel();
     writeToyModel(s.modelDir, 4);
     await s.store.check();
-    expect(await modelVersion(s.url)).toBe("4");
+    expect(await modelVersion(s)).toBe("4");
     expect(s.store.status().lastError).toBeUndefined();
   });
 });

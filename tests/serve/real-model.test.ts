@@ -1,5 +1,6 @@
 // The service over a real model file (D's format, loaded by `loadModelFile`): under Node through
-// startServer, and as `netsec serve` under Deno (the CLI users run), including the limits.
+// the app without a socket, and as `netsec serve` under Deno (the CLI users run, real socket),
+// including the limits.
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, renameSync } from "node:fs";
 import { connect } from "node:net";
@@ -7,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelFile } from "../../src/models/model-file.ts";
 import { createFrame } from "../../src/data/frame.ts";
-import { startServer, type NetsecServer } from "../../src/serve/server.ts";
+import { createService, type NetsecService } from "../../src/serve/server.ts";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { cell, FEATURES, featureCsv, rowObjects, schema } from "./helpers.ts";
 import { writeRealModel } from "./real-model.ts";
@@ -19,19 +20,19 @@ beforeAll(async () => {
 
 describe("serve: the decision threshold and per-row explanations of a real model", () => {
   const dir = join(tempDir("netsec-serve-explain-"), "final_model");
-  let server: NetsecServer;
+  let server: NetsecService;
   beforeAll(async () => {
     await writeRealModel(dir, 1, 10, { threshold: 0.4 });
-    server = await startServer({ port: 0, host: "127.0.0.1", modelDir: dir, load: (d) => loadModelFile(d, { schema }), schema, pollMs: 0 });
+    server = await createService({ modelDir: dir, load: (d) => loadModelFile(d, { schema }), schema, pollMs: 0 });
   });
   afterAll(async () => {
-    await server?.close();
+    await server?.stop();
   });
-  const post = (query: string, accept = "application/json") => fetch(`${server.url}/predict${query}`, { method: "POST", headers: { "content-type": "text/csv", accept }, body: featureCsv(40) });
+  const post = async (query: string, accept = "application/json") => await server.request(`/predict${query}`, { method: "POST", headers: { "content-type": "text/csv", accept }, body: featureCsv(40) });
   interface Answer { threshold: number; explanation?: { output: string; base: number }; predictions: { prediction: number; probability: number; contributions?: Record<string, number> }[] }
 
   it("GET /model gives the threshold; predictions follow it, ?threshold= overrides it", async () => {
-    expect(await (await fetch(`${server.url}/model`)).json()).toMatchObject({ threshold: 0.4, explainable: true });
+    expect(await (await server.request("/model")).json()).toMatchObject({ threshold: 0.4, explainable: true });
     for (const [query, t] of [["", 0.4], ["?threshold=0.9", 0.9], ["?threshold=0", 0]] as const) {
       const body = await (await post(query)).json() as Answer;
       expect(body.threshold).toBe(t);
@@ -64,12 +65,12 @@ describe("serve: the decision threshold and per-row explanations of a real model
 });
 
 describe("serve: a real model file under Node", () => {
-  let server: NetsecServer;
+  let server: NetsecService;
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: "127.0.0.1", modelDir, load: (dir) => loadModelFile(dir, { schema }), schema, pollMs: 0 });
+    server = await createService({ modelDir, load: (dir) => loadModelFile(dir, { schema }), schema, pollMs: 0 });
   });
-  afterAll(async () => {
-    await server?.close();
+  afterAll(() => {
+    server?.stop();
   });
 
   it("answers what loadModelFile(dir).predictFrame answers", async () => {
@@ -77,7 +78,7 @@ describe("serve: a real model file under Node", () => {
     const values = new Float64Array(rows * FEATURES.length);
     for (let r = 0; r < rows; r++) for (let c = 0; c < FEATURES.length; c++) values[r * FEATURES.length + c] = cell(r, c);
     const direct = (await loadModelFile(modelDir, { schema })).predictFrame(createFrame(FEATURES, rows, values));
-    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(rows) });
+    const response = await server.request("/predict", { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(rows) });
     const body = await response.json() as { predictions: { prediction: number; probability: number }[] };
     expect(body.predictions.map((p) => p.prediction)).toEqual([...direct.prediction]);
     body.predictions.forEach((p, r) => expect(p.probability).toBeCloseTo(direct.probability[r], 6));
@@ -92,21 +93,21 @@ describe("serve: a real model file under Node", () => {
     const values = new Float64Array(rows.length * FEATURES.length);
     rows.forEach((row, r) => FEATURES.forEach((f, c) => (values[r * FEATURES.length + c] = row[f] ?? NaN)));
     const direct = (await loadModelFile(modelDir, { schema })).predictFrame(createFrame(FEATURES, rows.length, values));
-    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rows) });
+    const response = await server.request("/predict", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rows) });
     const body = await response.json() as { predictions: { prediction: number; probability: number }[] };
     expect(body.predictions.map((p) => p.prediction)).toEqual([...direct.prediction]);
     body.predictions.forEach((p, r) => expect(p.probability).toBeCloseTo(direct.probability[r], 6));
   });
 
   it("GET /model reports the manifest's version, created time and the test metrics", async () => {
-    const model = await (await fetch(`${server.url}/model`)).json();
+    const model = await (await server.request("/model")).json();
     expect(model).toMatchObject({ version: "1", createdAt: "2026-11-25T10:00:01.000Z", schemaHash: schema.hash, metrics: { f1: 0.951 } });
   });
 
   it("switches to a newly pushed model, staying on the old one while the push is half done", async () => {
     const staging = join(tempDir("netsec-serve-staging-"), "final_model");
     await writeRealModel(staging, 2);
-    const version = async () => (await (await fetch(`${server.url}/model`)).json()).version;
+    const version = async () => (await (await server.request("/model")).json()).version;
     // model.json first: its checksum file still names version 1's bytes → refused, 1 keeps serving.
     copyFileSync(join(staging, "model.json"), join(modelDir, "model.json.tmp"));
     renameSync(join(modelDir, "model.json.tmp"), join(modelDir, "model.json"));
@@ -119,7 +120,7 @@ describe("serve: a real model file under Node", () => {
     }
     await server.store.check();
     expect(await version()).toBe("2");
-    const response = await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rowObjects(1)) });
+    const response = await server.request("/predict", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rowObjects(1)) });
     expect(response.headers.get("x-model-version")).toBe("2");
     await response.body?.cancel();
   });
