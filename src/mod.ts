@@ -32,6 +32,7 @@ export { Preprocessor } from "./models/preprocessor.ts";
 export { runTrain } from "./stages/train.ts";
 export { runEvaluate } from "./stages/evaluate.ts";
 export { buildModelFile, runPush } from "./stages/push.ts";
+export { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
 export { decide, loadModelFile, parseThreshold } from "./models/model-file.ts";
 export { trainingSetOf, trainingSetLookup } from "./models/training-set.ts";
 export { describeOutput, explainPositive } from "./models/explain.ts";

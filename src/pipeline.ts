@@ -19,8 +19,7 @@ import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
 import { runTrain, type TrainArtifacts } from "./stages/train.ts";
 import { runEvaluate, type EvaluateArtifacts } from "./stages/evaluate.ts";
 import { runPush, type PushArtifacts } from "./stages/push.ts";
-import { readCsv } from "./data/csv.ts";
-import { trainingSetOf } from "./models/training-set.ts";
+import { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
 
 /** The winner's CV score under both fold protocols: grouped (the honest one) and leaky (row by row, the seed's). */
 export function cvScores(trainer: TrainArtifacts): Record<string, { mean: number; std: number; folds: number[] } | null> {
@@ -262,31 +261,17 @@ export async function runModelStages(ctx: PipelineRun, transformation: Transform
   }));
   // The raw feature vectors of the training rows: recorded with the model, so a later push gate
   // can leave the rows it was trained on out of the comparison.
-  const trainFrame = (await readCsv(validation.validTrain)).frame;
-  const trainingSet = trainingSetOf(trainFrame.values, trainFrame.rows, schema.featureNames.length, trainFrame.columns.length);
-  const evaluation = await ctx.stage("evaluation", async () => {
-    const testFrame = (await readCsv(validation.validTest)).frame;
-    return runEvaluate({ model: trainer.model, train: transformation.train, test: transformation.test, testFrame, trainScore: trainer.trainScore, threshold: trainer.threshold.threshold, trainingSet }, { run, experiment, schema, modelDir, force: options.force, reporter });
-  }, (a) => ({ metrics: a.scalars, testScore: a.testScore, trainScore: a.trainScore, threshold: a.threshold, current: a.current ?? null, comparedOn: a.comparedOn ?? null, push: a.decision.push, reasons: a.decision.reasons }));
-  const push = await ctx.stage("push", () => runPush({
-    model: trainer.model,
-    preprocessor: transformation.preprocessor,
-    metrics: evaluation.scalars,
-    cv: { meanScore: trainer.search.best.meanScore, stdScore: trainer.search.best.stdScore, folds: experiment.search.folds, protocol: trainer.search.protocol },
-    dataFingerprint: trainer.dataFingerprint,
-    trainingSet,
-    threshold: {
-      value: trainer.threshold.threshold,
-      record: {
-        rule: trainer.threshold.rule,
-        on: `out-of-fold predictions of the training split (${trainer.search.protocol} ${experiment.search.folds}-fold CV)`,
-        met: trainer.threshold.met,
-        precision: trainer.threshold.precision,
-        recall: trainer.threshold.recall,
-        f1: trainer.threshold.f1,
-      },
-    },
-    decision: evaluation.decision,
-  }, { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, reasons: a.reasons }));
+  const trainingSet = await readTrainingSet(validation.validTrain, schema);
+  const evaluation = await ctx.stage("evaluation", async () => runEvaluate(await evaluateInputOf(trainer, transformation, validation.validTest, trainingSet), { run, experiment, schema, modelDir, force: options.force, reporter }), (a) => ({
+    metrics: a.scalars,
+    testScore: a.testScore,
+    trainScore: a.trainScore,
+    threshold: a.threshold,
+    current: a.current ?? null,
+    comparedOn: a.comparedOn ?? null,
+    push: a.decision.push,
+    reasons: a.decision.reasons,
+  }));
+  const push = await ctx.stage("push", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet, experiment), { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, reasons: a.reasons }));
   return { trainer, evaluation, push };
 }
