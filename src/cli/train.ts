@@ -21,8 +21,12 @@ export const trainCommand: Command = {
   ],
   details: `
 Stages write Artifacts/<MM_DD_YYYY_HH_MM_SS>/{data_ingestion,data_validation,data_transformation,…}.
-A stage that fails leaves no folder behind. Progress goes to stderr; with --json, stdout ends with
-{"runDir": …, "stages": {…}, "warnings": […]}.`,
+A stage that fails leaves no folder behind. Identical feature vectors stay on one side of the
+split and of every CV fold (experiment split.group_duplicates); the winner is cross-validated once
+more row by row, the decision threshold is chosen on its out-of-fold predictions, and it is
+compared with the model in --model-dir on the test rows neither was trained on. Progress goes to
+stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings": […], "bestModel":
+…, "cv": {"grouped": …, "leaky": …}, "threshold": …, "metrics": …, "pushed": …}.`,
   async run({ args, reporter }) {
     // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
     const tracking = await startPipelineTracking({ reporter, experimentFile: optionString(args, "experiment"), data: optionString(args, "data") });
