@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything netsec's tests and benchmarks need, from the package registries only:
 #   - npm packages (Deno included) with `npm ci`
-#   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench) and
-#     the training peers LightGBM and XGBoost (bench/; xgboost-cpu: the same package without the CUDA/NCCL wheels)
+#   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench),
+#     shap (the explanation tests compare against its TreeExplainer), and lightgbm (learner references)
+#     and xgboost-cpu (XGBoost without the CUDA/NCCL wheels): the training peers of bench/
 #   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests), when missing and we are root
@@ -24,9 +25,9 @@ test -x node_modules/deno/deno || { log "node_modules/deno/deno missing after np
 node_modules/deno/deno --version | sed -n 1p >&2  # sed reads to the end: no SIGPIPE under pipefail
 node -e "require('nodejs-polars')" || { log "nodejs-polars native package missing"; exit 1; }
 
-PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "lightgbm==4.7.0" "xgboost-cpu==3.2.0")
+PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "xgboost-cpu==3.2.0")
 VENV="$CACHE/venv"
-if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, lightgbm, xgboost" 2>/dev/null; then
+if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, xgboost" 2>/dev/null; then
   log "python venv at $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip

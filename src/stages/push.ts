@@ -1,8 +1,9 @@
 /**
  * Push stage: when the evaluation says so, write the model file into the model folder
- * (default final_model/): model.json (deterministic: same data + seed → same bytes),
- * model.json.sha256, manifest.json (version, creation time, run folder) and MODEL_CARD.md, each
- * written atomically; a copy of the four under versions/<n>/ first, so every pushed version stays.
+ * (default final_model/): model.json (deterministic: same data + seed → same bytes; with the
+ * training-set fingerprint the push gate compares on), model.json.sha256, manifest.json (version,
+ * creation time, run folder, the decision threshold) and MODEL_CARD.md, each written atomically;
+ * a copy of the four under versions/<n>/ first, so every pushed version stays.
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
@@ -10,7 +11,8 @@ import type { Reporter } from "../reporter.ts";
 import type { Classifier } from "../models/classifier.ts";
 import type { PushDecision } from "./gates.ts";
 import { platform } from "../runtime/index.ts";
-import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics } from "../models/model-file.ts";
+import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics, type ThresholdRecord } from "../models/model-file.ts";
+import type { TrainingSetJson } from "../models/training-set.ts";
 import { modelCard } from "./model-card.ts";
 
 export interface PushInput {
@@ -19,6 +21,10 @@ export interface PushInput {
   metrics: ModelMetrics;
   cv: ModelFileJson["cv"];
   dataFingerprint: string;
+  /** The raw feature vectors of the training rows (recorded in model.json). */
+  trainingSet?: TrainingSetJson;
+  /** The decision threshold on P(positive class) and how it was chosen (recorded in manifest.json). */
+  threshold?: { value: number; record: ThresholdRecord };
   decision: PushDecision;
 }
 
@@ -55,6 +61,7 @@ export function buildModelFile(input: Omit<PushInput, "decision">, experiment: E
     model: input.model.toJSON(),
     metrics: input.metrics,
     cv: input.cv,
+    ...(input.trainingSet ? { trainingSet: input.trainingSet } : {}),
   };
 }
 
@@ -86,6 +93,10 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
   const sha256 = await platform.sha256(text);
   const version = await nextVersion(modelDir);
   const manifest: ModelManifest = { format: "netsec-model-manifest", version, createdAt: (options.now ?? new Date()).toISOString(), sha256, runDir: options.runDir };
+  if (input.threshold) {
+    manifest.threshold = input.threshold.value;
+    manifest.thresholdRule = input.threshold.record;
+  }
   const contents: [string, string][] = [
     [MODEL_FILES.model, text],
     [MODEL_FILES.checksum, `${sha256}  ${MODEL_FILES.model}\n`],

@@ -7,7 +7,7 @@
  * trees/gbt-grower.ts grows the trees, on several threads when the fit is given `threads`. No
  * randomness: the model depends only on the data and the parameters, not on the thread count.
  */
-import type { FitOptions, Matrix, ModelJson, Params } from "../classifier.ts";
+import type { Explanation, FitOptions, Matrix, ModelJson, Params } from "../classifier.ts";
 import { fitBins } from "../trees/binning.ts";
 import { bundleFeatures } from "../trees/bundles.ts";
 import { groupRows } from "../trees/grouping.ts";
@@ -90,6 +90,11 @@ export class HistGbt extends TreeModel {
     const out = this.leafSums(x).sums;
     for (let i = 0; i < out.length; i++) out[i] += this.baseline;
     return out;
+  }
+
+  /** TreeSHAP contributions to the log-odds of class 1 (baseline included in `base`). */
+  explain(x: Matrix): Explanation {
+    return this.explainTrees(x, "log_odds", 1, this.baseline);
   }
 
   predictProba(x: Matrix): Float64Array {

@@ -7,7 +7,7 @@
  * trees); a leaf's histogram is the sum of its shards' in shard order. Each step runs on the fit
  * team when there is one, else here: the model is the same (gbt-kernels.ts).
  */
-import { type Bins, splitThreshold } from "./binning.ts";
+import { binCutThreshold, type Bins } from "./binning.ts";
 import { type Bundles, bundleOf, leftCodes } from "./bundles.ts";
 import { addNode, newTreeBuilder, type TreeBuilder } from "./tree-ensemble.ts";
 import { type GbtArrays, leafFields, REC, SHARD_FIELDS } from "./gbt-kernels.ts";
@@ -216,6 +216,7 @@ export class GbtGrower {
     for (let s = 0; s < shards; s++) step[4 + SHARD_FIELDS * s + 3] = root.slot![s];
     this.run(OP.root);
     this.evaluate(root);
+    tree.cover[root.node] = root.N;
     const leaves: Leaf[] = [root];
     while (leaves.length < o.maxLeaves) {
       let pick = -1;
@@ -247,11 +248,16 @@ export class GbtGrower {
       }
       importance[leaf.feature] += leaf.gain;
       tree.feature[leaf.node] = leaf.feature;
-      tree.threshold[leaf.node] = splitThreshold(bins, leaf.feature, leaf.lo, leaf.hi);
+      // The global cut above bin lo (scikit-learn's bin threshold), not the midpoint of the two
+      // values this node holds: rows with a value no training row of this node had go the way
+      // scikit-learn sends them.
+      tree.threshold[leaf.node] = binCutThreshold(bins, leaf.feature, leaf.lo);
       tree.left[leaf.node] = left.node;
       tree.right[leaf.node] = right.node;
       this.evaluate(left);
       this.evaluate(right);
+      tree.cover[left.node] = left.N;
+      tree.cover[right.node] = right.N;
       leaves.splice(pick, 1, left, right);
     }
     const F = leafFields(shards);
