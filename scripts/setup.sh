@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything netsec's tests and benchmarks need, from the package registries only:
 #   - npm packages (Deno included) with `npm ci`
-#   - a Python venv with mlflow[auth], Jupyter/nbclient and scikit-learn/scipy (cross-checks, bench)
+#   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench),
+#     shap (the explanation tests compare against its TreeExplainer), and lightgbm (learner references)
+#     and xgboost-cpu (XGBoost without the CUDA/NCCL wheels): the training peers of bench/
+#   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests), when missing and we are root
+#   - Debian's podman, debootstrap and iproute2 (scripts/container-check.sh), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
 # Tools are cached under $NETSEC_CACHE (default ~/.cache/netsec) and reused when present.
 set -euo pipefail
@@ -21,13 +25,24 @@ test -x node_modules/deno/deno || { log "node_modules/deno/deno missing after np
 node_modules/deno/deno --version | sed -n 1p >&2  # sed reads to the end: no SIGPIPE under pipefail
 node -e "require('nodejs-polars')" || { log "nodejs-polars native package missing"; exit 1; }
 
-PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas")
+PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "xgboost-cpu==3.2.0")
 VENV="$CACHE/venv"
-if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow" 2>/dev/null; then
+if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, xgboost" 2>/dev/null; then
   log "python venv at $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q "${PY_PACKAGES[@]}"
+fi
+
+# MLflow 2.7.1, the version DagsHub serves, in a venv of its own (its pins clash with mlflow 3):
+# newer SQLAlchemy breaks its import, numpy 2 / pandas 2.2 its wheels. `mlflow server` from it
+# needs $VENV27/bin on PATH (it starts gunicorn from there); scripts/services.sh does that.
+VENV27="$CACHE/venv-mlflow27"
+if [ ! -x "$VENV27/bin/mlflow" ] || ! "$VENV27/bin/python" -c "import mlflow; assert mlflow.__version__ == '2.7.1'" 2>/dev/null; then
+  log "python venv with mlflow 2.7.1 at $VENV27"
+  python3 -m venv "$VENV27"
+  "$VENV27/bin/pip" install -q --upgrade pip
+  "$VENV27/bin/pip" install -q "mlflow==2.7.1" "sqlalchemy==2.0.23" "numpy<2" "pandas<2.2"
 fi
 
 FERRET="$CACHE/bin/ferretdb"
@@ -51,6 +66,21 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
   else
     log "chromium not found and not root: browser tests will fail; install Debian's chromium"
+  fi
+fi
+
+# The image check (scripts/container-check.sh) builds with podman from a debootstrap base and runs the
+# image's files in namespaces (unshare, setpriv: util-linux; ip: iproute2).
+missing=()
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's ${missing[*]}"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  else
+    log "${missing[*]} not found and not root: scripts/container-check.sh will fail; install Debian's ${missing[*]}"
   fi
 fi
 

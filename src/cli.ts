@@ -31,7 +31,8 @@ export function mainHelp(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Environment: MLFLOW_TRACKING_URI (+ _USERNAME/_PASSWORD or _TOKEN), MLFLOW_EXPERIMENT_NAME,",
-    "DAGSHUB_REPO_OWNER/DAGSHUB_REPO_NAME/DAGSHUB_USER_TOKEN, NETSEC_TRAIN_TOKEN (serve).",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT/_MAX_RETRIES, DAGSHUB_REPO_OWNER/DAGSHUB_REPO_NAME/DAGSHUB_USER_TOKEN",
+    "(+ DAGSHUB_USERNAME, DAGSHUB_CLIENT_HOST), NETSEC_TRAIN_TOKEN (serve).",
   ];
   return lines.join("\n") + "\n";
 }
@@ -88,5 +89,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if ((import.meta as { main?: boolean }).main) {
+  // Set by bin/netsec when npm started it (`npx netsec`): npm's shell sits between npm and Deno and
+  // does not pass on the SIGTERM npm forwards to it, so Deno takes that SIGTERM itself once the
+  // shell is gone (serve then stops gracefully, other commands end as on any SIGTERM).
+  if (platform.env("NETSEC_EXIT_WITH_PARENT") === "1") platform.terminateWithParent();
   platform.exit(await main(platform.args()));
 }

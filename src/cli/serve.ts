@@ -1,8 +1,56 @@
 /** `netsec serve`: the HTTP service over the pushed model (see docs/serving.md). */
 import { platform } from "../runtime/index.ts";
+import type { StopSignal } from "../runtime/index.ts";
+import { denoFlags, servePermissions } from "../runtime/deno-permissions.ts";
 import { NetsecError } from "../errors.ts";
 import { defaultTrainCommand, parseOrigins, startServer } from "../serve/server.ts";
 import { type Command, optionString } from "./command.ts";
+
+const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+
+/** Stop signals as they arrive, from the moment it is created (none is lost between two waits). */
+function signalQueue(): { next(): Promise<StopSignal>; close(): void } {
+  const arrived: StopSignal[] = [];
+  let wake: (() => void) | undefined;
+  const close = platform.onSignal(STOP_SIGNALS, (signal) => {
+    arrived.push(signal);
+    wake?.();
+  });
+  return {
+    async next() {
+      while (!arrived.length) await new Promise<void>((resolve) => (wake = resolve));
+      return arrived.shift()!;
+    },
+    close,
+  };
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${platform.cwd()}/${path.replace(/^\.\//, "")}`;
+}
+
+/**
+ * Under Deno: refuse to start without the permissions serving needs (a clear message instead of a
+ * failure at the first request), drop those it never needs even when started with --allow-all
+ * (write, FFI; run unless POST /train is on), and say what it runs with.
+ */
+function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean }): string {
+  const permissions = platform.permissions;
+  if (!permissions) return "permissions: those of the process (Node)";
+  const needed = servePermissions({ root: platform.projectRoot(), modelDir: absolute(options.modelDir), host: options.host, port: options.port, trainCommand: options.train ? platform.denoPath() : undefined });
+  const missing = permissions.missing(needed);
+  if (missing.length) {
+    throw new NetsecError("USAGE", `netsec serve: Deno was started without ${missing.join(" ")}; serving needs ${denoFlags(needed).join(" ")} (docs/serving.md, "Permissions")`);
+  }
+  const all = permissions.unrestricted();
+  permissions.revoke("write");
+  permissions.revoke("ffi");
+  if (!options.train) permissions.revoke("run");
+  const dropped = `write, FFI${options.train ? "" : " and run"} revoked`;
+  return all
+    ? `permissions: started with --allow-all: ${dropped}; read, net and env stay unrestricted (docs/serving.md, "Permissions", narrows them)`
+    : `permissions: has what serving needs (${denoFlags(needed).join(" ")}); ${dropped}`;
+}
 
 function numberOption(value: string | undefined, name: string, min: number, max: number): number {
   const n = Number(value);
@@ -25,21 +73,31 @@ export const serveCommand: Command = {
     { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
     { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
+    { name: "shutdown-timeout-s", value: "<n>", description: "On SIGTERM/SIGINT/SIGHUP: how long requests in flight may take to finish", default: "8" },
   ],
   details: `
 Training over HTTP (POST /train) is enabled only when NETSEC_TRAIN_TOKEN is set; clients send
 "Authorization: Bearer <token>". A model pushed to --model-dir while the server runs is picked up
-without a restart; requests in flight finish on the model they started with.`,
+without a restart; requests in flight finish on the model they started with.
+
+SIGTERM, SIGINT or SIGHUP stops the server gracefully: new connections are refused, requests in
+flight finish (up to --shutdown-timeout-s), a running training job is stopped; exit code 0, or 1
+when requests were still running at the deadline or a second signal came.`,
   async run({ args, reporter }) {
     const port = numberOption(optionString(args, "port"), "port", 0, 65535);
     const maxMb = numberOption(optionString(args, "max-body-mb"), "max-body-mb", 0.001, 4096);
     const bodySeconds = numberOption(optionString(args, "body-timeout-s"), "body-timeout-s", 1, 3600);
     const pollMs = numberOption(optionString(args, "watch-ms"), "watch-ms", 0, 3_600_000);
     const headerSeconds = numberOption(optionString(args, "header-timeout-s"), "header-timeout-s", 0.1, 3600);
+    const shutdownSeconds = numberOption(optionString(args, "shutdown-timeout-s"), "shutdown-timeout-s", 0, 3600);
     const host = optionString(args, "host") ?? "127.0.0.1";
     const modelDir = optionString(args, "model-dir") ?? "final_model";
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
+    const permissionNote = checkPermissions({ modelDir, host, port, train: trainToken !== undefined });
+    // Listen for stop signals before anything else: as PID 1 in a container a signal without a
+    // handler is ignored, elsewhere it kills the process on the spot.
+    const signals = signalQueue();
     // Loaded on use, so the other commands start without the model families.
     const { loadModelFile } = await import("../models/model-file.ts");
     const server = await startServer({
@@ -56,8 +114,22 @@ without a restart; requests in flight finish on the model they started with.`,
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
       log: (message) => reporter.info(`netsec serve: ${message}`),
     });
+    reporter.info(`netsec serve: ${permissionNote}`);
     reporter.info(`netsec serve: listening on ${server.url} (model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);
-    await new Promise<never>(() => {});
+    const signal = await signals.next();
+    const inFlight = server.inFlight();
+    reporter.info(`netsec serve: ${signal}: stopping (new requests refused; ${inFlight} request${inFlight === 1 ? "" : "s"} in flight, waiting up to ${shutdownSeconds} s)`);
+    const outcome = await Promise.race([server.drain({ timeoutMs: shutdownSeconds * 1000 }), signals.next()]);
+    signals.close();
+    if (typeof outcome === "string") {
+      reporter.info(`netsec serve: second signal (${outcome}): stopping now`);
+      return 1;
+    }
+    if (!outcome.drained) {
+      reporter.info(`netsec serve: ${outcome.inFlight} request${outcome.inFlight === 1 ? "" : "s"} still running after ${shutdownSeconds} s: closing ${outcome.inFlight === 1 ? "it" : "them"}`);
+      return 1;
+    }
+    reporter.info("netsec serve: stopped");
     return 0;
   },
 };

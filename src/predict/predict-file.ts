@@ -2,9 +2,12 @@
  * `predictFile`: scores a CSV file with a pushed model, streaming chunk by chunk (constant memory
  * whatever the file size); used by `netsec predict`, notebooks and programs (exported by mod.ts). The input must hold the schema's
  * feature columns (any order; the target column is optional and passed through). Output: the
- * input columns plus `prediction` (a target value, e.g. -1/1) and `probability` (of the positive
- * class). A bad row stops the run with its row and column, or with --skip-invalid goes to
- * `<output>.invalid.csv` with the reason. The output appears only when complete.
+ * input columns plus `prediction` (a target value, e.g. -1/1: the positive class when its
+ * probability is ≥ the model's threshold, or `threshold` when given) and `probability` (of the
+ * positive class); with `explain`, one `contribution:<feature>` column per feature and
+ * `contribution:base` (they add up to the model's raw output: src/models/explain.ts). A bad row
+ * stops the run with its row and column, or with --skip-invalid goes to `<output>.invalid.csv`
+ * with the reason. The output appears only when complete.
  */
 import { platform } from "../runtime/index.ts";
 import { listNames, NetsecError, quoted, showName } from "../errors.ts";
@@ -14,6 +17,13 @@ import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
 import { checkOutputPath, writeError } from "./output-path.ts";
+import { allowedTest, CsvRowWriter } from "./csv-out.ts";
+import { describeOutput } from "../models/explain.ts";
+
+/** The explanation columns `--explain` adds, after prediction and probability. */
+export function contributionColumns(features: readonly string[]): string[] {
+  return [...features.map((f) => `contribution:${f}`), "contribution:base"];
+}
 
 export interface PredictOptions {
   input: string;
@@ -28,6 +38,10 @@ export interface PredictOptions {
    */
   workers?: number;
   onProgress?: (rows: number) => void;
+  /** Add the per-feature contributions of every row (`contribution:<feature>`, `contribution:base`). */
+  explain?: boolean;
+  /** Decision threshold on P(positive class) instead of the model's own (manifest.json). */
+  threshold?: number;
 }
 
 export interface PredictSummary {
@@ -39,6 +53,10 @@ export interface PredictSummary {
   invalidFile?: string;
   modelVersion: number;
   modelSha256: string;
+  /** The threshold the predictions used. */
+  threshold: number;
+  /** With explain: what base + Σ contributions is, e.g. "log-odds of phishing". */
+  explanationOutput?: string;
   seconds: number;
 }
 
@@ -74,12 +92,19 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   await checkOutputPath(options.output, options.input, [partial, invalidFile]);
   const schema = options.schema ?? await loadSchema();
   const model = await loadModelFile(options.modelDir ?? "final_model", { schema });
+  if (options.threshold !== undefined && !(options.threshold >= 0 && options.threshold <= 1)) {
+    throw new NetsecError("USAGE", `threshold must be a number in [0, 1], got ${options.threshold}`);
+  }
+  const threshold = options.threshold ?? model.threshold;
+  if (options.explain && !model.explainable) {
+    throw new NetsecError("EXPLAIN_UNAVAILABLE", `the model in ${model.dir} is a ${model.family}: its predictions cannot be explained (explanations exist for hist_gbt, hist_forest and logistic_regression)`);
+  }
   const csv = await CsvFile.open(options.input);
   checkColumns(csv.columns, schema, options.input);
   const width = csv.columns.length;
   // Allowed values / nullability per input column (features only).
   const rules = csv.columns.map((name) => schema.features.find((f) => f.name === name));
-  const allowed = rules.map((f) => (f?.allowed ? new Set(f.allowed) : undefined));
+  const allowed = rules.map((f) => (f?.allowed ? allowedTest(f.allowed) : undefined));
   const out = await platform.openWriter(partial).catch((error) => {
     throw writeError(error, options.output);
   });
@@ -88,10 +113,12 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   let predicted = 0;
   let invalid = 0;
   // Two chunks in flight at most: chunk k is scored (on workers) while chunk k+1 is parsed.
-  const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024 });
-  let previous: Promise<string> | undefined;
+  const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024, threshold });
+  let previous: Promise<Uint8Array> | undefined;
+  const writer = new CsvRowWriter();
+  let explanationOutput: string | undefined;
   try {
-    await out.write(csvHeader([...csv.columns, "prediction", "probability"]));
+    await out.write(csvHeader([...csv.columns, "prediction", "probability", ...(options.explain ? contributionColumns(schema.featureNames) : [])]));
     for await (const chunk of csv.chunks({ chunkRows: options.chunkRows })) {
       const problems = new Map<number, RowProblem>();
       for (const p of chunk.problems) {
@@ -106,7 +133,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
           if (!rule) continue;
           if (Number.isNaN(v)) {
             if (rule.nullable === false) problems.set(row, { row, column: rule.name, value: "", expected: "a value (the column is not nullable)" });
-          } else if (allowed[c] && !allowed[c]!.has(v)) {
+          } else if (allowed[c] && !allowed[c]!(v)) {
             problems.set(row, { row, column: rule.name, value: String(v), expected: `one of ${rule.allowed!.join(", ")}` });
           }
           if (problems.has(row)) break;
@@ -139,14 +166,30 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
       if (values !== chunk.values) keep.forEach((r, i) => values.set(chunk.values.subarray(r * width, (r + 1) * width), i * width));
       const frame = createFrame(csv.columns, keep.length, values as Float64Array<ArrayBuffer>);
       if (keep.length) {
+        // Explanations are computed here (this thread) while the workers score the chunk.
+        const explained = options.explain ? model.explainFrame(frame) : undefined;
+        if (explained) explanationOutput = describeOutput(explained.output, schema.labelOf(schema.target.positive));
         const scoring = predictor.predictFrame(frame).then(({ prediction, probability }) => {
-          const parts: string[] = new Array(keep.length);
-          const cells: string[] = new Array(width);
+          const features = explained?.features ?? 0;
           for (let i = 0; i < keep.length; i++) {
-            for (let c = 0; c < width; c++) cells[c] = formatCell(values[i * width + c]);
-            parts[i] = `${cells.join(",")},${prediction[i]},${probability[i]}`;
+            for (let c = 0; c < width; c++) {
+              writer.number(values[i * width + c]);
+              writer.comma();
+            }
+            writer.plain(prediction[i]);
+            writer.comma();
+            writer.plain(probability[i]);
+            if (explained) {
+              for (let f = 0; f < features; f++) {
+                writer.comma();
+                writer.plain(explained.contributions[i * features + f]);
+              }
+              writer.comma();
+              writer.plain(explained.base);
+            }
+            writer.newline();
           }
-          return parts.join("\n") + "\n";
+          return writer.take();
         });
         scoring.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
         if (previous) await out.write(await previous);
@@ -177,6 +220,8 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
     invalidFile: invalid ? invalidFile : undefined,
     modelVersion: model.version,
     modelSha256: model.sha256,
+    threshold,
+    explanationOutput,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -9,7 +9,8 @@ import { loadPlotlySource } from "../viz/html.ts";
 import { renderDocument } from "./document.ts";
 import { loadRunData } from "./load.ts";
 import { buildSections } from "./sections.ts";
-import { runStateText, writeRunsIndex } from "./index-page.ts";
+import { writeRunsIndex } from "./index-page.ts";
+import { runStateText } from "./runs.ts";
 import { openRunFolder } from "../artifacts.ts";
 
 export const REPORT_FILE = "report.html";

@@ -2,14 +2,18 @@ import type {
   ChildProcess,
   FileInfo,
   FileWriter,
+  PermissionSet,
+  Permissions,
   Platform,
   SpawnOptions,
   SpawnResult,
+  StopSignal,
   WorkerHandle,
 } from "./platform.ts";
 import { hex, rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
 // Deno.serve has no header or body timeouts (denoland/deno#3515): Deno's node:http has them.
 import { serveHttp } from "./http-listener.ts";
+import { denoFlags } from "./deno-permissions.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -102,6 +106,34 @@ function start(command: string, args: string[], options: SpawnOptions = {}): Chi
   };
 }
 
+function onSignal(signals: StopSignal[], handler: (signal: StopSignal) => void): () => void {
+  const listeners = signals.map((signal) => {
+    const listener = () => handler(signal);
+    Deno.addSignalListener(signal, listener);
+    return () => Deno.removeSignalListener(signal, listener);
+  });
+  return () => listeners.forEach((remove) => remove());
+}
+
+const granted = (descriptor: Record<string, string>) => Deno.permissions.querySync(descriptor).state === "granted";
+
+const permissions: Permissions = {
+  missing(set: PermissionSet): string[] {
+    const lacking: PermissionSet = {
+      read: set.read.filter((path) => !granted({ name: "read", path })),
+      write: set.write.filter((path) => !granted({ name: "write", path })),
+      net: set.net.filter((host) => !granted({ name: "net", host })),
+      env: set.env === true ? !granted({ name: "env" }) : Array.isArray(set.env) ? set.env.filter((variable) => !granted({ name: "env", variable })) : false,
+      run: set.run.filter((command) => !granted({ name: "run", command })),
+    };
+    return denoFlags(lacking);
+  },
+  unrestricted: () => granted({ name: "write" }),
+  revoke(name) {
+    Deno.permissions.revokeSync({ name });
+  },
+};
+
 export const denoPlatform: Platform = {
   name: "deno",
   readFile: (file) => Deno.readFile(file),
@@ -174,9 +206,20 @@ export const denoPlatform: Platform = {
   isTerminal: (stream) => (stream === "stdout" ? Deno.stdout : Deno.stderr).isTerminal(),
   pid: () => Deno.pid,
   rss: () => Deno.memoryUsage().rss,
+  terminateWithParent() {
+    const parent = Deno.ppid;
+    const timer = setInterval(() => {
+      if (Deno.ppid === parent) return;
+      clearInterval(timer);
+      Deno.kill(Deno.pid, "SIGTERM");
+    }, 500);
+    Deno.unrefTimer(timer);
+  },
   run,
   start,
   serve: serveHttp,
+  onSignal,
+  permissions,
   sha256: async (data) => hex(await crypto.subtle.digest("SHA-256", toBytes(data) as Uint8Array<ArrayBuffer>)),
   denoPath: () => Deno.execPath(),
   projectRoot: () => rootFromModuleUrl(import.meta.url),

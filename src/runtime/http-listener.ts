@@ -11,6 +11,10 @@
  * - a client that stops reading its response is dropped after `writeTimeoutMs` without progress;
  * - a request body the handler did not read is not drained: the connection is closed once the
  *   response is out, and the body is read with backpressure (never buffered beyond a chunk).
+ *
+ * `drain()` stops gracefully (requests in flight finish, new ones get a refusal, connections close),
+ * `shutdown()` at once. Deno's node:http, unlike Deno.serve's shutdown() (denoland/deno#36809),
+ * keeps the body of a request in flight readable while the listener closes.
  */
 import * as http from "node:http";
 import type { FetchHandler, RunningServer, ServeOptions } from "./platform.ts";
@@ -79,7 +83,7 @@ function webRequest(req: http.IncomingMessage, base: string, signal: AbortSignal
   return new Request(url, { method: req.method, headers, body, signal, duplex: "half" } as RequestInit);
 }
 
-async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, limits: ListenerLimits): Promise<void> {
+async function writeResponse(response: Response, req: http.IncomingMessage, res: http.ServerResponse, limits: ListenerLimits, closeAfter = false): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, key) => {
     if (key === "set-cookie") headers[key] = [...((headers[key] as string[]) ?? []), value];
@@ -87,6 +91,7 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
   });
   // A body the handler left unread is not drained (it could be gigabytes): close after answering.
   if (!req.complete) headers.connection = "close";
+  if (closeAfter) res.shouldKeepAlive = false;
   if (!response.body || req.method === "HEAD") {
     await response.body?.cancel();
     res.writeHead(response.status, headers);
@@ -165,6 +170,7 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
   const limits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
   const base = `${options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname}:${options.port}`;
   const pending = new Set<Pending>();
+  let refuse: (() => Response) | undefined; // set while draining
   const server = http.createServer({
     headersTimeout: limits.headerTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -174,12 +180,21 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
   } as http.ServerOptions, (req, res) => {
     const abort = new AbortController();
     res.on("close", () => abort.abort());
+    if (refuse) {
+      // Stopping: a request on a connection that was already open gets the refusal, and the
+      // connection ends with it.
+      const answer = refuse();
+      answer.headers.set("connection", "close");
+      void writeResponse(answer, req, res, limits, true).catch(() => res.destroy()).finally(() => !req.complete && linger(req));
+      return;
+    }
     const entry: Pending = {
       done: (async () => {
         try {
           const request = webRequest(req, base, abort.signal);
           const response = await handler(request);
-          await writeResponse(response, req, res, limits);
+          // Stopping: this connection ends with this answer.
+          await writeResponse(response, req, res, limits, refuse !== undefined);
         } catch {
           // The app answers its own errors (with a request id); this is only a failure to write.
           if (!res.headersSent) {
@@ -208,21 +223,27 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
   });
   const address = server.address() as { port: number };
   options.onListen?.({ hostname: options.hostname, port: address.port });
-  let closing: Promise<void> | undefined;
-  const shutdown = (graceMs = 10_000): Promise<void> => {
-    closing ??= new Promise<void>((resolve) => {
-      // Stop accepting; idle keep-alive connections go now, busy ones when their answer is out.
-      server.close(() => resolve());
-      server.closeIdleConnections?.();
-      const force = setTimeout(() => server.closeAllConnections?.(), graceMs);
-      void Promise.allSettled([...pending].map((p) => p.done)).then(() => {
-        server.closeIdleConnections?.();
-        setTimeout(() => server.closeAllConnections?.(), 50);
-      });
-      server.once("close", () => clearTimeout(force));
-    });
-    return closing;
+  const closed = new Promise<void>((resolve) => server.once("close", () => resolve()));
+  // Now: stop listening and drop every connection (tests, abort).
+  const shutdown = (): Promise<void> => {
+    server.close();
+    server.closeAllConnections?.();
+    return closed;
+  };
+  // Graceful: stop accepting; idle keep-alive connections close now; requests in flight run to
+  // their end (their connections close with the answer); new requests on open connections get
+  // `refusal`. Resolves once the last handler is done and every connection is closed (one still
+  // sending its headers is closed then too).
+  const drain = async (refusal: () => Response = () => new Response("the server is stopping\n", { status: 503 })): Promise<void> => {
+    refuse = refusal;
+    server.close();
+    server.closeIdleConnections?.();
+    while (pending.size) await Promise.allSettled([...pending].map((p) => p.done));
+    server.closeIdleConnections?.();
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 100))]);
+    server.closeAllConnections?.();
+    await closed;
   };
   options.signal?.addEventListener("abort", () => void shutdown());
-  return { port: address.port, hostname: options.hostname, shutdown };
+  return { port: address.port, hostname: options.hostname, inFlight: () => pending.size, shutdown, drain };
 }

@@ -4,7 +4,7 @@
  */
 import type { Platform } from "./platform.ts";
 
-export type { ChildProcess, FileInfo, FileWriter, ListenerLimitOptions, Platform, RunningServer, ServeOptions, SpawnOptions, SpawnResult } from "./platform.ts";
+export type { ChildProcess, FileInfo, FileWriter, ListenerLimitOptions, PermissionSet, Platform, RunningServer, ServeOptions, SpawnOptions, SpawnResult, StopSignal } from "./platform.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 

@@ -141,9 +141,26 @@ export const nodePlatform: Platform = {
   isTerminal: (stream) => Boolean((stream === "stdout" ? process.stdout : process.stderr).isTTY),
   pid: () => process.pid,
   rss: () => process.memoryUsage.rss(),
+  terminateWithParent() {
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      process.kill(process.pid, "SIGTERM");
+    }, 500);
+    timer.unref();
+  },
   run,
   start,
   serve: serveHttp,
+  onSignal(signals, handler) {
+    const listeners = signals.map((signal) => {
+      const listener = () => handler(signal);
+      process.on(signal, listener);
+      return () => void process.off(signal, listener);
+    });
+    return () => listeners.forEach((remove) => remove());
+  },
   sha256: async (data) => crypto.createHash("sha256").update(toBytes(data)).digest("hex"),
   denoPath: () => path.join(rootFromModuleUrl(import.meta.url), "node_modules", "deno", "deno"),
   projectRoot: () => rootFromModuleUrl(import.meta.url),

@@ -6,13 +6,14 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { cors } from "hono/cors";
-import { excerpt, isNetsecError } from "../errors.ts";
+import { excerpt, isNetsecError, quoted } from "../errors.ts";
 import type { Schema } from "../schema.ts";
 import { errorBody, HttpError } from "./http-error.ts";
 import { type BodyLimits, DEFAULT_LIMITS, readBody, TurnGate } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
+import { parseThreshold } from "../models/model-file.ts";
 import { requireBearer } from "./auth.ts";
 import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -113,7 +114,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   };
   app.onError((error, c: Context<Env>) => {
     if (error instanceof HttpError) return json(versioned(errorBody(error)), error.status, error.status === 503 ? { "retry-after": "1" } : {});
-    if (isNetsecError(error) && (error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID")) {
+    if (isNetsecError(error) && (error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID" || error.code === "EXPLAIN_UNAVAILABLE")) {
       return json(versioned({ error: { status: 422, code: error.code, message: error.message, ...error.location } }), 422);
     }
     // Anything else is ours: the client gets an id to quote, the log gets the details.
@@ -140,6 +141,8 @@ export function createApp(options: AppOptions): Hono<Env> {
       createdAt: model.createdAt,
       schemaHash: model.schemaHash,
       metrics: model.metrics,
+      threshold: model.threshold ?? null,
+      explainable: model.explainable ?? false,
       sha256: status.sha256,
       loadedAt: status.loadedAt,
       file: store.file,
@@ -151,6 +154,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     const model = requireModel(store);
     const version = String(model.version);
     const format = negotiate(c.req.header("accept") ?? null);
+    // ?threshold=<0…1> overrides the model's decision threshold; ?explain=true adds contributions.
+    const thresholdText = c.req.query("threshold");
+    const threshold = parseThreshold(thresholdText);
+    if (thresholdText !== undefined && threshold === undefined) throw new HttpError(400, "BAD_THRESHOLD", `threshold=${quoted(thresholdText)}: expected a number in [0, 1] (the probability of ${schema.labelOf(schema.target.positive)} from which a row is flagged)`, { value: excerpt(thresholdText), expected: "a number in [0, 1]" });
+    const explainText = c.req.query("explain");
+    if (explainText !== undefined && !["true", "false", "1", "0", ""].includes(explainText)) throw new HttpError(400, "BAD_EXPLAIN", `explain=${quoted(explainText)}: expected true or false`, { value: excerpt(explainText), expected: "true or false" });
+    const explain = explainText === "true" || explainText === "1" || explainText === "";
+    if (explain && (!model.explainFrame || model.explainable === false)) throw new HttpError(422, "EXPLAIN_UNAVAILABLE", "the model being served has no per-prediction explanations (they exist for hist_gbt, hist_forest and logistic_regression)");
     // Large bodies take turns (bounded memory); small ones (single rows) never wait.
     let release: (() => void) | undefined;
     try {
@@ -158,11 +169,12 @@ export function createApp(options: AppOptions): Hono<Env> {
         release = await gate.acquire();
       });
       c.set("rows", features.rows);
-      const scores = model.predictGrouped(features);
+      const scores = model.predictGrouped(features, { threshold });
+      const extras = { threshold: threshold ?? model.threshold, explanation: explain ? model.explainFrame!(features) : undefined, features: schema.featureNames };
       const headers = { "x-model-version": version };
-      if (format === "csv") return new Response(csvBody(input, scores, lines) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
+      if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
       if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
-      return new Response(jsonBody(scores, schema, version), { headers: { ...headers, "content-type": JSON_TYPE } });
+      return new Response(jsonBody(scores, schema, version, extras), { headers: { ...headers, "content-type": JSON_TYPE } });
     } finally {
       release?.();
     }

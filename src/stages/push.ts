@@ -1,8 +1,9 @@
 /**
  * Push stage: when the evaluation says so, write the model into the model folder (default
- * final_model/) as one set: model.json (deterministic: same data + seed → same bytes),
- * model.json.sha256, manifest.json (version, creation time, run folder) and MODEL_CARD.md go into
- * a new `versions/<n>/` (staged in a temporary folder, then renamed), and the link `current` is
+ * final_model/) as one set: model.json (deterministic: same data + seed → same bytes; with the
+ * training-set fingerprint the push gate compares on), model.json.sha256, manifest.json (version,
+ * creation time, run folder, the decision threshold) and MODEL_CARD.md go into a new
+ * `versions/<n>/` (staged in a temporary folder, then renamed), and the link `current` is
  * switched to it with one rename. `final_model/<file>` are links through `current`, so readers see
  * the old set or the new one and a kill at any point leaves the folder loadable (docs/models.md).
  * A file joins the set by being added to `contents` in `runPush` (e.g. model.onnx).
@@ -13,7 +14,8 @@ import type { Reporter } from "../reporter.ts";
 import type { Classifier } from "../models/classifier.ts";
 import type { PushDecision } from "./gates.ts";
 import { platform } from "../runtime/index.ts";
-import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics } from "../models/model-file.ts";
+import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics, type ThresholdRecord } from "../models/model-file.ts";
+import type { TrainingSetJson } from "../models/training-set.ts";
 import { modelCard } from "./model-card.ts";
 
 export interface PushInput {
@@ -22,6 +24,10 @@ export interface PushInput {
   metrics: ModelMetrics;
   cv: ModelFileJson["cv"];
   dataFingerprint: string;
+  /** The raw feature vectors of the training rows (recorded in model.json). */
+  trainingSet?: TrainingSetJson;
+  /** The decision threshold on P(positive class) and how it was chosen (recorded in manifest.json). */
+  threshold?: { value: number; record: ThresholdRecord };
   decision: PushDecision;
 }
 
@@ -58,6 +64,7 @@ export function buildModelFile(input: Omit<PushInput, "decision">, experiment: E
     model: input.model.toJSON(),
     metrics: input.metrics,
     cv: input.cv,
+    ...(input.trainingSet ? { trainingSet: input.trainingSet } : {}),
   };
 }
 
@@ -117,6 +124,10 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
   const sha256 = await platform.sha256(text);
   const version = await nextVersion(modelDir);
   const manifest: ModelManifest = { format: "netsec-model-manifest", version, createdAt: (options.now ?? new Date()).toISOString(), sha256, runDir: options.runDir };
+  if (input.threshold) {
+    manifest.threshold = input.threshold.value;
+    manifest.thresholdRule = input.threshold.record;
+  }
   const contents: [string, string][] = [
     [MODEL_FILES.model, text],
     [MODEL_FILES.checksum, `${sha256}  ${MODEL_FILES.model}\n`],

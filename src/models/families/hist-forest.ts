@@ -6,8 +6,9 @@
  * histogram per candidate feature (one bin per distinct value). Tree t uses its own PRNG seeded by
  * (seed, t): the model does not depend on how work is scheduled.
  */
-import type { Matrix, ModelJson, Params } from "../classifier.ts";
-import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "../trees/binning.ts";
+import type { Explanation, Matrix, ModelJson, Params } from "../classifier.ts";
+import { type Bins, fitBins, splitThreshold } from "../trees/binning.ts";
+import { groupRows, type GroupedRows } from "../trees/grouping.ts";
 import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "../trees/tree-ensemble.ts";
 import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
 import { childSeed, mulberry32, type Rng } from "../../stats/rng.ts";
@@ -39,8 +40,13 @@ function readOptions(params: Params, features: number): ForestOptions {
   };
 }
 
-/** Grow one tree on group weights w0/w1; adds impurity decreases to `importance`. */
-export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Float64Array, o: ForestOptions, rng: Rng, importance: Float64Array): TreeBuilder {
+/**
+ * Grow one tree on group weights w0/w1 (bootstrap draws per class); adds impurity decreases to
+ * `importance`. `rows[g]`: distinct training rows of group g in the sample (drawn at least once),
+ * which min_samples_split and min_samples_leaf count, as scikit-learn counts a node's samples (a
+ * row drawn three times is one sample of weight 3).
+ */
+export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Float64Array, rows: Float64Array, o: ForestOptions, rng: Rng, importance: Float64Array): TreeBuilder {
   const tree = newTreeBuilder();
   const G = data.groups;
   const F = data.features;
@@ -50,18 +56,27 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
   const feats = Int32Array.from({ length: F }, (_, i) => i);
   const h0 = new Float64Array(256);
   const h1 = new Float64Array(256);
-  const stack: { start: number; end: number; depth: number; node: number }[] = [{ start: 0, end: n, depth: 0, node: addNode(tree, 0) }];
+  const hn = new Float64Array(256);
+  // `constant`: features already seen constant in an ancestor (so constant here too; up to 32
+  // features are tracked). Drawing one still consumes its random draw, only its scan is skipped.
+  const track = F <= 32;
+  const stack: { start: number; end: number; depth: number; node: number; constant: number }[] = [{ start: 0, end: n, depth: 0, node: addNode(tree, 0), constant: 0 }];
   while (stack.length) {
-    const { start, end, depth, node } = stack.pop()!;
+    const top = stack.pop()!;
+    const { start, end, depth, node } = top;
+    let constant = top.constant;
     let W0 = 0;
     let W1 = 0;
+    let N = 0;
     for (let i = start; i < end; i++) {
       W0 += w0[idx[i]];
       W1 += w1[idx[i]];
+      N += rows[idx[i]];
     }
     const W = W0 + W1;
     tree.value[node] = W1 / W;
-    if (W0 === 0 || W1 === 0 || depth >= o.maxDepth || W < o.minSplit || W < 2 * o.minLeaf) continue;
+    tree.cover[node] = W;
+    if (W0 === 0 || W1 === 0 || depth >= o.maxDepth || N < o.minSplit || N < 2 * o.minLeaf) continue;
     const parentScore = (W0 * W0 + W1 * W1) / W;
     let bestScore = parentScore + 1e-12;
     let bestF = -1;
@@ -73,29 +88,36 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
       const f = feats[j];
       feats[j] = feats[k];
       feats[k] = f;
+      if (track && constant & (1 << f)) continue;
       const nb = bins.counts[f];
       h0.fill(0, 0, nb);
       h1.fill(0, 0, nb);
+      hn.fill(0, 0, nb);
       const col = f * G;
       for (let i = start; i < end; i++) {
         const g = idx[i];
         const c = data.codes[col + g];
         h0[c] += w0[g];
         h1[c] += w1[g];
+        hn[c] += rows[g];
       }
       let nonEmpty = 0;
       for (let b = 0; b < nb; b++) if (h0[b] + h1[b] > 0) nonEmpty++;
-      if (nonEmpty < 2) continue; // constant here: does not count towards max_features (as scikit-learn)
+      if (nonEmpty < 2) {
+        constant |= 1 << f; // constant here and below: does not count towards max_features (as scikit-learn)
+        continue;
+      }
       visited++;
       let L0 = 0;
       let L1 = 0;
+      let NL = 0;
       let lo = -1;
       for (let b = 0; b < nb; b++) {
         if (h0[b] + h1[b] === 0) continue;
         if (lo >= 0) {
           const WL = L0 + L1;
           const WR = W - WL;
-          if (WL >= o.minLeaf && WR >= o.minLeaf) {
+          if (NL >= o.minLeaf && N - NL >= o.minLeaf) {
             const R0 = W0 - L0;
             const R1 = W1 - L1;
             const score = (L0 * L0 + L1 * L1) / WL + (R0 * R0 + R1 * R1) / WR;
@@ -109,6 +131,7 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
         }
         L0 += h0[b];
         L1 += h1[b];
+        NL += hn[b];
         lo = b;
       }
     }
@@ -132,8 +155,8 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
     const right = addNode(tree, 0);
     tree.left[node] = left;
     tree.right[node] = right;
-    stack.push({ start: i, end, depth: depth + 1, node: right });
-    stack.push({ start, end: i, depth: depth + 1, node: left });
+    stack.push({ start: i, end, depth: depth + 1, node: right, constant });
+    stack.push({ start, end: i, depth: depth + 1, node: left, constant });
   }
   return tree;
 }
@@ -154,22 +177,31 @@ export class HistForest extends TreeModel {
     const builders: TreeBuilder[] = [];
     const w0 = new Float64Array(data.groups);
     const w1 = new Float64Array(data.groups);
+    const rows = new Float64Array(data.groups);
+    const drawn = new Uint8Array(x.rows);
     for (let t = 0; t < o.trees; t++) {
       const rng = mulberry32(childSeed(o.seed, t));
       if (o.bootstrap) {
         w0.fill(0);
         w1.fill(0);
+        rows.fill(0);
+        drawn.fill(0);
         for (let r = 0; r < x.rows; r++) {
           const i = rng.int(x.rows);
           if (y[i] === 1) w1[data.rowGroup[i]]++;
           else w0[data.rowGroup[i]]++;
+          if (!drawn[i]) {
+            drawn[i] = 1;
+            rows[data.rowGroup[i]]++;
+          }
         }
       } else {
         w0.set(data.count0);
         w1.set(data.count1);
+        for (let g = 0; g < data.groups; g++) rows[g] = data.count0[g] + data.count1[g];
       }
       const treeImportance = new Float64Array(x.cols);
-      builders.push(growTree(data, bins, w0, w1, o, rng, treeImportance));
+      builders.push(growTree(data, bins, w0, w1, rows, o, rng, treeImportance));
       const total = treeImportance.reduce((a, b) => a + b, 0);
       if (total > 0) for (let f = 0; f < x.cols; f++) importance[f] += treeImportance[f] / total;
     }
@@ -183,6 +215,11 @@ export class HistForest extends TreeModel {
     const k = trees.roots.length;
     for (let i = 0; i < out.length; i++) out[i] /= k;
     return out;
+  }
+
+  /** TreeSHAP contributions to the probability of class 1 (the mean over trees). */
+  explain(x: Matrix): Explanation {
+    return this.explainTrees(x, "probability", 1 / (this.trees?.roots.length ?? 1), 0);
   }
 
   toJSON(): ModelJson {
