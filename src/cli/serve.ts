@@ -80,7 +80,7 @@ Training over HTTP (POST /train) is enabled only when NETSEC_TRAIN_TOKEN is set;
 "Authorization: Bearer <token>". A model pushed to --model-dir while the server runs is picked up
 without a restart; requests in flight finish on the model they started with.
 
-SIGTERM, SIGINT or SIGHUP stops the server gracefully: new connections are refused, requests in
+SIGTERM, SIGINT or SIGHUP stops the server gracefully: new requests get 503, requests in
 flight finish (up to --shutdown-timeout-s), a running training job is stopped; exit code 0, or 1
 when requests were still running at the deadline or a second signal came.`,
   async run({ args, reporter }) {

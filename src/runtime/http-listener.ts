@@ -230,15 +230,15 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
     server.closeAllConnections?.();
     return closed;
   };
-  // Graceful: stop accepting; idle keep-alive connections close now; requests in flight run to
-  // their end (their connections close with the answer); new requests on open connections get
-  // `refusal`. Resolves once the last handler is done and every connection is closed (one still
-  // sending its headers is closed then too).
+  // Graceful: every request that arrives from now on (new connection or one already open) gets
+  // `refusal` with connection: close — an answer a client or load balancer can act on, rather
+  // than a refused connection; requests in flight run to their end (their connections close with
+  // the answer). Once the last handler is done the listener and every connection are closed (an
+  // idle keep-alive one, or one still sending its headers) and it resolves.
   const drain = async (refusal: () => Response = () => new Response("the server is stopping\n", { status: 503 })): Promise<void> => {
     refuse = refusal;
-    server.close();
-    server.closeIdleConnections?.();
     while (pending.size) await Promise.allSettled([...pending].map((p) => p.done));
+    server.close();
     server.closeIdleConnections?.();
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 100))]);
     server.closeAllConnections?.();

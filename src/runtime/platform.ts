@@ -80,11 +80,9 @@ export interface RunningServer {
   /** Requests whose handler is running now. */
   inFlight(): number;
   /**
-   * Graceful stop: new connections are refused, requests in flight run to their end, idle
-   * keep-alive connections are closed; resolves when the last request is done. Under Deno the
-   * listener closes once no handler is running (until then a new request gets `refuse()`'s
-   * answer with `connection: close`): Deno 2.9's shutdown() breaks request bodies still being
-   * read (denoland/deno#36809).
+   * Graceful stop: requests in flight run to their end; a request arriving meanwhile gets
+   * `refuse()`'s answer with `connection: close`; once no handler is running the listener and
+   * every connection are closed, and it resolves.
    */
   drain(refuse?: () => Response): Promise<void>;
 }

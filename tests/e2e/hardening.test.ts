@@ -17,6 +17,14 @@ function netsec(cwd: string, args: string[]) {
 
 const FAST = join(ROOT, "experiments", "fast.yaml");
 
+/** The row of run folder `run` in `<dir>/Artifacts/index.html` (the netsec runs columns; status among them). */
+function indexRow(dir: string, run: string): string {
+  const index = readFileSync(join(dir, "Artifacts", "index.html"), "utf8");
+  const row = index.split("\n").find((line) => line.startsWith("<tr>") && line.includes(`>${run}</td>`));
+  expect(row, index).toBeDefined();
+  return row!;
+}
+
 /** stderr is one line naming the command (no stack trace, no "Uncaught"). */
 function oneLine(stderr: string, command: string): string {
   const lines = stderr.trim().split("\n");
@@ -43,7 +51,7 @@ describe.skipIf(!existsSync(SHARED_DATA))("CLI hardening (Deno)", () => {
     const status = JSON.parse(readFileSync(join(cwd, "Artifacts", runs[0], "run.json"), "utf8"));
     expect(status).toMatchObject({ format: "netsec-run", status: "complete" });
     expect(status.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(readFileSync(join(cwd, "Artifacts", "index.html"), "utf8")).toMatch(/<td>complete<\/td>/);
+    expect(indexRow(cwd, runs[0])).toContain("<td>complete</td>");
   });
 
   it("predict refuses to write over its input: same path, a symbolic link, a hard link", () => {
@@ -113,7 +121,8 @@ describe.skipIf(!existsSync(SHARED_DATA))("CLI hardening (Deno)", () => {
     const status = JSON.parse(readFileSync(join(dir, "Artifacts", run, "run.json"), "utf8"));
     expect(status).toMatchObject({ status: "failed", stage: "validation" });
     expect(status.reason).toContain("Not_A_Feature");
-    expect(readFileSync(join(dir, "Artifacts", "index.html"), "utf8")).toContain(`<tr><td>${run}</td><td>failed in validation: ${join("Artifacts", run)}/data_ingestion/ingested/train.csv: the columns do not match the contract`);
+    const row = indexRow(dir, run);
+    expect(row).toContain(`<td>failed in validation: ${join("Artifacts", run)}/data_ingestion/ingested/train.csv: the columns do not match the contract`);
   });
 
   it("a killed run stays 'running' in run.json and the index shows it as incomplete", async () => {
@@ -134,7 +143,6 @@ describe.skipIf(!existsSync(SHARED_DATA))("CLI hardening (Deno)", () => {
     // The next run's index lists the killed one as incomplete.
     const next = netsec(dir, ["train", "--data", SHARED_DATA, "--experiment", FAST]);
     expect(next.status, next.stderr).toBe(0);
-    const index = readFileSync(join(dir, "Artifacts", "index.html"), "utf8");
-    expect(index).toContain(`<tr><td>${run}</td><td>incomplete: running, or stopped before it ended</td>`);
+    expect(indexRow(dir, run)).toContain("<td>incomplete: running, or stopped before it ended</td>");
   });
 });

@@ -94,15 +94,19 @@ describe("netsec serve (Deno): graceful stop", () => {
 });
 
 describe("startServer().drain() under Node", () => {
-  it("lets the upload in flight finish, refuses new connections, and reports drained", async () => {
+  it("lets the upload in flight finish, answers new requests 503 STOPPING, reports drained, then refuses connections", async () => {
     const server = await startServer({ port: 0, host: "127.0.0.1", modelDir, load: (dir) => loadModelFile(dir, { schema }), schema, pollMs: 0 });
     const upload = await slowPredict(server.port, featureCsv(3));
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     const stopping = server.drain({ timeoutMs: 10_000 });
-    expect(await tryConnect(server.port)).toBe("ECONNREFUSED");
+    // The same listener as under Deno (src/runtime/http-listener.ts): new requests get an answer.
+    const meanwhile = await fetch(`${server.url}/health`);
+    expect(meanwhile.status).toBe(503);
+    expect((await meanwhile.json()).error.code).toBe("STOPPING");
     upload.finish();
     expect(await upload.answer).toMatch(/^HTTP\/1\.1 200[\s\S]*"rows":3/);
     expect(await stopping).toEqual({ drained: true, inFlight: 0 });
+    expect(await tryConnect(server.port)).toBe("ECONNREFUSED");
   });
 
   it("reports the requests still running at the deadline", async () => {
