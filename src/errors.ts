@@ -20,6 +20,7 @@ export type NetsecErrorCode =
   | "GATE_FAILED"
   | "PREDICT_INVALID"
   | "TRACKING_FAILED"
+  | "EXPORT_REFUSED"
   | "USAGE";
 
 /** Where a problem is, as precisely as known. Rows are 1-based data rows (the header is row 0). */
