@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything netsec's tests and benchmarks need, from the package registries only:
 #   - npm packages (Deno included) with `npm ci`
-#   - a Python venv with mlflow[auth], Jupyter/nbclient and scikit-learn/scipy (cross-checks, bench)
+#   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench)
+#     and onnx + onnxruntime (the ONNX export checked in a real runtime; mlflow's onnx flavor)
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
@@ -12,6 +13,10 @@ CACHE="${NETSEC_CACHE:-$HOME/.cache/netsec}"
 mkdir -p "$CACHE/bin"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+# onnxruntime-node ships its CPU binaries in the package; its install script would only fetch a
+# CUDA provider from outside the registry. package.json denies the script (allowScripts); npm
+# versions that run install scripts anyway skip the download with this.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ "${NETSEC_SKIP_NPM:-0}" != 1 ]; then
   log "npm ci"
   npm ci --no-audit --no-fund
@@ -20,10 +25,11 @@ fi
 test -x node_modules/deno/deno || { log "node_modules/deno/deno missing after npm ci"; exit 1; }
 node_modules/deno/deno --version | sed -n 1p >&2  # sed reads to the end: no SIGPIPE under pipefail
 node -e "require('nodejs-polars')" || { log "nodejs-polars native package missing"; exit 1; }
+node -e "console.error('onnxruntime-node', require('onnxruntime-node').env.versions.node)" || { log "onnxruntime-node's native binding does not load"; exit 1; }
 
-PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas")
+PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "onnx==1.23.2" "onnxruntime==1.30.0")
 VENV="$CACHE/venv"
-if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow" 2>/dev/null; then
+if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, onnx, onnxruntime" 2>/dev/null; then
   log "python venv at $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip

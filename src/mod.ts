@@ -33,6 +33,9 @@ export { runTrain } from "./stages/train.ts";
 export { runEvaluate } from "./stages/evaluate.ts";
 export { buildModelFile, runPush } from "./stages/push.ts";
 export { loadModelFile } from "./models/model-file.ts";
+export { exportOnnx, onnxModelProto, onnxOutputNames, onnxSupport, ONNX_INPUT } from "./models/onnx/export.ts";
+export type { OnnxExportInput, OnnxSupport } from "./models/onnx/export.ts";
+export { onnxFromModelDir, onnxFromRunDir } from "./models/onnx/sources.ts";
 export { predictFile } from "./predict/predict-file.ts";
 export type { PredictOptions, PredictSummary } from "./predict/predict-file.ts";
 

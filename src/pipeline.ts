@@ -20,6 +20,7 @@ import { runTrain, type TrainArtifacts } from "./stages/train.ts";
 import { runEvaluate, type EvaluateArtifacts } from "./stages/evaluate.ts";
 import { runPush, type PushArtifacts } from "./stages/push.ts";
 import { readCsv } from "./data/csv.ts";
+import { onnxSupport } from "./models/onnx/export.ts";
 
 /** What each stage hands to `onStage`. Later stages (train, evaluate, push) add their entry here. */
 export interface PipelineStages {
@@ -238,7 +239,7 @@ export async function runModelStages(ctx: PipelineRun, transformation: Transform
   const trainer = await ctx.stage("trainer", () => runTrain({ train: transformation.train, trainArray: transformation.trainArray }, { run, experiment, schema, reporter, onCandidate: hooks.onCandidate }), (a) => ({
     model: a.modelFile,
     leaderboard: a.leaderboardFile,
-    best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore },
+    best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore, onnxExportable: onnxSupport(a.search.best.family).exportable },
     candidates: a.search.leaderboard.length,
     trainScore: a.trainScore,
     searchSeconds: a.search.seconds,
@@ -254,6 +255,6 @@ export async function runModelStages(ctx: PipelineRun, transformation: Transform
     cv: { meanScore: trainer.search.best.meanScore, stdScore: trainer.search.best.stdScore, folds: experiment.search.folds },
     dataFingerprint: trainer.dataFingerprint,
     decision: evaluation.decision,
-  }, { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, reasons: a.reasons }));
+  }, { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons }));
   return { trainer, evaluation, push };
 }

@@ -6,6 +6,7 @@ import { trainCommand } from "./train.ts";
 import { predictCommand } from "./predict.ts";
 import { reportCommand } from "./report.ts";
 import { pushDataCommand } from "./push-data.ts";
+import { exportCommand } from "./export.ts";
 
 export const commands: Command[] = [
   trainCommand,
@@ -13,5 +14,6 @@ export const commands: Command[] = [
   serveCommand,
   syncCommand,
   reportCommand,
+  exportCommand,
   pushDataCommand,
 ];

@@ -5,6 +5,7 @@ import { platform } from "../runtime/index.ts";
 import { runPipeline } from "../pipeline.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
+import { onnxSupport } from "../models/onnx/export.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -53,7 +54,7 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
     await tracking.finish("FINISHED", result.summary);
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
     const model = result.trainer && result.evaluation && result.push ? {
-      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore },
+      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, onnxExportable: onnxSupport(result.trainer.search.best.family).exportable },
       metrics: result.evaluation.scalars,
       pushed: result.push.pushed,
       pushReasons: result.push.reasons,

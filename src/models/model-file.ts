@@ -17,7 +17,7 @@ import { RowMemo } from "./scoring/row-memo.ts";
 
 export const MODEL_FORMAT = "netsec-model";
 export const MODEL_FORMAT_VERSION = 1;
-export const MODEL_FILES = { model: "model.json", checksum: "model.json.sha256", manifest: "manifest.json", card: "MODEL_CARD.md", versions: "versions" } as const;
+export const MODEL_FILES = { model: "model.json", checksum: "model.json.sha256", manifest: "manifest.json", card: "MODEL_CARD.md", onnx: "model.onnx", versions: "versions" } as const;
 
 /** Scalar test-set metrics of the model (accuracy, precision, recall, f1, f1_macro, roc_auc, pr_auc, log_loss). */
 export type ModelMetrics = Record<string, number>;
@@ -47,6 +47,8 @@ export interface ModelManifest {
   createdAt: string;
   sha256: string;
   runDir?: string;
+  /** model.onnx pushed with it (docs/export.md), or why the family has none. */
+  onnx?: { sha256: string; bytes: number } | { refused: string };
 }
 
 export interface PredictionBatch {

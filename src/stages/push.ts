@@ -1,8 +1,9 @@
 /**
  * Push stage: when the evaluation says so, write the model file into the model folder
  * (default final_model/): model.json (deterministic: same data + seed → same bytes),
- * model.json.sha256, manifest.json (version, creation time, run folder) and MODEL_CARD.md, each
- * written atomically; a copy of the four under versions/<n>/ first, so every pushed version stays.
+ * model.json.sha256, manifest.json (version, creation time, run folder), MODEL_CARD.md and
+ * model.onnx (the same model as ONNX, docs/export.md; absent for a family ONNX cannot express),
+ * each written atomically; a copy of them under versions/<n>/ first, so every pushed version stays.
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
@@ -11,6 +12,8 @@ import type { Classifier } from "../models/classifier.ts";
 import type { PushDecision } from "./gates.ts";
 import { platform } from "../runtime/index.ts";
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics } from "../models/model-file.ts";
+import { onnxSupport } from "../models/onnx/export.ts";
+import { onnxBytesFor } from "../models/onnx/sources.ts";
 import { modelCard } from "./model-card.ts";
 
 export interface PushInput {
@@ -39,6 +42,8 @@ export interface PushArtifacts {
   version?: number;
   sha256?: string;
   modelFile?: string;
+  /** `<modelDir>/model.onnx` when the family exports to ONNX. */
+  onnxFile?: string;
 }
 
 /** The content of model.json: plain data, no volatile fields. */
@@ -85,9 +90,20 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
   const text = JSON.stringify(file) + "\n";
   const sha256 = await platform.sha256(text);
   const version = await nextVersion(modelDir);
-  const manifest: ModelManifest = { format: "netsec-model-manifest", version, createdAt: (options.now ?? new Date()).toISOString(), sha256, runDir: options.runDir };
-  const contents: [string, string][] = [
+  const support = onnxSupport(file.model.family);
+  const onnx = support.exportable ? await onnxBytesFor(file, options.schema, sha256, version) : undefined;
+  const onnxRefused = support.exportable ? undefined : support.reason;
+  const manifest: ModelManifest = {
+    format: "netsec-model-manifest",
+    version,
+    createdAt: (options.now ?? new Date()).toISOString(),
+    sha256,
+    runDir: options.runDir,
+    onnx: onnx ? { sha256: await platform.sha256(onnx), bytes: onnx.length } : { refused: onnxRefused! },
+  };
+  const contents: [string, string | Uint8Array][] = [
     [MODEL_FILES.model, text],
+    ...(onnx ? [[MODEL_FILES.onnx, onnx] as [string, Uint8Array]] : []),
     [MODEL_FILES.checksum, `${sha256}  ${MODEL_FILES.model}\n`],
     [MODEL_FILES.manifest, JSON.stringify(manifest, null, 2) + "\n"],
     [MODEL_FILES.card, modelCard(file, manifest, input.decision)],
@@ -101,6 +117,11 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
   // The model first, then its checksum and manifest: a reader in between sees a checksum mismatch
   // and refuses (it keeps its previous model), never a half-written file.
   for (const [name, body] of contents) await platform.writeFileAtomic(`${modelDir}/${name}`, body);
+  // An older push's model.onnx must not stay next to a model it is not.
+  if (onnxRefused !== undefined) {
+    await platform.remove(`${modelDir}/${MODEL_FILES.onnx}`);
+    options.reporter?.warn(`push: no ${MODEL_FILES.onnx} for this ${file.model.family} model: ${onnxRefused}`);
+  }
   options.reporter?.info(`push: ${modelDir}/model.json version ${version} (sha256 ${sha256.slice(0, 12)}…): ${input.decision.reasons.join("; ")}`);
-  return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${modelDir}/${MODEL_FILES.model}` };
+  return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${modelDir}/${MODEL_FILES.model}`, ...(onnx ? { onnxFile: `${modelDir}/${MODEL_FILES.onnx}` } : {}) };
 }

@@ -13,6 +13,7 @@ import { platform } from "../runtime/index.ts";
 import { runSearch } from "../search/search.ts";
 import { score } from "../search/scoring.ts";
 import { leaderboardCsv } from "../search/leaderboard.ts";
+import { onnxSupport } from "../models/onnx/export.ts";
 import type { CandidateResult, SearchResult } from "../search/types.ts";
 
 export interface TrainInput {
@@ -69,6 +70,8 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
       seed: experiment.seed,
       candidates: search.leaderboard.length,
       best: search.best,
+      /** Whether the winner can be exported to ONNX (final_model/model.onnx), and why not. */
+      onnx: onnxSupport(search.best.family),
       trainScore,
       dataFingerprint,
       seconds: search.seconds,
@@ -78,6 +81,7 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
     await platform.writeFile(`${dir}/search.json`, JSON.stringify(summary, null, 2) + "\n");
     const b = search.best;
     reporter?.info(`train: best ${b.family} ${JSON.stringify(b.params)} CV ${b.scoring} ${b.meanScore.toFixed(4)} ± ${b.stdScore.toFixed(4)} (${search.leaderboard.length} candidates, ${search.seconds.toFixed(1)} s)`);
+    if (!summary.onnx.exportable) reporter?.warn(`train: the best model (${b.family}) has no ONNX export: ${summary.onnx.reason}`);
     return {
       dir: finalDir,
       modelFile: `${finalDir}/${files.model}`,
