@@ -31,6 +31,8 @@ export interface AppOptions {
   jobs?: TrainJobs;
   appVersion?: string;
   log?: (message: string) => void;
+  /** Where the model comes from, shown in /model (the registry: name, version, alias, last check). */
+  modelInfo?: () => Record<string, unknown>;
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
@@ -107,14 +109,16 @@ export function createApp(options: AppOptions): Hono {
   app.get("/model", () => {
     const model = requireModel(store);
     const status = store.status();
+    const origin = options.modelInfo?.();
     return json({
+      ...(origin ? { name: origin.name, alias: origin.alias } : {}),
       version: String(model.version),
       createdAt: model.createdAt,
       schemaHash: model.schemaHash,
       metrics: model.metrics,
       sha256: status.sha256,
       loadedAt: status.loadedAt,
-      file: store.file,
+      ...(origin ? { registry: origin } : { file: store.file }),
     }, 200, { "x-model-version": String(model.version) });
   });
 

@@ -1,7 +1,8 @@
 /**
  * Tracking of one `netsec train`: one parent run, one nested child run per search candidate
  * (params, CV score per fold as metric steps, fit time), each stage's reports as artifacts, the
- * evaluation metrics, the trained model as an MLflow model artifact, registered (alias
+ * evaluation metrics, the trained model as an MLflow model artifact (netsec_json + onnx +
+ * python_function flavors and a signature, src/tracking/mlmodel.ts), registered (alias
  * `champion`) when the run pushes it. Works with either tracker (MLflow or the local run log).
  *
  * Stage artifacts are read from the run folder by their fixed names (src/artifacts.ts), so this
@@ -13,6 +14,9 @@ import { DEFAULT_EXPERIMENT, loadExperiment, type Experiment } from "../experime
 import type { Reporter } from "../reporter.ts";
 import type { CandidateResult } from "../search/types.ts";
 import { createTracker, type CreateTrackerOptions } from "./remote.ts";
+import { onnxMlflowModel } from "./mlmodel.ts";
+import { onnxFromRunDir } from "../models/onnx/sources.ts";
+import { isNetsecError } from "../errors.ts";
 import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
 
 /** Registered model name (override with NETSEC_REGISTERED_MODEL). */
@@ -49,8 +53,11 @@ export interface PipelineTracking {
   onCandidate(result: CandidateResult): Promise<void>;
   /** The winner's metrics, parameters and the model file (called by onStage for the trainer, or directly). */
   logWinner(best: CandidateResult): Promise<void>;
-  /** Log `modelFile` as the MLflow model; register it with the alias when `pushed`. */
-  logModel(modelFile: string, pushed: boolean): Promise<void>;
+  /**
+   * Log `modelFile` as the MLflow model (with `onnx`, the ONNX file of the same model, for the
+   * onnx and python_function flavors); register it with the alias when `pushed`.
+   */
+  logModel(modelFile: string, pushed: boolean, onnx?: Uint8Array): Promise<void>;
   /** End the parent run; returns where things were recorded. */
   finish(status: "FINISHED" | "FAILED", summary?: unknown): Promise<TrackerSummary>;
 }
@@ -90,6 +97,17 @@ function pushedFrom(artifacts: unknown): boolean | undefined {
   for (const key of ["pushed", "accepted"]) if (typeof a[key] === "boolean") return a[key] as boolean;
   if (typeof a.decision === "string") return a.decision === "pushed" || a.decision === "accepted";
   return undefined;
+}
+
+/** The ONNX bytes to log with the model: the pushed model.onnx, else the run's model exported (none when its family has no export). */
+async function onnxOf(pushedFile: unknown, run: RunFolder): Promise<Uint8Array | undefined> {
+  if (typeof pushedFile === "string") return (await platform.stat(pushedFile))?.isFile ? await platform.readFile(pushedFile) : undefined;
+  try {
+    return (await onnxFromRunDir(run.dir)).bytes;
+  } catch (error) {
+    if (isNetsecError(error, "EXPORT_REFUSED") || isNetsecError(error, "FILE_NOT_FOUND")) return undefined;
+    throw error;
+  }
 }
 
 export async function startPipelineTracking(options: PipelineTrackingOptions): Promise<PipelineTracking> {
@@ -151,7 +169,7 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       if (pushed !== undefined) {
         // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
         const file = pushed && typeof fields.modelFile === "string" ? fields.modelFile : trainedModel;
-        if (file) await tracking.logModel(file, pushed);
+        if (file) await tracking.logModel(file, pushed, await onnxOf(pushed ? (fields as { onnxFile?: unknown }).onnxFile : undefined, run));
       }
     },
     async onCandidate(result) {
@@ -171,10 +189,16 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       await parent.logParams({ "best.family": best.family, ...Object.fromEntries(Object.entries(best.params).map(([k, v]) => [`best.${k}`, v])) });
       await parent.logMetrics({ [`best.cv_${best.scoring}_mean`]: best.meanScore, [`best.cv_${best.scoring}_std`]: best.stdScore });
     },
-    async logModel(modelFile, pushed) {
+    async logModel(modelFile, pushed, onnx) {
       if (modelLogged) return;
       modelLogged = true;
-      await parent.logModel(modelFile);
+      let mlflowModel;
+      try {
+        mlflowModel = onnx ? await onnxMlflowModel(onnx) : undefined;
+      } catch (error) {
+        reporter.warn(`tracking: the model is logged without its onnx/python_function flavors: ${(error as Error).message}`);
+      }
+      await parent.logModel(modelFile, mlflowModel ?? {});
       await parent.setTags({ "netsec.pushed": String(pushed) });
       if (pushed) await parent.registerModel(modelName, CHAMPION_ALIAS);
     },
