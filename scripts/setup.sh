@@ -3,8 +3,9 @@
 #   - npm packages (Deno included) with `npm ci`
 #   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench)
 #     and onnx + onnxruntime (the ONNX export checked in a real runtime; mlflow's onnx flavor)
+#   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) + onnx/onnxruntime: its client
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
-#   - Debian's chromium (browser tests), when missing and we are root
+#   - Debian's chromium (browser tests) and nginx (scale-out test), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
 # Tools are cached under $NETSEC_CACHE (default ~/.cache/netsec) and reused when present.
 set -euo pipefail
@@ -36,6 +37,17 @@ if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy
   "$VENV/bin/pip" install -q "${PY_PACKAGES[@]}"
 fi
 
+# MLflow 2.7.1, the version DagsHub serves, in a venv of its own (its pins clash with mlflow 3):
+# newer SQLAlchemy breaks its import, numpy 2 / pandas 2.2 its wheels; onnx 1.16 is the newest
+# that takes its protobuf<5 (mlflow.onnx, to load our logged model with the 2.7.1 client).
+VENV27="$CACHE/venv-mlflow27"
+if [ ! -x "$VENV27/bin/mlflow" ] || ! "$VENV27/bin/python" -c "import mlflow, onnx, onnxruntime; assert mlflow.__version__ == '2.7.1'" 2>/dev/null; then
+  log "python venv with mlflow 2.7.1 at $VENV27"
+  python3 -m venv "$VENV27"
+  "$VENV27/bin/pip" install -q --upgrade pip
+  "$VENV27/bin/pip" install -q "mlflow==2.7.1" "sqlalchemy==2.0.23" "numpy<2" "pandas<2.2" "onnx==1.16.2" "onnxruntime==1.30.0"
+fi
+
 FERRET="$CACHE/bin/ferretdb"
 if [ ! -x "$FERRET" ] || ! "$FERRET" --version >/dev/null 2>&1; then
   log "building FerretDB v1.24.2 from the Go module proxy (first time: a few minutes)"
@@ -57,6 +69,22 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
   else
     log "chromium not found and not root: browser tests will fail; install Debian's chromium"
+  fi
+fi
+
+# Debian's nginx: the load balancer of the scale-out test (tests/serve/scale.test.ts starts its own
+# on loopback with a config in a temp dir; the system's nginx service is never started or used).
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's nginx (its service is kept from starting)"
+    # policy-rc.d exit 101 = "do not start services" for the package's postinst (Debian's
+    # invoke-rc.d policy); put one in place only for this install when the system has none.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1; fi
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null
+    [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  else
+    log "nginx not found and not root: the scale-out test will fail; install Debian's nginx"
   fi
 fi
 
