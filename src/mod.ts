@@ -71,4 +71,9 @@ export { parseCsvText } from "./serve/csv-body.ts";
 // tracking
 export { createLocalTracker, createMlflowTracker, createTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "./tracking/index.ts";
 export { CHAMPION_ALIAS, REGISTERED_MODEL, startPipelineTracking } from "./tracking/pipeline.ts";
+export { mlflowModelFolder, onnxMlflowModel } from "./tracking/mlmodel.ts";
+export { downloadModelVersion, parseModelUri, resolveModelVersion } from "./tracking/registry-model.ts";
+export type { DownloadedModel, ModelUri } from "./tracking/registry-model.ts";
+export { RegistryFollower } from "./serve/registry-follower.ts";
+export type { RegistryStatus } from "./serve/registry-follower.ts";
 export type { Tracker, TrackingConfig } from "./tracking/index.ts";

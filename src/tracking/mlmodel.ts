@@ -13,6 +13,7 @@
  * and 3.x reads a missing one as required.
  */
 import { stringify } from "yaml";
+import { platform } from "../runtime/index.ts";
 import { decodeModelProto } from "../models/onnx/proto.ts";
 
 export const FLAVOR = "netsec_json";
@@ -26,7 +27,8 @@ export const MODEL_REQUIREMENTS = ["mlflow", "numpy", "onnx", "onnxruntime"] as 
 
 export interface MlmodelInput {
   artifactPath: string;
-  runId: string;
+  /** The run the model is logged in (left out for a folder outside a run). */
+  runId?: string;
   modelUuid: string;
   createdAt: number;
   /** Extra fields of the netsec_json flavor (format version, sha256, family, …). */
@@ -49,7 +51,7 @@ export function mlmodelText(input: MlmodelInput): string {
       ...flavors,
     },
     model_uuid: input.modelUuid.replace(/[^A-Za-z0-9]/g, ""),
-    run_id: input.runId,
+    ...(input.runId ? { run_id: input.runId } : {}),
     ...rest,
     utc_time_created: created,
   });
@@ -103,4 +105,15 @@ export async function onnxMlflowModel(onnx: Uint8Array): Promise<OnnxMlflowModel
       signature: { inputs: pyJson(features.map((name) => ({ type: "double", name }))), outputs: pyJson(outputs), params: null },
     },
   };
+}
+
+/**
+ * A complete MLflow model folder of a netsec model outside any run (what the tracker uploads, as
+ * files): `mlflow models serve -m <folder>` and `mlflow.pyfunc.load_model(<folder>)` take it.
+ */
+export async function mlflowModelFolder(modelJson: Uint8Array, onnx: Uint8Array, options: { uuid: string; createdAt?: number; flavor?: Record<string, unknown> }): Promise<Record<string, Uint8Array | string>> {
+  const model = await onnxMlflowModel(onnx);
+  const sha256 = await platform.sha256(modelJson);
+  const mlmodel = mlmodelText({ artifactPath: "model", modelUuid: options.uuid, createdAt: options.createdAt ?? Date.now(), flavor: { sha256, ...options.flavor }, extra: model.mlmodel });
+  return { "model.json": modelJson, ...model.files, MLmodel: mlmodel };
 }

@@ -7,11 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { decodeNpy, splitFeaturesAndLabels } from "../../src/data/npy.ts";
 import { loadModelFile } from "../../src/models/model-file.ts";
 import type { Matrix } from "../../src/models/classifier.ts";
+import { mlflowModelFolder } from "../../src/tracking/mlmodel.ts";
 import { DENO, PYTHON, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { freePort, mlflowUri } from "./helpers.ts";
 
@@ -85,6 +86,18 @@ describe("the registered model in MLflow's own tools", () => {
       expect(answer.values.label.every((l, i) => l === expected.label[i] || Math.abs(expected.phishing[i] - 0.5) < 1e-5)).toBe(true);
     }, 180_000);
   }
+
+  it("the same folder written locally (mlflowModelFolder) loads with mlflow.pyfunc.load_model(<path>)", async () => {
+    const dir = join(cwd, "mlflow-model");
+    mkdirSync(dir);
+    const files = await mlflowModelFolder(readFileSync(join(cwd, "final_model/model.json")), readFileSync(join(cwd, "final_model/model.onnx")), { uuid: "local-test" });
+    for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
+    const r = await run(PYTHON, [join(ROOT, "tests/tracking/pyfunc_predict.py"), mlflowUri(), dir, rowsFile, JSON.stringify(features)]);
+    expect(r.code, r.stderr).toBe(0);
+    const answer = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as PyfuncAnswer;
+    expect(answer.files).toEqual(["MLmodel", "conda.yaml", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
+    expect(closeTo(answer.values.probability_phishing, expected.phishing)).toBeLessThan(1e-5);
+  }, 120_000);
 
   describe("mlflow models serve -m models:/<name>@champion --env-manager local", () => {
     let proc: ChildProcess | undefined;
