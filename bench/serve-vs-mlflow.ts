@@ -15,28 +15,30 @@
  * median over rounds (min in brackets).
  */
 import { mlflowModelFolder } from "../src/tracking/mlmodel.ts";
+import { platform } from "../src/runtime/index.ts";
+import type { ChildProcess } from "../src/runtime/index.ts";
 
-const [modelDir, ...rest] = Deno.args;
+const [modelDir, ...rest] = platform.args();
 if (!modelDir) {
   console.error("usage: bench/serve-vs-mlflow.ts <model dir with model.json and model.onnx> [--rounds 3]");
-  Deno.exit(2);
+  platform.exit(2);
 }
-const rounds = Number(rest[rest.indexOf("--rounds") + 1] ?? 3) || 3;
-const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const cache = Deno.env.get("NETSEC_CACHE") ?? `${Deno.env.get("HOME")}/.cache/netsec`;
+const rounds = rest.includes("--rounds") ? Number(rest[rest.indexOf("--rounds") + 1]) || 3 : 3;
+const root = platform.projectRoot();
+const cache = platform.env("NETSEC_CACHE") ?? `${platform.env("HOME")}/.cache/netsec`;
 const venvBin = `${cache}/venv/bin`;
 const SIZES = [1, 100, 10_000];
 const REQUESTS: Record<number, number> = { 1: 1000, 100: 500, 10_000: 40 };
 const WARMUP: Record<number, number> = { 1: 100, 100: 50, 10_000: 5 };
 
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
+async function freePort(): Promise<number> {
+  const s = await platform.serve(() => new Response(""), { port: 0, hostname: "127.0.0.1" });
+  const port = s.port;
+  await s.shutdown();
   return port;
 }
 
-async function waitFor(url: string, child: Deno.ChildProcess, what: string): Promise<void> {
+async function waitFor(url: string, child: ChildProcess, what: string): Promise<void> {
   for (let i = 0; i < 1200; i++) {
     try {
       const r = await fetch(url);
@@ -50,34 +52,28 @@ async function waitFor(url: string, child: Deno.ChildProcess, what: string): Pro
 }
 
 // The data: real rows, features only.
-const text = await Deno.readTextFile(`${root}/../shared/data/phisingData.csv`);
+const text = await platform.readTextFile(`${root}/../shared/data/phisingData.csv`);
 const lines = text.trim().split(/\r?\n/);
-const header = lines[0].split(",").map((h) => h.replaceAll('"', ""));
+const header = lines[0].split(",").map((h: string) => h.replaceAll('"', ""));
 const target = header.indexOf("Result");
-const columns = header.filter((_, i) => i !== target);
-const data = lines.slice(1).map((l) => l.split(",").filter((_, i) => i !== target).map(Number));
+const columns = header.filter((_: string, i: number) => i !== target);
+const data = lines.slice(1).map((l: string) => l.split(",").filter((_: string, i: number) => i !== target).map(Number));
 const batch = (n: number) => Array.from({ length: n }, (_, i) => data[i % data.length]);
 
 // The MLflow model folder of the same push (the files the tracker logs).
-const mlflowDir = await Deno.makeTempDir({ prefix: "netsec-bench-mlflow-" });
-const files = await mlflowModelFolder(await Deno.readFile(`${modelDir}/model.json`), await Deno.readFile(`${modelDir}/model.onnx`), { uuid: crypto.randomUUID() });
-for (const [name, body] of Object.entries(files)) await Deno.writeFile(`${mlflowDir}/${name}`, typeof body === "string" ? new TextEncoder().encode(body) : body);
+const mlflowDir = await platform.makeTempDir("netsec-bench-mlflow-");
+const files = await mlflowModelFolder(await platform.readFile(`${modelDir}/model.json`), await platform.readFile(`${modelDir}/model.onnx`), { uuid: crypto.randomUUID() });
+for (const [name, body] of Object.entries(files)) await platform.writeFile(`${mlflowDir}/${name}`, body);
 
-const netsecPort = freePort();
-const netsec = new Deno.Command(`${root}/node_modules/deno/deno`, {
-  args: ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "serve", "--port", String(netsecPort), "--model-dir", modelDir, "--max-body-mb", "256", "--watch-ms", "0"],
-  env: { NETSEC_TRAIN_TOKEN: "", DENO_NO_UPDATE_CHECK: "1" },
-  stdout: "null",
-  stderr: "null",
-}).spawn();
-const mlflowPort = freePort();
+const netsecPort = await freePort();
+const netsec = platform.start(platform.denoPath(), ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "serve", "--port", String(netsecPort), "--model-dir", modelDir, "--max-body-mb", "256", "--watch-ms", "0"], {
+  env: { ...platform.envObject(), NETSEC_TRAIN_TOKEN: "", DENO_NO_UPDATE_CHECK: "1" },
+});
+const mlflowPort = await freePort();
 // In a process group of its own (setsid): mlflow starts uvicorn as a child, stopped with the group.
-const mlflow = new Deno.Command("setsid", {
-  args: [`${venvBin}/mlflow`, "models", "serve", "-m", mlflowDir, "--env-manager", "local", "-h", "127.0.0.1", "-p", String(mlflowPort)],
-  env: { PATH: `${venvBin}:${Deno.env.get("PATH")}` },
-  stdout: "null",
-  stderr: "null",
-}).spawn();
+const mlflow = platform.start("setsid", [`${venvBin}/mlflow`, "models", "serve", "-m", mlflowDir, "--env-manager", "local", "-h", "127.0.0.1", "-p", String(mlflowPort)], {
+  env: { ...platform.envObject(), PATH: `${venvBin}:${platform.env("PATH")}` },
+});
 
 interface Server {
   name: string;
@@ -157,7 +153,7 @@ try {
   console.log(`\n${rounds} rounds, alternating; p50/p99: median over rounds (best round in brackets); rows/s: median (best).`);
 } finally {
   netsec.kill("SIGTERM");
-  Deno.kill(-mlflow.pid, "SIGTERM");
+  await platform.run("kill", ["-TERM", "--", `-${mlflow.pid}`]);
   await Promise.allSettled([netsec.status, mlflow.status]);
-  await Deno.remove(mlflowDir, { recursive: true });
+  await platform.remove(mlflowDir);
 }

@@ -7,15 +7,15 @@
 #                                           fails on any cell error or a missing expected output
 #   scripts/notebooks.sh all [nb.ipynb …]   install, then run (default)
 #
-# Environment: NETSEC_VENV (default ~/.cache/netsec/venv), NETSEC_NOTEBOOK_OUT (executed copies,
+# Environment: NETSEC_VENV (default $NETSEC_CACHE/venv, ~/.cache/netsec/venv), NETSEC_NOTEBOOK_OUT (executed copies,
 # default test-results/notebooks), NETSEC_NOTEBOOK_TIMEOUT (seconds per cell, default 600),
 # plus what the notebooks read: NETSEC_DATA, NETSEC_ARTIFACTS, NETSEC_MODEL_DIR,
-# NETSEC_EXPERIMENT, MLFLOW_TRACKING_URI (05_tracking; default: the local server of
-# scripts/services.sh, http://127.0.0.1:5055).
+# NETSEC_EXPERIMENT, MLFLOW_TRACKING_URI (05_tracking; unset: the local run log, no server needed;
+# the DagsHub variables work too).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${NETSEC_VENV:-$HOME/.cache/netsec/venv}"
+VENV="${NETSEC_VENV:-${NETSEC_CACHE:-$HOME/.cache/netsec}/venv}"
 PY="$VENV/bin/python"
 DENO="$ROOT/node_modules/deno/deno"
 KERNEL=netsec-deno
@@ -55,7 +55,6 @@ run_notebooks() {
   fi
   [ -e "${notebooks[0]}" ] || die "no notebooks found"
   mkdir -p "$OUT"
-  export MLFLOW_TRACKING_URI="${MLFLOW_TRACKING_URI:-http://127.0.0.1:5055}"
   "$PY" - "$KERNEL" "$OUT" "$TIMEOUT" "${notebooks[@]}" <<'PY'
 import json, os, re, sys, time
 import nbformat

@@ -3,6 +3,11 @@
 #   FerretDB (MongoDB wire protocol, SQLite backend)          port $NETSEC_MONGO_PORT   (27117)
 #   MLflow tracking server (SQLite store, proxied artifacts)    port $NETSEC_MLFLOW_PORT  (5055)
 #   MLflow with the basic-auth app                             port $NETSEC_MLFLOW_AUTH_PORT (5056)
+#   MLflow 2.7.1 (the version DagsHub serves; own venv)          port $NETSEC_MLFLOW27_PORT (5057)
+#   DagsHub-like front door (scripts/dagshub-proxy.mjs):        port $NETSEC_DAGSHUB_PORT  (5058)
+#     /api/v1/user (bearer token) and, only with basic auth <user>:<token>,
+#     /netsec-test/phishing-27.mlflow/ → MLflow 2.7.1, /netsec-test/phishing-3.mlflow/ → MLflow 3,
+#     /netsec-test/phishing-noregistry.mlflow/ → MLflow 2.7.1 with the registry answering 404
 # State lives in .services/ (one folder per server); `start` is idempotent; `env` prints the
 # variables tests read; `stop` stops what `start` started. Run scripts/setup.sh first.
 set -euo pipefail
@@ -13,6 +18,12 @@ MONGO_PORT="${NETSEC_MONGO_PORT:-27117}"
 MLFLOW_PORT="${NETSEC_MLFLOW_PORT:-5055}"
 AUTH_PORT="${NETSEC_MLFLOW_AUTH_PORT:-5056}"
 AUTH_ADMIN_PASSWORD="${NETSEC_MLFLOW_ADMIN_PASSWORD:-netsec-admin-password-1}"
+MLFLOW27_PORT="${NETSEC_MLFLOW27_PORT:-5057}"
+DAGSHUB_PORT="${NETSEC_DAGSHUB_PORT:-5058}"
+# Test credentials of the DagsHub stand-in (not a secret: it only guards loopback test servers).
+DAGSHUB_USER="${NETSEC_DAGSHUB_USER:-netsec-tester}"
+DAGSHUB_TOKEN="${NETSEC_DAGSHUB_TOKEN:-dhtest_0f3a9c2e7b1d4a6f8e5c}"
+SERVICES="ferretdb mlflow mlflow-auth mlflow27 dagshub"
 mkdir -p "$STATE"
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -88,13 +99,46 @@ INI
   log "mlflow-auth did not answer; see $STATE/mlflow-auth.log"; return 1
 }
 
+start_mlflow27() {
+  if alive mlflow27 && listening "$MLFLOW27_PORT"; then return 0; fi
+  local venv="$CACHE/venv-mlflow27"
+  [ -x "$venv/bin/mlflow" ] || { log "MLflow 2.7.1 venv missing at $venv: run scripts/setup.sh"; return 1; }
+  mkdir -p "$STATE/mlflow27/artifacts"
+  # Its own process group (setsid): `mlflow server` starts gunicorn, which outlives a plain kill of
+  # the parent; stop_one kills the whole group. gunicorn is found on PATH, so the venv's bin/ first.
+  PATH="$venv/bin:$PATH" setsid nohup "$venv/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW27_PORT" --workers 1 \
+    --backend-store-uri "sqlite:///$STATE/mlflow27/mlflow.db" \
+    --artifacts-destination "$STATE/mlflow27/artifacts" --serve-artifacts \
+    >"$STATE/mlflow27.log" 2>&1 </dev/null &
+  echo $! >"$STATE/mlflow27.pid"
+  wait_for mlflow27 "$MLFLOW27_PORT" 120 "http://127.0.0.1:$MLFLOW27_PORT/health"
+  log "MLflow $(curl -fsS "http://127.0.0.1:$MLFLOW27_PORT/version") on http://127.0.0.1:$MLFLOW27_PORT"
+}
+
+start_dagshub() {
+  if alive dagshub && listening "$DAGSHUB_PORT"; then return 0; fi
+  setsid nohup node scripts/dagshub-proxy.mjs --port "$DAGSHUB_PORT" --user "$DAGSHUB_USER" --token "$DAGSHUB_TOKEN" \
+    --repo "netsec-test/phishing-27=http://127.0.0.1:$MLFLOW27_PORT" \
+    --repo "netsec-test/phishing-3=http://127.0.0.1:$MLFLOW_PORT" \
+    --repo "netsec-test/phishing-noregistry=http://127.0.0.1:$MLFLOW27_PORT" --no-registry netsec-test/phishing-noregistry \
+    >"$STATE/dagshub.log" 2>&1 </dev/null &
+  echo $! >"$STATE/dagshub.pid"
+  wait_for dagshub "$DAGSHUB_PORT" 30
+  log "DagsHub stand-in on http://127.0.0.1:$DAGSHUB_PORT"
+}
+
 stop_one() {
   if alive "$1"; then
     local pid; pid=$(cat "$STATE/$1.pid")
-    kill "$pid" 2>/dev/null || true
-    pkill -P "$pid" 2>/dev/null || true
+    if [ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$pid" ]; then
+      kill -- "-$pid" 2>/dev/null || true   # started with setsid: the whole group (gunicorn too)
+    else
+      kill "$pid" 2>/dev/null || true
+      pkill -P "$pid" 2>/dev/null || true
+    fi
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -9 "$pid" 2>/dev/null || true
+    kill -9 -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$STATE/$1.pid"
 }
@@ -106,6 +150,10 @@ NETSEC_TEST_MLFLOW_URI=http://127.0.0.1:$MLFLOW_PORT
 NETSEC_TEST_MLFLOW_AUTH_URI=http://127.0.0.1:$AUTH_PORT
 NETSEC_TEST_MLFLOW_ADMIN_USER=admin
 NETSEC_TEST_MLFLOW_ADMIN_PASSWORD=$AUTH_ADMIN_PASSWORD
+NETSEC_TEST_MLFLOW27_URI=http://127.0.0.1:$MLFLOW27_PORT
+NETSEC_TEST_DAGSHUB_HOST=http://127.0.0.1:$DAGSHUB_PORT
+NETSEC_TEST_DAGSHUB_USER=$DAGSHUB_USER
+NETSEC_TEST_DAGSHUB_TOKEN=$DAGSHUB_TOKEN
 NETSEC_SERVICES_DIR=$STATE
 NETSEC_PYTHON=$CACHE/venv/bin/python
 NETSEC_PYTHON27=$CACHE/venv-mlflow27/bin/python
@@ -116,19 +164,21 @@ what=${2:-all}
 case "${1:-}" in
   start)
     case "$what" in
-      all) start_ferretdb & p1=$!; start_mlflow & p2=$!; start_mlflow_auth & p3=$!
-           wait $p1 && wait $p2 && wait $p3 ;;
+      all) start_ferretdb & p1=$!; start_mlflow & p2=$!; start_mlflow_auth & p3=$!; start_mlflow27 & p4=$!
+           wait $p1 && wait $p2 && wait $p3 && wait $p4 && start_dagshub ;;
       ferretdb) start_ferretdb ;;
       mlflow) start_mlflow ;;
       mlflow-auth) start_mlflow_auth ;;
+      mlflow27) start_mlflow27 ;;
+      dagshub) start_dagshub ;;
       *) log "unknown service $what"; exit 2 ;;
     esac
     print_env >"$STATE/env" ;;
   stop)
-    if [ "$what" = all ]; then for s in ferretdb mlflow mlflow-auth; do stop_one "$s"; done; else stop_one "$what"; fi ;;
+    if [ "$what" = all ]; then for s in $SERVICES; do stop_one "$s"; done; else stop_one "$what"; fi ;;
   restart) "$0" stop "$what"; "$0" start "$what" ;;
   env) print_env ;;
   status)
-    for s in ferretdb mlflow mlflow-auth; do if alive "$s"; then echo "$s: running (pid $(cat "$STATE/$s.pid"))"; else echo "$s: stopped"; fi; done ;;
-  *) echo "usage: scripts/services.sh start|stop|restart|status|env [all|ferretdb|mlflow|mlflow-auth]" >&2; exit 2 ;;
+    for s in $SERVICES; do if alive "$s"; then echo "$s: running (pid $(cat "$STATE/$s.pid"))"; else echo "$s: stopped"; fi; done ;;
+  *) echo "usage: scripts/services.sh start|stop|restart|status|env [all|ferretdb|mlflow|mlflow-auth|mlflow27|dagshub]" >&2; exit 2 ;;
 esac

@@ -3,7 +3,8 @@
 #   - npm packages (Deno included) with `npm ci`
 #   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench)
 #     and onnx + onnxruntime (the ONNX export checked in a real runtime; mlflow's onnx flavor)
-#   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) + onnx/onnxruntime: its client
+#   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests, with
+#     onnx/onnxruntime so its client loads our logged model too
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests) and nginx (scale-out test), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
@@ -40,6 +41,8 @@ fi
 # MLflow 2.7.1, the version DagsHub serves, in a venv of its own (its pins clash with mlflow 3):
 # newer SQLAlchemy breaks its import, numpy 2 / pandas 2.2 its wheels; onnx 1.16 is the newest
 # that takes its protobuf<5 (mlflow.onnx, to load our logged model with the 2.7.1 client).
+# `mlflow server` from it needs $VENV27/bin on PATH (it starts gunicorn from there);
+# scripts/services.sh does that.
 VENV27="$CACHE/venv-mlflow27"
 if [ ! -x "$VENV27/bin/mlflow" ] || ! "$VENV27/bin/python" -c "import mlflow, onnx, onnxruntime; assert mlflow.__version__ == '2.7.1'" 2>/dev/null; then
   log "python venv with mlflow 2.7.1 at $VENV27"

@@ -31,7 +31,8 @@ export function mainHelp(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Environment: MLFLOW_TRACKING_URI (+ _USERNAME/_PASSWORD or _TOKEN), MLFLOW_EXPERIMENT_NAME,",
-    "DAGSHUB_REPO_OWNER/DAGSHUB_REPO_NAME/DAGSHUB_USER_TOKEN, NETSEC_TRAIN_TOKEN (serve).",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT/_MAX_RETRIES, DAGSHUB_REPO_OWNER/DAGSHUB_REPO_NAME/DAGSHUB_USER_TOKEN",
+    "(+ DAGSHUB_USERNAME, DAGSHUB_CLIENT_HOST), NETSEC_TRAIN_TOKEN (serve).",
   ];
   return lines.join("\n") + "\n";
 }

@@ -71,6 +71,8 @@ export { parseCsvText } from "./serve/csv-body.ts";
 // tracking
 export { createLocalTracker, createMlflowTracker, createTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "./tracking/index.ts";
 export { CHAMPION_ALIAS, REGISTERED_MODEL, startPipelineTracking } from "./tracking/pipeline.ts";
+export { formatRunsTable, localRunRows, remoteRunRows, runTableCells } from "./tracking/runs.ts";
+export type { RunRow } from "./tracking/runs.ts";
 export { mlflowModelFolder, onnxMlflowModel } from "./tracking/mlmodel.ts";
 export { downloadModelVersion, parseModelUri, resolveModelVersion } from "./tracking/registry-model.ts";
 export type { DownloadedModel, ModelUri } from "./tracking/registry-model.ts";

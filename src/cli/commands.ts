@@ -1,6 +1,7 @@
 /** The commands of `netsec`, in the order `--help` lists them. */
 import type { Command } from "./command.ts";
 import { syncCommand } from "./sync.ts";
+import { runsCommand } from "./runs.ts";
 import { serveCommand } from "./serve.ts";
 import { trainCommand } from "./train.ts";
 import { predictCommand } from "./predict.ts";
@@ -13,6 +14,7 @@ export const commands: Command[] = [
   predictCommand,
   serveCommand,
   syncCommand,
+  runsCommand,
   reportCommand,
   exportCommand,
   pushDataCommand,

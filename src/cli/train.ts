@@ -6,6 +6,7 @@ import { runPipeline } from "../pipeline.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
+import { writeRunsIndex } from "../report/index-page.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -52,6 +53,8 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
       reporter.warn(`report: not written: ${error instanceof Error ? error.message : String(error)}`);
     }
     await tracking.finish("FINISHED", result.summary);
+    // finish() wrote the run's summary.json (push, data digest): the index shows them from it.
+    await writeRunsIndex(optionString(args, "artifacts") ?? "Artifacts").catch((error) => reporter.warn(`index: not rewritten: ${error instanceof Error ? error.message : String(error)}`));
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
     const model = result.trainer && result.evaluation && result.push ? {
       bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, onnxExportable: onnxSupport(result.trainer.search.best.family).exportable },

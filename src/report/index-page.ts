@@ -6,22 +6,37 @@
 import { platform } from "../runtime/index.ts";
 import { escapeHtml } from "../viz/html.ts";
 import { listRuns, type RunInfo } from "./runs.ts";
+import { runTableCells } from "../tracking/runs.ts";
 
 export const INDEX_FILE = "index.html";
 
+/** Click a column head to sort by it (again: reverse); numbers sort as numbers, empty cells last. */
+const SORT_SCRIPT = `document.querySelectorAll("table.runs th[data-col]").forEach((th) => th.addEventListener("click", () => {
+  const table = th.closest("table"), body = table.tBodies[0], col = Number(th.dataset.col);
+  const dir = th.dataset.dir === "asc" ? -1 : 1; table.querySelectorAll("th").forEach((h) => delete h.dataset.dir); th.dataset.dir = dir === 1 ? "asc" : "desc";
+  const key = (tr) => tr.cells[col].dataset.sort ?? tr.cells[col].textContent.trim();
+  [...body.rows].sort((a, b) => { const x = key(a), y = key(b); if (x === "" || y === "") return x === "" ? 1 : -1;
+    const nx = Number(x), ny = Number(y); return dir * (Number.isNaN(nx) || Number.isNaN(ny) ? x.localeCompare(y) : nx - ny); }).forEach((tr) => body.appendChild(tr));
+}));`;
+
 export function renderRunsIndex(runs: readonly RunInfo[], title = "netsec runs"): string {
+  const heads = ["run", ...Object.keys(runTableCells({ id: "", name: "", time: "", params: {}, where: "folder" })).filter((h) => h !== "time" && h !== "where"), "stages", ""];
   const rows = runs.map((r) => {
+    const cells = runTableCells(r.row);
     const name = escapeHtml(r.run.timestamp);
     const link = r.hasReport ? `<a href="${encodeURIComponent(r.run.timestamp)}/report.html">report</a>` : "";
-    return `<tr><td>${name}</td><td>${escapeHtml(r.stages.join(", ") || "(none)")}</td><td>${link}</td></tr>`;
+    const values = Object.entries(cells).filter(([h]) => h !== "time" && h !== "where").map(([, v]) => `<td>${escapeHtml(v)}</td>`);
+    return `<tr><td data-sort="${escapeHtml(r.row.time)}">${name}</td>${values.join("")}<td>${escapeHtml(r.stages.join(", ") || "(none)")}</td><td>${link}</td></tr>`;
   });
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:1rem 2rem}table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.2rem .6rem;text-align:left}th{background:#f5f5f5}</style>
+<style>body{font-family:system-ui,sans-serif;margin:1rem 2rem}table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.2rem .6rem;text-align:left}th{background:#f5f5f5}th[data-col]{cursor:pointer}th[data-dir=asc]::after{content:" ▲"}th[data-dir=desc]::after{content:" ▼"}</style>
 </head><body><h1>${escapeHtml(title)}</h1>
-<table><thead><tr><th>run</th><th>stages</th><th></th></tr></thead><tbody>
+<p>Click a column to sort. The same columns as <code>netsec runs</code>.</p>
+<table class="runs"><thead><tr>${heads.map((h, i) => (h ? `<th data-col="${i}">${escapeHtml(h)}</th>` : "<th></th>")).join("")}</tr></thead><tbody>
 ${rows.join("\n")}
-</tbody></table></body></html>
+</tbody></table>
+<script>${SORT_SCRIPT}</script></body></html>
 `;
 }
 

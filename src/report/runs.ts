@@ -3,7 +3,9 @@
  * notebook (or `netsec train`) left off, e.g. "the newest run that has an evaluation".
  */
 import { platform } from "../runtime/index.ts";
-import { runFolder, STAGE_DIRS, type RunFolder, type StageName } from "../artifacts.ts";
+import { runFolder, STAGE_DIRS, STAGE_FILES, type RunFolder, type StageName } from "../artifacts.ts";
+import { parseLeaderboard } from "./leaderboard.ts";
+import { RUN_SUMMARY_FILE, type RunRow } from "../tracking/runs.ts";
 
 const RUN_NAME = /^(\d{2})_(\d{2})_(\d{4})_(\d{2})_(\d{2})_(\d{2})(?:_(\d+))?$/;
 
@@ -20,6 +22,57 @@ export interface RunInfo {
   /** Stage folders present (complete: `.partial` ones are not counted). */
   stages: StageName[];
   hasReport: boolean;
+  /** The columns `netsec runs` shows, read from the folder's files. */
+  row: RunRow;
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const value = JSON.parse(await platform.readTextFile(path));
+    return value && typeof value === "object" && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `MM_DD_YYYY_HH_MM_SS[_n]` → local time as ISO-like text. */
+function folderTime(name: string): string {
+  const m = /^(\d{2})_(\d{2})_(\d{4})_(\d{2})_(\d{2})_(\d{2})/.exec(name);
+  return m ? `${m[3]}-${m[1]}-${m[2]}T${m[4]}:${m[5]}:${m[6]}` : name;
+}
+
+/**
+ * A run folder's row: best candidate and CV score from model_trainer/leaderboard.csv, test F1 from
+ * model_evaluation/metrics.json, data digest, push and tracking status from summary.json (written
+ * by `netsec train` at the end of a run; absent while it runs or when it was killed).
+ */
+export async function runFolderRow(run: RunFolder, stages: StageName[]): Promise<RunRow> {
+  const row: RunRow = { id: run.timestamp, name: run.timestamp, time: folderTime(run.timestamp), runDir: run.dir, params: {}, where: "folder" };
+  if (stages.includes("trainer")) {
+    try {
+      const best = parseLeaderboard(await platform.readTextFile(run.file("trainer", STAGE_FILES.trainer.leaderboard)))[0];
+      if (best) {
+        row.family = best.family;
+        row.params = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [k, String(v)]));
+        row.cvScore = Number.isFinite(best.meanScore) ? best.meanScore : undefined;
+        row.scoring = best.raw.scoring;
+      }
+    } catch {
+      // no leaderboard: the columns stay empty
+    }
+  }
+  const metrics = stages.includes("evaluation") ? await readJson(run.file("evaluation", STAGE_FILES.evaluation.metrics)) : undefined;
+  const f1 = (metrics?.test as { f1?: unknown } | undefined)?.f1;
+  if (typeof f1 === "number") row.testF1 = f1;
+  const summary = await readJson(`${run.dir}/${RUN_SUMMARY_FILE}`);
+  if (summary) {
+    if (typeof summary.dataDigest === "string") row.dataDigest = summary.dataDigest;
+    const push = (summary.stages as Record<string, { pushed?: unknown; version?: unknown }> | undefined)?.push;
+    if (typeof push?.pushed === "boolean") row.pushed = push.pushed;
+    if (typeof push?.version === "number") row.modelVersion = push.version;
+    if (typeof summary.runStatus === "string") row.status = summary.runStatus;
+  }
+  return row;
 }
 
 /** Every run under `artifactsRoot`, newest first. */
@@ -32,7 +85,7 @@ export async function listRuns(artifactsRoot: string): Promise<RunInfo[]> {
     const run = runFolder(artifactsRoot, name);
     const entries = new Set(await platform.readDir(run.dir));
     const stages = (Object.keys(STAGE_DIRS) as StageName[]).filter((s) => entries.has(STAGE_DIRS[s]));
-    out.push({ run, stages, hasReport: entries.has("report.html") });
+    out.push({ run, stages, hasReport: entries.has("report.html"), row: await runFolderRow(run, stages) });
   }
   return out;
 }

@@ -7,18 +7,46 @@
  *   replay against the run's metric history (key, step, timestamp, value) and only missing ones
  *   are sent, so no point is ever doubled.
  * - artifact/model: a PUT to the same path replaces the same bytes.
- * - register: an existing version of that model from the same run and source is reused.
+ * - register: an existing version of that model from the same run and source is reused; the
+ *   alias only moves forward (registry.ts).
+ * - inputs: logging the same dataset again is harmless.
  * - endRun: updating status/end time twice is harmless.
+ * What the server cannot take is adapted here, per server (server.ts): a param value longer than
+ * the server keeps is logged cut, its full value goes to the artifact `params/<key>.txt` and a tag
+ * `netsec.param_truncated.<key>` says so; a tag value longer than the server's limit is cut.
  */
 import { NetsecError } from "../errors.ts";
-import { MlflowClient, MlflowHttpError, type RunInfo } from "./mlflow.ts";
+import { EXPERIMENT_KIND_MODEL_TRAINING, EXPERIMENT_KIND_TAG, MlflowClient, MlflowHttpError, type RunInfo } from "./mlflow.ts";
 import { splitBatch } from "./batch.ts";
 import { surelyNotProcessed } from "./http.ts";
 import type { Ack, Journal, Op } from "./journal.ts";
 import { mlmodelText } from "./mlmodel.ts";
-import type { Metric } from "./validate.ts";
+import { registerVersion, RegistryUnavailableError } from "./registry.ts";
+import { charLength, firstChars, type ServerInfo } from "./server.ts";
+import type { KeyValue, Metric } from "./validate.ts";
 
 export const CLIENT_RUN_TAG = "netsec.client_run_id";
+export const PARAM_TRUNCATED_TAG = "netsec.param_truncated.";
+
+/**
+ * True when the server refused `op` for good (a 4xx other than 401/403, or a registry that is not
+ * there): the op is acked as refused and skipped from then on, with a warning; the run goes on.
+ */
+export function refusedForGood(error: unknown, op: Op): error is MlflowHttpError {
+  if (error instanceof RegistryUnavailableError) return true;
+  return error instanceof MlflowHttpError && !error.transient && error.status !== 401 && error.status !== 403 && op.op !== "createRun";
+}
+
+/** A param value the server cannot keep whole: cut, with the full text kept as an artifact. */
+export function fitParams(params: KeyValue[], info: ServerInfo): { params: KeyValue[]; overflow: { key: string; value: string; artifact: string }[] } {
+  const overflow: { key: string; value: string; artifact: string }[] = [];
+  const fitted = params.map((p) => {
+    if (charLength(p.value) <= info.paramValueMax) return p;
+    overflow.push({ key: p.key, value: p.value, artifact: `params/${p.key}.txt` });
+    return { key: p.key, value: firstChars(p.value, info.paramValueMax) };
+  });
+  return { params: fitted, overflow };
+}
 
 interface RunPlace {
   runId: string;
@@ -62,6 +90,10 @@ export class Applier {
     return this.#runs.get(clientRun)?.runId;
   }
 
+  serverExperimentId(clientRun: string): string | undefined {
+    return this.#runs.get(clientRun)?.experimentId;
+  }
+
   #place(clientRun: string): RunPlace {
     const place = this.#runs.get(clientRun);
     if (!place) throw new NetsecError("TRACKING_FAILED", `run ${clientRun} has no server run yet (its createRun was not sent)`);
@@ -72,7 +104,8 @@ export class Applier {
     let id = this.#experiments.get(name);
     if (!id) {
       const warnings: string[] = [];
-      id = await this.client.ensureExperiment(name, warnings);
+      // Marked as classic model training, so MLflow 3 opens it in that view (not the GenAI one).
+      id = await this.client.ensureExperiment(name, warnings, [{ key: EXPERIMENT_KIND_TAG, value: EXPERIMENT_KIND_MODEL_TRAINING }]);
       warnings.forEach(this.warn);
       this.#experiments.set(name, id);
     }
@@ -102,9 +135,19 @@ export class Applier {
       }
       case "logBatch": {
         const place = this.#place(op.run);
+        const info = await this.client.serverInfo();
         const metrics = replay ? await this.#missingPoints(place.runId, op.metrics) : op.metrics;
         this.stats.metricsSkipped += op.metrics.length - metrics.length;
-        for (const part of splitBatch({ metrics, params: op.params, tags: op.tags })) {
+        const { params, overflow } = fitParams(op.params, info);
+        const tags = op.tags.map((t) => this.#fitTag(t, info));
+        for (const o of overflow) {
+          // The full value first, so the tag never points at a missing file.
+          await this.client.uploadArtifact(place.artifactUri, o.artifact, new TextEncoder().encode(o.value));
+          const tagKey = `${PARAM_TRUNCATED_TAG}${o.key}`.slice(0, 250);
+          tags.push({ key: tagKey, value: `${charLength(o.value)} characters, cut to the first ${info.paramValueMax} (the most ${info.version ? `MLflow ${info.version}` : "this server"} keeps); the full value is the artifact ${o.artifact}` });
+          this.warn(`param ${o.key}: ${charLength(o.value)} characters, more than the ${info.paramValueMax} ${info.version ? `MLflow ${info.version}` : "this server"} keeps: logged cut, full value in artifact ${o.artifact} (tag ${tagKey})`);
+        }
+        for (const part of splitBatch({ metrics, params, tags })) {
           await this.#checked(
             async () => {
               await this.client.logBatchPart(place.runId, part);
@@ -122,6 +165,10 @@ export class Applier {
         }
         return ack;
       }
+      case "inputs": {
+        await this.client.logInputs(this.#place(op.run).runId, op.datasets);
+        return ack;
+      }
       case "artifact": {
         const place = this.#place(op.run);
         await this.client.uploadArtifact(place.artifactUri, op.path, await this.journal.readFile(op.file));
@@ -136,14 +183,19 @@ export class Applier {
       }
       case "register": {
         const place = this.#place(op.run);
-        const source = `${place.artifactUri}/${op.artifactPath}`;
-        await this.client.ensureRegisteredModel(op.name);
-        const findExisting = async () =>
-          (await this.client.searchModelVersions(`name='${op.name.replaceAll("'", "\\'")}'`)).find((v) => v.run_id === place.runId && v.source === source);
-        const existing = replay ? await findExisting() : undefined;
-        const version = existing ?? (await this.#checked(() => this.client.createModelVersion(op.name, source, place.runId), findExisting));
-        if (op.alias) await this.client.setAlias(op.name, op.alias, version.version);
-        return { ...ack, version: version.version };
+        const info = await this.client.serverInfo();
+        const result = await registerVersion(this.client, {
+          name: op.name,
+          source: `${place.artifactUri}/${op.artifactPath}`,
+          runId: place.runId,
+          tags: (op.tags ?? []).map((t) => this.#fitTag(t, info)),
+          description: op.description,
+          alias: op.alias,
+          modelVersion: op.modelVersion,
+          unlessAliasSha: op.unlessAliasSha,
+          replay,
+        }, this.warn, (call, recover) => this.#checked(call, recover));
+        return { ...ack, version: result.version };
       }
       case "endRun": {
         await this.client.updateRun(this.#place(op.run).runId, op.status, op.endTime);
@@ -176,6 +228,12 @@ export class Applier {
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+  }
+
+  #fitTag(tag: KeyValue, info: ServerInfo): KeyValue {
+    if (charLength(tag.value) <= info.tagValueMax) return tag;
+    this.warn(`tag ${tag.key}: ${charLength(tag.value)} characters cut to the ${info.tagValueMax} ${info.version ? `MLflow ${info.version}` : "this server"} keeps`);
+    return { key: tag.key, value: firstChars(tag.value, info.tagValueMax) };
   }
 
   async #missingPoints(runId: string, metrics: Metric[]): Promise<Metric[]> {

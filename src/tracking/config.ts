@@ -1,15 +1,18 @@
 /**
  * Where runs are tracked, read from the same environment variables MLflow's own clients use
- * (MLFLOW_TRACKING_URI, _USERNAME/_PASSWORD, _TOKEN, MLFLOW_EXPERIMENT_NAME, …) plus the DagsHub
- * shortcut. No tracking URI → `undefined`: the caller records runs locally and needs no server.
+ * (MLFLOW_TRACKING_URI, _USERNAME/_PASSWORD, _TOKEN, MLFLOW_EXPERIMENT_NAME, …) plus DagsHub's
+ * (DAGSHUB_CLIENT_HOST, DAGSHUB_USER_TOKEN, DAGSHUB_USERNAME; see dagshub.ts). No tracking URI → `undefined`: the caller records runs locally and needs no server.
  * Credentials are kept out of every string this module returns (see `redact`).
  */
 import { NetsecError } from "../errors.ts";
+import { dagshubSettings, dagshubTrackingUri } from "./dagshub.ts";
 
 export type TrackingAuth =
   | { kind: "none" }
   | { kind: "basic"; username: string; password: string }
-  | { kind: "bearer"; token: string };
+  | { kind: "bearer"; token: string }
+  /** DagsHub: basic auth `<username>:<token>`; without a user name it is looked up from the token (dagshub.ts). */
+  | { kind: "dagshub"; host: string; token: string; username?: string };
 
 export interface TrackingConfig {
   /** Base URI without trailing slash and without credentials, e.g. http://127.0.0.1:5055 */
@@ -42,18 +45,12 @@ export function resolveTrackingConfig(env: Env): TrackingConfig | undefined {
   let source: TrackingConfig["source"] = "MLFLOW_TRACKING_URI";
   let auth: TrackingAuth = { kind: "none" };
 
-  const owner = env("DAGSHUB_REPO_OWNER")?.trim();
-  const repo = env("DAGSHUB_REPO_NAME")?.trim();
-  const dagsToken = env("DAGSHUB_USER_TOKEN")?.trim();
-  if (!uri && owner && repo) {
-    // DagsHub documents <repo>.mlflow as the tracking URI, with the user token as the basic-auth
-    // password (username: the token as well, or the user name; DagsHub accepts the token for both).
-    uri = `https://dagshub.com/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}.mlflow`;
+  const dagshub = uri ? undefined : dagshubSettings(env);
+  if (dagshub) {
+    // As DagsHub's client sets MLflow up: <host>/<owner>/<repo>.mlflow, basic auth user name + token.
+    uri = dagshubTrackingUri(dagshub);
     source = "DAGSHUB";
-    if (!dagsToken) {
-      throw new NetsecError("CONFIG_INVALID", "DAGSHUB_REPO_OWNER and DAGSHUB_REPO_NAME are set but DAGSHUB_USER_TOKEN is not: create a token in DagsHub (User settings → Tokens) and export it");
-    }
-    auth = { kind: "basic", username: env("MLFLOW_TRACKING_USERNAME")?.trim() || dagsToken, password: dagsToken };
+    auth = { kind: "dagshub", host: dagshub.host, token: dagshub.token, username: dagshub.username };
   }
   if (!uri) return undefined;
   if (uri.startsWith("file:") || uri.startsWith("databricks") || !/^https?:\/\//i.test(uri)) {
@@ -73,7 +70,7 @@ export function resolveTrackingConfig(env: Env): TrackingConfig | undefined {
   const token = env("MLFLOW_TRACKING_TOKEN")?.trim();
   const user = env("MLFLOW_TRACKING_USERNAME");
   const password = env("MLFLOW_TRACKING_PASSWORD");
-  if (token) auth = { kind: "bearer", token };
+  if (token && source !== "DAGSHUB") auth = { kind: "bearer", token };
   else if (source !== "DAGSHUB" && (user !== undefined || password !== undefined)) {
     if (!user || password === undefined) {
       throw new NetsecError("CONFIG_INVALID", "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD must be set together for basic auth");
@@ -96,9 +93,15 @@ export function resolveTrackingConfig(env: Env): TrackingConfig | undefined {
 
 /** The secrets of a config, longest first (so a token inside a longer string is still found). */
 export function secretsOf(auth: TrackingAuth): string[] {
-  // A user name is redacted only when it looks like a token (DagsHub accepts the token as user name).
+  // A user name is redacted only when it looks like a token (someone put the token there).
   const user = auth.kind === "basic" && auth.username.length >= 16 ? [auth.username] : [];
-  const list = auth.kind === "basic" ? [auth.password, ...user, basicToken(auth.username, auth.password)] : auth.kind === "bearer" ? [auth.token] : [];
+  const list = auth.kind === "basic"
+    ? [auth.password, ...user, basicToken(auth.username, auth.password)]
+    : auth.kind === "bearer"
+      ? [auth.token]
+      : auth.kind === "dagshub"
+        ? [auth.token, ...(auth.username ? [basicToken(auth.username, auth.token)] : [])]
+        : [];
   return list.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
 }
 
@@ -114,9 +117,10 @@ export function redactUri(text: string): string {
   return text.replace(/(https?:\/\/)[^/@\s]+@/gi, "$1***@");
 }
 
-/** The Authorization header for a config, if any. */
+/** The Authorization header for a config, if any (DagsHub: once the user name is known). */
 export function authorizationHeader(auth: TrackingAuth): string | undefined {
   if (auth.kind === "basic") return `Basic ${basicToken(auth.username, auth.password)}`;
+  if (auth.kind === "dagshub") return auth.username ? `Basic ${basicToken(auth.username, auth.token)}` : undefined;
   if (auth.kind === "bearer") return `Bearer ${auth.token}`;
   return undefined;
 }

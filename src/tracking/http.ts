@@ -6,16 +6,70 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from "ky";
 import { NetsecError } from "../errors.ts";
 import { authorizationHeader, redact, type TrackingAuth } from "./config.ts";
+import { DagshubLookupError, lookupDagshubUser } from "./dagshub.ts";
 
 export interface HttpOptions {
-  /** Per attempt, ms (default 15 s). */
+  /** Per attempt, ms (default 15 s; MLFLOW_HTTP_REQUEST_TIMEOUT in seconds). */
   timeoutMs?: number;
-  /** All attempts of one call together, ms (default 60 s). */
+  /** All attempts of one call together, ms (default 60 s; NETSEC_TRACKING_TIMEOUT_MS). */
   totalMs?: number;
-  /** Most retries of one call (default 6). */
+  /** Most retries of one call (default 6; MLFLOW_HTTP_REQUEST_MAX_RETRIES). */
   retries?: number;
   /** First backoff delay, ms (default 300; doubles each retry, at most 5 s, with jitter). */
   backoffMs?: number;
+  /** Time all calls of this client may spend waiting on the server together (see TrackingBudget). */
+  budget?: TrackingBudget;
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_RETRIES = 6;
+
+/**
+ * The total time a run's tracking may spend waiting on the server, all calls together. Once it is
+ * used up every call fails at once (transient, so the run goes on in the outbox for `netsec sync`).
+ */
+export class TrackingBudget {
+  readonly totalMs: number;
+  #spentMs = 0;
+  constructor(totalMs: number) {
+    this.totalMs = totalMs;
+  }
+  get spentMs(): number {
+    return this.#spentMs;
+  }
+  remainingMs(): number {
+    return this.totalMs - this.#spentMs;
+  }
+  charge(ms: number): void {
+    this.#spentMs += Math.max(0, ms);
+  }
+}
+
+type Env = (name: string) => string | undefined;
+
+function numberFrom(env: Env, name: string, unit: string, integer: boolean): number | undefined {
+  const raw = env(name)?.trim();
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
+    throw new NetsecError("CONFIG_INVALID", `${name}=${JSON.stringify(raw)} is not a valid ${integer ? "whole number" : "number"} of ${unit}`);
+  }
+  return value;
+}
+
+/**
+ * The HTTP policy from MLflow's own client variables: MLFLOW_HTTP_REQUEST_TIMEOUT (seconds per
+ * attempt) and MLFLOW_HTTP_REQUEST_MAX_RETRIES (retries per call), plus NETSEC_TRACKING_TIMEOUT_MS
+ * (one call, retries included). The run's budget is what one call may cost at most:
+ * timeout × (retries + 1) (default 15 s × 7 = 105 s).
+ */
+export function httpPolicyFromEnv(env: Env): { http: Omit<HttpOptions, "budget">; budgetMs: number } {
+  const timeoutS = numberFrom(env, "MLFLOW_HTTP_REQUEST_TIMEOUT", "seconds", false);
+  const retries = numberFrom(env, "MLFLOW_HTTP_REQUEST_MAX_RETRIES", "retries", true);
+  const totalMs = numberFrom(env, "NETSEC_TRACKING_TIMEOUT_MS", "milliseconds", false);
+  const timeoutMs = timeoutS !== undefined && timeoutS > 0 ? timeoutS * 1000 : DEFAULT_TIMEOUT_MS;
+  const http: Omit<HttpOptions, "budget"> = { timeoutMs, ...(retries !== undefined ? { retries } : {}), ...(totalMs ? { totalMs } : {}) };
+  return { http, budgetMs: timeoutMs * ((retries ?? DEFAULT_RETRIES) + 1) };
 }
 
 const RETRY_STATUS = [408, 429, 500, 502, 503, 504];
@@ -29,6 +83,8 @@ export class MlflowHttpError extends NetsecError {
   readonly transient: boolean;
   /** No connection could be made (nothing reached the server). */
   readonly refusedConnection: boolean;
+  /** The tracking budget was used up: nothing was sent. */
+  budgetExhausted = false;
 
   constructor(message: string, status: number, errorCode: string | undefined, cause?: unknown, refusedConnection = false) {
     super("TRACKING_FAILED", message, { cause });
@@ -52,6 +108,8 @@ export interface RequestOptions {
   raw?: boolean;
   /** Return the body as bytes (artifact download). */
   bytes?: boolean;
+  /** Return the body as text (e.g. /version). */
+  text?: boolean;
   /**
    * Not idempotent (creates something or appends metric points): retry only when the server
    * surely did not act (429, 503, connection refused). The caller checks and retries the rest.
@@ -62,7 +120,7 @@ export interface RequestOptions {
 /** Failures after which the server surely did nothing (safe to resend anything). */
 export function surelyNotProcessed(error: unknown): boolean {
   if (error instanceof HTTPError) return error.response.status === 429 || error.response.status === 503;
-  if (error instanceof MlflowHttpError) return error.refusedConnection || error.status === 429 || error.status === 503;
+  if (error instanceof MlflowHttpError) return error.refusedConnection || error.budgetExhausted || error.status === 429 || error.status === 503;
   return refused(error);
 }
 
@@ -78,22 +136,25 @@ function refused(error: unknown): boolean {
 
 export class MlflowHttp {
   readonly uri: string;
-  readonly #auth: TrackingAuth;
+  #auth: TrackingAuth;
+  #header: string | undefined;
+  #lookup: Promise<void> | undefined;
   readonly #ky: KyInstance;
   readonly #totalMs: number;
-  readonly policy: Required<HttpOptions>;
+  readonly policy: Required<Omit<HttpOptions, "budget">>;
+  readonly budget?: TrackingBudget;
 
   constructor(uri: string, auth: TrackingAuth, options: HttpOptions = {}) {
     this.uri = uri.replace(/\/+$/, "");
     this.#auth = auth;
-    this.policy = { timeoutMs: options.timeoutMs ?? 15_000, totalMs: options.totalMs ?? 60_000, retries: options.retries ?? 6, backoffMs: options.backoffMs ?? 300 };
+    this.policy = { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS, totalMs: options.totalMs ?? 60_000, retries: options.retries ?? DEFAULT_RETRIES, backoffMs: options.backoffMs ?? 300 };
+    this.budget = options.budget;
     this.#totalMs = this.policy.totalMs;
-    const header = authorizationHeader(auth);
+    this.#header = authorizationHeader(auth);
     const backoff = this.policy.backoffMs;
     this.#ky = ky.create({
       prefixUrl: this.uri,
       timeout: this.policy.timeoutMs,
-      headers: header ? { authorization: header } : {},
       retry: {
         limit: this.policy.retries,
         methods: ["get", "post", "put", "patch", "delete"],
@@ -107,17 +168,56 @@ export class MlflowHttp {
     });
   }
 
+  /** DagsHub without DAGSHUB_USERNAME: find the user name from the token once, before the first call. */
+  async #authorize(): Promise<void> {
+    const auth = this.#auth;
+    if (auth.kind !== "dagshub" || auth.username) return;
+    this.#lookup ??= (async () => {
+      const started = Date.now();
+      try {
+        const username = await lookupDagshubUser(auth.host, auth.token, this.policy.timeoutMs);
+        this.#auth = { ...auth, username };
+        this.#header = authorizationHeader(this.#auth);
+      } catch (error) {
+        this.#lookup = undefined;
+        const message = redact(error instanceof Error ? error.message : String(error), auth);
+        if (error instanceof DagshubLookupError && error.kind === "refused") throw new MlflowHttpError(message, 401, "DAGSHUB_USER_LOOKUP", error);
+        throw new MlflowHttpError(message, 0, undefined, error);
+      } finally {
+        this.budget?.charge(Date.now() - started);
+      }
+    })();
+    await this.#lookup;
+  }
+
+  /** The auth with what was looked up (DagsHub user name), for callers that redact. */
+  get auth(): TrackingAuth {
+    return this.#auth;
+  }
+
   async request<T>(method: "get" | "post" | "put" | "patch" | "delete", path: string, options: RequestOptions = {}): Promise<T> {
-    const deadline = AbortSignal.timeout(this.#totalMs);
     const where = `${method.toUpperCase()} ${this.uri}/${path}`;
+    const remaining = this.budget ? this.budget.remainingMs() : Infinity;
+    if (remaining <= 0) {
+      const error = new MlflowHttpError(
+        `MLflow ${where}: not sent: this run's tracking already waited ${(this.budget!.spentMs / 1000).toFixed(1)} s on the server, its budget of ` +
+          `${(this.budget!.totalMs / 1000).toFixed(0)} s (MLFLOW_HTTP_REQUEST_TIMEOUT × (MLFLOW_HTTP_REQUEST_MAX_RETRIES + 1))`,
+        0,
+        undefined,
+      );
+      error.budgetExhausted = true;
+      throw error;
+    }
+    await this.#authorize();
+    const started = Date.now();
+    const deadline = AbortSignal.timeout(Math.max(1, Math.min(this.#totalMs, this.budget ? this.budget.remainingMs() : Infinity)));
     let lastError: Error | undefined;
     try {
       const response = await this.#ky(path, {
         method,
         json: options.json,
         body: options.body as BodyInit | undefined,
-        // (a `headers: undefined` here would drop the instance's authorization header)
-        ...(options.body ? { headers: { "content-type": "application/octet-stream" } } : {}),
+        headers: { ...(this.#header ? { authorization: this.#header } : {}), ...(options.body ? { "content-type": "application/octet-stream" } : {}) },
         searchParams: options.searchParams,
         signal: deadline,
         hooks: {
@@ -130,6 +230,7 @@ export class MlflowHttp {
         },
       });
       if (options.bytes) return new Uint8Array(await response.arrayBuffer()) as T;
+      if (options.text) return (await response.text()) as T;
       if (options.raw) {
         await response.arrayBuffer();
         return undefined as T;
@@ -138,6 +239,8 @@ export class MlflowHttp {
       return (text ? JSON.parse(text) : {}) as T;
     } catch (error) {
       throw await this.#toError(deadline.aborted && lastError ? lastError : error, where, deadline.aborted);
+    } finally {
+      this.budget?.charge(Date.now() - started);
     }
   }
 
@@ -161,13 +264,15 @@ export class MlflowHttp {
         // not JSON (e.g. the basic-auth app answers text/html)
       }
       const hint = status === 401
-        ? " — check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN"
+        ? this.#auth.kind === "dagshub"
+          ? ` — DagsHub wants your user name (${this.#auth.username ? `"${this.#auth.username}"` : "none known"}) and a token: check DAGSHUB_USERNAME and DAGSHUB_USER_TOKEN`
+          : " — check MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN"
         : status === 403
           ? " — the user has no permission for this resource"
           : "";
       return new MlflowHttpError(clean(`MLflow ${where} answered ${status}${code ? ` ${code}` : ""}: ${message.trim()}${hint}`), status, code);
     }
-    const limit = timedOut ? ` (gave up after the total time limit of ${this.#totalMs} ms, retries included)` : "";
+    const limit = timedOut ? ` (gave up after the time limit of this call, ${this.#totalMs} ms or what was left of the run's tracking budget, retries included)` : "";
     if (error instanceof TimeoutError || (timedOut && !(error instanceof TypeError))) {
       return new MlflowHttpError(clean(`MLflow ${where}: no answer${limit || " (timed out)"}`), 0, undefined);
     }

@@ -8,7 +8,7 @@
  */
 import { platform } from "../runtime/index.ts";
 import type { KeyValue, Metric } from "./validate.ts";
-import type { RunStatus } from "./mlflow.ts";
+import type { DatasetInput, RunStatus } from "./mlflow.ts";
 
 export const JOURNAL_VERSION = 1;
 
@@ -26,7 +26,20 @@ export type Op =
   | (OpBase & { op: "logBatch"; metrics: Metric[]; params: KeyValue[]; tags: KeyValue[] })
   | (OpBase & { op: "artifact"; path: string; file: string; bytes: number })
   | (OpBase & { op: "model"; artifactPath: string; file: string; flavor: Record<string, unknown>; mlmodel?: Record<string, unknown> })
-  | (OpBase & { op: "register"; name: string; artifactPath: string; alias?: string })
+  | (OpBase & { op: "inputs"; datasets: DatasetInput[] })
+  | (OpBase & {
+    op: "register";
+    name: string;
+    artifactPath: string;
+    alias?: string;
+    /** final_model's version number: the alias only moves to a higher one (registry.ts). */
+    modelVersion?: number;
+    /** Version tags (netsec.sha256, netsec.model_version, netsec.data_digest). */
+    tags?: KeyValue[];
+    description?: string;
+    /** Register nothing when the alias already names a version with this sha256 (registry.ts). */
+    unlessAliasSha?: string;
+  })
   | (OpBase & { op: "endRun"; status: RunStatus; endTime: number });
 
 export interface Ack {

@@ -7,6 +7,7 @@ import { NetsecError } from "../errors.ts";
 import type { TrackingAuth } from "./config.ts";
 import { MlflowHttp, isMlflowError, type HttpOptions } from "./http.ts";
 import { splitBatch, type LogBatch } from "./batch.ts";
+import { serverInfoFor, type ServerInfo } from "./server.ts";
 import type { KeyValue, Metric } from "./validate.ts";
 
 export { MlflowHttpError, isMlflowError } from "./http.ts";
@@ -50,13 +51,40 @@ export interface ModelVersion {
   run_id?: string;
   status?: string;
   aliases?: string[];
+  tags?: KeyValue[];
+  description?: string;
+  creation_timestamp?: number | string;
 }
+
+/** One dataset for `runs/log-inputs` (MLflow's inputs API; mlflow/protos/service.proto DatasetInput). */
+export interface DatasetInput {
+  /** Input tags, e.g. `mlflow.data.context` = training. */
+  tags: KeyValue[];
+  dataset: {
+    name: string;
+    /** ≤ 36 characters. */
+    digest: string;
+    /** e.g. "local", "mongodb" — what the UI shows as the source type. */
+    source_type: string;
+    /** JSON text, e.g. {"uri": "/data/phishing.csv"}. */
+    source: string;
+    /** JSON text: {"mlflow_colspec": [{"type": "long", "name": "x", "required": true}, …]}. */
+    schema?: string;
+    /** JSON text, e.g. {"num_rows": 9055, "num_elements": 280705}. */
+    profile?: string;
+  };
+}
+
+/** MLflow 3's tag that makes its UI open an experiment in the classic model-training view. */
+export const EXPERIMENT_KIND_TAG = "mlflow.experimentKind";
+export const EXPERIMENT_KIND_MODEL_TRAINING = "custom_model_development";
 
 const API = "api/2.0/mlflow";
 const ARTIFACTS = "api/2.0/mlflow-artifacts/artifacts";
 
 export class MlflowClient {
   readonly http: MlflowHttp;
+  #info: Promise<ServerInfo> | undefined;
 
   constructor(uri: string, auth: TrackingAuth = { kind: "none" }, options: HttpOptions = {}) {
     this.http = new MlflowHttp(uri, auth, options);
@@ -64,6 +92,25 @@ export class MlflowClient {
 
   get uri(): string {
     return this.http.uri;
+  }
+
+  /**
+   * What the server accepts (server.ts), from `GET /version`, read once. A server that does not
+   * answer /version (404, not a version) gets the oldest limits; no answer at all is an error.
+   */
+  serverInfo(): Promise<ServerInfo> {
+    this.#info ??= (async () => {
+      try {
+        return serverInfoFor(await this.http.request<string>("get", "version", { text: true }));
+      } catch (error) {
+        if (isMlflowError(error) && !error.transient && error.status !== 401 && error.status !== 403) return serverInfoFor(undefined);
+        throw error;
+      }
+    })().catch((error) => {
+      this.#info = undefined;
+      throw error;
+    });
+    return this.#info;
   }
 
   // ---- experiments -------------------------------------------------------------------------
@@ -96,22 +143,39 @@ export class MlflowClient {
   }
 
   /**
-   * The id of the experiment `name`, created if missing. A deleted experiment of that name blocks
-   * creating a new one (MLflow keeps names unique, deleted or not): it is restored, with a warning.
+   * The id of the experiment `name`, created if missing, with `tags` (set on an existing one that
+   * lacks them). A deleted experiment of that name blocks creating a new one (MLflow keeps names
+   * unique, deleted or not): it is restored, with a warning.
    */
-  async ensureExperiment(name: string, warnings: string[]): Promise<string> {
+  async ensureExperiment(name: string, warnings: string[], tags: KeyValue[] = []): Promise<string> {
     const found = await this.getExperimentByName(name);
+    const addMissingTags = async (e: Experiment) => {
+      for (const t of tags) {
+        if ((e.tags ?? []).some((x) => x.key === t.key)) continue;
+        try {
+          await this.setExperimentTag(e.experiment_id, t.key, t.value);
+        } catch (error) {
+          // A user who may log runs but not edit the experiment: the tag is a nicety, the run is not.
+          if (!isMlflowError(error) || error.transient || error.status === 401) throw error;
+          if (error.status !== 403) warnings.push(`experiment tag ${t.key} not set: ${error.message}`);
+        }
+      }
+    };
     if (found?.lifecycle_stage === "deleted") {
       await this.restoreExperiment(found.experiment_id);
       warnings.push(
         `MLflow experiment "${name}" (id ${found.experiment_id}) was deleted; it has been restored to log this run. ` +
           "To start afresh instead, set MLFLOW_EXPERIMENT_NAME to a new name, or remove the old one for good (mlflow gc).",
       );
+      await addMissingTags(found);
       return found.experiment_id;
     }
-    if (found) return found.experiment_id;
+    if (found) {
+      await addMissingTags(found);
+      return found.experiment_id;
+    }
     try {
-      return await this.createExperiment(name);
+      return await this.createExperiment(name, tags);
     } catch (error) {
       // Another process created it between our two calls.
       if (isMlflowError(error, "RESOURCE_ALREADY_EXISTS")) {
@@ -178,6 +242,11 @@ export class MlflowClient {
     await this.http.request("post", `${API}/runs/log-batch`, { json: { run_id: runId, ...part }, unsafe: part.metrics.length > 0 });
   }
 
+  /** MLflow's inputs API (`runs/log-inputs`, MLflow ≥ 2.4): the run's datasets. Logging the same dataset again is harmless. */
+  async logInputs(runId: string, datasets: DatasetInput[]): Promise<void> {
+    await this.http.request("post", `${API}/runs/log-inputs`, { json: { run_id: runId, datasets } });
+  }
+
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     const points: Metric[] = [];
     let pageToken: string | undefined;
@@ -233,14 +302,54 @@ export class MlflowClient {
     }
   }
 
-  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[] = []): Promise<ModelVersion> {
-    const r = await this.http.request<{ model_version: ModelVersion }>("post", `${API}/model-versions/create`, { json: { name, source, run_id: runId, tags }, unsafe: true });
+  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[] = [], description?: string): Promise<ModelVersion> {
+    const r = await this.http.request<{ model_version: ModelVersion }>("post", `${API}/model-versions/create`, { json: { name, source, run_id: runId, tags, description }, unsafe: true });
     return r.model_version;
   }
 
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    const r = await this.http.request<{ model_version: ModelVersion }>("get", `${API}/model-versions/get`, { searchParams: { name, version } });
+    return r.model_version;
+  }
+
+  async setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void> {
+    await this.http.request("post", `${API}/model-versions/set-tag`, { json: { name, version, key, value } });
+  }
+
+  async updateModelVersion(name: string, version: string, description: string): Promise<void> {
+    await this.http.request("patch", `${API}/model-versions/update`, { json: { name, version, description } });
+  }
+
+  /** Versions of `name` (the search leaves aliases out on some servers: read one with getModelVersion). */
   async searchModelVersions(filter: string): Promise<ModelVersion[]> {
-    const r = await this.http.request<{ model_versions?: ModelVersion[] }>("get", `${API}/model-versions/search`, { searchParams: { filter, max_results: 1000 } });
-    return r.model_versions ?? [];
+    const versions: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const r = await this.http.request<{ model_versions?: ModelVersion[]; next_page_token?: string }>("get", `${API}/model-versions/search`, {
+        searchParams: { filter, max_results: 1000, ...(pageToken ? { page_token: pageToken } : {}) },
+      });
+      versions.push(...(r.model_versions ?? []));
+      pageToken = r.next_page_token;
+    } while (pageToken);
+    return versions;
+  }
+
+  /**
+   * A `models:/<name>@<alias>` or `models:/<name>/<version>` URI → that model version (undefined
+   * when the alias or version does not exist). Its `source` is the artifact folder of the model:
+   * read its files with `downloadArtifact(version.source, "model.json")`.
+   */
+  async resolveModelUri(uri: string): Promise<ModelVersion | undefined> {
+    const m = /^models:\/([^/@]+)(?:@([^/]+)|\/(\d+))$/.exec(uri.trim());
+    if (!m) throw new NetsecError("USAGE", `not a registered-model URI: ${JSON.stringify(uri)} (expected models:/<name>@<alias> or models:/<name>/<version>)`);
+    const name = decodeURIComponent(m[1]);
+    if (m[2]) return await this.getModelVersionByAlias(name, decodeURIComponent(m[2]));
+    try {
+      return await this.getModelVersion(name, m[3]);
+    } catch (error) {
+      if (isMlflowError(error, "RESOURCE_DOES_NOT_EXIST")) return undefined;
+      throw error;
+    }
   }
 
   async setAlias(name: string, alias: string, version: string): Promise<void> {

@@ -1,9 +1,13 @@
 /**
  * Tracking of one `netsec train`: one parent run, one nested child run per search candidate
  * (params, CV score per fold as metric steps, fit time), each stage's reports as artifacts, the
- * evaluation metrics, the trained model as an MLflow model artifact (netsec_json + onnx +
- * python_function flavors and a signature, src/tracking/mlmodel.ts), registered (alias
- * `champion`) when the run pushes it. Works with either tracker (MLflow or the local run log).
+ * evaluation metrics, the input dataset (MLflow's inputs API), the trained model as an MLflow
+ * model artifact (netsec_json + onnx + python_function flavors and a signature,
+ * src/tracking/mlmodel.ts), registered when the run pushes it — the alias `champion` only moves
+ * forward to the newest push, so it always names the model in final_model/ (registry.ts). Works
+ * with either tracker (MLflow or the local run log). `finish` also writes the run's summary.json
+ * (with the data digest and where it was tracked) into the run folder, for `netsec runs` and the
+ * index.
  *
  * Stage artifacts are read from the run folder by their fixed names (src/artifacts.ts), so this
  * module does not depend on the in-memory shapes the stages return.
@@ -13,11 +17,17 @@ import { STAGE_DIRS, STAGE_FILES, type RunFolder, type StageName } from "../arti
 import { DEFAULT_EXPERIMENT, loadExperiment, type Experiment } from "../experiment.ts";
 import type { Reporter } from "../reporter.ts";
 import type { CandidateResult } from "../search/types.ts";
+import { loadSchema } from "../schema.ts";
+import { MODEL_FILES, type ModelManifest } from "../models/model-file.ts";
 import { createTracker, type CreateTrackerOptions } from "./remote.ts";
 import { onnxMlflowModel } from "./mlmodel.ts";
 import { onnxFromRunDir } from "../models/onnx/sources.ts";
 import { isNetsecError } from "../errors.ts";
 import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
+import { dataDigest, dataLocation, datasetInput, fileSha256, redactCredentials } from "./dataset.ts";
+import { DATA_DIGEST_TAG, MODEL_VERSION_TAG, SHA256_TAG } from "./registry.ts";
+import { RUN_DIR_TAG, RUN_SUMMARY_FILE } from "./runs.ts";
+
 
 /** Registered model name (override with NETSEC_REGISTERED_MODEL). */
 export const REGISTERED_MODEL = "netsec-phishing";
@@ -54,10 +64,19 @@ export interface PipelineTracking {
   /** The winner's metrics, parameters and the model file (called by onStage for the trainer, or directly). */
   logWinner(best: CandidateResult): Promise<void>;
   /**
-   * Log `modelFile` as the MLflow model (with `onnx`, the ONNX file of the same model, for the
-   * onnx and python_function flavors); register it with the alias when `pushed`.
+   * Log `modelFile` as the MLflow model (with `push.onnx`, the ONNX file of the same model, for
+   * the onnx and python_function flavors); register it when `pushed`, with final_model's version
+   * number (`push.version`) so the alias `champion` only moves forward.
    */
-  logModel(modelFile: string, pushed: boolean, onnx?: Uint8Array): Promise<void>;
+  logModel(modelFile: string, pushed: boolean, push?: { version?: number; sha256?: string; onnx?: Uint8Array }): Promise<void>;
+  /**
+   * Make the champion name the model in `modelDir` (final_model/) when this run did not push it:
+   * e.g. an untracked notebook pushed it. Logs that model.json (and its model.onnx) as
+   * `served_model/` and registers it with final_model's version number (the alias only moves
+   * forward), unless the champion already has its sha256. Returns final_model's version and
+   * sha256, or undefined without one.
+   */
+  logServedModel(modelDir: string): Promise<{ version: number; sha256: string } | undefined>;
   /** End the parent run; returns where things were recorded. */
   finish(status: "FINISHED" | "FAILED", summary?: unknown): Promise<TrackerSummary>;
 }
@@ -100,8 +119,9 @@ function pushedFrom(artifacts: unknown): boolean | undefined {
 }
 
 /** The ONNX bytes to log with the model: the pushed model.onnx, else the run's model exported (none when its family has no export). */
-async function onnxOf(pushedFile: unknown, run: RunFolder): Promise<Uint8Array | undefined> {
+async function onnxOf(pushedFile: unknown, run?: RunFolder): Promise<Uint8Array | undefined> {
   if (typeof pushedFile === "string") return (await platform.stat(pushedFile))?.isFile ? await platform.readFile(pushedFile) : undefined;
+  if (!run) return undefined;
   try {
     return (await onnxFromRunDir(run.dir)).bytes;
   } catch (error) {
@@ -113,9 +133,18 @@ async function onnxOf(pushedFile: unknown, run: RunFolder): Promise<Uint8Array |
 export async function startPipelineTracking(options: PipelineTrackingOptions): Promise<PipelineTracking> {
   const { reporter } = options;
   const tracker = await createTracker({ ...options, sourceName: options.sourceName ?? "netsec train", onWarning: (w) => reporter.warn(`tracking: ${w}`) });
+  /** The onnx + python_function part of the logged model, when there is an ONNX file. */
+  const mlflowFlavors = async (onnx: Uint8Array | undefined) => {
+    try {
+      return onnx ? await onnxMlflowModel(onnx) : {};
+    } catch (error) {
+      reporter.warn(`tracking: the model is logged without its onnx/python_function flavors: ${(error as Error).message}`);
+      return {};
+    }
+  };
   const modelName = options.modelName ?? platform.env("NETSEC_REGISTERED_MODEL") ?? REGISTERED_MODEL;
   const parent = await tracker.startRun(`train ${new Date().toISOString().slice(0, 19)}`, { "netsec.command": "train" });
-  const params: Record<string, unknown> = { data: options.data ?? "(default)" };
+  const params: Record<string, unknown> = {};
   try {
     const file = options.experimentFile;
     const useDefault = !file || (file === DEFAULT_EXPERIMENT && !(await platform.stat(file))?.isFile);
@@ -127,6 +156,37 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
   const started = new Map<string, number>();
   let modelLogged = false;
   let trainedModel: string | undefined;
+  let runDir: string | undefined;
+  let digest: string | undefined;
+  let testMetrics: Record<string, number> = {};
+  let pushedVersion: number | undefined;
+
+  /** `data` (the real path, or the URI without credentials) and the dataset (inputs API). */
+  const logData = async (run: RunFolder) => {
+    const file = run.file("ingestion", STAGE_FILES.ingestion.summary);
+    if (!(await platform.stat(file))?.isFile) return;
+    const summary = JSON.parse(await platform.readTextFile(file)) as { source: string; name: string; columns: string[]; rows: number };
+    const mongo = /^MongoDB /.test(summary.source);
+    let location = dataLocation(summary.source);
+    if (!mongo && !location.startsWith("/")) location = `${platform.cwd()}/${location}`;
+    await parent.logParams({ data: location });
+    const store = run.file("ingestion", STAGE_FILES.ingestion.featureStore(summary.name));
+    if (!(await platform.stat(store))?.isFile) return;
+    digest = dataDigest(await fileSha256(store));
+    const dtypes = new Map<string, string>();
+    try {
+      const schema = await loadSchema();
+      for (const f of schema.features) dtypes.set(f.name, f.dtype);
+      dtypes.set(schema.target.name, schema.target.dtype);
+    } catch {
+      // columns without a contract are logged as strings
+    }
+    await parent.setTags({ [DATA_DIGEST_TAG]: digest });
+    await parent.logInputs([datasetInput({
+      name: summary.name, digest, location: mongo ? redactCredentials(summary.source) : location, kind: mongo ? "mongodb" : "file",
+      columns: summary.columns.map((name) => ({ name, dtype: dtypes.get(name) ?? "string" })), rows: summary.rows,
+    })]);
+  };
 
   const uploadReports = async (stage: StageName, run: RunFolder) => {
     for (const rel of STAGE_REPORTS[stage] ?? []) {
@@ -144,17 +204,27 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
   const tracking: PipelineTracking = {
     tracker,
     parent,
-    async onStageStart(name) {
+    async onStageStart(name, run) {
       started.set(name, Date.now());
+      if (run && !runDir) {
+        runDir = run.dir;
+        await parent.setTags({ [RUN_DIR_TAG]: run.dir });
+      }
     },
     async onStage(name, artifacts, run) {
+      if (!runDir) {
+        runDir = run.dir;
+        await parent.setTags({ [RUN_DIR_TAG]: run.dir });
+      }
       const t0 = started.get(name);
       if (t0 !== undefined) await parent.logMetrics({ [`stage.${name}.seconds`]: (Date.now() - t0) / 1000 });
+      if (name === "ingestion") await logData(run);
       if (name in STAGE_DIRS) await uploadReports(name as StageName, run);
       if (name === "evaluation") {
         const file = run.file("evaluation", STAGE_FILES.evaluation.metrics);
         if ((await platform.stat(file))?.isFile) {
           const metrics = JSON.parse(await platform.readTextFile(file)) as { test?: unknown; train?: unknown };
+          testMetrics = numericLeaves(metrics.test);
           await parent.logMetrics(numericLeaves({ test: metrics.test, train: metrics.train }));
         }
       }
@@ -169,7 +239,8 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       if (pushed !== undefined) {
         // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
         const file = pushed && typeof fields.modelFile === "string" ? fields.modelFile : trainedModel;
-        if (file) await tracking.logModel(file, pushed, await onnxOf(pushed ? (fields as { onnxFile?: unknown }).onnxFile : undefined, run));
+        const push = artifacts as { version?: number; sha256?: string; onnxFile?: unknown };
+        if (file) await tracking.logModel(file, pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(pushed ? push.onnxFile : undefined, run) });
       }
     },
     async onCandidate(result) {
@@ -189,25 +260,65 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       await parent.logParams({ "best.family": best.family, ...Object.fromEntries(Object.entries(best.params).map(([k, v]) => [`best.${k}`, v])) });
       await parent.logMetrics({ [`best.cv_${best.scoring}_mean`]: best.meanScore, [`best.cv_${best.scoring}_std`]: best.stdScore });
     },
-    async logModel(modelFile, pushed, onnx) {
+    async logModel(modelFile, pushed, push = {}) {
       if (modelLogged) return;
       modelLogged = true;
-      let mlflowModel;
+      await parent.logModel(modelFile, await mlflowFlavors(push.onnx));
+      const sha256 = push.sha256 ?? (await platform.sha256(await platform.readFile(modelFile)));
+      pushedVersion = pushed ? push.version : undefined;
+      await parent.setTags({ "netsec.pushed": String(pushed), ...(pushedVersion !== undefined ? { [MODEL_VERSION_TAG]: String(pushedVersion) } : {}) });
+      if (!pushed) return;
+      const metrics = Object.entries(testMetrics).filter(([k]) => !k.includes(".")).map(([k, v]) => `${k} ${Number(v.toFixed(4))}`).join(", ");
+      await parent.registerModel(modelName, CHAMPION_ALIAS, "model", {
+        modelVersion: push.version,
+        tags: {
+          [SHA256_TAG]: sha256,
+          ...(push.version !== undefined ? { [MODEL_VERSION_TAG]: String(push.version) } : {}),
+          ...(digest ? { [DATA_DIGEST_TAG]: digest } : {}),
+        },
+        description: `netsec model.json${push.version !== undefined ? ` (final_model version ${push.version})` : ""}, sha256 ${sha256.slice(0, 12)}…` +
+          `${metrics ? `; test metrics: ${metrics}` : ""}${digest ? `; data digest ${digest}` : ""}`,
+      });
+    },
+    async logServedModel(modelDir) {
+      const manifestFile = `${modelDir}/${MODEL_FILES.manifest}`;
+      if (!(await platform.stat(manifestFile))?.isFile) return undefined;
+      const manifest = JSON.parse(await platform.readTextFile(manifestFile)) as ModelManifest;
+      const served = { version: manifest.version, sha256: manifest.sha256 };
+      if (pushedVersion === manifest.version) return served;
+      const onnx = await onnxOf(`${modelDir}/${MODEL_FILES.onnx}`);
+      await parent.logModel(`${modelDir}/${MODEL_FILES.model}`, { artifactPath: "served_model", ...(await mlflowFlavors(onnx)) });
+      let metrics = "";
       try {
-        mlflowModel = onnx ? await onnxMlflowModel(onnx) : undefined;
-      } catch (error) {
-        reporter.warn(`tracking: the model is logged without its onnx/python_function flavors: ${(error as Error).message}`);
+        const file = JSON.parse(await platform.readTextFile(`${modelDir}/${MODEL_FILES.model}`)) as { metrics?: Record<string, number> };
+        metrics = Object.entries(file.metrics ?? {}).map(([k, v]) => `${k} ${Number(v.toFixed(4))}`).join(", ");
+      } catch {
+        // the description goes without metrics
       }
-      await parent.logModel(modelFile, mlflowModel ?? {});
-      await parent.setTags({ "netsec.pushed": String(pushed) });
-      if (pushed) await parent.registerModel(modelName, CHAMPION_ALIAS);
+      await parent.registerModel(modelName, CHAMPION_ALIAS, "served_model", {
+        modelVersion: manifest.version,
+        tags: { [SHA256_TAG]: manifest.sha256, [MODEL_VERSION_TAG]: String(manifest.version) },
+        description: `netsec model.json (final_model version ${manifest.version}, pushed ${manifest.createdAt}${manifest.runDir ? ` by ${manifest.runDir}` : ""}), sha256 ${manifest.sha256.slice(0, 12)}…${metrics ? `; test metrics: ${metrics}` : ""}`,
+        unlessAliasSha: manifest.sha256,
+      });
+      return served;
     },
     async finish(status, summary) {
-      if (summary !== undefined) await parent.logArtifact("summary.json", JSON.stringify(summary, null, 2));
+      const where0 = tracker.summary();
+      const record = summary !== undefined && summary && typeof summary === "object" && !Array.isArray(summary)
+        ? { ...(summary as Record<string, unknown>), dataDigest: digest ?? null, runStatus: status, tracking: { kind: where0.kind, target: redactCredentials(where0.target), clientRunId: parent.id } }
+        : summary;
+      if (record !== undefined) await parent.logArtifact(RUN_SUMMARY_FILE, JSON.stringify(record, null, 2));
       await parent.endRun(status);
+      if (runDir && record !== undefined && (await platform.stat(runDir))?.isDirectory) {
+        await platform.writeFileAtomic(`${runDir}/${RUN_SUMMARY_FILE}`, JSON.stringify(record, null, 2) + "\n");
+      }
       const where = tracker.summary();
       if (where.outbox) reporter.warn(`tracking: some of this run waits in ${where.outbox}; run \`netsec sync\` when the server is reachable`);
-      else reporter.info(where.kind === "mlflow" ? `tracked in MLflow at ${where.target} (run ${where.runs.at(-1)?.serverId ?? "?"})` : `tracked locally in ${where.target}`);
+      else {
+        const last = where.runs.at(-1);
+        reporter.info(where.kind === "mlflow" ? `tracked in MLflow at ${where.target} (run ${last?.serverId ?? "?"}${last?.url ? `: ${last.url}` : ""})` : `tracked locally in ${where.target}`);
+      }
       return where;
     },
   };

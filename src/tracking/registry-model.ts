@@ -10,13 +10,9 @@
 import { parse } from "yaml";
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
-import { MlflowClient, isMlflowError, type ModelVersion } from "./mlflow.ts";
+import type { MlflowClient, ModelVersion } from "./mlflow.ts";
 import { FLAVOR } from "./mlmodel.ts";
-import type { KeyValue } from "./validate.ts";
-
-const API = "api/2.0/mlflow";
-/** The version tag with model.json's sha256, where the registering client set one. */
-export const VERSION_SHA_TAG = "netsec.sha256";
+import { SHA256_TAG } from "./registry.ts";
 
 export interface ModelUri {
   uri: string;
@@ -34,30 +30,15 @@ export function parseModelUri(text: string): ModelUri {
   return { uri: text.trim(), name: decodeURIComponent(m[1]), ...(m[2] ? { alias: m[2] } : { version: m[3] }) };
 }
 
-export interface RegistryVersion extends ModelVersion {
-  creation_timestamp?: number | string;
-  tags?: KeyValue[];
-}
-
-/** The version `ref` names now (the alias's target, or the fixed version). */
-export async function resolveModelVersion(client: MlflowClient, ref: ModelUri): Promise<RegistryVersion> {
-  try {
-    if (ref.alias) {
-      const r = await client.http.request<{ model_version: RegistryVersion }>("get", `${API}/registered-models/alias`, { searchParams: { name: ref.name, alias: ref.alias } });
-      return r.model_version;
-    }
-    const r = await client.http.request<{ model_version: RegistryVersion }>("get", `${API}/model-versions/get`, { searchParams: { name: ref.name, version: ref.version! } });
-    return r.model_version;
-  } catch (error) {
-    if (isMlflowError(error) && (error.errorCode === "RESOURCE_DOES_NOT_EXIST" || error.errorCode === "INVALID_PARAMETER_VALUE")) {
-      throw new NetsecError("TRACKING_FAILED", `${ref.uri}: ${ref.alias ? `no version of "${ref.name}" has the alias "${ref.alias}"` : `"${ref.name}" has no version ${ref.version}`} on ${client.uri} (${error.message})`, { cause: error });
-    }
-    throw error;
-  }
+/** The version `ref` names now (the alias's target, or the fixed version): MlflowClient.resolveModelUri, or a clear error. */
+export async function resolveModelVersion(client: MlflowClient, ref: ModelUri): Promise<ModelVersion> {
+  const version = await client.resolveModelUri(ref.uri);
+  if (!version) throw new NetsecError("TRACKING_FAILED", `${ref.uri}: ${ref.alias ? `no version of "${ref.name}" has the alias "${ref.alias}"` : `"${ref.name}" has no version ${ref.version}`} on ${client.uri}`);
+  return version;
 }
 
 /** The artifact URI of a version's model folder (`mlflow-artifacts:/…`; `runs:/<id>/<path>` resolved through the run). */
-async function modelFolderUri(client: MlflowClient, version: RegistryVersion): Promise<string> {
+async function modelFolderUri(client: MlflowClient, version: ModelVersion): Promise<string> {
   const runs = /^runs:\/([^/]+)\/(.+)$/.exec(version.source);
   if (runs) return `${(await client.getRun(runs[1])).info.artifact_uri}/${runs[2]}`;
   return version.source;
@@ -76,17 +57,17 @@ export interface DownloadedModel {
  * Fetch the version's model.json into `<cacheDir>/<name>/<version>` (reused when it is already
  * there and complete) and check its sha256 against what the logged model recorded.
  */
-export async function downloadModelVersion(client: MlflowClient, name: string, version: RegistryVersion, cacheDir: string): Promise<DownloadedModel> {
+export async function downloadModelVersion(client: MlflowClient, name: string, version: ModelVersion, cacheDir: string): Promise<DownloadedModel> {
   const folder = await modelFolderUri(client, version);
   const where = `version ${version.version} of "${name}" (${version.source})`;
   const mlmodel = parse(new TextDecoder().decode(await client.downloadArtifact(folder, "MLmodel"))) as { flavors?: Record<string, { sha256?: unknown }> } | null;
   const recorded = mlmodel?.flavors?.[FLAVOR]?.sha256;
-  const tagged = version.tags?.find((t) => t.key === VERSION_SHA_TAG)?.value;
+  const tagged = version.tags?.find((t) => t.key === SHA256_TAG)?.value;
   if (typeof recorded !== "string" && !tagged) {
     throw new NetsecError("MODEL_INVALID", `${where} is not a netsec model: its MLmodel has no ${FLAVOR} flavor with a sha256, so its model.json cannot be checked`);
   }
   const expected = typeof recorded === "string" ? recorded : tagged!;
-  if (tagged && tagged !== expected) throw new NetsecError("MODEL_INVALID", `${where}: the version's ${VERSION_SHA_TAG} tag says ${tagged}, its MLmodel says ${expected}: refusing it`);
+  if (tagged && tagged !== expected) throw new NetsecError("MODEL_INVALID", `${where}: the version's ${SHA256_TAG} tag says ${tagged}, its MLmodel says ${expected}: refusing it`);
   const bytes = await client.downloadArtifact(folder, "model.json");
   const sha256 = await platform.sha256(bytes);
   if (sha256 !== expected) throw new NetsecError("MODEL_INVALID", `${where}: model.json hashes to ${sha256}, the logged model recorded ${expected} (corrupted or replaced): refusing it`);

@@ -6,11 +6,12 @@
  * A run whose operations were all acknowledged moves its journal to `outbox/sent/`.
  */
 import { platform } from "../runtime/index.ts";
-import { Applier } from "./apply.ts";
+import { Applier, refusedForGood } from "./apply.ts";
+import { RegistryUnavailableError } from "./registry.ts";
 import { Journal, type Op } from "./journal.ts";
 import { MlflowClient, MlflowHttpError } from "./mlflow.ts";
 import { resolveTrackingConfig, type TrackingConfig } from "./config.ts";
-import type { HttpOptions } from "./http.ts";
+import { httpPolicyFromEnv, TrackingBudget, type HttpOptions } from "./http.ts";
 import { openRun, systemTags, type Sink, type TrackedRun, type Tracker, type TrackerSummary } from "./tracker.ts";
 
 export interface MlflowTrackerOptions {
@@ -29,6 +30,8 @@ interface RootState {
   pending: number;
   first: boolean;
   chain: Promise<void>;
+  /** logBatch ops journaled but not sent yet, per run: sent as one log-batch when the run ends. */
+  held: Map<string, Extract<Op, { op: "logBatch" }>[]>;
 }
 
 /** `<run>.open` next to `<run>.jsonl`: the run is still being recorded by a live process. */
@@ -36,8 +39,31 @@ export function openMarker(journalPath: string): string {
   return journalPath.replace(/\.jsonl$/, "") + ".open";
 }
 
+/**
+ * The run in the MLflow UI, in the classic model-training view: MLflow 3.17's UI picks the view
+ * from its GenAI / Model training switch (query `workflowType`, else the browser's last choice,
+ * GenAI at first), not from the experiment's `mlflow.experimentKind` tag; MLflow 2.x ignores it.
+ */
+export function runUrl(uri: string, experimentId: string, runId: string): string {
+  return `${uri}/#/experiments/${encodeURIComponent(experimentId)}/runs/${encodeURIComponent(runId)}?workflowType=machine_learning`;
+}
+
 export function outboxDir(stateDir: string): string {
   return `${stateDir}/outbox`;
+}
+
+/** Flush a run's held metrics/params/tags once this many items wait (well inside log-batch's limits). */
+const HOLD_ITEMS = 900;
+
+/** One logBatch with everything of `ops` (params once per key, the last value of each tag). */
+export function mergeBatches(ops: Extract<Op, { op: "logBatch" }>[]): Extract<Op, { op: "logBatch" }> {
+  const params = new Map<string, { key: string; value: string }>();
+  const tags = new Map<string, { key: string; value: string }>();
+  for (const op of ops) {
+    for (const p of op.params) if (!params.has(p.key)) params.set(p.key, p);
+    for (const t of op.tags) tags.set(t.key, t);
+  }
+  return { ...ops[0], metrics: ops.flatMap((o) => o.metrics), params: [...params.values()], tags: [...tags.values()] };
 }
 
 class RemoteSink implements Sink {
@@ -56,7 +82,7 @@ class RemoteSink implements Sink {
     const journal = await Journal.create(this.#dir, rootRun, this.#client.uri);
     // While this marker exists (and the journal is being written), `netsec sync` leaves the journal alone.
     await platform.writeFile(openMarker(journal.path), JSON.stringify({ runtime: platform.name, since: Date.now() }));
-    this.roots.set(rootRun, { journal, applier: new Applier(this.#client, journal, this.#warn), offline: false, pending: 0, first: true, chain: Promise.resolve() });
+    this.roots.set(rootRun, { journal, applier: new Applier(this.#client, journal, this.#warn), offline: false, pending: 0, first: true, chain: Promise.resolve(), held: new Map() });
   }
 
   submit(rootRun: string, op: Op, content?: Uint8Array): Promise<void> {
@@ -68,15 +94,40 @@ class RemoteSink implements Sink {
   }
 
   async #send(state: RootState, op: Op, content?: Uint8Array): Promise<void> {
+    // Write-ahead: the journal has every op before anything is sent.
     if (content && "file" in op) await state.journal.storeFile(op.file, content);
     await state.journal.append(op);
     state.pending++;
+    if (state.offline) return;
+    if (op.op === "logBatch") {
+      // Fewer, larger calls: a run's metrics, params and tags go out together when it ends.
+      const held = state.held.get(op.run) ?? [];
+      held.push(op);
+      state.held.set(op.run, held);
+      const items = held.reduce((n, o) => n + o.metrics.length + o.params.length + o.tags.length, 0);
+      if (items >= HOLD_ITEMS) await this.#flush(state, op.run);
+      return;
+    }
+    if (op.op === "endRun") await this.#flush(state, op.run);
+    if (state.offline) return;
+    await this.#deliver(state, op, [op]);
+  }
+
+  async #flush(state: RootState, run: string): Promise<void> {
+    const held = state.held.get(run);
+    state.held.delete(run);
+    if (!held?.length || state.offline) return;
+    await this.#deliver(state, mergeBatches(held), held);
+  }
+
+  /** Apply `op` (which stands for `covers`, the journaled ops it merges) and ack each of them. */
+  async #deliver(state: RootState, op: Op, covers: Op[]): Promise<void> {
     const first = state.first;
     state.first = false;
-    if (state.offline) return;
     try {
-      await state.journal.append(await state.applier.apply(op, false));
-      state.pending--;
+      const ack = await state.applier.apply(op, false);
+      for (const c of covers) await state.journal.append({ ...ack, of: c.id });
+      state.pending -= covers.length;
     } catch (error) {
       const http = error instanceof MlflowHttpError ? error : undefined;
       const auth = http?.status === 401 || http?.status === 403;
@@ -86,6 +137,14 @@ class RemoteSink implements Sink {
         await platform.remove(state.journal.filesDir);
         throw error;
       }
+      if (refusedForGood(error, op)) {
+        // The server refused this operation for good (bad value, registry missing…): the run goes on.
+        const message = error.message;
+        for (const c of covers) await state.journal.append({ op: "ack", of: c.id, at: Date.now(), refused: message });
+        state.pending -= covers.length;
+        this.#warn(error instanceof RegistryUnavailableError ? message : `MLflow refused ${op.op} of run ${op.run}: ${message}`);
+        return;
+      }
       if (http?.transient || auth) {
         state.offline = true;
         this.#warn(
@@ -94,10 +153,9 @@ class RemoteSink implements Sink {
         );
         return;
       }
-      // The server refused this operation for good (bad value, artifact store not proxied…).
       const message = error instanceof Error ? error.message : String(error);
-      await state.journal.append({ op: "ack", of: op.id, at: Date.now(), refused: message });
-      state.pending--;
+      for (const c of covers) await state.journal.append({ op: "ack", of: c.id, at: Date.now(), refused: message });
+      state.pending -= covers.length;
       if (op.op === "createRun") throw error;
       this.#warn(`MLflow refused ${op.op} of run ${op.run}: ${message}`);
     }
@@ -107,6 +165,7 @@ class RemoteSink implements Sink {
     const state = this.roots.get(rootRun);
     if (!state) return;
     await state.chain;
+    for (const run of [...state.held.keys()]) await this.#flush(state, run);
     await platform.remove(openMarker(state.journal.path));
     if (state.offline || state.pending > 0) return;
     await platform.mkdir(`${this.#dir}/sent`);
@@ -141,7 +200,12 @@ export function createMlflowTracker(options: MlflowTrackerOptions): Tracker & { 
     summary: () => ({
       kind: "mlflow",
       target: config.uri,
-      runs: roots.map((r) => ({ ...r, serverId: sink.roots.get(r.id)?.applier.serverRunId(r.id) })),
+      runs: roots.map((r) => {
+        const applier = sink.roots.get(r.id)?.applier;
+        const serverId = applier?.serverRunId(r.id);
+        const experimentId = applier?.serverExperimentId(r.id);
+        return { ...r, serverId, experimentId, ...(serverId && experimentId ? { url: runUrl(config.uri, experimentId, serverId) } : {}) };
+      }),
       outbox: offline() ? outboxDir(options.stateDir) : undefined,
     }),
   };
@@ -164,8 +228,10 @@ export async function createTracker(options: CreateTrackerOptions = {}): Promise
     const { createLocalTracker } = await import("./local.ts");
     return createLocalTracker({ stateDir, experiment: env("MLFLOW_EXPERIMENT_NAME") || undefined, sourceName: options.sourceName, onWarning: options.onWarning });
   }
-  const total = Number(env("NETSEC_TRACKING_TIMEOUT_MS"));
-  const http: HttpOptions = { ...(Number.isFinite(total) && total > 0 ? { totalMs: total } : {}), ...options.http };
+  // MLflow's own variables: per-attempt timeout and retries; the run's tracking may wait on the
+  // server for timeout × (retries + 1) in all, then the rest goes to the outbox.
+  const policy = httpPolicyFromEnv(env);
+  const http: HttpOptions = { ...policy.http, budget: new TrackingBudget(policy.budgetMs), ...options.http };
   return createMlflowTracker({ config, stateDir, http, sourceName: options.sourceName, onWarning: options.onWarning });
 }
 

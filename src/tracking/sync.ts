@@ -5,12 +5,13 @@
  * gone again) resumes where it stopped. A fully sent outbox journal moves to `outbox/sent/`.
  */
 import { platform } from "../runtime/index.ts";
-import { Applier } from "./apply.ts";
-import { Journal } from "./journal.ts";
-import { MlflowClient, MlflowHttpError } from "./mlflow.ts";
+import { Applier, refusedForGood } from "./apply.ts";
+import { Journal, type Op } from "./journal.ts";
+import { MlflowClient } from "./mlflow.ts";
+import { RegistryUnavailableError } from "./registry.ts";
 import type { TrackingConfig } from "./config.ts";
 import type { HttpOptions } from "./http.ts";
-import { openMarker, outboxDir } from "./remote.ts";
+import { mergeBatches, openMarker, outboxDir } from "./remote.ts";
 
 export interface SyncOptions {
   config: TrackingConfig;
@@ -41,6 +42,35 @@ export interface SyncResult {
   failures: string[];
   /** Journals skipped because a running `netsec train` is still writing them. */
   inProgress: string[];
+  /** The server could not be reached (no answer, connection refused, timed out). */
+  unreachable: boolean;
+  /** Runs of the local run log (recorded with no server) not sent yet; `--local` sends them. */
+  localWaiting: number;
+}
+
+/** Journals under `dir` that still have operations without an ack. */
+export async function unsentJournals(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of await journalsIn(dir)) {
+    const { ops, acks } = await new Journal(path).read();
+    if (ops.some((op) => !acks.has(op.id))) out.push(path);
+  }
+  return out;
+}
+
+/** Consecutive logBatch ops of one run become one group (one log-batch); every other op is alone. */
+function groupBatches(ops: Op[]): Op[][] {
+  const groups: Op[][] = [];
+  for (const op of ops) {
+    const last = groups.at(-1);
+    if (op.op === "logBatch" && last?.[0].op === "logBatch" && last[0].run === op.run) last.push(op);
+    else groups.push([op]);
+  }
+  return groups;
+}
+
+function isUnreachable(error: unknown): boolean {
+  return error instanceof Error && "status" in error && (error as { status: number }).status === 0;
 }
 
 async function journalsIn(dir: string): Promise<string[]> {
@@ -53,7 +83,20 @@ export async function syncJournals(options: SyncOptions): Promise<SyncResult> {
   const warn = options.onWarning ?? (() => {});
   const out = outboxDir(options.stateDir);
   const paths = [...(await journalsIn(out)), ...(options.includeLocal ? await journalsIn(`${options.stateDir}/runs`) : [])];
-  const result: SyncResult = { journals: paths.length, completed: 0, opsSent: 0, opsLeft: 0, runsCreated: 0, runsFound: 0, metricsSent: 0, metricsSkipped: 0, failures: [], inProgress: [] };
+  const result: SyncResult = { journals: paths.length, completed: 0, opsSent: 0, opsLeft: 0, runsCreated: 0, runsFound: 0, metricsSent: 0, metricsSkipped: 0, failures: [], inProgress: [], unreachable: false, localWaiting: 0 };
+  try {
+    // One call first, so an unreachable server is said plainly (even with nothing to send).
+    await client.serverInfo();
+  } catch (error) {
+    result.unreachable = isUnreachable(error);
+    result.failures.push(`${options.config.uri}: ${error instanceof Error ? error.message : String(error)}`);
+    result.opsLeft = (await Promise.all(paths.map(async (p) => {
+      const { ops, acks } = await new Journal(p).read();
+      return ops.filter((op) => !acks.has(op.id)).length;
+    }))).reduce((a, b) => a + b, 0);
+    result.localWaiting = (await unsentJournals(`${options.stateDir}/runs`)).length;
+    return result;
+  }
   for (const path of paths) {
     const marker = await platform.stat(openMarker(path));
     const written = (await platform.stat(path))?.mtimeMs ?? 0;
@@ -68,20 +111,23 @@ export async function syncJournals(options: SyncOptions): Promise<SyncResult> {
     applier.remember(ops, acks);
     const todo = ops.filter((op) => !acks.has(op.id));
     let left = todo.length;
-    for (const op of todo) {
+    for (const group of groupBatches(todo)) {
+      const op = group.length > 1 ? mergeBatches(group as Extract<Op, { op: "logBatch" }>[]) : group[0];
       try {
-        await journal.append(await applier.apply(op, true));
-        result.opsSent++;
-        left--;
+        const ack = await applier.apply(op, true);
+        for (const g of group) await journal.append({ ...ack, of: g.id });
+        result.opsSent += group.length;
+        left -= group.length;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof MlflowHttpError && !error.transient && error.status !== 401 && error.status !== 403 && op.op !== "createRun") {
-          await journal.append({ op: "ack", of: op.id, at: Date.now(), refused: message });
-          warn(`MLflow refused ${op.op} of run ${op.run} (skipped from now on): ${message}`);
-          left--;
+        if (refusedForGood(error, op)) {
+          for (const g of group) await journal.append({ op: "ack", of: g.id, at: Date.now(), refused: message });
+          warn(error instanceof RegistryUnavailableError ? message : `MLflow refused ${op.op} of run ${op.run} (skipped from now on): ${message}`);
+          left -= group.length;
           continue;
         }
         result.failures.push(`${path}: stopped at ${op.op} (${left} operations left): ${message}`);
+        if (isUnreachable(error)) result.unreachable = true;
         break;
       }
     }
@@ -98,5 +144,6 @@ export async function syncJournals(options: SyncOptions): Promise<SyncResult> {
       result.completed++;
     }
   }
+  result.localWaiting = (await unsentJournals(`${options.stateDir}/runs`)).length;
   return result;
 }

@@ -7,7 +7,7 @@
 import { platform } from "../runtime/index.ts";
 import { clientId, type Op } from "./journal.ts";
 import { CLIENT_RUN_TAG } from "./apply.ts";
-import type { RunStatus } from "./mlflow.ts";
+import type { DatasetInput, RunStatus } from "./mlflow.ts";
 import { checkMetric, checkParam, checkTag, paramText, type KeyValue, type Metric } from "./validate.ts";
 
 export type ArtifactContent = Uint8Array | string | { file: string };
@@ -31,17 +31,33 @@ export interface TrackedRun {
    * flavors, the signature); MLmodel is written last, so a reader that finds it finds the rest.
    */
   logModel(modelFile: string, options?: { artifactPath?: string; flavor?: Record<string, unknown>; files?: Record<string, Uint8Array | string>; mlmodel?: Record<string, unknown> }): Promise<void>;
-  /** Register the model logged at `artifactPath` (default "model") and point `alias` at it. */
-  registerModel(name: string, alias?: string, artifactPath?: string): Promise<void>;
+  /**
+   * Register the model logged at `artifactPath` (default "model") and point `alias` at it. With
+   * `details.modelVersion` (final_model's version number) the alias only moves to a higher one.
+   */
+  registerModel(name: string, alias?: string, artifactPath?: string, details?: RegisterDetails): Promise<void>;
+  /** The run's input datasets (MLflow's inputs API: the Dataset column of the runs table). */
+  logInputs(datasets: DatasetInput[]): Promise<void>;
   endRun(status?: Extract<RunStatus, "FINISHED" | "FAILED" | "KILLED">): Promise<void>;
+}
+
+export interface RegisterDetails {
+  modelVersion?: number;
+  tags?: Record<string, string>;
+  description?: string;
+  /** Register nothing when the alias already names a version with this sha256. */
+  unlessAliasSha?: string;
 }
 
 export interface TrackerSummary {
   kind: "mlflow" | "local";
   /** MLflow URI, or the folder of the local run log. */
   target: string;
-  /** Client ids of root runs, and server ids where known. */
-  runs: { id: string; name: string; serverId?: string }[];
+  /**
+   * Client ids of root runs, and server ids where known; `url` opens the run in the MLflow UI
+   * in its model-training view (`?workflowType=machine_learning`, what MLflow 3.17's UI reads).
+   */
+  runs: { id: string; name: string; serverId?: string; experimentId?: string; url?: string }[];
   /** Set when operations are waiting in the outbox for `netsec sync`. */
   outbox?: string;
 }
@@ -163,8 +179,18 @@ export async function openRun(context: RunContext, name: string, tags: Record<st
       const flavor = { sha256: await platform.sha256(bytes), ...(options.flavor ?? {}) };
       await submit({ op: "model", id: opId, run: id, at: Date.now(), artifactPath, file: opId, flavor, ...(options.mlmodel ? { mlmodel: options.mlmodel } : {}) }, bytes);
     },
-    async registerModel(modelName, alias, artifactPath = "model") {
-      await submit({ op: "register", id: clientId("op"), run: id, at: Date.now(), name: modelName, alias, artifactPath });
+    async registerModel(modelName, alias, artifactPath = "model", details = {}) {
+      const tags = collect((w) => Object.entries(details.tags ?? {}).flatMap(([k, v]) => checkTag(k, v, w) ?? []));
+      await submit({
+        op: "register", id: clientId("op"), run: id, at: Date.now(), name: modelName, alias, artifactPath,
+        ...(details.modelVersion !== undefined ? { modelVersion: details.modelVersion } : {}),
+        ...(tags.length ? { tags } : {}),
+        ...(details.description ? { description: details.description } : {}),
+        ...(details.unlessAliasSha ? { unlessAliasSha: details.unlessAliasSha } : {}),
+      });
+    },
+    async logInputs(datasets) {
+      if (datasets.length) await submit({ op: "inputs", id: clientId("op"), run: id, at: Date.now(), datasets });
     },
     async endRun(status = "FINISHED") {
       if (ended) return;

@@ -9,12 +9,14 @@
  *   JSON; one server version stored 0 for it). We send "NaN" and warn: MLflow keeps NaN.
  * - Metric ±Infinity: the server silently stores ±1.7976931348623157e308. We send that value
  *   ourselves and warn that it was changed.
- * - Param value > 6000 bytes (UTF-8): the server silently truncates to 6000 characters. We
- *   truncate to at most 6000 bytes on a character boundary and warn with the original length.
- * - Tag value > 8000 bytes: same, truncated to 8000 bytes with a warning.
+ * - Param values are recorded whole (up to 1 MB): what a given server keeps (500 characters on
+ *   MLflow 2.7, 6000 from 2.8) is decided when the value is sent (apply.ts, server.ts), where a
+ *   longer value is cut and its full text kept as an artifact. Over 1 MB: cut, with a warning.
+ * - Tag value > 8000 bytes: truncated to 8000 bytes with a warning (older servers: 5000
+ *   characters, cut when sent).
  */
 export const MAX_KEY_LENGTH = 250;
-export const MAX_PARAM_BYTES = 6000;
+export const MAX_PARAM_BYTES = 1_000_000;
 export const MAX_TAG_BYTES = 8000;
 export const MAX_DOUBLE = 1.7976931348623157e308;
 
@@ -92,7 +94,7 @@ function checkKeyValue(kind: string, key: string, value: string, maxBytes: numbe
   }
   const size = byteLength(value);
   if (size > maxBytes) {
-    warnings.push(`${kind} ${key}: value of ${size} bytes truncated to the server's limit of ${maxBytes} bytes`);
+    warnings.push(`${kind} ${key}: value of ${size} bytes truncated to ${maxBytes} bytes`);
     return { key, value: truncateUtf8(value, maxBytes) };
   }
   return { key, value };

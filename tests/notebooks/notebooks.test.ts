@@ -52,4 +52,19 @@ describe("notebooks executed headless with the Deno kernel", () => {
     expect(result.status, log).toBe(0);
     for (const name of notebooks) expect(log).toContain(`ok   ${name}`);
   }, 16 * 60_000);
+
+  it("05_tracking runs with no server at all: the local run log, runs browsed from it", () => {
+    const out = tempDir("netsec-notebooks-local-");
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NETSEC_ARTIFACTS: join(out, "Artifacts"),
+      NETSEC_MODEL_DIR: join(out, "final_model"),
+      NETSEC_NOTEBOOK_OUT: join(out, "executed"),
+    };
+    for (const name of ["MLFLOW_TRACKING_URI", "DAGSHUB_REPO_OWNER", "DAGSHUB_REPO_NAME"]) delete env[name];
+    const result = spawnSync("bash", [join(ROOT, "scripts", "notebooks.sh"), "all", join(ROOT, "notebooks", "05_tracking.ipynb")], { cwd: ROOT, encoding: "utf8", timeout: 10 * 60_000, env });
+    const log = `${result.stdout}\n${result.stderr}`;
+    expect(result.status, log).toBe(0);
+    expect(log).toMatch(/ok {3}05_tracking\.ipynb .*"tracking":"local".*"matchesFinalModel":true/);
+  }, 11 * 60_000);
 });

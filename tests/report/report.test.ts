@@ -83,6 +83,9 @@ describe("runs index", () => {
     expect(runs.map((r) => r.stages)).toEqual([[], ["ingestion"], ["ingestion", "validation"]]);
     const html = renderRunsIndex(runs);
     expect(html).not.toContain("report.html");
+    // the columns of `netsec runs`, sortable; the fixture run's best candidate and test F1 from its files
+    for (const head of ["data", "family", "params", "cv", "test f1", "pushed", "version", "status"]) expect(html).toContain(`>${head}</th>`);
+    expect(html).toContain('<script>document.querySelectorAll("table.runs th[data-col]")');
     await writeRunReport(join(root, "11_25_2026_09_30_00"));
     expect(readFileSync(join(root, "index.html"), "utf8").match(/report\.html/g)).toHaveLength(1);
   });

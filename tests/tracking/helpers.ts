@@ -7,7 +7,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { createServer as netServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PYTHON, requireEnv, tempDir } from "../helpers/env.ts";
+import { readdirSync, readFileSync } from "node:fs";
+import { DENO, PYTHON, ROOT, requireEnv, tempDir } from "../helpers/env.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const MLFLOW_BIN = join(dirname(PYTHON), "mlflow");
@@ -27,14 +28,47 @@ export interface ReadBack {
     tags: Record<string, string>;
     metrics: Record<string, [number, number, number | "NaN"][]>;
     artifacts: { path: string; size: number }[];
+    datasets: { name: string; digest: string; source_type: string; source: string; schema: string; profile: string; tags: Record<string, string> }[];
   }>;
-  model: { versions: { version: string; run_id: string; source: string; aliases: string[] }[]; alias_version?: string } | null;
+  model: { versions: { version: string; run_id: string; source: string; aliases: string[]; tags: Record<string, string>; description: string | null }[]; alias_version?: string } | null;
+  client_version: string;
+  experiment?: { id: string; tags: Record<string, string> } | null;
 }
 
-/** Runs tests/tracking/readback.py (official mlflow client) and parses its JSON. */
-export function readBack(uri: string, spec: { runs: string[]; model?: string; alias?: string }, env: Record<string, string> = {}): Promise<ReadBack> {
+/** `netsec <args>` under the npm-installed Deno (the CLI as users run it). */
+export function netsecCli(args: string[], cwd: string, env: Record<string, string | undefined>) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const full: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) full[k] = v;
+    execFile(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), ...args], { cwd, env: full, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+/** Every file under `dir` whose bytes contain any of `needles` (to prove a secret was written nowhere). */
+export function filesContaining(dir: string, needles: string[]): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) {
+        const bytes = readFileSync(path);
+        if (needles.some((n) => bytes.includes(n))) hits.push(path);
+      }
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+/** The Python of the MLflow 2.7.1 venv (scripts/setup.sh), for reading back from the 2.7.1 server with its own client. */
+export const PYTHON27 = process.env.NETSEC_PYTHON27 ?? join(dirname(dirname(PYTHON)), "..", "venv-mlflow27", "bin", "python");
+
+/** Runs tests/tracking/readback.py (official mlflow client; `python` picks the version) and parses its JSON. */
+export function readBack(uri: string, spec: { runs: string[]; model?: string; alias?: string; experiment?: string; all_runs?: boolean }, env: Record<string, string> = {}, python = PYTHON): Promise<ReadBack> {
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, [join(HERE, "readback.py"), uri, JSON.stringify(spec)], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+    execFile(python, [join(HERE, "readback.py"), uri, JSON.stringify(spec)], { env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`readback.py failed: ${stderr}`));
       else resolve(JSON.parse(stdout) as ReadBack);
     });
@@ -109,7 +143,7 @@ export class OwnMlflow {
   }
 }
 
-export type Injection = { status: number; body?: string; headers?: Record<string, string> } | "forward" | "forward-then-fail";
+export type Injection = { status: number; body?: string; headers?: Record<string, string> } | "forward" | "forward-then-fail" | { delayMs: number };
 
 export interface Proxy {
   uri: string;
@@ -117,18 +151,27 @@ export interface Proxy {
   log: { method: string; path: string; action: string }[];
   /** Decide per request; default forwards everything. */
   plan: (method: string, path: string, index: number) => Injection;
+  /** Resolves once no delayed request is still waiting to be forwarded. */
+  drained(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** A loopback proxy in front of `target` that can answer by itself (429, 500…) instead of forwarding. */
 export async function startProxy(target: string): Promise<Proxy> {
   const to = new URL(target);
-  const proxy: Proxy = { uri: "", log: [], plan: () => "forward", close: async () => {} };
-  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, fail: boolean) => {
+  let inFlight = 0;
+  const wake: (() => void)[] = [];
+  const proxy: Proxy = {
+    uri: "", log: [], plan: () => "forward", close: async () => {},
+    drained: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => wake.push(r))),
+  };
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, fail: boolean, done: () => void = () => {}) => {
     const up = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (upRes) => {
       const chunks: Buffer[] = [];
       upRes.on("data", (c: Buffer) => chunks.push(c));
       upRes.on("end", () => {
+        done();
+        if (res.destroyed || res.writableEnded) return;
         if (fail) {
           res.writeHead(502, { "content-type": "text/plain" }).end("bad gateway (injected after forwarding)");
         } else {
@@ -136,7 +179,10 @@ export async function startProxy(target: string): Promise<Proxy> {
         }
       });
     });
-    up.on("error", (e) => res.writeHead(502).end(String(e)));
+    up.on("error", (e) => {
+      done();
+      if (!res.destroyed && !res.headersSent) res.writeHead(502).end(String(e));
+    });
     up.end(body);
   };
   const server = createServer((req, res) => {
@@ -145,8 +191,17 @@ export async function startProxy(target: string): Promise<Proxy> {
     req.on("end", () => {
       const path = (req.url ?? "").split("?")[0];
       const action = proxy.plan(req.method ?? "GET", path, proxy.log.length);
-      proxy.log.push({ method: req.method ?? "GET", path, action: typeof action === "string" ? action : String(action.status) });
-      if (action === "forward" || action === "forward-then-fail") forward(req, Buffer.concat(chunks), res, action === "forward-then-fail");
+      proxy.log.push({ method: req.method ?? "GET", path, action: typeof action === "string" ? action : "delayMs" in action ? `delay ${action.delayMs}` : String(action.status) });
+      if (typeof action === "object" && "delayMs" in action) {
+        // A slow server: the request still reaches the real one (it may act after the client gave up).
+        inFlight++;
+        setTimeout(() => {
+          forward(req, Buffer.concat(chunks), res, false, () => {
+            inFlight--;
+            if (inFlight === 0) wake.splice(0).forEach((r) => r());
+          });
+        }, action.delayMs);
+      } else if (action === "forward" || action === "forward-then-fail") forward(req, Buffer.concat(chunks), res, action === "forward-then-fail");
       else res.writeHead(action.status, { "content-type": "application/json", ...(action.headers ?? {}) }).end(action.body ?? JSON.stringify({ error_code: "INTERNAL_ERROR", message: `injected ${action.status}` }));
     });
   });

@@ -1,8 +1,12 @@
 """Read back runs with the official MLflow Python client, as JSON, for tests/tracking.
 
-usage: python readback.py <tracking uri> '<json: {"runs": [run ids], "model": name|null, "alias": name|null}>'
+usage: python readback.py <tracking uri> '<json: {"runs": [run ids], "model": name|null, "alias": name|null,
+                                                  "experiment": name|null, "all_runs": bool}>'
 Prints one JSON object: every param, tag, metric history (step, timestamp, value), artifact path
-(recursive, with sizes) of each run, and the registered model's versions and alias target.
+(recursive, with sizes) and dataset input of each run (all runs of `experiment` with all_runs),
+the experiment's tags, and the registered model's versions (tags, description) and alias target.
+Credentials come from MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD, as for any MLflow user.
+Runs under MLflow 2.7.1 (venv-mlflow27) and 3.x alike.
 """
 import json
 import math
@@ -29,8 +33,15 @@ def value(v):
 
 def main():
     uri, spec = sys.argv[1], json.loads(sys.argv[2])
+    import mlflow
+    mlflow.set_tracking_uri(uri)  # MLflow 2.7's mlflow-artifacts repository resolves against it
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    result = {"runs": {}, "model": None}
+    result = {"runs": {}, "model": None, "client_version": mlflow.__version__}
+    if spec.get("experiment"):
+        exp = client.get_experiment_by_name(spec["experiment"])
+        result["experiment"] = {"id": exp.experiment_id, "tags": dict(exp.tags)} if exp else None
+        if exp and spec.get("all_runs"):
+            spec["runs"] = [r.info.run_id for r in client.search_runs([exp.experiment_id], max_results=1000)]
     for run_id in spec.get("runs", []):
         run = client.get_run(run_id)
         metrics = {}
@@ -47,6 +58,18 @@ def main():
             "tags": run.data.tags,
             "metrics": metrics,
             "artifacts": artifacts(client, run_id),
+            "datasets": [
+                {
+                    "name": d.dataset.name,
+                    "digest": d.dataset.digest,
+                    "source_type": d.dataset.source_type,
+                    "source": d.dataset.source,
+                    "schema": d.dataset.schema,
+                    "profile": d.dataset.profile,
+                    "tags": {t.key: t.value for t in d.tags},
+                }
+                for d in (run.inputs.dataset_inputs if run.inputs else [])
+            ],
         }
     name = spec.get("model")
     if name:
@@ -55,8 +78,16 @@ def main():
             "versions": sorted(
                 [
                     # search results leave aliases out: read each version
-                    {"version": v.version, "run_id": v.run_id, "source": v.source, "aliases": list(client.get_model_version(name, v.version).aliases or [])}
+                    {
+                        "version": v.version,
+                        "run_id": v.run_id,
+                        "source": v.source,
+                        "aliases": list(full.aliases or []),
+                        "tags": dict(full.tags or {}),
+                        "description": full.description,
+                    }
                     for v in versions
+                    for full in [client.get_model_version(name, v.version)]
                 ],
                 key=lambda v: int(v["version"]),
             )

@@ -76,7 +76,7 @@ describe("MLflow round trip, read back by the official Python client", () => {
     expect(p.artifacts.find((a) => a.path === "reports/raw.bin")!.size).toBe(256);
     const runInfo = (await new MlflowClient(mlflowUri()).getRun(parentId)).info;
     expect(await new MlflowClient(mlflowUri()).downloadArtifact(runInfo.artifact_uri, "reports/raw.bin")).toEqual(bytes);
-    expect(back.model!.versions).toEqual([{ version: "1", run_id: parentId, source: `mlflow-artifacts:/${exp!.experiment_id}/${parentId}/artifacts/model`, aliases: ["champion"] }]);
+    expect(back.model!.versions).toEqual([{ version: "1", run_id: parentId, source: `mlflow-artifacts:/${exp!.experiment_id}/${parentId}/artifacts/model`, aliases: ["champion"], tags: {}, description: "" }]);
     expect(back.model!.alias_version).toBe("1");
     // The outbox journal of a fully sent run moves to sent/.
     expect(readdirSync(join(stateDir, "outbox")).filter((f) => f.endsWith(".jsonl"))).toEqual([]);
@@ -112,8 +112,9 @@ describe("MLflow round trip, read back by the official Python client", () => {
     await run.logMetrics(metrics, 3, 1_700_000_000_000);
     await run.endRun();
     await proxy.close();
-    // logParams: 250 params → 100 + 100 + 50; logMetrics: 1500 metrics → 1000 + 500.
-    expect(proxy.log.filter((l) => l.path.endsWith("/runs/log-batch"))).toHaveLength(5);
+    // Held until the run ends, then one batch of 250 params + 1500 metrics, split to the limits
+    // (≤ 100 params, ≤ 1000 items a request): 100 | 100 | 50 + 950 metrics | 550 metrics.
+    expect(proxy.log.filter((l) => l.path.endsWith("/runs/log-batch"))).toHaveLength(4);
     const id = t.summary().runs[0].serverId!;
     const back = (await readBack(mlflowUri(), { runs: [id] })).runs[id];
     expect(Object.keys(back.params)).toHaveLength(250);
@@ -126,20 +127,22 @@ describe("MLflow round trip, read back by the official Python client", () => {
     const { tracker: t } = tracker(`values-${unique()}`);
     const run = await t.startRun("values");
     await run.logMetrics({ nan_metric: Number.NaN, inf_metric: Number.POSITIVE_INFINITY, "bad#key": 1 }, 0, 1_700_000_000_000);
-    const long = "é".repeat(3500); // 7000 bytes of UTF-8
-    await run.logParams({ long });
+    const long = "é".repeat(7000); // 7000 characters (MLflow 3 keeps 6000), 14000 bytes of UTF-8
+    await run.logParams({ long, short: "kept" });
     await run.endRun();
     const id = t.summary().runs[0].serverId!;
     const back = (await readBack(mlflowUri(), { runs: [id] })).runs[id];
     expect(back.metrics.nan_metric).toEqual([[0, 1_700_000_000_000, "NaN"]]);
     expect(back.metrics.inf_metric).toEqual([[0, 1_700_000_000_000, 1.7976931348623157e308]]);
     expect(back.metrics["bad#key"]).toBeUndefined();
-    expect(back.params.long).toBe("é".repeat(3000));
+    expect(back.params).toEqual({ long: "é".repeat(6000), short: "kept" });
+    expect(back.tags["netsec.param_truncated.long"]).toBe("7000 characters, cut to the first 6000 (the most MLflow 3.17.2 keeps); the full value is the artifact params/long.txt");
+    expect(back.artifacts).toEqual([{ path: "params/long.txt", size: 14000 }]);
     expect(t.warnings).toEqual([
       "metric nan_metric (step 0) is NaN: logged as NaN (MLflow stores and shows NaN)",
       "metric inf_metric (step 0) is Infinity: logged as 1.7976931348623157e+308 (MLflow cannot store infinities)",
       'metric "bad#key" not logged: the key may only contain letters, digits, _ - . space : /',
-      "param long: value of 7000 bytes truncated to the server's limit of 6000 bytes",
+      "param long: 7000 characters, more than the 6000 MLflow 3.17.2 keeps: logged cut, full value in artifact params/long.txt (tag netsec.param_truncated.long)",
     ]);
   });
 

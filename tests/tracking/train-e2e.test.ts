@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
@@ -26,7 +27,7 @@ function candidateCount(runDir: string): number {
   return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").length - 1 : 0;
 }
 
-async function checkTracked(experiment: string, runDir: string, modelName: string) {
+async function checkTracked(experiment: string, runDir: string, modelName: string, modelDir: string) {
   const client = new MlflowClient(mlflowUri());
   const exp = await client.getExperimentByName(experiment);
   const runs = await client.searchRuns([exp!.experiment_id]);
@@ -59,7 +60,14 @@ async function checkTracked(experiment: string, runDir: string, modelName: strin
     expect(parent.tags["netsec.pushed"]).toBe("true");
     {
       const back = await readBack(mlflowUri(), { runs: [], model: modelName, alias: "champion" });
-      expect(back.model!.versions).toEqual([{ version: "1", run_id: parentId, source: `mlflow-artifacts:/${exp!.experiment_id}/${parentId}/artifacts/model`, aliases: ["champion"] }]);
+      const sha256 = createHash("sha256").update(readFileSync(join(modelDir, "model.json"))).digest("hex");
+      expect(back.model!.versions).toEqual([{
+        version: "1", run_id: parentId, source: `mlflow-artifacts:/${exp!.experiment_id}/${parentId}/artifacts/model`, aliases: ["champion"],
+        tags: { "netsec.sha256": sha256, "netsec.model_version": "1", "netsec.data_digest": parent.tags["netsec.data_digest"] },
+        description: expect.stringMatching(/^netsec model\.json \(final_model version 1\), sha256 [0-9a-f]{12}…; test metrics: accuracy [\d.]+, .*f1 [\d.]+/),
+      }]);
+      expect(parent.tags["netsec.data_digest"]).toMatch(/^[0-9a-f]{16}$/);
+      expect(parent.datasets).toEqual([expect.objectContaining({ name: "phisingData", digest: parent.tags["netsec.data_digest"], source_type: "local", source: JSON.stringify({ uri: SHARED_DATA }), tags: { "mlflow.data.context": "training" } })]);
     }
   }
   return { parentId, children };
@@ -79,7 +87,9 @@ describe("netsec train with tracking", () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { runDir: string };
     expect(r.stderr).toContain(`tracked in MLflow at ${mlflowUri()}`);
-    await checkTracked(experiment, summary.runDir, modelName);
+    const { parentId } = await checkTracked(experiment, summary.runDir, modelName, join(cwd, "final_model"));
+    // a link that opens the run in MLflow 3's model-training view (its UI reads workflowType, checked in chromium)
+    expect(r.stderr).toMatch(new RegExp(`${mlflowUri()}/#/experiments/\\d+/runs/${parentId}\\?workflowType=machine_learning`));
   }, 600_000);
 
   it("server down at start: the pipeline finishes, the run waits in the outbox, `netsec sync` sends it", async () => {
@@ -102,6 +112,6 @@ describe("netsec train with tracking", () => {
     const s = await netsec(["sync", "--json"], cwd, { MLFLOW_TRACKING_URI: mlflowUri(), MLFLOW_EXPERIMENT_NAME: experiment });
     expect(s.code).toBe(0);
     expect(JSON.parse(s.stdout.trim().split("\n").at(-1)!)).toMatchObject({ journals: 1, completed: 1, opsLeft: 0 });
-    await checkTracked(experiment, summary.runDir, modelName);
+    await checkTracked(experiment, summary.runDir, modelName, join(cwd, "final_model"));
   }, 600_000);
 });

@@ -4,7 +4,10 @@ import { readFileSync, readdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { tempDir } from "../helpers/env.ts";
-import { resolveTrackingConfig, redact, splitBatch, MlflowClient, createTracker } from "../../src/tracking/index.ts";
+import { resolveTrackingConfig, redact, splitBatch, MlflowClient, createTracker, httpPolicyFromEnv, serverInfoFor } from "../../src/tracking/index.ts";
+import { fitParams } from "../../src/tracking/apply.ts";
+import { mergeBatches } from "../../src/tracking/remote.ts";
+import { redactCredentials } from "../../src/tracking/dataset.ts";
 import { checkMetric, checkParam, truncateUtf8 } from "../../src/tracking/validate.ts";
 import { parseJournal } from "../../src/tracking/journal.ts";
 import { mlmodelText } from "../../src/tracking/mlmodel.ts";
@@ -23,10 +26,23 @@ describe("configuration from the environment", () => {
     expect(bearer).toMatchObject({ auth: { kind: "bearer", token: "tok" }, experimentName: "netsec" });
   });
 
-  it("DagsHub shortcut: the repository's .mlflow endpoint with the token as basic-auth credentials", () => {
+  it("DagsHub as its client sets it up: <host>/<owner>/<repo>.mlflow, user name + token; DAGSHUB_CLIENT_HOST for self-hosted", () => {
     const c = resolveTrackingConfig(envOf({ DAGSHUB_REPO_OWNER: "alice", DAGSHUB_REPO_NAME: "netsec", DAGSHUB_USER_TOKEN: "dh-token-123" }));
-    expect(c).toMatchObject({ uri: "https://dagshub.com/alice/netsec.mlflow", source: "DAGSHUB", auth: { kind: "basic", username: "dh-token-123", password: "dh-token-123" } });
+    // no DAGSHUB_USERNAME: the name is looked up from the token before the first call (tests/tracking/dagshub.test.ts)
+    expect(c).toMatchObject({ uri: "https://dagshub.com/alice/netsec.mlflow", source: "DAGSHUB", auth: { kind: "dagshub", host: "https://dagshub.com", token: "dh-token-123", username: undefined } });
+    const own = resolveTrackingConfig(envOf({ DAGSHUB_CLIENT_HOST: "https://dh.example.org/", DAGSHUB_REPO_OWNER: "alice", DAGSHUB_REPO_NAME: "netsec", DAGSHUB_USER_TOKEN: "t0k", DAGSHUB_USERNAME: "alice" }));
+    expect(own).toMatchObject({ uri: "https://dh.example.org/alice/netsec.mlflow", auth: { kind: "dagshub", host: "https://dh.example.org", username: "alice" } });
     expect(() => resolveTrackingConfig(envOf({ DAGSHUB_REPO_OWNER: "a", DAGSHUB_REPO_NAME: "b" }))).toThrow("DAGSHUB_USER_TOKEN is not");
+    expect(() => resolveTrackingConfig(envOf({ DAGSHUB_REPO_OWNER: "a", DAGSHUB_USER_TOKEN: "t" }))).toThrow("needs both DAGSHUB_REPO_OWNER and DAGSHUB_REPO_NAME");
+    expect(() => resolveTrackingConfig(envOf({ DAGSHUB_CLIENT_HOST: "ftp://x", DAGSHUB_REPO_OWNER: "a", DAGSHUB_REPO_NAME: "b", DAGSHUB_USER_TOKEN: "t" }))).toThrow("DAGSHUB_CLIENT_HOST must be an http(s) address");
+    // MLFLOW_TRACKING_URI wins, as before
+    expect(resolveTrackingConfig(envOf({ MLFLOW_TRACKING_URI: "http://h", DAGSHUB_REPO_OWNER: "a", DAGSHUB_REPO_NAME: "b", DAGSHUB_USER_TOKEN: "t" }))).toMatchObject({ uri: "http://h", source: "MLFLOW_TRACKING_URI" });
+  });
+
+  it("MLFLOW_HTTP_REQUEST_TIMEOUT / _MAX_RETRIES: per-attempt timeout, retries, and a run budget of timeout × (retries + 1)", () => {
+    expect(httpPolicyFromEnv(envOf({}))).toEqual({ http: { timeoutMs: 15_000 }, budgetMs: 105_000 });
+    expect(httpPolicyFromEnv(envOf({ MLFLOW_HTTP_REQUEST_TIMEOUT: "2.5", MLFLOW_HTTP_REQUEST_MAX_RETRIES: "1" }))).toEqual({ http: { timeoutMs: 2500, retries: 1 }, budgetMs: 5000 });
+    expect(() => httpPolicyFromEnv(envOf({ MLFLOW_HTTP_REQUEST_MAX_RETRIES: "two" }))).toThrow('MLFLOW_HTTP_REQUEST_MAX_RETRIES="two" is not a valid whole number of retries');
   });
 
   it("refuses non-http URIs with the reason; half-set basic auth is an error", () => {
@@ -42,8 +58,9 @@ describe("configuration from the environment", () => {
   it("redact removes passwords, tokens, their base64 form and user:password@ in URLs", () => {
     const auth = { kind: "basic" as const, username: "alice", password: "s3cret-pw" };
     expect(redact(`http://alice:s3cret-pw@h/x s3cret-pw ${btoa("alice:s3cret-pw")}`, auth)).toBe("http://***@h/x *** ***");
-    const dagshub = resolveTrackingConfig(envOf({ DAGSHUB_REPO_OWNER: "alice", DAGSHUB_REPO_NAME: "r", DAGSHUB_USER_TOKEN: "0123456789abcdef0123" }))!;
-    expect(redact("user 0123456789abcdef0123 failed for alice", dagshub.auth)).toBe("user *** failed for alice");
+    const dagshub = resolveTrackingConfig(envOf({ DAGSHUB_REPO_OWNER: "alice", DAGSHUB_REPO_NAME: "r", DAGSHUB_USER_TOKEN: "0123456789abcdef0123", DAGSHUB_USERNAME: "alice" }))!;
+    expect(redact(`user 0123456789abcdef0123 failed for alice ${btoa("alice:0123456789abcdef0123")}`, dagshub.auth)).toBe("user *** failed for alice ***");
+    expect(redactCredentials("mongodb://u:pw@db:27017/x and https://a:b@h/")).toBe("mongodb://***@db:27017/x and https://***@h/");
   });
 });
 
@@ -57,11 +74,32 @@ describe("validation before sending", () => {
     expect(w).toHaveLength(4);
   });
 
-  it("param values over 6000 bytes are truncated on a character boundary", () => {
+  it("param values are recorded whole up to 1 MB (what a server keeps is decided when sending); past 1 MB cut on a character boundary", () => {
     const w: string[] = [];
-    expect(checkParam("p", "€".repeat(2001), w)!.value).toBe("€".repeat(2000)); // 6003 bytes → 6000
+    expect(checkParam("p", "€".repeat(2001), w)!.value).toBe("€".repeat(2001));
+    expect(checkParam("q", "€".repeat(333_334), w)!.value).toBe("€".repeat(333_333)); // 1,000,002 bytes → 999,999
     expect(truncateUtf8("a€", 3)).toBe("a");
-    expect(w).toEqual(["param p: value of 6003 bytes truncated to the server's limit of 6000 bytes"]);
+    expect(w).toEqual(["param q: value of 1000002 bytes truncated to 1000000 bytes"]);
+  });
+
+  it("per server: 500 characters (2.7), 6000 (≥ 2.8); a longer value is cut and kept whole for an artifact", () => {
+    expect(serverInfoFor("2.7.1")).toEqual({ version: "2.7.1", paramValueMax: 500, tagValueMax: 5000, loggedModels: false });
+    expect(serverInfoFor("3.17.2\n")).toEqual({ version: "3.17.2", paramValueMax: 6000, tagValueMax: 8000, loggedModels: true });
+    expect(serverInfoFor(undefined)).toEqual({ paramValueMax: 500, tagValueMax: 5000, loggedModels: false });
+    const fitted = fitParams([{ key: "a", value: "x" }, { key: "grid/b", value: "é".repeat(501) }], serverInfoFor("2.7.1"));
+    expect(fitted.params).toEqual([{ key: "a", value: "x" }, { key: "grid/b", value: "é".repeat(500) }]);
+    expect(fitted.overflow).toEqual([{ key: "grid/b", value: "é".repeat(501), artifact: "params/grid/b.txt" }]);
+  });
+
+  it("held log-batch ops merge into one: every metric point, params once per key, the last value of a tag", () => {
+    const op = (id: string, metrics: number[], params: [string, string][], tags: [string, string][]) => ({
+      op: "logBatch" as const, id, run: "r", at: 1,
+      metrics: metrics.map((v, step) => ({ key: "m", value: v, step, timestamp: 1 })),
+      params: params.map(([key, value]) => ({ key, value })), tags: tags.map(([key, value]) => ({ key, value })),
+    });
+    const merged = mergeBatches([op("o1", [1, 2], [["p", "1"]], [["t", "a"]]), op("o2", [3], [["p", "1"], ["q", "2"]], [["t", "b"]])]);
+    expect(merged).toMatchObject({ id: "o1", run: "r", params: [{ key: "p", value: "1" }, { key: "q", value: "2" }], tags: [{ key: "t", value: "b" }] });
+    expect(merged.metrics.map((m) => m.value)).toEqual([1, 2, 3]);
   });
 });
 
