@@ -1,9 +1,10 @@
 /**
  * The model `netsec train` logs and registers is an MLflow model MLflow's own tools load: after a
- * tracked run against the real MLflow server, `mlflow.pyfunc.load_model("models:/<name>@champion")`
- * of MLflow 3.17.2 and of MLflow 2.7.1 (DagsHub's version) predicts netsec's probabilities, and
- * `mlflow models serve -m models:/<name>@champion --env-manager local` answers /invocations with
- * them — on the run's imputed test rows, to 1e-5.
+ * tracked run against the real MLflow 3.17.2 server and one against MLflow 2.7.1 (DagsHub's
+ * version), `mlflow.pyfunc.load_model("models:/<name>@champion")` of each client version predicts
+ * netsec's probabilities, `mlflow models serve -m models:/<name>@champion --env-manager local`
+ * answers /invocations with them, and `netsec serve --model-uri` follows the 2.7.1 registry — on
+ * the run's imputed test rows, to 1e-5.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -15,6 +16,7 @@ import type { Matrix } from "../../src/models/classifier.ts";
 import { mlflowModelFolder } from "../../src/tracking/mlmodel.ts";
 import { DENO, PYTHON, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { freePort, mlflowUri } from "./helpers.ts";
+import { modelInfo, startServe } from "../serve/registry-helpers.ts";
 
 const PYTHON27 = process.env.NETSEC_PYTHON27 ?? join(dirname(dirname(dirname(PYTHON))), "venv-mlflow27", "bin", "python");
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -41,6 +43,8 @@ interface PyfuncAnswer {
 describe("the registered model in MLflow's own tools", () => {
   const cwd = tempDir("netsec-mlflow-model-");
   const modelName = `netsec-mlflow-model-${unique()}`;
+  const mlflow27 = () => process.env.NETSEC_TEST_MLFLOW27_URI ?? "";
+  const servers = { "MLflow 3.17.2 server": mlflowUri, "MLflow 2.7.1 server": mlflow27 };
   let test: Matrix;
   let features: string[];
   /** netsec's answers on the test rows: P(phishing), P(legitimate), target value. */
@@ -49,13 +53,18 @@ describe("the registered model in MLflow's own tools", () => {
 
   beforeAll(async () => {
     copyFileSync(SHARED_DATA, join(cwd, "phisingData.csv"));
-    const r = await run(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), "train", "--data", "phisingData.csv", "--experiment", join(ROOT, "experiments/fast.yaml"), "--json"], {
-      MLFLOW_TRACKING_URI: mlflowUri(),
-      MLFLOW_EXPERIMENT_NAME: `mlflow-model-${unique()}`,
-      NETSEC_REGISTERED_MODEL: modelName,
-    }, cwd);
-    expect(r.code, r.stderr).toBe(0);
-    const runDir = JSON.parse(r.stdout.trim().split("\n").at(-1)!).runDir as string;
+    // The same data and seed twice (the second forced): the same model bytes, tracked once to each server.
+    let runDir = "";
+    for (const [i, uri] of [mlflowUri(), mlflow27()].entries()) {
+      expect(uri, "NETSEC_TEST_MLFLOW27_URI (scripts/services.sh starts MLflow 2.7.1)").toBeTruthy();
+      const r = await run(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), "train", "--data", "phisingData.csv", "--experiment", join(ROOT, "experiments/fast.yaml"), "--json", ...(i ? ["--force"] : [])], {
+        MLFLOW_TRACKING_URI: uri,
+        MLFLOW_EXPERIMENT_NAME: `mlflow-model-${unique()}`,
+        NETSEC_REGISTERED_MODEL: modelName,
+      }, cwd);
+      expect(r.code, r.stderr).toBe(0);
+      runDir = JSON.parse(r.stdout.trim().split("\n").at(-1)!).runDir as string;
+    }
     test = splitFeaturesAndLabels(decodeNpy(readFileSync(join(cwd, runDir, "data_transformation/transformed/test.npy")))).x;
     const model = await loadModelFile(join(cwd, "final_model"));
     features = model.features;
@@ -67,10 +76,11 @@ describe("the registered model in MLflow's own tools", () => {
 
   const closeTo = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
 
-  for (const [client, python] of [["MLflow 3.17.2", PYTHON], ["MLflow 2.7.1", PYTHON27]] as const) {
-    it(`${client}: mlflow.pyfunc.load_model("models:/<name>@champion").predict(df) gives netsec's probabilities`, async () => {
+  const cases = [["MLflow 3.17.2 server", "MLflow 3.17.2", PYTHON], ["MLflow 3.17.2 server", "MLflow 2.7.1", PYTHON27], ["MLflow 2.7.1 server", "MLflow 2.7.1", PYTHON27], ["MLflow 2.7.1 server", "MLflow 3.17.2", PYTHON]] as const;
+  for (const [server, client, python] of cases) {
+    it(`${server}, ${client} client: mlflow.pyfunc.load_model("models:/<name>@champion").predict(df) gives netsec's probabilities`, async () => {
       expect(existsSync(python), `${python} (scripts/setup.sh installs it)`).toBe(true);
-      const r = await run(python, [join(ROOT, "tests/tracking/pyfunc_predict.py"), mlflowUri(), `models:/${modelName}@champion`, rowsFile, JSON.stringify(features)]);
+      const r = await run(python, [join(ROOT, "tests/tracking/pyfunc_predict.py"), servers[server](), `models:/${modelName}@champion`, rowsFile, JSON.stringify(features)]);
       expect(r.code, r.stderr).toBe(0);
       const answer = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as PyfuncAnswer;
       expect(answer.mlflow).toBe(client.split(" ")[1]);
@@ -86,6 +96,21 @@ describe("the registered model in MLflow's own tools", () => {
       expect(answer.values.label.every((l, i) => l === expected.label[i] || Math.abs(expected.phishing[i] - 0.5) < 1e-5)).toBe(true);
     }, 180_000);
   }
+
+  it("netsec serve --model-uri follows the MLflow 2.7.1 registry (DagsHub's version)", async () => {
+    const s = await startServe(["--model-uri", `models:/${modelName}@champion`], { MLFLOW_TRACKING_URI: mlflow27() });
+    try {
+      const info = await modelInfo(s.url);
+      expect(info, s.logs.join("")).toMatchObject({ name: modelName, alias: "champion", version: "1", registry: { trackingUri: mlflow27() } });
+      const rows = Array.from({ length: test.rows }, (_, r) => Array.from(test.values.subarray(r * test.cols, (r + 1) * test.cols)));
+      const response = await fetch(`${s.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ columns: features, rows }) });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { predictions: { probability: number }[] };
+      expect(closeTo(body.predictions.map((p) => p.probability), expected.phishing)).toBeLessThan(1e-6);
+    } finally {
+      await s.kill();
+    }
+  }, 120_000);
 
   it("the same folder written locally (mlflowModelFolder) loads with mlflow.pyfunc.load_model(<path>)", async () => {
     const dir = join(cwd, "mlflow-model");
