@@ -4,10 +4,12 @@
  * Both are one process with their defaults (netsec serve under Deno; mlflow models serve
  * --env-manager local, 1 uvicorn worker), on 127.0.0.1, driven from this Deno process over one
  * keep-alive connection, one request at a time. JSON both ways: netsec `{"columns", "rows"}` to
- * /predict, MLflow `{"dataframe_split": {"columns", "data"}}` to /invocations; rows from the real
- * data set (features only, cycled). Rounds alternate between the two servers; each round sends,
- * per batch size (1, 100, 10,000 rows), a fixed number of requests after a warm-up. The answers are
- * checked to agree (probability of phishing to 1e-5) before timing.
+ * /predict, MLflow `{"dataframe_split": {"columns", "data"}}` to /invocations. Every timed request
+ * carries rows never sent before (seeded random values from each feature's allowed set), so
+ * netsec's row cache never answers: both servers walk every row. The same bodies go to both.
+ * Rounds alternate between the two servers; each round sends, per batch size (1, 100, 10,000
+ * rows), a fixed number of requests after a warm-up. The answers are checked to agree
+ * (probability of phishing to 1e-5) on 1,000 real rows before timing.
  *
  * Usage (see bench/RESULTS.md):
  *   node_modules/deno/deno run -A --config deno.json bench/serve-vs-mlflow.ts <model dir> [--rounds 3]
@@ -17,6 +19,8 @@
 import { mlflowModelFolder } from "../src/tracking/mlmodel.ts";
 import { platform } from "../src/runtime/index.ts";
 import type { ChildProcess } from "../src/runtime/index.ts";
+import { loadSchema } from "../src/schema.ts";
+import { mulberry32 } from "../src/stats/rng.ts";
 
 const [modelDir, ...rest] = platform.args();
 if (!modelDir) {
@@ -59,6 +63,10 @@ const target = header.indexOf("Result");
 const columns = header.filter((_: string, i: number) => i !== target);
 const data = lines.slice(1).map((l: string) => l.split(",").filter((_: string, i: number) => i !== target).map(Number));
 const batch = (n: number) => Array.from({ length: n }, (_, i) => data[i % data.length]);
+// Fresh rows: each cell one of the feature's allowed values (schema.yaml), from a seeded PRNG.
+const allowed = (await loadSchema()).features.map((f) => f.allowed!);
+const rng = mulberry32(12);
+const freshRows = (n: number) => Array.from({ length: n }, () => allowed.map((a) => a[rng.int(a.length)]));
 
 // The MLflow model folder of the same push (the files the tracker logs).
 const mlflowDir = await platform.makeTempDir("netsec-bench-mlflow-");
@@ -118,17 +126,18 @@ try {
   console.error(`answers agree on 1000 rows (max |Δ| ${worst.toExponential(1)})`);
 
   const results = new Map<string, { p50: number; p99: number; rowsPerS: number }[]>();
-  const bodies = new Map(SIZES.map((n) => [n, new Map(servers.map((s) => [s.name, s.body(batch(n))]))]));
   for (let round = 0; round < rounds; round++) {
     for (const size of SIZES) {
+      // This round's requests: the same fresh rows for both servers, in the same order.
+      const sets = Array.from({ length: WARMUP[size] + REQUESTS[size] }, () => freshRows(size));
       for (const server of round % 2 ? [...servers].reverse() : servers) {
-        const body = bodies.get(size)!.get(server.name)!;
-        for (let i = 0; i < WARMUP[size]; i++) await post(server, body);
+        const bodies = sets.map((rows) => server.body(rows));
+        for (let i = 0; i < WARMUP[size]; i++) await post(server, bodies[i]);
         const times: number[] = [];
         const t0 = performance.now();
-        for (let i = 0; i < REQUESTS[size]; i++) {
+        for (let i = WARMUP[size]; i < bodies.length; i++) {
           const t = performance.now();
-          await post(server, body);
+          await post(server, bodies[i]);
           times.push(performance.now() - t);
         }
         const seconds = (performance.now() - t0) / 1000;
