@@ -7,6 +7,7 @@
 #     onnx/onnxruntime so its client loads our logged model too
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests) and nginx (scale-out test), when missing and we are root
+#   - Debian's podman, debootstrap and iproute2 (scripts/container-check.sh), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
 # Tools are cached under $NETSEC_CACHE (default ~/.cache/netsec) and reused when present.
 set -euo pipefail
@@ -85,9 +86,24 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     own_policy=0
     if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1; fi
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null
-    [ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     log "nginx not found and not root: the scale-out test will fail; install Debian's nginx"
+  fi
+fi
+
+# The image check (scripts/container-check.sh) builds with podman from a debootstrap base and runs the
+# image's files in namespaces (unshare, setpriv: util-linux; ip: iproute2).
+missing=()
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's ${missing[*]}"
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  else
+    log "${missing[*]} not found and not root: scripts/container-check.sh will fail; install Debian's ${missing[*]}"
   fi
 fi
 

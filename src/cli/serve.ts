@@ -1,5 +1,7 @@
 /** `netsec serve`: the HTTP service over the pushed model (see docs/serving.md). */
 import { platform } from "../runtime/index.ts";
+import type { StopSignal } from "../runtime/index.ts";
+import { denoFlags, servePermissions } from "../runtime/deno-permissions.ts";
 import { NetsecError } from "../errors.ts";
 import { defaultTrainCommand, parseOrigins, startServer, type ServiceOptions } from "../serve/server.ts";
 import { DEFAULT_REGISTRY_POLL_MS } from "../serve/registry-follower.ts";
@@ -7,6 +9,63 @@ import { parseModelUri } from "../tracking/registry-model.ts";
 import { MlflowClient } from "../tracking/mlflow.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
 import { type Command, optionString } from "./command.ts";
+
+const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
+
+/** Stop signals as they arrive, from the moment it is created (none is lost between two waits). */
+function signalQueue(): { next(): Promise<StopSignal>; close(): void } {
+  const arrived: StopSignal[] = [];
+  let wake: (() => void) | undefined;
+  const close = platform.onSignal(STOP_SIGNALS, (signal) => {
+    arrived.push(signal);
+    wake?.();
+  });
+  return {
+    async next() {
+      while (!arrived.length) await new Promise<void>((resolve) => (wake = resolve));
+      return arrived.shift()!;
+    },
+    close,
+  };
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${platform.cwd()}/${path.replace(/^\.\//, "")}`;
+}
+
+/**
+ * Under Deno: refuse to start without the permissions serving needs (a clear message instead of a
+ * failure at the first request), drop those it never needs even when started with --allow-all
+ * (write, FFI; run unless POST /train is on), and say what it runs with.
+ */
+function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] } }): string {
+  const permissions = platform.permissions;
+  if (!permissions) return "permissions: those of the process (Node)";
+  const { registry } = options;
+  // --model-uri: the tracking server (and DagsHub's user API) on the network; versions are
+  // downloaded into the model cache, the one folder it writes.
+  const base = servePermissions({
+    root: platform.projectRoot(),
+    modelDir: absolute(registry ? registry.cacheDir : options.modelDir),
+    host: options.host,
+    port: options.port,
+    trainCommand: options.train ? platform.denoPath() : undefined,
+    netHosts: registry?.hosts,
+  });
+  const needed = registry ? { ...base, write: [absolute(registry.cacheDir)] } : base;
+  const missing = permissions.missing(needed);
+  if (missing.length) {
+    throw new NetsecError("USAGE", `netsec serve: Deno was started without ${missing.join(" ")}; serving needs ${denoFlags(needed).join(" ")} (docs/serving.md, "Permissions")`);
+  }
+  const all = permissions.unrestricted();
+  if (!registry) permissions.revoke("write");
+  permissions.revoke("ffi");
+  if (!options.train) permissions.revoke("run");
+  const dropped = `${registry ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${registry ? " (write kept: the model cache)" : ""}`;
+  return all
+    ? `permissions: started with --allow-all: ${dropped}; read, net and env stay unrestricted (docs/serving.md, "Permissions", narrows them)`
+    : `permissions: has what serving needs (${denoFlags(needed).join(" ")}); ${dropped}`;
+}
 
 function numberOption(value: string | undefined, name: string, min: number, max: number): number {
   const n = Number(value);
@@ -17,14 +76,17 @@ function numberOption(value: string | undefined, name: string, min: number, max:
 }
 
 /** The registry side of `--model-uri`: the URI, a client of the configured tracking server, the cache folder. */
-async function registryOptions(modelUri: string, pollMs: number, cache: string | undefined): Promise<NonNullable<ServiceOptions["registry"]>> {
+async function registryOptions(modelUri: string, pollMs: number, cache: string | undefined): Promise<NonNullable<ServiceOptions["registry"]> & { hosts: string[] }> {
   const ref = parseModelUri(modelUri);
   const config = resolveTrackingConfig((name) => platform.env(name));
   if (!config) throw new NetsecError("USAGE", `netsec serve --model-uri ${modelUri}: set MLFLOW_TRACKING_URI (or the DagsHub variables) to the tracking server that holds the registry`);
   // Short calls: a poll that cannot get through gives up in seconds and the current model serves on.
   const client = new MlflowClient(config.uri, config.auth, { timeoutMs: 10_000, totalMs: 20_000, retries: 2 });
   const cacheDir = cache ?? await platform.makeTempDir("netsec-registry-");
-  return { client, ref, cacheDir, pollMs };
+  if (cache) await platform.mkdir(cache);
+  // The hosts it talks to: the tracking server, and DagsHub's user API when its token is used.
+  const hosts = [new URL(config.uri).host, ...(config.auth.kind === "dagshub" ? [new URL(config.auth.host).host] : [])];
+  return { client, ref, cacheDir, pollMs, hosts: [...new Set(hosts)] };
 }
 
 export const serveCommand: Command = {
@@ -42,6 +104,7 @@ export const serveCommand: Command = {
     { name: "body-timeout-s", value: "<n>", description: "Seconds a client may take to send a body (408 after)", default: "60" },
     { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
+    { name: "shutdown-timeout-s", value: "<n>", description: "On SIGTERM/SIGINT/SIGHUP: how long requests in flight may take to finish", default: "8" },
   ],
   details: `
 Training over HTTP (POST /train) is enabled only when NETSEC_TRAIN_TOKEN is set; clients send
@@ -52,12 +115,17 @@ without a restart; requests in flight finish on the model they started with.
 through the tracking server of MLFLOW_TRACKING_URI (credentials as for netsec train) and checked
 against the sha256 its run recorded; the alias is checked every --registry-poll-s seconds and a
 new version is swapped in the same way. Unreachable registry at start: exit 1; later: the last
-good model keeps serving and /model shows the error. /train is off in this mode.`,
+good model keeps serving and /model shows the error. /train is off in this mode.
+
+SIGTERM, SIGINT or SIGHUP stops the server gracefully: new connections are refused, requests in
+flight finish (up to --shutdown-timeout-s), a running training job is stopped; exit code 0, or 1
+when requests were still running at the deadline or a second signal came.`,
   async run({ args, reporter }) {
     const port = numberOption(optionString(args, "port"), "port", 0, 65535);
     const maxMb = numberOption(optionString(args, "max-body-mb"), "max-body-mb", 0.001, 4096);
     const bodySeconds = numberOption(optionString(args, "body-timeout-s"), "body-timeout-s", 1, 3600);
     const pollMs = numberOption(optionString(args, "watch-ms"), "watch-ms", 0, 3_600_000);
+    const shutdownSeconds = numberOption(optionString(args, "shutdown-timeout-s"), "shutdown-timeout-s", 0, 3600);
     const host = optionString(args, "host") ?? "127.0.0.1";
     const modelUri = optionString(args, "model-uri");
     if (modelUri && optionString(args, "model-dir")) throw new NetsecError("USAGE", "netsec serve: give --model-dir or --model-uri, not both");
@@ -65,6 +133,10 @@ good model keeps serving and /model shows the error. /train is off in this mode.
     const registry = modelUri ? await registryOptions(modelUri, numberOption(optionString(args, "registry-poll-s"), "registry-poll-s", 0, 86_400) * 1000, optionString(args, "model-cache")) : undefined;
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
+    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts } });
+    // Listen for stop signals before anything else: as PID 1 in a container a signal without a
+    // handler is ignored, elsewhere it kills the process on the spot.
+    const signals = signalQueue();
     // Loaded on use, so the other commands start without the model families.
     const { loadModelFile } = await import("../models/model-file.ts");
     const server = await startServer({
@@ -83,8 +155,22 @@ good model keeps serving and /model shows the error. /train is off in this mode.
     const origin = registry
       ? `${modelUri} from ${registry.client.uri}, version ${server.registry?.status().version}; POST /train disabled`
       : `model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}`;
+    reporter.info(`netsec serve: ${permissionNote}`);
     reporter.info(`netsec serve: listening on ${server.url} (${origin}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);
-    await new Promise<never>(() => {});
+    const signal = await signals.next();
+    const inFlight = server.inFlight();
+    reporter.info(`netsec serve: ${signal}: stopping (new requests refused; ${inFlight} request${inFlight === 1 ? "" : "s"} in flight, waiting up to ${shutdownSeconds} s)`);
+    const outcome = await Promise.race([server.drain({ timeoutMs: shutdownSeconds * 1000 }), signals.next()]);
+    signals.close();
+    if (typeof outcome === "string") {
+      reporter.info(`netsec serve: second signal (${outcome}): stopping now`);
+      return 1;
+    }
+    if (!outcome.drained) {
+      reporter.info(`netsec serve: ${outcome.inFlight} request${outcome.inFlight === 1 ? "" : "s"} still running after ${shutdownSeconds} s: closing ${outcome.inFlight === 1 ? "it" : "them"}`);
+      return 1;
+    }
+    reporter.info("netsec serve: stopped");
     return 0;
   },
 };

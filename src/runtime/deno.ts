@@ -3,14 +3,18 @@ import type {
   FetchHandler,
   FileInfo,
   FileWriter,
+  PermissionSet,
+  Permissions,
   Platform,
   RunningServer,
   ServeOptions,
   SpawnOptions,
   SpawnResult,
+  StopSignal,
   WorkerHandle,
 } from "./platform.ts";
 import { hex, rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
+import { denoFlags } from "./deno-permissions.ts";
 
 // deno-lint-ignore no-explicit-any
 declare const Deno: any;
@@ -106,6 +110,23 @@ function start(command: string, args: string[], options: SpawnOptions = {}): Chi
 async function serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
   let resolveListen: (port: number) => void = () => {};
   const listening = new Promise<number>((r) => (resolveListen = r));
+  let active = 0;
+  let idle: (() => void) | undefined;
+  let refuse: (() => Response) | undefined;
+  const counted = async (request: Request): Promise<Response> => {
+    if (refuse) {
+      const answer = refuse();
+      answer.headers.set("connection", "close");
+      return answer;
+    }
+    active += 1;
+    try {
+      return await handler(request);
+    } finally {
+      active -= 1;
+      if (active === 0) idle?.();
+    }
+  };
   const server = Deno.serve({
     port: options.port,
     hostname: options.hostname,
@@ -114,10 +135,52 @@ async function serve(handler: FetchHandler, options: ServeOptions): Promise<Runn
       options.onListen?.({ hostname, port });
       resolveListen(port);
     },
-  }, handler);
+  }, counted);
   const port = await listening;
-  return { port, hostname: options.hostname, shutdown: () => server.shutdown() };
+  return {
+    port,
+    hostname: options.hostname,
+    inFlight: () => active,
+    shutdown: () => server.shutdown(),
+    async drain(refusal = () => new Response("the server is stopping\n", { status: 503 })) {
+      // Deno 2.9's graceful shutdown() makes the body of a request still being read unreadable
+      // (denoland/deno#36809): wait for the running handlers first (they read their bodies),
+      // answering new requests with `refusal`, then close the listener; shutdown() still waits
+      // for responses being written.
+      refuse = refusal;
+      if (active > 0) await new Promise<void>((resolve) => (idle = resolve));
+      await server.shutdown();
+    },
+  };
 }
+
+function onSignal(signals: StopSignal[], handler: (signal: StopSignal) => void): () => void {
+  const listeners = signals.map((signal) => {
+    const listener = () => handler(signal);
+    Deno.addSignalListener(signal, listener);
+    return () => Deno.removeSignalListener(signal, listener);
+  });
+  return () => listeners.forEach((remove) => remove());
+}
+
+const granted = (descriptor: Record<string, string>) => Deno.permissions.querySync(descriptor).state === "granted";
+
+const permissions: Permissions = {
+  missing(set: PermissionSet): string[] {
+    const lacking: PermissionSet = {
+      read: set.read.filter((path) => !granted({ name: "read", path })),
+      write: set.write.filter((path) => !granted({ name: "write", path })),
+      net: set.net.filter((host) => !granted({ name: "net", host })),
+      env: set.env === true ? !granted({ name: "env" }) : Array.isArray(set.env) ? set.env.filter((variable) => !granted({ name: "env", variable })) : false,
+      run: set.run.filter((command) => !granted({ name: "run", command })),
+    };
+    return denoFlags(lacking);
+  },
+  unrestricted: () => granted({ name: "write" }),
+  revoke(name) {
+    Deno.permissions.revokeSync({ name });
+  },
+};
 
 export const denoPlatform: Platform = {
   name: "deno",
@@ -175,6 +238,8 @@ export const denoPlatform: Platform = {
   run,
   start,
   serve,
+  onSignal,
+  permissions,
   sha256: async (data) => hex(await crypto.subtle.digest("SHA-256", toBytes(data) as Uint8Array<ArrayBuffer>)),
   denoPath: () => Deno.execPath(),
   projectRoot: () => rootFromModuleUrl(import.meta.url),

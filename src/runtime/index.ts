@@ -4,7 +4,7 @@
  */
 import type { Platform } from "./platform.ts";
 
-export type { ChildProcess, FileInfo, FileWriter, Platform, RunningServer, ServeOptions, SpawnResult } from "./platform.ts";
+export type { ChildProcess, FileInfo, FileWriter, PermissionSet, Platform, RunningServer, ServeOptions, SpawnResult, StopSignal } from "./platform.ts";
 
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 

@@ -118,9 +118,12 @@ async function toWebRequest(req: http.IncomingMessage, res: http.ServerResponse,
 }
 
 async function serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
+  let draining = false;
+  let active = 0;
   const server = http.createServer(async (req, res) => {
     const abort = new AbortController();
     res.on("close", () => abort.abort());
+    active += 1;
     try {
       const request = await toWebRequest(req, res, options.hostname, options.port, abort.signal);
       const response = await handler(request);
@@ -129,6 +132,7 @@ async function serve(handler: FetchHandler, options: ServeOptions): Promise<Runn
         if (key === "set-cookie") headers[key] = [...((headers[key] as string[]) ?? []), value];
         else headers[key] = value;
       });
+      if (draining) res.shouldKeepAlive = false; // stopping: this connection ends with this answer
       res.writeHead(response.status, headers);
       if (response.body) {
         const reader = response.body.getReader();
@@ -142,6 +146,8 @@ async function serve(handler: FetchHandler, options: ServeOptions): Promise<Runn
     } catch (error) {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`internal error: ${(error as Error).message}`);
+    } finally {
+      active -= 1;
     }
   });
   server.keepAliveTimeout = 5_000;
@@ -156,8 +162,16 @@ async function serve(handler: FetchHandler, options: ServeOptions): Promise<Runn
       server.close(() => resolve());
       server.closeAllConnections?.();
     });
+  // close() refuses new connections and resolves once the open ones have ended; idle keep-alive
+  // connections are closed now, busy ones as soon as their response is out.
+  const drain = () =>
+    new Promise<void>((resolve) => {
+      draining = true;
+      server.close(() => resolve());
+      server.closeIdleConnections?.();
+    });
   options.signal?.addEventListener("abort", () => void shutdown());
-  return { port: address.port, hostname: options.hostname, shutdown };
+  return { port: address.port, hostname: options.hostname, inFlight: () => active, shutdown, drain };
 }
 
 export const nodePlatform: Platform = {
@@ -203,6 +217,14 @@ export const nodePlatform: Platform = {
   run,
   start,
   serve,
+  onSignal(signals, handler) {
+    const listeners = signals.map((signal) => {
+      const listener = () => handler(signal);
+      process.on(signal, listener);
+      return () => void process.off(signal, listener);
+    });
+    return () => listeners.forEach((remove) => remove());
+  },
   sha256: async (data) => crypto.createHash("sha256").update(toBytes(data)).digest("hex"),
   denoPath: () => path.join(rootFromModuleUrl(import.meta.url), "node_modules", "deno", "deno"),
   projectRoot: () => rootFromModuleUrl(import.meta.url),

@@ -54,7 +54,43 @@ export interface ServeOptions {
 export interface RunningServer {
   port: number;
   hostname: string;
+  /** Close the listener and every connection now (tests, abort). */
   shutdown(): Promise<void>;
+  /** Requests whose handler is running now. */
+  inFlight(): number;
+  /**
+   * Graceful stop: new connections are refused, requests in flight run to their end, idle
+   * keep-alive connections are closed; resolves when the last request is done. Under Deno the
+   * listener closes once no handler is running (until then a new request gets `refuse()`'s
+   * answer with `connection: close`): Deno 2.9's shutdown() breaks request bodies still being
+   * read (denoland/deno#36809).
+   */
+  drain(refuse?: () => Response): Promise<void>;
+}
+
+/** The signals that ask a process to stop. */
+export type StopSignal = "SIGTERM" | "SIGINT" | "SIGHUP";
+
+/**
+ * What a Deno process may touch, as Deno's `--allow-*` flags say it (see `deno-permissions.ts`).
+ * `env: true` = every variable; a list = only those.
+ */
+export interface PermissionSet {
+  read: string[];
+  write: string[];
+  net: string[];
+  env: boolean | string[];
+  run: string[];
+}
+
+/** Deno's permission model at run time (absent under Node, which has none in use here). */
+export interface Permissions {
+  /** The `--allow-*` flags this process lacks to do everything in `set` ([] = it has them all). */
+  missing(set: PermissionSet): string[];
+  /** True when the process may write anywhere (started with `--allow-all` or a bare `--allow-write`). */
+  unrestricted(): boolean;
+  /** Drop a whole permission for the rest of the process's life. */
+  revoke(name: "run" | "write" | "ffi"): void;
 }
 
 export type FetchHandler = (request: Request) => Response | Promise<Response>;
@@ -92,6 +128,13 @@ export interface Platform {
   start(command: string, args: string[], options?: SpawnOptions): ChildProcess;
   serve(handler: FetchHandler, options: ServeOptions): Promise<RunningServer>;
   sha256(data: Uint8Array | string): Promise<string>;
+  /**
+   * Call `handler` each time one of `signals` arrives (instead of the default of dying at once);
+   * returns a function that removes the handler again.
+   */
+  onSignal(signals: StopSignal[], handler: (signal: StopSignal) => void): () => void;
+  /** Deno's permissions (Deno only). */
+  permissions?: Permissions;
   /** Absolute path of the Deno binary installed from npm (for `netsec` subprocesses). */
   denoPath(): string;
   /** Absolute path of the repository root (where package.json lives). */

@@ -8,6 +8,7 @@ import { platform } from "../runtime/index.ts";
 import type { RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createApp } from "./app.ts";
+import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
@@ -47,14 +48,28 @@ export interface NetsecService {
   fetch(request: Request): Response | Promise<Response>;
   /** A request without a socket: `request("/health")` (Hono's app.request). */
   request(path: string, init?: RequestInit): Response | Promise<Response>;
-  /** Stop the model watcher and any training job. */
-  stop(): void;
+  /** Stop the model watcher and any training job; resolves when the job has ended. */
+  stop(): Promise<void>;
 }
 
 export interface NetsecServer extends NetsecService {
   url: string;
   port: number;
+  /** Requests being answered right now. */
+  inFlight(): number;
+  /** Stop now: listener, connections, watcher and a running training job. */
   close(): Promise<void>;
+  /**
+   * Graceful stop: refuse new requests, let the ones in flight finish (at most `timeoutMs`), close
+   * the listener, stop the watcher and a running training job. `drained` is false when requests
+   * were still running at the deadline (`inFlight` of them): the caller then exits anyway.
+   */
+  drain(options: { timeoutMs: number }): Promise<StopResult>;
+}
+
+export interface StopResult {
+  drained: boolean;
+  inFlight: number;
 }
 
 /** `netsec train --json --model-dir <dir> [--data <source>] [--artifacts <dir>]` under the npm-installed Deno. */
@@ -91,9 +106,9 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
     jobs,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
-    stop() {
+    async stop() {
       store.stop();
-      jobs.stop();
+      await jobs.stop();
     },
   };
 }
@@ -111,9 +126,9 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
     registry: follower,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
-    stop() {
+    async stop() {
       follower.stop();
-      jobs.stop();
+      await jobs.stop();
     },
   };
 }
@@ -122,14 +137,30 @@ export async function startServer(options: ServerOptions): Promise<NetsecServer>
   const service = await createService(options);
   let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host });
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const listening = server;
   return {
     ...service,
     url: `http://${host}:${server.port}`,
     port: server.port,
+    inFlight: () => listening.inFlight(),
     async close() {
-      service.stop();
-      await server?.shutdown();
+      const running = server;
       server = undefined;
+      await Promise.all([service.stop(), running?.shutdown()]);
+    },
+    async drain({ timeoutMs }) {
+      const running = server;
+      server = undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+      const refuse = () => {
+        const version = service.store.current?.version;
+        const body = { ...errorBody(new HttpError(503, "STOPPING", "the server is stopping: send the request again (to another instance)")), ...(version === undefined ? {} : { modelVersion: String(version) }) };
+        return new Response(JSON.stringify(body), { status: 503, headers: { "content-type": "application/json; charset=utf-8", "retry-after": "5" } });
+      };
+      const drained = await Promise.race([Promise.all([running?.drain(refuse), service.stop()]).then(() => true), deadline]);
+      clearTimeout(timer);
+      return { drained, inFlight: drained ? 0 : listening.inFlight() };
     },
   };
 }

@@ -78,9 +78,12 @@ export class TrainJobs {
     return job;
   }
 
-  /** Stop a running job (server shutdown). */
-  stop(): void {
-    this.#running?.process.kill("SIGTERM");
+  /** Stop a running job (server shutdown); resolves when it has ended (at once when none runs). */
+  async stop(): Promise<void> {
+    const running = this.#running;
+    if (!running) return;
+    running.process.kill("SIGTERM");
+    await running.process.status;
   }
 
   async #finish(job: TrainJob, process: ChildProcess): Promise<void> {
