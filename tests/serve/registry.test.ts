@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { loadModelFile } from "../../src/models/model-file.ts";
 import { parseModelUri } from "../../src/tracking/registry-model.ts";
 import { MlflowClient } from "../../src/tracking/index.ts";
-import { tempDir } from "../helpers/env.ts";
+import { spawnSync } from "node:child_process";
+import { denoFlags, servePermissions } from "../../src/runtime/deno-permissions.ts";
+import { DENO, ROOT, tempDir } from "../helpers/env.ts";
+import { startDenoServe } from "./deno-serve.ts";
 import { freePort, OwnMlflow } from "../tracking/helpers.ts";
 import { featureCsv } from "./helpers.ts";
 import { writeRealModel } from "./real-model.ts";
@@ -102,6 +105,26 @@ describe("netsec serve --model-uri (a real MLflow registry)", () => {
     expect(info.alias).toBeUndefined();
     expect(info.registry.pollSeconds).toBeUndefined();
     expect(await predict(fixed.url, csv)).toEqual({ version: "1", probability: expected[0] });
+  }, 120_000);
+
+  it("under narrowed Deno flags: the tracking host on --allow-net, the model cache readable and writable — and nothing less", async () => {
+    const cache = tempDir("netsec-reg-cache-");
+    const port = await freePort();
+    const needed = denoFlags({ ...servePermissions({ root: ROOT, modelDir: cache, host: "127.0.0.1", port, netHosts: [new URL(mlflow.uri).host] }), write: [cache] });
+    expect(needed).toEqual([`--allow-read=${ROOT}/schema.yaml,${cache}`, `--allow-write=${cache}`, `--allow-net=127.0.0.1:${port},${new URL(mlflow.uri).host}`, "--allow-env"]);
+    const args = ["--port", String(port), "--model-uri", `models:/${name}@champion`, "--model-cache", cache];
+    const narrowed = await startDenoServe({ flags: needed, args, env: { MLFLOW_TRACKING_URI: mlflow.uri } });
+    try {
+      expect(await modelInfo(narrowed.url)).toMatchObject({ name, version: "2" });
+      expect(narrowed.log()).toContain("(write kept: the model cache)");
+    } finally {
+      narrowed.child.kill("SIGKILL");
+    }
+    // Without the tracking host it refuses to start, naming the flag.
+    const flags = needed.map((f) => (f.startsWith("--allow-net=") ? `--allow-net=127.0.0.1:${port}` : f));
+    const result = spawnSync(DENO, ["run", "--quiet", "--no-prompt", "--config", join(ROOT, "deno.json"), ...flags, join(ROOT, "src", "cli.ts"), "serve", ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", MLFLOW_TRACKING_URI: mlflow.uri, NETSEC_TRAIN_TOKEN: "" } });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`netsec serve: Deno was started without --allow-net=${new URL(mlflow.uri).host}; serving needs ${needed.join(" ")}`);
   }, 120_000);
 
   it("no registry at start, an alias nobody has, or a model.json that is not the logged one: a clear error and exit 1", async () => {

@@ -51,16 +51,17 @@ describe("three registry replicas behind nginx", () => {
     await mlflow.kill();
   });
 
-  it("kill one replica under load: every client request still answers 200 (nginx retries the next upstream)", async () => {
+  /** REQUESTS requests from CLIENTS clients through nginx; `atThird` runs when a third of them were sent. */
+  async function load(atThird: () => void): Promise<{ outcomes: Outcome[]; at: number }> {
     const outcomes: Outcome[] = [];
     let sent = 0;
-    let killedAt = -1;
+    let at = -1;
     const client = async () => {
       while (sent < REQUESTS) {
         const n = sent++;
         if (n === REQUESTS / 3) {
-          killedAt = outcomes.length;
-          void replicas[0].kill("SIGKILL"); // mid-load, requests in flight on it included
+          at = outcomes.length;
+          atThird();
         }
         try {
           const r = await fetch(`${nginx.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: csv });
@@ -72,6 +73,12 @@ describe("three registry replicas behind nginx", () => {
       }
     };
     await Promise.all(Array.from({ length: CLIENTS }, client));
+    return { outcomes, at };
+  }
+
+  it("kill one replica under load: every client request still answers 200 (nginx retries the next upstream)", async () => {
+    // SIGKILL mid-load: requests in flight on it included.
+    const { outcomes, at: killedAt } = await load(() => void replicas[0].kill("SIGKILL"));
     const failed = outcomes.filter((o) => o.status !== 200);
     expect(failed, nginx.errorLog().slice(-2000)).toEqual([]);
     expect(outcomes).toHaveLength(REQUESTS);
@@ -107,5 +114,14 @@ describe("three registry replicas behind nginx", () => {
       expect(r.headers.get("x-model-version")).toBe(v2);
       await r.arrayBuffer();
     }
+  }, 240_000);
+
+  it("stop a replica gracefully (SIGTERM) under load: no failed request either (its 503 STOPPING goes on to the next)", async () => {
+    let stopped: Promise<void> | undefined;
+    const { outcomes } = await load(() => (stopped = replicas[1].kill("SIGTERM")));
+    await stopped;
+    expect(outcomes.filter((o) => o.status !== 200), nginx.errorLog().slice(-2000)).toEqual([]);
+    expect(outcomes).toHaveLength(REQUESTS);
+    expect(await replicas[1].exited).toBe(0); // drained: every request it had finished
   }, 240_000);
 });
