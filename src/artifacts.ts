@@ -50,11 +50,17 @@ export const STAGE_FILES = {
   trainer: {
     model: "trained_model/model.json",
     leaderboard: "leaderboard.csv",
+    /** Fold scores, timings, both CV protocols' scores of the winner, its training score. */
+    search: "search.json",
+    /** The decision threshold: rule, value, out-of-fold precision/recall/F1 and PR curve. */
+    threshold: "threshold.json",
   },
   evaluation: {
     metrics: "metrics.json",
     confusion: "confusion.json",
     comparison: "comparison.json",
+    /** Per-prediction explanations of the test rows: mean |contribution| per feature and a sample. */
+    explanations: "explanations.json",
   },
 } as const;
 

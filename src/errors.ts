@@ -19,6 +19,7 @@ export type NetsecErrorCode =
   | "TRAIN_FAILED"
   | "GATE_FAILED"
   | "PREDICT_INVALID"
+  | "EXPLAIN_UNAVAILABLE"
   | "TRACKING_FAILED"
   | "EXPORT_REFUSED"
   | "USAGE";

@@ -24,7 +24,12 @@ export const experimentSchema = z.object({
   seed: z.number().int().default(42),
   split: z.object({
     test_ratio: z.number().gt(0).lt(1).default(0.2),
-  }).strict().default({ test_ratio: 0.2 }),
+    /**
+     * Keep identical feature vectors on one side of the train/test split and of every CV fold
+     * (default). false reproduces the seed's leaky protocol (rows split one by one).
+     */
+    group_duplicates: z.boolean().default(true),
+  }).strict().default({ test_ratio: 0.2, group_duplicates: true }),
   validation: z.object({
     /** Largest share of rows that may break the contract before the stage fails (0.01 = 1%). */
     max_invalid_share: z.number().min(0).max(1).default(0.01),
@@ -32,7 +37,12 @@ export const experimentSchema = z.object({
     drift_p_value: z.number().gt(0).lt(1).default(0.05),
     /** Fail the run when any column drifts (default: report only). */
     fail_on_drift: z.boolean().default(false),
-  }).strict().default({ max_invalid_share: 0.01, drift_p_value: 0.05, fail_on_drift: false }),
+    /**
+     * Rows with the same features but different labels: keep them (and report them), drop them all,
+     * or relabel each group to its majority label (groups without a majority are dropped).
+     */
+    conflicts: z.enum(["keep", "drop", "majority"]).default("keep"),
+  }).strict().default({ max_invalid_share: 0.01, drift_p_value: 0.05, fail_on_drift: false, conflicts: "keep" }),
   transform: z.object({
     knn_neighbors: z.number().int().min(1).default(3),
   }).strict().default({ knn_neighbors: 3 }),
@@ -44,12 +54,25 @@ export const experimentSchema = z.object({
     workers: z.union([z.literal("auto"), z.number().int().min(0)]).default("auto"),
     candidates: z.array(candidate).min(1),
   }).strict(),
+  /**
+   * The decision threshold on P(phishing), chosen on the winner's out-of-fold predictions of the
+   * training split: best_f1 (default), {recall: r}, {precision: p}, costs
+   * {false_negative: a, false_positive: b}, or a fixed number.
+   */
+  threshold: z.union([
+    z.literal("best_f1"),
+    z.number().gt(0).lte(1),
+    z.object({ recall: z.number().gt(0).lte(1) }).strict(),
+    z.object({ precision: z.number().gt(0).lte(1) }).strict(),
+    z.object({ false_negative: z.number().gt(0), false_positive: z.number().gt(0) }).strict(),
+  ]).default("best_f1"),
+  /** Defaults re-derived on grouped splits: experiments/default.yaml says how. */
   gates: z.object({
     /** The winner's test score must reach this. */
-    min_score: z.number().min(0).max(1).default(0.6),
+    min_score: z.number().min(0).max(1).default(0.9),
     /** Largest allowed train − test score gap (over-fitting guard). */
-    max_overfit: z.number().min(0).max(1).default(0.05),
-  }).strict().default({ min_score: 0.6, max_overfit: 0.05 }),
+    max_overfit: z.number().min(0).max(1).default(0.08),
+  }).strict().default({ min_score: 0.9, max_overfit: 0.08 }),
 }).strict();
 
 export type Experiment = z.infer<typeof experimentSchema>;

@@ -23,7 +23,7 @@ export type { Frame } from "./data/frame.ts";
 export { fromPolars, polarsBundle, toPolars } from "./data/polars.ts";
 
 // pipeline and stages
-export { DEFAULT_DATA, openDataSource, resolveDefaultData, runDataPipeline, runPipeline } from "./pipeline.ts";
+export { cvScores, DEFAULT_DATA, openDataSource, resolveDefaultData, runDataPipeline, runPipeline } from "./pipeline.ts";
 export type { PipelineOptions, PipelineResult, PipelineSummary } from "./pipeline.ts";
 export { runIngest } from "./stages/ingest.ts";
 export { readValidated, runValidate } from "./stages/validate.ts";
@@ -32,11 +32,19 @@ export { Preprocessor } from "./models/preprocessor.ts";
 export { runTrain } from "./stages/train.ts";
 export { runEvaluate } from "./stages/evaluate.ts";
 export { buildModelFile, runPush } from "./stages/push.ts";
-export { loadModelFile } from "./models/model-file.ts";
+export { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
+export { decide, loadModelFile, parseThreshold } from "./models/model-file.ts";
+export { trainingSetOf, trainingSetLookup } from "./models/training-set.ts";
+export { describeOutput, explainPositive } from "./models/explain.ts";
+export type { PositiveExplanation } from "./models/explain.ts";
+export { chooseThreshold, confusionAt } from "./stats/threshold.ts";
+export type { ThresholdChoice, ThresholdRule } from "./stats/threshold.ts";
+export { matrixGroups, vectorKey } from "./stats/vector-groups.ts";
+export { treeShap, treeShapPaths } from "./models/trees/tree-shap.ts";
+export { contributionColumns, predictFile } from "./predict/predict-file.ts";
 export { exportOnnx, onnxModelProto, onnxOutputNames, onnxSupport, ONNX_INPUT } from "./models/onnx/export.ts";
 export type { OnnxExportInput, OnnxSupport } from "./models/onnx/export.ts";
 export { onnxFromModelDir, onnxFromRunDir } from "./models/onnx/sources.ts";
-export { predictFile } from "./predict/predict-file.ts";
 export type { PredictOptions, PredictSummary } from "./predict/predict-file.ts";
 
 // plots, display, reports
@@ -48,6 +56,7 @@ export { cvScoresFigure } from "./viz/cv-scores.ts";
 export { confusionFigure } from "./viz/confusion.ts";
 export { bestF1Threshold, prFigure, rocFigure, thresholdFigure } from "./viz/curves.ts";
 export { importanceFigure } from "./viz/importance.ts";
+export { beeswarmFigure, contributionBarFigure } from "./viz/explanations.ts";
 export { learningCurveFigure } from "./viz/learning-curve.ts";
 export { describeFigure, display, displayable, displayBundle, displayTable, figureBundle, showResult, tableBundle } from "./viz/display.ts";
 export { renderRunReport, writeRunReport, REPORT_FILE } from "./report/write.ts";

@@ -19,8 +19,15 @@ import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
 import { runTrain, type TrainArtifacts } from "./stages/train.ts";
 import { runEvaluate, type EvaluateArtifacts } from "./stages/evaluate.ts";
 import { runPush, type PushArtifacts } from "./stages/push.ts";
-import { readCsv } from "./data/csv.ts";
 import { onnxSupport } from "./models/onnx/export.ts";
+import { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
+
+/** The winner's CV score under both fold protocols: grouped (the honest one) and leaky (row by row, the seed's). */
+export function cvScores(trainer: TrainArtifacts): Record<string, { mean: number; std: number; folds: number[] } | null> {
+  const p = trainer.search.protocols;
+  const of = (k: "grouped" | "leaky") => (p[k] ? { mean: p[k]!.meanScore, std: p[k]!.stdScore, folds: p[k]!.foldScores } : null);
+  return { grouped: of("grouped"), leaky: of("leaky") };
+}
 
 /** What each stage hands to `onStage`. Later stages (train, evaluate, push) add their entry here. */
 export interface PipelineStages {
@@ -182,13 +189,16 @@ export async function startRun(options: PipelineOptions, hooks: PipelineHooks = 
 /** The data half: ingest → validate → transform. */
 export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResult, "ingestion" | "validation" | "transformation">> {
   const { run, schema, experiment, source, reporter, options } = ctx;
-  const ingestion = await ctx.stage("ingestion", () => runIngest(source, { run, schema, testRatio: experiment.split.test_ratio, seed: experiment.seed, reporter }), (a) => ({
+  const ingestion = await ctx.stage("ingestion", () => runIngest(source, { run, schema, testRatio: experiment.split.test_ratio, seed: experiment.seed, groupDuplicates: experiment.split.group_duplicates, reporter }), (a) => ({
     featureStore: a.featureStore,
     train: a.train,
     test: a.test,
     rows: a.summary.rows,
     trainRows: a.summary.train.rows,
     testRows: a.summary.test.rows,
+    groupedBy: a.summary.groupedBy,
+    vectors: a.summary.vectors,
+    sharedVectors: a.summary.sharedVectors,
   }));
   const validation = await ctx.stage("validation", () =>
     runValidate({ train: ingestion.train, test: ingestion.test }, {
@@ -197,6 +207,7 @@ export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResu
       maxInvalidShare: experiment.validation.max_invalid_share,
       driftPValue: experiment.validation.drift_p_value,
       failOnDrift: experiment.validation.fail_on_drift,
+      conflicts: experiment.validation.conflicts,
       reference: options.reference,
       reporter,
     }), (a) => ({
@@ -204,6 +215,8 @@ export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResu
     validTest: a.validTest,
     invalidRows: a.contract.invalidRows,
     duplicates: a.contract.duplicates.duplicates,
+    distinctVectors: a.contract.duplicates.vectors.distinct,
+    conflictingGroups: a.contract.conflicts.groups,
     drifted: a.drift.summary.drifted,
     referenceDrifted: a.drift.summary.referenceDrifted,
     driftReport: a.driftYaml,
@@ -240,21 +253,26 @@ export async function runModelStages(ctx: PipelineRun, transformation: Transform
     model: a.modelFile,
     leaderboard: a.leaderboardFile,
     best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore, onnxExportable: onnxSupport(a.search.best.family).exportable },
+    cvProtocol: a.search.protocol,
+    cv: cvScores(a),
+    threshold: { value: a.threshold.threshold, rule: a.threshold.rule, precision: a.threshold.precision, recall: a.threshold.recall, f1: a.threshold.f1 },
     candidates: a.search.leaderboard.length,
     trainScore: a.trainScore,
     searchSeconds: a.search.seconds,
   }));
-  const evaluation = await ctx.stage("evaluation", async () => {
-    const testFrame = (await readCsv(validation.validTest)).frame;
-    return runEvaluate({ model: trainer.model, train: transformation.train, test: transformation.test, testFrame, trainScore: trainer.trainScore }, { run, experiment, schema, modelDir, force: options.force, reporter });
-  }, (a) => ({ metrics: a.scalars, testScore: a.testScore, trainScore: a.trainScore, current: a.current ?? null, push: a.decision.push, reasons: a.decision.reasons }));
-  const push = await ctx.stage("push", () => runPush({
-    model: trainer.model,
-    preprocessor: transformation.preprocessor,
-    metrics: evaluation.scalars,
-    cv: { meanScore: trainer.search.best.meanScore, stdScore: trainer.search.best.stdScore, folds: experiment.search.folds },
-    dataFingerprint: trainer.dataFingerprint,
-    decision: evaluation.decision,
-  }, { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons }));
+  // The raw feature vectors of the training rows: recorded with the model, so a later push gate
+  // can leave the rows it was trained on out of the comparison.
+  const trainingSet = await readTrainingSet(validation.validTrain, schema);
+  const evaluation = await ctx.stage("evaluation", async () => runEvaluate(await evaluateInputOf(trainer, transformation, validation.validTest, trainingSet), { run, experiment, schema, modelDir, force: options.force, reporter }), (a) => ({
+    metrics: a.scalars,
+    testScore: a.testScore,
+    trainScore: a.trainScore,
+    threshold: a.threshold,
+    current: a.current ?? null,
+    comparedOn: a.comparedOn ?? null,
+    push: a.decision.push,
+    reasons: a.decision.reasons,
+  }));
+  const push = await ctx.stage("push", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet, experiment), { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons }));
   return { trainer, evaluation, push };
 }

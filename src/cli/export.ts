@@ -18,8 +18,8 @@ export const exportCommand: Command = {
 Without a run folder, exports the pushed model of --model-dir (its checksum and data contract are
 checked first); with one (e.g. Artifacts/11_25_2026_09_30_00), exports that run's trained model.
 The graph takes the 30 features as float32 [N, 30] in schema order (imputed: a row with a missing
-value gets NaN probabilities and label 0) and gives label (int64 [N]) and probability_<label>
-(float32 [N]) for each target value; see docs/export.md. hist_gbt, hist_forest, decision_tree,
+value gets NaN probabilities and label 0) and gives label (int64 [N], at the model's decision
+threshold) and probability_<label> (float32 [N]) for each target value; see docs/export.md. hist_gbt, hist_forest, decision_tree,
 ml_random_forest and logistic_regression export; knn and naive_bayes are refused with the reason.`,
   async run({ args, reporter }) {
     const format = optionString(args, "format");

@@ -7,6 +7,7 @@ import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import { predictFile } from "../predict/predict-file.ts";
+import { parseThreshold } from "../models/model-file.ts";
 
 /** `--workers`: "auto" (default) = one per core, 0 = none, n = n — as `search.workers` in an experiment. */
 function workerCount(value: string | undefined): number | undefined {
@@ -25,15 +26,25 @@ export const predictCommand: Command = {
     { name: "model-dir", value: "<dir>", description: "the pushed model", default: "final_model" },
     { name: "skip-invalid", description: "write bad rows to <output>.invalid.csv with a reason instead of stopping" },
     { name: "workers", value: "<n>", description: "worker threads scoring chunks while the next one is read (auto: one per core, the default; 0: none)" },
+    { name: "explain", description: "add contribution:<feature> columns and contribution:base: why each row got its score" },
+    { name: "threshold", value: "<t>", description: "predict phishing when P(phishing) ≥ t (default: the model's threshold, manifest.json)" },
     { name: "json", description: "print a JSON summary as the last line of stdout" },
   ],
   details: `
-prediction is a target value (e.g. -1 phishing, 1 legitimate); probability is that of the positive
-class named in schema.yaml. The input is streamed in chunks, so file size does not matter.`,
+prediction is a target value (e.g. -1 phishing, 1 legitimate): the positive class when its
+probability is ≥ the threshold chosen at training (manifest.json; --threshold overrides it);
+probability is that of the positive class named in schema.yaml. With --explain, each row also gets
+one contribution:<feature> column per feature and contribution:base; they add up to the model's raw
+output for the positive class: the log-odds of phishing for hist_gbt and logistic_regression, the
+probability of phishing for hist_forest (TreeSHAP for trees, exact linear terms for the
+regression). The input is streamed in chunks, so file size does not matter.`,
   async run({ args, reporter }) {
     const input = optionString(args, "input");
     const output = optionString(args, "output");
     if (!input || !output) throw new NetsecError("USAGE", "predict needs --input <csv> and --output <csv>");
+    const thresholdText = optionString(args, "threshold");
+    const threshold = parseThreshold(thresholdText);
+    if (thresholdText !== undefined && threshold === undefined) throw new NetsecError("USAGE", `--threshold must be a number in [0, 1], got ${JSON.stringify(thresholdText)}`);
     let reported = 0;
     const summary = await predictFile({
       input,
@@ -41,6 +52,8 @@ class named in schema.yaml. The input is streamed in chunks, so file size does n
       modelDir: optionString(args, "model-dir") ?? "final_model",
       skipInvalid: optionFlag(args, "skip-invalid"),
       workers: workerCount(optionString(args, "workers")),
+      explain: optionFlag(args, "explain"),
+      threshold,
       onProgress: (rows) => {
         if (rows - reported >= 1_000_000) {
           reported = rows;
@@ -50,7 +63,7 @@ class named in schema.yaml. The input is streamed in chunks, so file size does n
     });
     if (summary.invalid) reporter.warn(`${summary.invalid} invalid row(s) written to ${summary.invalidFile}`);
     if (optionFlag(args, "json")) platform.stdoutWrite(JSON.stringify(summary) + "\n");
-    else platform.stdoutWrite(`scored ${summary.predicted} of ${summary.rows} rows with model v${summary.modelVersion} → ${output} (${summary.seconds.toFixed(1)} s)\n`);
+    else platform.stdoutWrite(`scored ${summary.predicted} of ${summary.rows} rows with model v${summary.modelVersion} at threshold ${summary.threshold}${summary.explanationOutput ? ` (contributions add up to the ${summary.explanationOutput})` : ""} → ${output} (${summary.seconds.toFixed(1)} s)\n`);
     return 0;
   },
 };

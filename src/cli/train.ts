@@ -2,7 +2,7 @@
 import type { Command } from "./command.ts";
 import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
-import { runPipeline } from "../pipeline.ts";
+import { cvScores, runPipeline } from "../pipeline.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
@@ -22,8 +22,12 @@ export const trainCommand: Command = {
   ],
   details: `
 Stages write Artifacts/<MM_DD_YYYY_HH_MM_SS>/{data_ingestion,data_validation,data_transformation,…}.
-A stage that fails leaves no folder behind. Progress goes to stderr; with --json, stdout ends with
-{"runDir": …, "stages": {…}, "warnings": […]}.`,
+A stage that fails leaves no folder behind. Identical feature vectors stay on one side of the
+split and of every CV fold (experiment split.group_duplicates); the winner is cross-validated once
+more row by row, the decision threshold is chosen on its out-of-fold predictions, and it is
+compared with the model in --model-dir on the test rows neither was trained on. Progress goes to
+stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings": […], "bestModel":
+…, "cv": {"grouped": …, "leaky": …}, "threshold": …, "metrics": …, "pushed": …}.`,
   async run({ args, reporter }) {
     // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
     const tracking = await startPipelineTracking({ reporter, experimentFile: optionString(args, "experiment"), data: optionString(args, "data") });
@@ -57,7 +61,11 @@ A stage that fails leaves no folder behind. Progress goes to stderr; with --json
     await writeRunsIndex(optionString(args, "artifacts") ?? "Artifacts").catch((error) => reporter.warn(`index: not rewritten: ${error instanceof Error ? error.message : String(error)}`));
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
     const model = result.trainer && result.evaluation && result.push ? {
-      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, onnxExportable: onnxSupport(result.trainer.search.best.family).exportable },
+      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, cvProtocol: result.trainer.search.protocol, onnxExportable: onnxSupport(result.trainer.search.best.family).exportable },
+      // The winner's CV score with identical feature vectors kept in one fold (grouped) and dealt
+      // row by row (leaky, the seed's protocol): the gap is how optimistic the leaky number is.
+      cv: cvScores(result.trainer),
+      threshold: result.evaluation.threshold,
       metrics: result.evaluation.scalars,
       pushed: result.push.pushed,
       pushReasons: result.push.reasons,

@@ -21,6 +21,19 @@ export interface ModelJson {
   state: unknown;
 }
 
+/**
+ * Per-row feature contributions to a model's raw output for class index 1 (log-odds for boosted
+ * trees and logistic regression, probability for forests): for every row,
+ * base + Σ contributions = the raw output.
+ */
+export interface Explanation {
+  output: "log_odds" | "probability";
+  /** rows × features, row-major. */
+  contributions: Float64Array;
+  /** The expected raw output over the training data (the same for every row). */
+  base: number;
+}
+
 export interface Classifier {
   readonly family: string;
   readonly params: Params;
@@ -31,5 +44,7 @@ export interface Classifier {
   predict(x: Matrix): Uint8Array;
   /** Importance per feature (sums to 1) where the family has one. */
   featureImportances?(): Float64Array;
+  /** Exact per-row contributions (TreeSHAP for trees, linear for logistic regression) where the family has them. */
+  explain?(x: Matrix): Explanation;
   toJSON(): ModelJson;
 }

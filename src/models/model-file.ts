@@ -14,6 +14,8 @@ import type { Schema } from "../schema.ts";
 import { loadSchema } from "../schema.ts";
 import { restorePreprocessor } from "./preprocessor.ts";
 import { RowMemo } from "./scoring/row-memo.ts";
+import type { TrainingSetJson } from "./training-set.ts";
+import { canExplain, ExplainMemo, type PositiveExplanation } from "./explain.ts";
 
 export const MODEL_FORMAT = "netsec-model";
 export const MODEL_FORMAT_VERSION = 1;
@@ -36,9 +38,25 @@ export interface ModelFileJson {
   model: ModelJson;
   /** Test-set metrics of this model. */
   metrics: ModelMetrics;
-  /** Cross-validation summary of the winning grid point. */
-  cv: { meanScore: number; stdScore: number; folds: number };
+  /** Cross-validation summary of the winning grid point (`protocol`: how rows were dealt to folds; absent in older files). */
+  cv: { meanScore: number; stdScore: number; folds: number; protocol?: string };
+  /** The raw feature vectors it was trained on (absent in older files: the push gate then compares on all test rows). */
+  trainingSet?: TrainingSetJson;
 }
+
+/** The decision rule recorded with a pushed model (manifest.json `thresholdRule`). */
+export interface ThresholdRecord {
+  rule: string;
+  /** What it was chosen on, e.g. "out-of-fold predictions of the training split". */
+  on: string;
+  met: boolean;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+/** The threshold used when a model has none recorded (files pushed before thresholds existed). */
+export const DEFAULT_THRESHOLD = 0.5;
 
 /** final_model/manifest.json: what changes from push to push without changing the model. */
 export interface ModelManifest {
@@ -49,6 +67,15 @@ export interface ModelManifest {
   runDir?: string;
   /** model.onnx pushed with it (docs/export.md), or why the family has none. */
   onnx?: { sha256: string; bytes: number } | { refused: string };
+  /** Predict the positive class when its probability is ≥ this (absent in older manifests: 0.5). */
+  threshold?: number;
+  thresholdRule?: ThresholdRecord;
+}
+
+/** Per-call options of the predict functions. */
+export interface PredictOptions {
+  /** Override the model's threshold on P(positive class) for this call. */
+  threshold?: number;
 }
 
 export interface PredictionBatch {
@@ -86,15 +113,42 @@ export interface LoadedModel {
   file: ModelFileJson;
   /** Importance per feature (in `features` order) where the family has one. */
   featureImportances?: Float64Array;
+  /** The decision threshold on P(positive class) from manifest.json (0.5 when none was recorded). */
+  threshold: number;
+  /** The training-set fingerprint from model.json, when recorded. */
+  trainingSet?: TrainingSetJson;
   /** Score a frame holding at least the feature columns (the target column is ignored). */
-  predictFrame(frame: Frame): PredictionBatch;
+  predictFrame(frame: Frame, options?: PredictOptions): PredictionBatch;
   /** As predictFrame, answered once per distinct row (repeated rows share one answer and the row cache). */
-  predictGrouped(frame: Frame): GroupedPrediction;
+  predictGrouped(frame: Frame, options?: PredictOptions): GroupedPrediction;
   /**
    * Score an already transformed matrix (features in contract order, imputed). Rows seen before
    * are answered from a bounded cache (exactly the same numbers); `{cache: false}` walks every row.
    */
-  predictMatrix(x: Matrix, options?: { cache?: boolean }): PredictionBatch;
+  predictMatrix(x: Matrix, options?: PredictOptions & { cache?: boolean }): PredictionBatch;
+  /** Whether this model's predictions can be explained (hist_gbt, hist_forest, logistic_regression). */
+  explainable: boolean;
+  /**
+   * Per-feature contributions of each row for the positive class (src/models/explain.ts): base +
+   * Σ contributions = log-odds (boosted trees, logistic regression) or probability (forests).
+   */
+  explainFrame(frame: Frame): PositiveExplanation;
+  explainMatrix(x: Matrix): PositiveExplanation;
+}
+
+/** Target value of each row: the positive one when P(positive) ≥ threshold, else the other. */
+export function decide(probability: ArrayLike<number>, target: ModelFileJson["target"], threshold: number): Int8Array {
+  const other = target.values[0] === target.positive ? target.values[1] : target.values[0];
+  const out = new Int8Array(probability.length);
+  for (let i = 0; i < out.length; i++) out[i] = probability[i] >= threshold ? target.positive : other;
+  return out;
+}
+
+/** A threshold given by a user (--threshold, ?threshold=): a number in [0, 1], else undefined. */
+export function parseThreshold(text: string | undefined | null): number | undefined {
+  if (text === undefined || text === null || text.trim() === "") return undefined;
+  const t = Number(text);
+  return Number.isFinite(t) && t >= 0 && t <= 1 ? t : undefined;
 }
 
 export interface LoadModelOptions {
@@ -146,7 +200,11 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
   if (await platform.stat(`${dir}/${MODEL_FILES.manifest}`)) {
     manifest = JSON.parse(await platform.readTextFile(`${dir}/${MODEL_FILES.manifest}`)) as ModelManifest;
     if (manifest.sha256 !== actual) refuse(dir, `manifest.json names model sha256 ${manifest.sha256}, model.json hashes to ${actual}`);
+    if (manifest.threshold !== undefined && !(typeof manifest.threshold === "number" && manifest.threshold >= 0 && manifest.threshold <= 1)) {
+      refuse(dir, `manifest.json threshold ${JSON.stringify(manifest.threshold)} is not a number in [0, 1]`);
+    }
   }
+  const threshold = manifest?.threshold ?? DEFAULT_THRESHOLD;
   let classifier;
   let preprocessor;
   try {
@@ -157,17 +215,13 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
   }
   const positiveIndex = file.target.values.indexOf(file.target.positive);
   const memo = new RowMemo((x) => classifier.predictProba(x));
-  const [v0, v1] = file.target.values;
-  const answers = (p1: Float64Array): PredictionBatch => {
-    const prediction = new Int8Array(p1.length);
+  const explainer = new ExplainMemo(classifier, positiveIndex === 0 ? 0 : 1);
+  const answers = (p1: Float64Array, opts: PredictOptions): PredictionBatch => {
     const probability = new Float64Array(p1.length);
-    for (let i = 0; i < p1.length; i++) {
-      prediction[i] = p1[i] > 0.5 ? v1 : v0;
-      probability[i] = positiveIndex === 1 ? p1[i] : 1 - p1[i];
-    }
-    return { prediction, probability };
+    for (let i = 0; i < p1.length; i++) probability[i] = positiveIndex === 1 ? p1[i] : 1 - p1[i];
+    return { prediction: decide(probability, file.target, opts.threshold ?? threshold), probability };
   };
-  const predictMatrix = (x: Matrix, opts: { cache?: boolean } = {}): PredictionBatch => answers(opts.cache === false ? classifier.predictProba(x) : memo.predict(x));
+  const predictMatrix = (x: Matrix, opts: PredictOptions & { cache?: boolean } = {}): PredictionBatch => answers(opts.cache === false ? classifier.predictProba(x) : memo.predict(x), opts);
   return {
     dir,
     version: manifest?.version ?? 0,
@@ -183,11 +237,16 @@ async function readModelDir(dir: string, options: LoadModelOptions): Promise<Loa
     experiment: file.experiment,
     file,
     featureImportances: classifier.featureImportances?.(),
+    threshold,
+    trainingSet: file.trainingSet,
     predictMatrix,
-    predictFrame: (frame) => predictMatrix(preprocessor.transformFrame(frame).x),
-    predictGrouped(frame) {
+    predictFrame: (frame, opts = {}) => predictMatrix(preprocessor.transformFrame(frame).x, opts),
+    predictGrouped(frame, opts = {}) {
       const { p1, group, distinct } = memo.predictGrouped(preprocessor.transformFrame(frame).x);
-      return { ...answers(p1), group, distinct };
+      return { ...answers(p1, opts), group, distinct };
     },
+    explainable: canExplain(classifier),
+    explainMatrix: (x) => explainer.explain(x),
+    explainFrame: (frame) => explainer.explain(preprocessor.transformFrame(frame).x),
   };
 }

@@ -2,9 +2,12 @@
  * `predictFile`: scores a CSV file with a pushed model, streaming chunk by chunk (constant memory
  * whatever the file size); used by `netsec predict`, notebooks and programs (exported by mod.ts). The input must hold the schema's
  * feature columns (any order; the target column is optional and passed through). Output: the
- * input columns plus `prediction` (a target value, e.g. -1/1) and `probability` (of the positive
- * class). A bad row stops the run with its row and column, or with --skip-invalid goes to
- * `<output>.invalid.csv` with the reason. The output appears only when complete.
+ * input columns plus `prediction` (a target value, e.g. -1/1: the positive class when its
+ * probability is ≥ the model's threshold, or `threshold` when given) and `probability` (of the
+ * positive class); with `explain`, one `contribution:<feature>` column per feature and
+ * `contribution:base` (they add up to the model's raw output: src/models/explain.ts). A bad row
+ * stops the run with its row and column, or with --skip-invalid goes to `<output>.invalid.csv`
+ * with the reason. The output appears only when complete.
  */
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
@@ -13,6 +16,12 @@ import { createFrame } from "../data/frame.ts";
 import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
+import { describeOutput } from "../models/explain.ts";
+
+/** The explanation columns `--explain` adds, after prediction and probability. */
+export function contributionColumns(features: readonly string[]): string[] {
+  return [...features.map((f) => `contribution:${f}`), "contribution:base"];
+}
 
 export interface PredictOptions {
   input: string;
@@ -27,6 +36,10 @@ export interface PredictOptions {
    */
   workers?: number;
   onProgress?: (rows: number) => void;
+  /** Add the per-feature contributions of every row (`contribution:<feature>`, `contribution:base`). */
+  explain?: boolean;
+  /** Decision threshold on P(positive class) instead of the model's own (manifest.json). */
+  threshold?: number;
 }
 
 export interface PredictSummary {
@@ -38,6 +51,10 @@ export interface PredictSummary {
   invalidFile?: string;
   modelVersion: number;
   modelSha256: string;
+  /** The threshold the predictions used. */
+  threshold: number;
+  /** With explain: what base + Σ contributions is, e.g. "log-odds of phishing". */
+  explanationOutput?: string;
   seconds: number;
 }
 
@@ -70,6 +87,13 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   const started = performance.now();
   const schema = options.schema ?? await loadSchema();
   const model = await loadModelFile(options.modelDir ?? "final_model", { schema });
+  if (options.threshold !== undefined && !(options.threshold >= 0 && options.threshold <= 1)) {
+    throw new NetsecError("USAGE", `threshold must be a number in [0, 1], got ${options.threshold}`);
+  }
+  const threshold = options.threshold ?? model.threshold;
+  if (options.explain && !model.explainable) {
+    throw new NetsecError("EXPLAIN_UNAVAILABLE", `the model in ${model.dir} is a ${model.family}: its predictions cannot be explained (explanations exist for hist_gbt, hist_forest and logistic_regression)`);
+  }
   const csv = await CsvFile.open(options.input);
   checkColumns(csv.columns, schema, options.input);
   const width = csv.columns.length;
@@ -84,10 +108,11 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   let predicted = 0;
   let invalid = 0;
   // Two chunks in flight at most: chunk k is scored (on workers) while chunk k+1 is parsed.
-  const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024 });
+  const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024, threshold });
   let previous: Promise<string> | undefined;
+  let explanationOutput: string | undefined;
   try {
-    await out.write(csvHeader([...csv.columns, "prediction", "probability"]));
+    await out.write(csvHeader([...csv.columns, "prediction", "probability", ...(options.explain ? contributionColumns(schema.featureNames) : [])]));
     for await (const chunk of csv.chunks({ chunkRows: options.chunkRows })) {
       const problems = new Map<number, RowProblem>();
       for (const p of chunk.problems) {
@@ -135,12 +160,23 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
       if (values !== chunk.values) keep.forEach((r, i) => values.set(chunk.values.subarray(r * width, (r + 1) * width), i * width));
       const frame = createFrame(csv.columns, keep.length, values as Float64Array<ArrayBuffer>);
       if (keep.length) {
+        // Explanations are computed here (this thread) while the workers score the chunk.
+        const explained = options.explain ? model.explainFrame(frame) : undefined;
+        if (explained) explanationOutput = describeOutput(explained.output, schema.labelOf(schema.target.positive));
         const scoring = predictor.predictFrame(frame).then(({ prediction, probability }) => {
           const parts: string[] = new Array(keep.length);
           const cells: string[] = new Array(width);
+          const features = explained?.features ?? 0;
+          const extra: string[] = new Array(features + 1);
           for (let i = 0; i < keep.length; i++) {
             for (let c = 0; c < width; c++) cells[c] = formatCell(values[i * width + c]);
-            parts[i] = `${cells.join(",")},${prediction[i]},${probability[i]}`;
+            let line = `${cells.join(",")},${prediction[i]},${probability[i]}`;
+            if (explained) {
+              for (let f = 0; f < features; f++) extra[f] = String(explained.contributions[i * features + f]);
+              extra[features] = String(explained.base);
+              line += `,${extra.join(",")}`;
+            }
+            parts[i] = line;
           }
           return parts.join("\n") + "\n";
         });
@@ -173,6 +209,8 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
     invalidFile: invalid ? invalidFile : undefined,
     modelVersion: model.version,
     modelSha256: model.sha256,
+    threshold,
+    explanationOutput,
     seconds: (performance.now() - started) / 1000,
   };
 }

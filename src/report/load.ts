@@ -20,6 +20,12 @@ export interface RunData {
   train?: Frame;
   test?: Frame;
   leaderboard?: LeaderboardRow[];
+  /** model_trainer/search.json (both CV protocols' scores of the winner). */
+  search?: Json;
+  /** model_trainer/threshold.json (the decision threshold and the out-of-fold curve it was chosen on). */
+  threshold?: Json;
+  /** model_evaluation/explanations.json (mean |contribution| per feature, a sample of test rows). */
+  explanations?: Json;
   metrics?: Json;
   confusion?: Json;
   comparison?: Json;
@@ -51,9 +57,9 @@ export async function loadRunData(runDir: string): Promise<RunData> {
   const run = openRunFolder(runDir);
   const data: RunData = { run, missing: [] };
   const rel = (path: string) => path.slice(run.dir.length + 1);
-  const json = async (path: string): Promise<Json | undefined> => {
+  const json = async (path: string, optional = false): Promise<Json | undefined> => {
     if (await exists(path)) return readJsonFile(path);
-    data.missing.push(rel(path));
+    if (!optional) data.missing.push(rel(path));
     return undefined;
   };
   data.ingestion = await json(run.file("ingestion", STAGE_FILES.ingestion.summary));
@@ -75,9 +81,13 @@ export async function loadRunData(runDir: string): Promise<RunData> {
   const leaderboardPath = run.file("trainer", STAGE_FILES.trainer.leaderboard);
   if (await exists(leaderboardPath)) data.leaderboard = parseLeaderboard(await platform.readTextFile(leaderboardPath));
   else data.missing.push(rel(leaderboardPath));
+  // Optional: runs of older netsec versions have none, explanations exist for some families only.
+  data.search = await json(run.file("trainer", STAGE_FILES.trainer.search), true);
+  data.threshold = await json(run.file("trainer", STAGE_FILES.trainer.threshold), true);
   data.metrics = await json(run.file("evaluation", STAGE_FILES.evaluation.metrics));
   data.confusion = await json(run.file("evaluation", STAGE_FILES.evaluation.confusion));
   data.comparison = await json(run.file("evaluation", STAGE_FILES.evaluation.comparison));
+  data.explanations = await json(run.file("evaluation", STAGE_FILES.evaluation.explanations), true);
   const modelPath = run.file("trainer", STAGE_FILES.trainer.model);
   const modelInfo = await platform.stat(modelPath);
   if (modelInfo?.isFile && modelInfo.size <= MODEL_READ_LIMIT) data.model = await readJsonFile(modelPath);

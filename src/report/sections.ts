@@ -16,9 +16,9 @@ import { importanceFigure } from "../viz/importance.ts";
 import { findConfusion, findDrift, findImportances, findMetricSets, findPr, findRoc, type Json } from "./find.ts";
 import { jsonHtml, recordsTable } from "./json-html.ts";
 import type { RunData } from "./load.ts";
+import { type Block, duplicateBlocks, explanationBlocks, protocolBlocks, thresholdBlocks } from "./insights.ts";
 
-/** Either HTML or a figure, in reading order. */
-export type Block = { html: string } | { figure: PlotlyFigure };
+export type { Block };
 
 export interface Section {
   id: string;
@@ -60,7 +60,8 @@ function dataSection(data: RunData, schema: Schema): Section {
 }
 
 function contractSection(data: RunData): Section {
-  return { id: "contract", title: "Data contract", blocks: [data.contract === undefined ? missing("data_validation/contract.json") : html(jsonHtml(data.contract))] };
+  if (data.contract === undefined) return { id: "contract", title: "Data contract", blocks: [missing("data_validation/contract.json")] };
+  return { id: "contract", title: "Data contract", blocks: [...duplicateBlocks(data.contract), html(`<h3>contract.json</h3>${jsonHtml(data.contract)}`)] };
 }
 
 function driftSection(data: RunData): Section {
@@ -96,8 +97,15 @@ function searchSection(data: RunData, scoring: string): Section {
   return {
     id: "search",
     title: "Model search",
-    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), html(table + (rows.length > 20 ? `<p class="note">${rows.length - 20} more candidates in leaderboard.csv</p>` : ""))],
+    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), html(table + (rows.length > 20 ? `<p class="note">${rows.length - 20} more candidates in leaderboard.csv</p>` : "")), ...protocolBlocks(data.search, scoring)],
   };
+}
+
+/** Share of positives among the test rows (metrics.json test.support): the PR curve's no-skill line. */
+export function testPrevalence(metrics: Json | undefined): number | undefined {
+  const support = metrics && typeof metrics === "object" && !Array.isArray(metrics) ? (metrics.test as { support?: { positive?: number; negative?: number } } | undefined)?.support : undefined;
+  const p = support?.positive, n = support?.negative;
+  return typeof p === "number" && typeof n === "number" && p + n > 0 ? p / (p + n) : undefined;
 }
 
 function evaluationSection(data: RunData, schema: Schema): Section {
@@ -131,9 +139,11 @@ function evaluationSection(data: RunData, schema: Schema): Section {
   if (rocs.length) blocks.push(fig(rocFigure(rocs.map((r) => ({ name: seriesName(r.path, "new model"), ...r.value })))));
   const prs = dedupe(findPr(all));
   if (prs.length) {
-    blocks.push(fig(prFigure(prs.map((p) => ({ name: seriesName(p.path, "new model"), ...p.value })))));
+    blocks.push(fig(prFigure(prs.map((p) => ({ name: seriesName(p.path, "new model"), ...p.value })), testPrevalence(data.metrics))));
     const first = prs[0].value;
-    if (first.thresholds.length) {
+    const chosen = thresholdBlocks(data.threshold, first, schema.labelOf(schema.target.positive));
+    if (chosen.length) blocks.push(...chosen);
+    else if (first.thresholds.length) {
       const best = bestF1Threshold(first);
       blocks.push(html(`<p>Best F1 on the test set at threshold ${best.threshold.toFixed(3)}: F1 ${best.f1.toFixed(4)} (precision ${best.precision.toFixed(4)}, recall ${best.recall.toFixed(4)}).</p>`));
       blocks.push(fig(thresholdFigure(first, best.threshold)));
@@ -142,6 +152,7 @@ function evaluationSection(data: RunData, schema: Schema): Section {
   if (sources.length && !rocs.length && !prs.length && !confusions.length) blocks.push(missing("ROC/PR points and confusion matrix in model_evaluation"));
   const importances = findImportances({ metrics: data.metrics ?? null, model: data.model ?? null } as Json, schema.featureNames);
   if (importances.length) blocks.push(fig(importanceFigure(importances[0].value.names, importances[0].value.values, { top: 30 })));
+  blocks.push(...explanationBlocks(data.explanations));
   if (data.comparison !== undefined) blocks.push(html(`<h3>Comparison with the pushed model</h3>${jsonHtml(data.comparison)}`));
   return { id: "evaluation", title: "Evaluation", blocks };
 }

@@ -13,7 +13,10 @@ export interface FoldData {
   rows: number;
   cols: number;
   y: Uint8Array;
+  /** Fold of every row under the search's protocol. */
   fold: Int32Array;
+  /** Fold of every row under the other protocol (grouped ↔ row by row), for the winner's second CV. */
+  altFold?: Int32Array;
   positive: 0 | 1;
   scoring: Scoring;
 }
@@ -23,12 +26,16 @@ export interface FoldTask {
   family: string;
   params: Params;
   fold: number;
+  /** Use `altFold` instead of `fold`. */
+  alt?: boolean;
 }
 
 export interface FoldOutcome {
   id: number;
   score: number;
   fitSeconds: number;
+  /** P(class 1) of the fold's validation rows, in row order (out-of-fold predictions). */
+  p1?: Float64Array;
   error?: string;
 }
 
@@ -40,12 +47,13 @@ export function takeRows(x: Matrix, rows: Int32Array): Matrix {
 
 export async function runFoldTask(data: FoldData, task: FoldTask): Promise<FoldOutcome> {
   const x: Matrix = { values: data.values, rows: data.rows, cols: data.cols };
-  const { train, valid } = foldIndices(data.fold, task.fold);
+  const fold = task.alt && data.altFold ? data.altFold : data.fold;
+  const { train, valid } = foldIndices(fold, task.fold);
   const model = createModel(task.family, task.params);
   const started = performance.now();
-  await model.fit(takeRows(x, train), data.y.filter((_, i) => data.fold[i] !== task.fold));
+  await model.fit(takeRows(x, train), data.y.filter((_, i) => fold[i] !== task.fold));
   const fitSeconds = (performance.now() - started) / 1000;
   const p1 = model.predictProba(takeRows(x, valid));
   const yValid = Uint8Array.from(valid, (i) => data.y[i]);
-  return { id: task.id, score: score(data.scoring, yValid, p1, data.positive), fitSeconds };
+  return { id: task.id, score: score(data.scoring, yValid, p1, data.positive), fitSeconds, p1 };
 }

@@ -6,15 +6,19 @@
  */
 import { classesOf } from "../models/params.ts";
 import { accuracyScore, averagePrecision, f1Macro, f1Score, precisionScore, recallScore, rocAuc } from "../stats/metrics.ts";
+import { classesAt } from "../stats/threshold.ts";
 import type { Scoring } from "./types.ts";
 
-/** yTrue / p1: class indices and probability of class index 1; `positive`: the positive class index. */
-export function score(scoring: Scoring, yTrue: Uint8Array, p1: Float64Array, positive: 0 | 1): number {
+/**
+ * yTrue / p1: class indices and probability of class index 1; `positive`: the positive class
+ * index. Hard predictions use `threshold` on P(positive) when given (positive when ≥), else 0.5.
+ */
+export function score(scoring: Scoring, yTrue: Uint8Array, p1: Float64Array, positive: 0 | 1, threshold?: number): number {
   if (scoring === "roc_auc" || scoring === "pr_auc") {
     const probPositive = positive === 1 ? p1 : p1.map((p) => 1 - p);
     return scoring === "roc_auc" ? rocAuc(yTrue, probPositive, positive) : averagePrecision(yTrue, probPositive, positive);
   }
-  const yPred = classesOf(p1);
+  const yPred = threshold === undefined ? classesOf(p1) : classesAt(positive === 1 ? p1 : p1.map((p) => 1 - p), positive, threshold);
   switch (scoring) {
     case "accuracy": return accuracyScore(yTrue, yPred);
     case "precision": return precisionScore(yTrue, yPred, positive);

@@ -25,9 +25,29 @@ export interface CandidateResult {
   note?: string;
 }
 
+/** How rows are dealt to folds: groups of identical feature vectors kept together, or row by row (the seed's leaky protocol). */
+export type CvProtocol = "grouped" | "leaky";
+
+/** One grid point's cross-validation under one protocol. */
+export interface ProtocolScore {
+  protocol: CvProtocol;
+  foldScores: number[];
+  meanScore: number;
+  stdScore: number;
+}
+
 export interface SearchOptions {
   seed: number;
   folds: number;
+  /**
+   * Group id of every training row (identical feature vectors share one, e.g. `matrixGroups`).
+   * Needed for the grouped protocol and for comparing protocols.
+   */
+  groups?: Int32Array;
+  /** Fold protocol of the search (default "grouped" when `groups` is given, else "leaky"). */
+  protocol?: CvProtocol;
+  /** Also cross-validate the winner under the other protocol (one extra CV), to show the difference. */
+  compareProtocols?: boolean;
   scoring: Scoring;
   /**
    * Worker threads: "auto" = one per core (default), 0 = none (this thread), n = n; ignored where
@@ -46,6 +66,12 @@ export interface SearchResult {
   best: CandidateResult;
   /** The winner refitted on the whole training set. */
   model: Classifier;
+  /** The fold protocol the search ranked by. */
+  protocol: CvProtocol;
+  /** The winner under the search's protocol and (with compareProtocols) under the other one. */
+  protocols: Partial<Record<CvProtocol, ProtocolScore>>;
+  /** The winner's out-of-fold P(class 1) for every training row (search protocol): where the decision threshold is chosen. */
+  oof: Float64Array;
   /** Seconds spent fitting the winner on the whole training set. */
   refitSeconds: number;
   /** Wall-clock seconds of the whole search. */

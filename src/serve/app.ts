@@ -13,6 +13,7 @@ import { type BodyLimits, DEFAULT_LIMITS, readBody } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
+import { parseThreshold } from "../models/model-file.ts";
 import { requireBearer } from "./auth.ts";
 import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -89,7 +90,7 @@ export function createApp(options: AppOptions): Hono {
   app.onError((error, c: Context) => {
     if (error instanceof HttpError) return json(versioned(errorBody(error)), error.status);
     if (isNetsecError(error)) {
-      const status = error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID" ? 422 : 500;
+      const status = error.code === "PREDICT_INVALID" || error.code === "DATA_INVALID" || error.code === "EXPLAIN_UNAVAILABLE" ? 422 : 500;
       return json(versioned({ error: { status, code: error.code, message: error.message, ...error.location } }), status);
     }
     log(`error on ${c.req.method} ${c.req.path}: ${(error as Error).stack ?? error}`);
@@ -116,6 +117,8 @@ export function createApp(options: AppOptions): Hono {
       createdAt: model.createdAt,
       schemaHash: model.schemaHash,
       metrics: model.metrics,
+      threshold: model.threshold ?? null,
+      explainable: model.explainable ?? false,
       sha256: status.sha256,
       loadedAt: status.loadedAt,
       ...(origin ? { registry: origin } : { file: store.file }),
@@ -127,12 +130,21 @@ export function createApp(options: AppOptions): Hono {
     const model = requireModel(store);
     const version = String(model.version);
     const format = negotiate(c.req.header("accept") ?? null);
+    // ?threshold=<0…1> overrides the model's decision threshold; ?explain=true adds contributions.
+    const thresholdText = c.req.query("threshold");
+    const threshold = parseThreshold(thresholdText);
+    if (thresholdText !== undefined && threshold === undefined) throw new HttpError(400, "BAD_THRESHOLD", `threshold=${JSON.stringify(thresholdText)}: expected a number in [0, 1] (the probability of ${schema.labelOf(schema.target.positive)} from which a row is flagged)`, { value: thresholdText, expected: "a number in [0, 1]" });
+    const explainText = c.req.query("explain");
+    if (explainText !== undefined && !["true", "false", "1", "0", ""].includes(explainText)) throw new HttpError(400, "BAD_EXPLAIN", `explain=${JSON.stringify(explainText)}: expected true or false`, { value: explainText, expected: "true or false" });
+    const explain = explainText === "true" || explainText === "1" || explainText === "";
+    if (explain && (!model.explainFrame || model.explainable === false)) throw new HttpError(422, "EXPLAIN_UNAVAILABLE", "the model being served has no per-prediction explanations (they exist for hist_gbt, hist_forest and logistic_regression)");
     const { input, features, lines } = await readPredictInput(c.req.raw, schema, limits);
-    const scores = model.predictGrouped(features);
+    const scores = model.predictGrouped(features, { threshold });
+    const extras = { threshold: threshold ?? model.threshold, explanation: explain ? model.explainFrame!(features) : undefined, features: schema.featureNames };
     const headers = { "x-model-version": version };
-    if (format === "csv") return new Response(csvBody(input, scores, lines) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
+    if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
     if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
-    return new Response(jsonBody(scores, schema, version), { headers: { ...headers, "content-type": JSON_TYPE } });
+    return new Response(jsonBody(scores, schema, version, extras), { headers: { ...headers, "content-type": JSON_TYPE } });
   });
 
   app.post("/train", async (c) => {

@@ -11,7 +11,8 @@
  */
 import { platform } from "../runtime/index.ts";
 import type { Frame } from "../data/frame.ts";
-import type { GroupedPrediction } from "../models/model-file.ts";
+import type { GroupedPrediction, PredictOptions } from "../models/model-file.ts";
+import type { PositiveExplanation } from "../models/explain.ts";
 
 
 /** What serving needs from a model file (the shape `loadModelFile(dir)` returns). */
@@ -24,7 +25,13 @@ export interface ServingModel {
    * Features-only frame in contract order → target value (-1/1) and P(positive class) once per
    * distinct row, plus each row's distinct row (`LoadedModel.predictGrouped`).
    */
-  predictGrouped(frame: Frame): GroupedPrediction;
+  predictGrouped(frame: Frame, options?: PredictOptions): GroupedPrediction;
+  /** The decision threshold on P(positive class) the predictions use (the model's manifest). */
+  threshold?: number;
+  /** Whether `explainFrame` can answer (false for families without explanations). */
+  explainable?: boolean;
+  /** Per-feature contributions of every row (`LoadedModel.explainFrame`). */
+  explainFrame?(frame: Frame): PositiveExplanation;
 }
 
 /** Files written next to model.json by a push (D's model-file.ts): watched too. */

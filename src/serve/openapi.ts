@@ -22,7 +22,11 @@ export function openApiDocument(schema: Schema, version: string): Record<string,
       "/predict": {
         post: {
           summary: "Score rows",
-          description: "CSV (text/csv body, or a multipart/form-data field named `file`) or JSON rows. The answer format follows Accept: application/json (default), text/csv (input columns + prediction + probability) or text/html (a table).",
+          description: `CSV (text/csv body, or a multipart/form-data field named \`file\`) or JSON rows. The answer format follows Accept: application/json (default), text/csv (input columns + prediction + probability) or text/html (a table). A row is predicted ${schema.labelOf(schema.target.positive)} when its probability is ≥ the model's threshold (GET /model), or \`threshold\` when given. With \`explain=true\` every row also gets its per-feature contributions (JSON: \`contributions\`; CSV: \`contribution:<feature>\` columns and \`contribution:base\`): base + the contributions = the model's raw output for ${schema.labelOf(schema.target.positive)} (log-odds for hist_gbt and logistic_regression, probability for hist_forest; \`explanation.output\` says which).`,
+          parameters: [
+            { name: "threshold", in: "query", required: false, description: `Flag a row as ${schema.labelOf(schema.target.positive)} when its probability is ≥ this (default: the model's threshold)`, schema: { type: "number", minimum: 0, maximum: 1 } },
+            { name: "explain", in: "query", required: false, description: "Add each row's per-feature contributions (TreeSHAP for tree models, exact linear terms for logistic regression)", schema: { type: "boolean" } },
+          ],
           requestBody: {
             required: true,
             content: {
@@ -85,10 +89,12 @@ export function openApiDocument(schema: Schema, version: string): Record<string,
           properties: {
             modelVersion: { type: "string" },
             rows: { type: "integer" },
-            predictions: { type: "array", items: { type: "object", properties: { row: { type: "integer" }, prediction: { type: "number", enum: schema.target.allowed }, label: { type: "string" }, probability: { type: "number" } } } },
+            threshold: { type: "number" },
+            explanation: { type: "object", properties: { output: { type: "string" }, base: { type: "number" }, sumsTo: { type: "string" } } },
+            predictions: { type: "array", items: { type: "object", properties: { row: { type: "integer" }, prediction: { type: "number", enum: schema.target.allowed }, label: { type: "string" }, probability: { type: "number" }, contributions: { type: "object", additionalProperties: { type: "number" } } } } },
           },
         },
-        Model: { type: "object", properties: { version: { type: "string" }, createdAt: { type: "string" }, schemaHash: { type: "string" }, sha256: { type: "string" }, metrics: { type: "object" } } },
+        Model: { type: "object", properties: { version: { type: "string" }, createdAt: { type: "string" }, schemaHash: { type: "string" }, sha256: { type: "string" }, metrics: { type: "object" }, threshold: { type: ["number", "null"] }, explainable: { type: "boolean" } } },
         TrainJob: { type: "object", properties: { id: { type: "string" }, state: { enum: ["running", "succeeded", "failed"] }, startedAt: { type: "string" }, finishedAt: { type: "string" }, exitCode: { type: "integer" }, result: { type: "object" }, error: { type: "string" } } },
         Error: { type: "object", properties: { error: { type: "object", properties: { status: { type: "integer" }, code: { type: "string" }, message: { type: "string" }, row: { type: "integer" }, column: { type: "string" }, value: { type: "string" }, expected: { type: "string" }, problems: { type: "array" } }, required: ["status", "code", "message"] } } },
       },

@@ -1,11 +1,14 @@
 /**
  * Prediction responses in the format the client asked for by `Accept`: JSON (default), CSV (the
- * input columns + `prediction` + `probability`, like `netsec predict`) or an HTML table.
+ * input columns + `prediction` + `probability`, like `netsec predict`; with explanations also the
+ * `contribution:<feature>` columns and `contribution:base`) or an HTML table.
  */
 import type { Frame } from "../data/frame.ts";
 import { csvHeader, formatCell } from "../data/csv.ts";
 import type { RawLines } from "./csv-body.ts";
 import type { GroupedPrediction as Scores } from "../models/model-file.ts";
+import { describeOutput, type PositiveExplanation } from "../models/explain.ts";
+import { contributionColumns } from "../predict/predict-file.ts";
 import type { Schema } from "../schema.ts";
 import { escapeHtml } from "./pages/html.ts";
 
@@ -39,17 +42,44 @@ function round(p: number): number {
   return Math.round(p * 1e6) / 1e6;
 }
 
-export function jsonBody(scores: Scores, schema: Schema, version: string): string {
+/** What a prediction response may add: the threshold used and the rows' explanations. */
+export interface ResponseExtras {
+  threshold?: number;
+  explanation?: PositiveExplanation;
+  /** The schema's feature names (the contribution columns' order). */
+  features?: readonly string[];
+}
+
+/** Row r's contributions as a JSON object {feature: value}. */
+function contributionsJson(e: PositiveExplanation, r: number, features: readonly string[]): string {
+  const parts = new Array<string>(e.features);
+  for (let f = 0; f < e.features; f++) parts[f] = `${JSON.stringify(features[f])}:${e.contributions[r * e.features + f]}`;
+  return `{${parts.join(",")}}`;
+}
+
+export function jsonBody(scores: Scores, schema: Schema, version: string, extras: ResponseExtras = {}): string {
   const rows = scores.group.length;
   const tails = new Array<string>(scores.distinct);
+  const e = extras.explanation;
   for (let i = 0; i < scores.distinct; i++) {
     const y = scores.prediction[i];
-    tails[i] = `,"prediction":${y},"label":${JSON.stringify(schema.labelOf(y))},"probability":${round(scores.probability[i])}}`;
+    tails[i] = `,"prediction":${y},"label":${JSON.stringify(schema.labelOf(y))},"probability":${round(scores.probability[i])}${e ? "" : "}"}`;
   }
   const out = new Array<string>(rows);
-  for (let r = 0; r < rows; r++) out[r] = `{"row":${r + 1}${tails[scores.group[r]]}`;
+  for (let r = 0; r < rows; r++) {
+    out[r] = `{"row":${r + 1}${tails[scores.group[r]]}`;
+    if (e) out[r] += `,"contributions":${contributionsJson(e, r, schema.featureNames)}}`;
+  }
   const positive = schema.target.positive;
-  const head = JSON.stringify({ modelVersion: version, rows, positive: { value: positive, label: schema.labelOf(positive) }, probabilityOf: schema.labelOf(positive) });
+  const positiveLabel = schema.labelOf(positive);
+  const head = JSON.stringify({
+    modelVersion: version,
+    rows,
+    positive: { value: positive, label: positiveLabel },
+    probabilityOf: positiveLabel,
+    ...(extras.threshold === undefined ? {} : { threshold: extras.threshold }),
+    ...(e ? { explanation: { output: describeOutput(e.output, positiveLabel), base: e.base, sumsTo: `base + the contributions of a row = its ${describeOutput(e.output, positiveLabel)}` } } : {}),
+  });
   return `${head.slice(0, -1)},"predictions":[${out.join(",")}]}`;
 }
 
@@ -60,10 +90,13 @@ const COMMA = 44, LF = 10;
  * The input rows + `prediction` + `probability`, as CSV bytes. With `lines` (a CSV upload) each
  * row is echoed exactly as it was sent; otherwise (JSON rows) the parsed values are written.
  */
-export function csvBody(input: Frame, scores: Scores, lines?: RawLines): Uint8Array {
+export function csvBody(input: Frame, scores: Scores, lines?: RawLines, extras: ResponseExtras = {}): Uint8Array {
+  const e = extras.explanation;
   const tails = new Array<Uint8Array>(scores.distinct);
-  for (let i = 0; i < scores.distinct; i++) tails[i] = encoder.encode(`,${scores.prediction[i]},${round(scores.probability[i])}\n`);
-  const header = encoder.encode(csvHeader([...input.columns, "prediction", "probability"]));
+  for (let i = 0; i < scores.distinct; i++) tails[i] = encoder.encode(`,${scores.prediction[i]},${round(scores.probability[i])}${e ? "" : "\n"}`);
+  // With explanations every row gets its own tail (contributions, then the base).
+  const explained = e ? Array.from({ length: input.rows }, (_, r) => encoder.encode(`,${Array.from(e.contributions.subarray(r * e.features, (r + 1) * e.features)).join(",")},${e.base}\n`)) : undefined;
+  const header = encoder.encode(csvHeader([...input.columns, "prediction", "probability", ...(e ? contributionColumns(extras.features ?? []) : [])]));
   const width = input.columns.length;
   const rowBytes: Uint8Array[] | undefined = lines ? undefined : new Array<Uint8Array>(input.rows);
   let size = header.length;
@@ -74,7 +107,7 @@ export function csvBody(input: Frame, scores: Scores, lines?: RawLines): Uint8Ar
       rowBytes[r] = encoder.encode(cells.join(","));
       size += rowBytes[r].length;
     } else size += lines!.end[r] - lines!.start[r];
-    size += tails[scores.group[r]].length;
+    size += tails[scores.group[r]].length + (explained ? explained[r].length : 0);
   }
   const out = new Uint8Array(size);
   out.set(header);
@@ -86,6 +119,10 @@ export function csvBody(input: Frame, scores: Scores, lines?: RawLines): Uint8Ar
     const tail = tails[scores.group[r]];
     out.set(tail, offset);
     offset += tail.length;
+    if (explained) {
+      out.set(explained[r], offset);
+      offset += explained[r].length;
+    }
   }
   return out;
 }

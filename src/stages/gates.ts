@@ -1,7 +1,9 @@
 /**
  * The push decision, as a pure function: the experiment's gates (minimum test score, largest
- * train − test gap) and the comparison with the model currently in final_model/. A model that fails
- * a gate is never pushed; `force` only overrides "not better than the current model".
+ * train − test gap) on the whole test split, and the comparison with the model currently in
+ * final_model/ on the test rows neither model was trained on (evaluate.ts finds them). A model
+ * that fails a gate is never pushed; `force` only overrides "not better than the current model"
+ * and "too few unseen rows to compare".
  */
 export interface GateResult {
   name: "min_score" | "max_overfit";
@@ -24,8 +26,12 @@ export interface DecisionInput {
   scoring: string;
   testScore: number;
   trainScore: number;
-  /** The current model's score on the same test rows, when there is one. */
+  /** The current model's score on the comparison rows, when there is one. */
   currentScore?: number;
+  /** The new model's score on the same comparison rows (default: testScore, i.e. all test rows). */
+  newCompareScore?: number;
+  /** The comparison rows; `enough: false` when too few were unseen by both models to compare fairly. */
+  comparedOn?: { rows: number; enough: boolean; minimum: number };
   gates: { min_score: number; max_overfit: number };
   force?: boolean;
 }
@@ -51,10 +57,18 @@ export function decidePush(input: DecisionInput): PushDecision {
   ];
   const failed = results.filter((g) => !g.passed);
   if (failed.length) return { push: false, reasons: failed.map((g) => `gate ${g.name} failed: ${g.message}`), gates: results };
+  const on = input.comparedOn;
+  if (on && !on.enough) {
+    const few = `cannot compare fairly with the current model: only ${on.rows} test rows were seen by neither model (need ≥ ${on.minimum})`;
+    if (force) return { push: true, reasons: [`${few}; pushed anyway (--force)`], gates: results };
+    return { push: false, reasons: [`${few} (use --force to push anyway)`], gates: results };
+  }
   if (currentScore === undefined || Number.isNaN(currentScore)) return { push: true, reasons: ["no current model to compare with"], gates: results };
-  const improvement = testScore - currentScore;
-  if (improvement > 0) return { push: true, reasons: [`better than the current model: ${scoring} ${testScore.toFixed(4)} > ${currentScore.toFixed(4)}`], gates: results, improvement };
-  const notBetter = `not better than the current model: ${scoring} ${testScore.toFixed(4)} ≤ ${currentScore.toFixed(4)}`;
+  const newScore = input.newCompareScore ?? testScore;
+  const where = on ? ` on the ${on.rows} test rows neither model was trained on` : "";
+  const improvement = newScore - currentScore;
+  if (improvement > 0) return { push: true, reasons: [`better than the current model${where}: ${scoring} ${newScore.toFixed(4)} > ${currentScore.toFixed(4)}`], gates: results, improvement };
+  const notBetter = `not better than the current model${where}: ${scoring} ${newScore.toFixed(4)} ≤ ${currentScore.toFixed(4)}`;
   if (force) return { push: true, reasons: [`${notBetter}; pushed anyway (--force)`], gates: results, improvement };
   return { push: false, reasons: [`${notBetter} (use --force to push anyway)`], gates: results, improvement };
 }

@@ -1,7 +1,9 @@
 /**
  * Ingest stage: read a source (CSV, ARFF or MongoDB), keep the full data as read in
  * `feature_store/<name>.csv`, and split it, stratified by the target and seeded, into
- * `ingested/train.csv` and `ingested/test.csv`.
+ * `ingested/train.csv` and `ingested/test.csv`. By default rows with the same feature vector stay
+ * on one side (the UCI data repeats itself: a random split puts copies of training rows into
+ * test); `groupDuplicates: false` splits rows as the seed did.
  *
  * Nothing is judged here (validate does that): cells the reader could not parse and ragged rows
  * are written back as they were read, so validate sees them with the same row in the split file.
@@ -14,7 +16,8 @@ import type { Reporter } from "../reporter.ts";
 import { NetsecError } from "../errors.ts";
 import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";
-import { stratifiedSplit } from "./split.ts";
+import { groupedStratifiedSplit, stratifiedSplit } from "./split.ts";
+import { VectorGroups } from "../stats/vector-groups.ts";
 import { RowStore } from "./row-store.ts";
 import { LineWriter, csvField, formatRow } from "./csv-lines.ts";
 
@@ -33,6 +36,8 @@ export interface IngestOptions {
   schema: Schema;
   testRatio: number;
   seed: number;
+  /** Keep identical feature vectors on one side of the split (default true). */
+  groupDuplicates?: boolean;
   reporter?: Reporter;
 }
 
@@ -52,6 +57,12 @@ export interface IngestSummary {
   seed: number;
   testRatio: number;
   stratifiedBy: string | null;
+  /** "feature vector" when identical feature vectors were kept on one side, else null (rows split one by one). */
+  groupedBy: "feature vector" | null;
+  /** Distinct feature vectors (rows the reader had trouble with count one each). */
+  vectors: number;
+  /** Feature vectors found in both train and test (0 when grouped). */
+  sharedVectors: number;
   classes: Record<string, number>;
   train: SplitCounts;
   test: SplitCounts;
@@ -134,7 +145,21 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       throw new NetsecError("DATA_INVALID", `${source.describe} has a header but no data rows: nothing to train on`, { location: { file: source.describe, row: 1, expected: "at least one data row" } });
     }
 
-    const split = stratifiedSplit(strata, testRatio, seed);
+    // Group rows by their features (every column but the target) once the store's encoding is
+    // final; rows the reader had trouble with are groups of their own.
+    const featureColumns = columns.map((_, i) => i).filter((i) => i !== targetIndex);
+    const vectors = new VectorGroups(featureColumns, (id) => store.locate(id));
+    const group = new Int32Array(store.rows);
+    let extra = 0;
+    for (let id = 0; id < store.rows; id++) group[id] = rawLines.has(id) ? -1 : vectors.add(id);
+    for (let id = 0; id < store.rows; id++) if (group[id] < 0) group[id] = vectors.groups + extra++;
+    const grouped = options.groupDuplicates !== false;
+    const split = grouped ? groupedStratifiedSplit(strata, group, testRatio, seed) : stratifiedSplit(strata, testRatio, seed);
+    const side = new Uint8Array(vectors.groups + extra); // bit 1: in train, bit 2: in test
+    for (const id of split.train) side[group[id]] |= 1;
+    for (const id of split.test) side[group[id]] |= 2;
+    let sharedVectors = 0;
+    for (const s of side) if (s === 3) sharedVectors++;
     if (split.train.length === 0 || split.test.length === 0) {
       throw new NetsecError("DATA_INVALID", `${source.describe}: ${store.rows} rows are too few to split with test_ratio ${testRatio} (train ${split.train.length}, test ${split.test.length} rows)`, { location: { file: source.describe } });
     }
@@ -167,12 +192,15 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       seed,
       testRatio,
       stratifiedBy: targetIndex < 0 ? null : schema.target.name,
+      groupedBy: grouped ? "feature vector" : null,
+      vectors: vectors.groups + extra,
+      sharedVectors,
       classes,
       train,
       test,
     };
     await platform.writeFile(`${dir}/${files.summary}`, JSON.stringify(summary, null, 2) + "\n");
-    reporter?.info(`ingest: ${store.rows} rows from ${source.describe} → train ${train.rows}, test ${test.rows}`);
+    reporter?.info(`ingest: ${store.rows} rows (${vectors.groups + extra} distinct feature vectors) from ${source.describe} → train ${train.rows}, test ${test.rows}${grouped ? ", identical vectors kept on one side" : `, split row by row (${sharedVectors} vectors on both sides)`}`);
     return {
       dir: finalDir,
       featureStore: `${finalDir}/${files.featureStore(name)}`,

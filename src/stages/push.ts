@@ -1,9 +1,10 @@
 /**
  * Push stage: when the evaluation says so, write the model file into the model folder
- * (default final_model/): model.json (deterministic: same data + seed → same bytes),
- * model.json.sha256, manifest.json (version, creation time, run folder), MODEL_CARD.md and
- * model.onnx (the same model as ONNX, docs/export.md; absent for a family ONNX cannot express),
- * each written atomically; a copy of them under versions/<n>/ first, so every pushed version stays.
+ * (default final_model/): model.json (deterministic: same data + seed → same bytes; with the
+ * training-set fingerprint the push gate compares on), model.json.sha256, manifest.json (version,
+ * creation time, run folder, the decision threshold), MODEL_CARD.md and model.onnx (the same model
+ * as ONNX, docs/export.md; absent for a family ONNX cannot express), each written atomically; a
+ * copy of them under versions/<n>/ first, so every pushed version stays.
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
@@ -11,7 +12,8 @@ import type { Reporter } from "../reporter.ts";
 import type { Classifier } from "../models/classifier.ts";
 import type { PushDecision } from "./gates.ts";
 import { platform } from "../runtime/index.ts";
-import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics } from "../models/model-file.ts";
+import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics, type ThresholdRecord } from "../models/model-file.ts";
+import type { TrainingSetJson } from "../models/training-set.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
 import { onnxBytesFor } from "../models/onnx/sources.ts";
 import { modelCard } from "./model-card.ts";
@@ -22,6 +24,10 @@ export interface PushInput {
   metrics: ModelMetrics;
   cv: ModelFileJson["cv"];
   dataFingerprint: string;
+  /** The raw feature vectors of the training rows (recorded in model.json). */
+  trainingSet?: TrainingSetJson;
+  /** The decision threshold on P(positive class) and how it was chosen (recorded in manifest.json). */
+  threshold?: { value: number; record: ThresholdRecord };
   decision: PushDecision;
 }
 
@@ -60,6 +66,7 @@ export function buildModelFile(input: Omit<PushInput, "decision">, experiment: E
     model: input.model.toJSON(),
     metrics: input.metrics,
     cv: input.cv,
+    ...(input.trainingSet ? { trainingSet: input.trainingSet } : {}),
   };
 }
 
@@ -90,17 +97,15 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
   const text = JSON.stringify(file) + "\n";
   const sha256 = await platform.sha256(text);
   const version = await nextVersion(modelDir);
+  const manifest: ModelManifest = { format: "netsec-model-manifest", version, createdAt: (options.now ?? new Date()).toISOString(), sha256, runDir: options.runDir };
+  if (input.threshold) {
+    manifest.threshold = input.threshold.value;
+    manifest.thresholdRule = input.threshold.record;
+  }
   const support = onnxSupport(file.model.family);
-  const onnx = support.exportable ? await onnxBytesFor(file, options.schema, sha256, version) : undefined;
+  const onnx = support.exportable ? await onnxBytesFor(file, options.schema, sha256, version, manifest.threshold) : undefined;
   const onnxRefused = support.exportable ? undefined : support.reason;
-  const manifest: ModelManifest = {
-    format: "netsec-model-manifest",
-    version,
-    createdAt: (options.now ?? new Date()).toISOString(),
-    sha256,
-    runDir: options.runDir,
-    onnx: onnx ? { sha256: await platform.sha256(onnx), bytes: onnx.length } : { refused: onnxRefused! },
-  };
+  manifest.onnx = onnx ? { sha256: await platform.sha256(onnx), bytes: onnx.length } : { refused: onnxRefused! };
   const contents: [string, string | Uint8Array][] = [
     [MODEL_FILES.model, text],
     ...(onnx ? [[MODEL_FILES.onnx, onnx] as [string, Uint8Array]] : []),

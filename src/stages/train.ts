@@ -1,8 +1,11 @@
 /**
- * Train stage: model search over the experiment's candidates on the transformed training rows,
- * winner refitted on all of them. Writes `model_trainer/trained_model/model.json` (the fitted
- * model's plain JSON: deterministic for the same data and seed), `leaderboard.csv` and
- * `search.json` (fold scores, timings, the winner's training score).
+ * Train stage: model search over the experiment's candidates on the transformed training rows
+ * (grouped folds unless `split.group_duplicates: false`; the winner also on the other protocol),
+ * winner refitted on all of them, and the decision threshold chosen on the winner's out-of-fold
+ * predictions (experiment `threshold`). Writes `model_trainer/trained_model/model.json` (the fitted
+ * model's plain JSON: deterministic for the same data and seed), `leaderboard.csv`, `search.json`
+ * (fold scores, timings, both protocols' CV scores, the winner's training score) and
+ * `threshold.json` (the rule, the threshold, its out-of-fold precision/recall/F1 and curve).
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
@@ -15,6 +18,9 @@ import { score } from "../search/scoring.ts";
 import { leaderboardCsv } from "../search/leaderboard.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
 import type { CandidateResult, SearchResult } from "../search/types.ts";
+import { matrixGroups } from "../stats/vector-groups.ts";
+import { chooseThreshold, type ThresholdChoice } from "../stats/threshold.ts";
+import { prCurve } from "../stats/metrics.ts";
 
 export interface TrainInput {
   train: { x: Matrix; y: Uint8Array };
@@ -37,9 +43,12 @@ export interface TrainArtifacts {
   searchFile: string;
   model: Classifier;
   search: SearchResult;
-  /** The winner's score on its own training rows (for the over-fitting gate). */
+  /** The winner's score on its own training rows at the chosen threshold (for the over-fitting gate). */
   trainScore: number;
   dataFingerprint: string;
+  /** The decision threshold on P(positive class), chosen on out-of-fold predictions. */
+  threshold: ThresholdChoice;
+  thresholdFile: string;
 }
 
 export async function runTrain(input: TrainInput, options: TrainOptions): Promise<TrainArtifacts> {
@@ -50,16 +59,24 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
   const dataFingerprint = input.trainArray
     ? await platform.sha256(await platform.readFile(input.trainArray))
     : await platform.sha256(new Uint8Array([...new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength), ...y]));
+  const grouped = experiment.split.group_duplicates;
   const search = await runSearch(x, y, schema.positiveIndex, {
     seed: experiment.seed,
     folds: experiment.search.folds,
+    groups: matrixGroups(x.values, x.rows, x.cols).group,
+    protocol: grouped ? "grouped" : "leaky",
+    compareProtocols: true,
     scoring: experiment.search.scoring,
     workers: experiment.search.workers,
     candidates: experiment.search.candidates,
     reporter,
     onCandidate: options.onCandidate,
   });
-  const trainScore = score(experiment.search.scoring, y, search.model.predictProba(x), schema.positiveIndex);
+  const positive = schema.positiveIndex;
+  const oofPositive = Float64Array.from(search.oof, (p) => (positive === 1 ? p : 1 - p));
+  const threshold = chooseThreshold(y, oofPositive, positive, experiment.threshold);
+  if (!threshold.met) reporter?.warn(`train: no threshold meets "${threshold.rule}" on the out-of-fold predictions; using the closest, ${threshold.threshold.toFixed(4)} (precision ${threshold.precision.toFixed(4)}, recall ${threshold.recall.toFixed(4)})`);
+  const trainScore = score(experiment.search.scoring, y, search.model.predictProba(x), positive, threshold.threshold);
   return writeStage(finalDir, async (dir) => {
     await ensureParent(`${dir}/${files.model}`);
     await platform.writeFile(`${dir}/${files.model}`, JSON.stringify(search.model.toJSON()) + "\n");
@@ -74,19 +91,33 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
       onnx: onnxSupport(search.best.family),
       trainScore,
       dataFingerprint,
+      protocol: search.protocol,
+      protocols: search.protocols,
+      threshold: { value: threshold.threshold, rule: threshold.rule, met: threshold.met },
       seconds: search.seconds,
       refitSeconds: search.refitSeconds,
       leaderboard: search.leaderboard,
     };
-    await platform.writeFile(`${dir}/search.json`, JSON.stringify(summary, null, 2) + "\n");
+    await platform.writeFile(`${dir}/${files.search}`, JSON.stringify(summary, null, 2) + "\n");
+    const known = oofPositive.filter((p) => !Number.isNaN(p));
+    const yKnown = y.filter((_, i) => !Number.isNaN(oofPositive[i]));
+    await platform.writeFile(`${dir}/${files.threshold}`, JSON.stringify({
+      on: `out-of-fold predictions of the training split (${search.protocol} ${experiment.search.folds}-fold CV of the winner)`,
+      probabilityOf: { classIndex: positive, value: schema.target.positive, label: schema.labelOf(schema.target.positive) },
+      ...threshold,
+      oofPr: prCurve(yKnown, known, positive),
+    }) + "\n");
     const b = search.best;
-    reporter?.info(`train: best ${b.family} ${JSON.stringify(b.params)} CV ${b.scoring} ${b.meanScore.toFixed(4)} ± ${b.stdScore.toFixed(4)} (${search.leaderboard.length} candidates, ${search.seconds.toFixed(1)} s)`);
+    const other = search.protocols[search.protocol === "grouped" ? "leaky" : "grouped"];
+    reporter?.info(`train: best ${b.family} ${JSON.stringify(b.params)} CV ${b.scoring} ${b.meanScore.toFixed(4)} ± ${b.stdScore.toFixed(4)} on ${search.protocol} folds${other ? ` (${other.protocol} folds: ${other.meanScore.toFixed(4)} ± ${other.stdScore.toFixed(4)})` : ""} (${search.leaderboard.length} candidates, ${search.seconds.toFixed(1)} s); threshold ${threshold.threshold.toFixed(4)} on P(${schema.labelOf(schema.target.positive)}) (${threshold.rule}: out-of-fold precision ${threshold.precision.toFixed(4)}, recall ${threshold.recall.toFixed(4)})`);
     if (!summary.onnx.exportable) reporter?.warn(`train: the best model (${b.family}) has no ONNX export: ${summary.onnx.reason}`);
     return {
       dir: finalDir,
       modelFile: `${finalDir}/${files.model}`,
       leaderboardFile: `${finalDir}/${files.leaderboard}`,
-      searchFile: `${finalDir}/search.json`,
+      searchFile: `${finalDir}/${files.search}`,
+      thresholdFile: `${finalDir}/${files.threshold}`,
+      threshold,
       model: search.model,
       search,
       trainScore,

@@ -1,25 +1,29 @@
 /**
- * Validate stage (the IO around contract.ts and drift.ts): read `ingested/{train,test}.csv`,
- * check every row against schema.yaml, write valid rows to `validated/<split>.csv` and rows that
- * break the contract to `invalid/<split>.csv` (original cells + `reason`), count missing values,
- * duplicates and class balance into `contract.json`, and report drift (train vs test, and new
- * data vs a reference run) in `drift_report/report.{yaml,json}`.
+ * Validate stage (the IO around contract.ts, duplicates.ts and drift.ts): read
+ * `ingested/{train,test}.csv`, check every row against schema.yaml, write valid rows to
+ * `validated/<split>.csv` and rows that break the contract to `invalid/<split>.csv` (original
+ * cells + `reason`), count missing values, duplicates (repeated rows, repeated feature vectors,
+ * vectors on both sides of the split) and class balance into `contract.json`, find conflicting
+ * groups (same features, different labels) and apply `validation.conflicts` to them (keep and
+ * report, drop, or majority label), and report drift (train vs test, and new data vs a reference
+ * run) in `drift_report/report.{yaml,json}`.
  *
  * Fails (VALIDATION_FAILED, and writes nothing) when a file's columns differ from the contract,
  * when the share of invalid rows is over `max_invalid_share`, or on drift with `fail_on_drift`.
  */
 import { stringify as toYaml } from "yaml";
-import { CsvFile, type CellProblem } from "../data/csv.ts";
+import { CsvFile } from "../data/csv.ts";
 import { createFrame, type Frame } from "../data/frame.ts";
 import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
 import { NetsecError, describeLocation } from "../errors.ts";
 import { STAGE_FILES, ensureParent, openRunFolder, writeStage, type RunFolder } from "../artifacts.ts";
 import { platform } from "../runtime/index.ts";
-import { checkColumns, checkRowValues, compileContract, DuplicateCounter, reasonOf, readerIssues, type ContractIssue, type IssueCode } from "./contract.ts";
+import { checkColumns, DuplicateCounter, type ContractIssue } from "./contract.ts";
 import { compareSamples, describeDrift, type DriftColumn, type DriftComparison } from "./drift.ts";
+import { findDuplicates, type ConflictPolicy, type ConflictReport, type VectorReport } from "./duplicates.ts";
 import { RowStore } from "./row-store.ts";
-import { LineWriter, csvField, formatRow } from "./csv-lines.ts";
+import { validateSplit, writeValidated, type SplitReport } from "./validate-split.ts";
 
 export interface ValidateInput {
   /** `ingested/train.csv` and `ingested/test.csv` (IngestArtifacts has them). */
@@ -33,22 +37,15 @@ export interface ValidateOptions {
   maxInvalidShare: number;
   driftPValue: number;
   failOnDrift: boolean;
+  /** What to do with rows whose features repeat with another label (default "keep": kept and reported). */
+  conflicts?: ConflictPolicy;
   /** A previous run folder; its validated train.csv is the drift reference. */
   reference?: string;
   reporter?: Reporter;
 }
 
-export interface SplitReport {
-  file: string;
-  rows: number;
-  valid: number;
-  invalid: number;
-  /** Missing cells per column (all rows read), only columns with any. */
-  missing: Record<string, number>;
-  issues: Partial<Record<IssueCode, number>>;
-  /** Valid rows per target value. */
-  classes: Record<string, number>;
-}
+
+export type { SplitReport };
 
 export interface ContractReport {
   schemaHash: string;
@@ -59,7 +56,14 @@ export interface ContractReport {
   invalidShare: number;
   train: SplitReport;
   test: SplitReport;
-  duplicates: { rows: number; duplicates: number; share: number; train: number };
+  /**
+   * Over the valid rows of both splits, before the conflict policy: `duplicates` rows repeat an
+   * earlier row exactly (label included; `train`: within train), `vectors` groups rows by their
+   * features alone, `acrossSplits` counts feature vectors found in both train and test.
+   */
+  duplicates: { rows: number; duplicates: number; share: number; train: number; vectors: VectorReport["vectors"]; acrossSplits: VectorReport["acrossSplits"] };
+  /** Groups of identical feature vectors with more than one label, and what the policy did. */
+  conflicts: ConflictReport;
   classBalance: { counts: Record<string, number>; minorityShare: number };
   /** The first problems found (at most 50), in file order. */
   firstIssues: ContractIssue[];
@@ -85,79 +89,6 @@ export interface ValidateArtifacts {
   contract: ContractReport;
   drift: DriftReport;
   warnings: string[];
-}
-
-const FIRST_ISSUES = 50;
-
-interface SplitResult {
-  report: SplitReport;
-  store: RowStore;
-  firstIssues: ContractIssue[];
-}
-
-/** Stream one split file through the contract, writing validated/ and invalid/ rows. */
-async function validateSplit(file: CsvFile, schema: Schema, validPath: string, invalidPath: string, firstIssues: ContractIssue[]): Promise<SplitResult> {
-  const contract = compileContract(schema);
-  const columns = schema.columns;
-  const width = columns.length;
-  const store = new RowStore(columns);
-  const report: SplitReport = { file: file.path, rows: 0, valid: 0, invalid: 0, missing: {}, issues: {}, classes: {} };
-  const missing = new Float64Array(width);
-  const classCounts = new Map<number, number>();
-  await ensureParent(validPath);
-  await ensureParent(invalidPath);
-  const valid = await LineWriter.create(validPath, columns);
-  const invalid = await LineWriter.create(invalidPath, [...columns, "reason"]);
-  try {
-    for await (const chunk of file.chunks()) {
-      const byRow = new Map<number, CellProblem[]>();
-      for (const p of chunk.problems) {
-        const list = byRow.get(p.row);
-        if (list) list.push(p);
-        else byRow.set(p.row, [p]);
-      }
-      for (let r = 0; r < chunk.rows; r++) {
-        const row = chunk.firstRow + r;
-        const start = r * width;
-        const problems = byRow.get(row);
-        report.rows++;
-        let issues: ContractIssue[];
-        if (problems) {
-          issues = readerIssues(problems, file.path);
-          if (!problems.some((p) => p.kind === "ragged_row")) {
-            const skip = new Set(problems.map((p) => p.column!));
-            issues.push(...checkRowValues(contract, chunk.values, start, row, file.path, skip));
-          }
-        } else issues = checkRowValues(contract, chunk.values, start, row, file.path);
-        if (!problems?.some((p) => p.kind === "ragged_row")) {
-          for (let c = 0; c < width; c++) {
-            if (Number.isNaN(chunk.values[start + c]) && !problems?.some((p) => p.column === columns[c])) missing[c]++;
-          }
-        }
-        if (issues.length === 0) {
-          report.valid++;
-          store.appendRow(chunk.values, start);
-          const target = chunk.values[start + contract.targetIndex];
-          classCounts.set(target, (classCounts.get(target) ?? 0) + 1);
-          const flushed = valid.row(chunk.values, start, width);
-          if (flushed) await flushed;
-          continue;
-        }
-        report.invalid++;
-        for (const issue of issues) report.issues[issue.code] = (report.issues[issue.code] ?? 0) + 1;
-        if (firstIssues.length < FIRST_ISSUES) firstIssues.push(...issues.slice(0, FIRST_ISSUES - firstIssues.length));
-        const cells = problems?.find((p) => p.line)?.line ?? formatRow(chunk.values, start, width);
-        const flushed = invalid.line(`${cells},${csvField(reasonOf(issues))}`);
-        if (flushed) await flushed;
-      }
-    }
-  } finally {
-    await valid.close();
-    await invalid.close();
-  }
-  for (let c = 0; c < width; c++) if (missing[c] > 0) report.missing[columns[c]] = missing[c];
-  for (const [value, n] of [...classCounts].sort((a, b) => a[0] - b[0])) report.classes[String(value)] = n;
-  return { report, store, firstIssues };
 }
 
 async function openChecked(path: string, schema: Schema): Promise<CsvFile> {
@@ -207,12 +138,18 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
 
   return writeStage(finalDir, async (dir) => {
     const firstIssues: ContractIssue[] = [];
-    const train = await validateSplit(trainFile, schema, `${dir}/${files.validTrain}`, `${dir}/${files.invalidTrain}`, firstIssues);
-    const test = await validateSplit(testFile, schema, `${dir}/${files.validTest}`, `${dir}/${files.invalidTest}`, firstIssues);
+    const train = await validateSplit(trainFile, schema, `${dir}/${files.invalidTrain}`, firstIssues);
+    const test = await validateSplit(testFile, schema, `${dir}/${files.invalidTest}`, firstIssues).catch(async (error) => {
+      await train.invalid.close();
+      throw error;
+    });
+    // invalid/ stays open until the conflict policy has added its rows (writeValidated closes it).
+    const closeInvalid = () => Promise.all([train.invalid.close(), test.invalid.close()]).catch(() => undefined);
     const rows = train.report.rows + test.report.rows;
     const invalidRows = train.report.invalid + test.report.invalid;
     const invalidShare = rows ? invalidRows / rows : 0;
     if (invalidShare > options.maxInvalidShare) {
+      await closeInvalid();
       const shown = firstIssues.slice(0, 5).map((i) => `${i.message}`).join("\n  ");
       const first = firstIssues[0];
       throw new NetsecError(
@@ -222,6 +159,7 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
       );
     }
     if (train.report.valid === 0 || test.report.valid === 0) {
+      await closeInvalid();
       throw new NetsecError("VALIDATION_FAILED", `no valid rows left in ${train.report.valid === 0 ? input.train : input.test}`, { location: { file: train.report.valid === 0 ? input.train : input.test } });
     }
 
@@ -233,7 +171,8 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
       trainStore.toFloat64();
       testStore.toFloat64();
     }
-    const overall = new DuplicateCounter(width, (id) => (id < trainStore.rows ? trainStore.locate(id) : testStore.locate(id - trainStore.rows)));
+    const locate = (id: number) => (id < trainStore.rows ? trainStore.locate(id) : testStore.locate(id - trainStore.rows));
+    const overall = new DuplicateCounter(width, locate);
     const inTrain = new DuplicateCounter(width, (id) => trainStore.locate(id));
     for (let i = 0; i < trainStore.rows; i++) {
       overall.add(i);
@@ -241,9 +180,29 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
     }
     for (let i = 0; i < testStore.rows; i++) overall.add(trainStore.rows + i);
     const validRows = trainStore.rows + testStore.rows;
-    const duplicates = { rows: validRows, duplicates: overall.duplicates, share: validRows ? overall.duplicates / validRows : 0, train: inTrain.duplicates };
-    if (duplicates.duplicates > 0) {
-      warnings.push(`validate: ${duplicates.duplicates} of ${validRows} valid rows (${(duplicates.share * 100).toFixed(1)}%) repeat an earlier row exactly (kept; the UCI data has many)`);
+    const found = findDuplicates({
+      features: schema.featureNames.length,
+      trainRows: trainStore.rows,
+      testRows: testStore.rows,
+      locate,
+      label: (id) => (id < trainStore.rows ? trainStore.get(id, width - 1) : testStore.get(id - trainStore.rows, width - 1)),
+      where: (id) => (id < trainStore.rows ? { split: "train", file: input.train, row: train.fileRows[id] } : { split: "test", file: input.test, row: test.fileRows[id - trainStore.rows] }),
+      policy: options.conflicts ?? "keep",
+    });
+    const duplicates = { rows: validRows, duplicates: overall.duplicates, share: validRows ? overall.duplicates / validRows : 0, train: inTrain.duplicates, vectors: found.report.vectors, acrossSplits: found.report.acrossSplits };
+    const v = found.report.vectors;
+    if (v.repeatedRows > 0) {
+      warnings.push(`validate: ${v.repeatedRows} of ${validRows} valid rows (${(v.repeatedShare * 100).toFixed(1)}%) share their feature vector with another row (${v.distinct} distinct vectors, largest group ${v.largestGroup} rows; ${duplicates.duplicates} rows repeat an earlier row exactly)${found.report.acrossSplits.vectors ? `; ${found.report.acrossSplits.vectors} vectors are in both train and test (${found.report.acrossSplits.testRows} test rows): test scores are optimistic (split.group_duplicates keeps them apart)` : ""}`);
+    }
+    const conflicts = found.conflicts;
+    if (conflicts.groups > 0) {
+      const what = conflicts.policy === "keep" ? "kept (validation.conflicts: keep)" : conflicts.policy === "drop" ? `${conflicts.dropped} rows dropped to invalid/` : `${conflicts.relabelled} rows relabelled to their group's majority, ${conflicts.dropped} dropped (no majority)`;
+      warnings.push(`validate: ${conflicts.groups} feature vectors carry both labels (${conflicts.rows} rows): ${what}`);
+    }
+    await writeValidated(train, `${dir}/${files.validTrain}`, found.action.subarray(0, trainStore.rows), found.labels.subarray(0, trainStore.rows), found.reasons.train);
+    await writeValidated(test, `${dir}/${files.validTest}`, found.action.subarray(trainStore.rows), found.labels.subarray(trainStore.rows), found.reasons.test);
+    if (train.report.valid === 0 || test.report.valid === 0) {
+      throw new NetsecError("VALIDATION_FAILED", `no valid rows left in ${train.report.valid === 0 ? input.train : input.test} after validation.conflicts: ${conflicts.policy}`, { location: { file: train.report.valid === 0 ? input.train : input.test } });
     }
     const counts: Record<string, number> = {};
     for (const split of [train.report, test.report]) for (const [k, n] of Object.entries(split.classes)) counts[k] = (counts[k] ?? 0) + n;
@@ -285,6 +244,7 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
       train: train.report,
       test: test.report,
       duplicates,
+      conflicts,
       classBalance: { counts, minorityShare },
       firstIssues,
       warnings,
@@ -296,7 +256,7 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
     if (referenceDrift) await platform.writeFile(`${dir}/${STAGE_FILES.validation.driftReferenceYaml}`, toYaml(referenceDrift.columns));
     await platform.writeFile(`${dir}/${files.driftJson}`, JSON.stringify(drift, null, 2) + "\n");
     for (const w of warnings) reporter?.warn(w);
-    reporter?.info(`validate: ${validRows} valid rows, ${invalidRows} invalid, ${trainTest.drifted.length} drifted columns`);
+    reporter?.info(`validate: ${validRows} valid rows (${v.distinct} distinct feature vectors, ${conflicts.groups} with both labels), ${invalidRows} invalid, ${trainTest.drifted.length} drifted columns`);
     const at = (relative: string) => `${finalDir}/${relative}`;
     return {
       dir: finalDir,

@@ -2,6 +2,8 @@
  * `netsec predict` under Deno with a model trained by `netsec train` (the fast experiment): scores a
  * features-only file (like the seed's valida_data), a file with the Result column, refuses a bad row
  * naming row and column, and with --skip-invalid sends it to <output>.invalid.csv with the reason.
+ * Predictions follow the threshold stored with the model (or --threshold); --explain adds the
+ * per-feature contributions, which add up to the model's raw output on every row.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
@@ -16,12 +18,16 @@ function netsec(cwd: string, args: string[]) {
 describe.skipIf(!existsSync(SHARED_DATA))("netsec predict", () => {
   const cwd = tempDir("netsec-e2e-predict-");
   let lines: string[];
+  let threshold: number;
+  let family: string;
 
   beforeAll(() => {
     copyFileSync(SHARED_DATA, join(cwd, "phisingData.csv"));
     const trained = netsec(cwd, ["train", "--data", "phisingData.csv", "--experiment", join(ROOT, "experiments/fast.yaml"), "--json"]);
     expect(trained.status, trained.stderr).toBe(0);
     lines = readFileSync(SHARED_DATA, "utf8").trim().split(/\r?\n/).slice(0, 201);
+    threshold = JSON.parse(readFileSync(join(cwd, "final_model/manifest.json"), "utf8")).threshold;
+    family = JSON.parse(readFileSync(join(cwd, "final_model/model.json"), "utf8")).model.family;
   });
 
   const dropLast = (line: string) => line.split(",").slice(0, -1).join(",");
@@ -40,7 +46,8 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec predict", () => {
       expect([-1, 1]).toContain(pred);
       expect(prob).toBeGreaterThanOrEqual(0);
       expect(prob).toBeLessThanOrEqual(1);
-      expect(pred === -1).toBe(prob > 0.5); // probability is of the positive class, phishing (-1)
+      // probability is of the positive class, phishing (-1); flagged from the stored threshold on
+      expect(pred === -1).toBe(prob >= threshold);
       if (pred === Number(lines[i].split(",").pop())) agree++;
     }
     expect(agree / 200).toBeGreaterThan(0.9);
@@ -72,6 +79,44 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec predict", () => {
     expect(invalid).toHaveLength(2);
     expect(invalid[0]).toMatch(/"reason"$/);
     expect(invalid[1]).toMatch(/"row 3, column URL_Length: got ""7"", expected one of -1, 0, 1"$/);
+  });
+
+  it("--threshold overrides the stored threshold", () => {
+    expect(threshold).toBeGreaterThan(0);
+    expect(threshold).not.toBe(0.5);
+    writeFileSync(join(cwd, "valida.csv"), lines.map(dropLast).join("\n") + "\n");
+    for (const t of ["0.05", "0.95"]) {
+      const r = netsec(cwd, ["predict", "--input", "valida.csv", "--output", `out-t${t}.csv`, "--threshold", t, "--json"]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split("\n").pop()!).threshold).toBe(Number(t));
+      for (const line of readFileSync(join(cwd, `out-t${t}.csv`), "utf8").trim().split("\n").slice(1)) {
+        const [pred, prob] = line.split(",").slice(-2).map(Number);
+        expect(pred === -1).toBe(prob >= Number(t));
+      }
+    }
+    const bad = netsec(cwd, ["predict", "--input", "valida.csv", "--output", "x.csv", "--threshold", "1.5"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--threshold must be a number in \[0, 1\], got "1\.5"/);
+  });
+
+  it("--explain: contribution:<feature> and contribution:base columns that add up to the raw output of every row", () => {
+    writeFileSync(join(cwd, "with-result.csv"), lines.join("\n") + "\n");
+    const r = netsec(cwd, ["predict", "--input", "with-result.csv", "--output", "explained.csv", "--explain", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    const output = family === "hist_forest" ? "probability of phishing" : "log-odds of phishing";
+    expect(summary.explanationOutput).toBe(output);
+    const out = readFileSync(join(cwd, "explained.csv"), "utf8").trim().split("\n");
+    const header = out[0].split(",").map((h) => h.replace(/"/g, ""));
+    const features = header.slice(0, 30);
+    expect(header.slice(31)).toEqual(["prediction", "probability", ...features.map((f) => `contribution:${f}`), "contribution:base"]);
+    expect(out).toHaveLength(201);
+    for (const line of out.slice(1)) {
+      const cells = line.split(",").map(Number);
+      const probability = cells[32];
+      const sum = cells.slice(33).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(output.startsWith("log-odds") ? Math.log(probability / (1 - probability)) : probability, 8);
+    }
   });
 
   it("refuses a file without a feature column", () => {

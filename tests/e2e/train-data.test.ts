@@ -58,17 +58,24 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec train on the real data (Deno)"
     expect(readdirSync(run).filter((d) => d.endsWith(".partial"))).toEqual([]);
     expect(Object.keys(first.stages)).toEqual(expect.arrayContaining(["ingestion", "validation", "transformation"]));
 
-    // the feature store is the data as read; 7244 + 1811 rows (stratified 20 % split)
+    // the feature store is the data as read; 7245 + 1810 rows (stratified 20 % split of groups of
+    // identical feature vectors: no vector on both sides)
     expect(readFileSync(join(run, "data_ingestion/feature_store/phisingData.csv"), "utf8").split("\n").slice(1)).toEqual(readFileSync(SHARED_DATA, "utf8").split("\n").slice(1));
     const ingestion = JSON.parse(readFileSync(join(run, "data_ingestion/ingestion.json"), "utf8"));
-    expect(ingestion).toMatchObject({ rows: 9055, train: { rows: 7244, classes: { "-1": 3210, "1": 4034 } }, test: { rows: 1811, classes: { "-1": 802, "1": 1009 } } });
+    expect(ingestion).toMatchObject({ rows: 9055, vectors: 5168, sharedVectors: 0, groupedBy: "feature vector", train: { rows: 7245, classes: { "-1": 3207, "1": 4038 } }, test: { rows: 1810, classes: { "-1": 805, "1": 1005 } } });
     // duplicates as pandas counts them: pd.read_csv(path).duplicated().sum() → 3827
     const contract = JSON.parse(readFileSync(join(run, "data_validation/contract.json"), "utf8"));
     expect(contract.duplicates.duplicates).toBe(3827);
+    // feature vectors as pandas counts them (X = df.drop(columns="Result")): X.drop_duplicates() → 5168
+    // rows; rows whose vector repeats: X.duplicated(keep=False).sum() → 5984; largest group 20;
+    // vectors with both labels: df.groupby(list(X.columns)).Result.nunique().gt(1).sum() → 60, on 290 rows
+    expect(contract.duplicates.vectors).toMatchObject({ distinct: 5168, repeatedRows: 5984, largestGroup: 20 });
+    expect(contract.duplicates.acrossSplits).toEqual({ vectors: 0, testRows: 0 });
+    expect(contract.conflicts).toMatchObject({ policy: "keep", groups: 60, rows: 290 });
     expect(contract.invalidRows).toBe(0);
     // npy shape (rows, 31)
     const header = readFileSync(join(run, "data_transformation/transformed/train.npy")).subarray(10, 128).toString("latin1");
-    expect(header).toMatch(/'shape': \(7244, 31\)/);
+    expect(header).toMatch(/'shape': \(7245, 31\)/);
 
     const second = train(cwd, ["--reference", first.runDir]);
     const drift = JSON.parse(readFileSync(join(cwd, second.runDir, "data_validation/drift_report/report.json"), "utf8"));

@@ -55,7 +55,7 @@ describe("parallel batch scorer", () => {
   it("netsec predict writes the same bytes with 2 workers (chunks scored while the next is read) as without", async () => {
     const dir = tempDir("netsec-parallel-predict-");
     const modelDir = join(dir, "final_model");
-    await writeRealModel(modelDir, 1, 12);
+    await writeRealModel(modelDir, 1, 12, { threshold: 0.3 });
     // 5,000 rows in 1,500-row chunks: four chunks, two in flight; some cells missing (imputed).
     const lines = [FEATURES.join(",")];
     const allowed = FEATURES.map((f) => schema.features.find((x) => x.name === f)?.allowed ?? [-1, 0, 1]);
@@ -68,6 +68,8 @@ describe("parallel batch scorer", () => {
       for (const workers of [0, 2]) {
         const s = await predictFile({ input: "${dir}/in.csv", output: "${dir}/out-" + workers + ".csv", modelDir: "${modelDir}", chunkRows: 1500, workers });
         console.log(JSON.stringify({ workers, rows: s.rows, predicted: s.predicted }));
+        // another threshold and the explanations: the same bytes with and without workers too
+        await predictFile({ input: "${dir}/in.csv", output: "${dir}/explained-" + workers + ".csv", modelDir: "${modelDir}", chunkRows: 1500, workers, threshold: 0.7, explain: true });
       }
     `;
     const out = execFileSync(DENO, ["eval", "--ext=ts", script], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
@@ -75,5 +77,15 @@ describe("parallel batch scorer", () => {
     const one = readFileSync(join(dir, "out-0.csv"), "utf8");
     expect(one.split("\n")).toHaveLength(5002);
     expect(readFileSync(join(dir, "out-2.csv"), "utf8")).toBe(one);
+    // predictions follow the model's threshold (manifest.json: 0.3), then the override (0.7)
+    const follows = (text: string, t: number) => text.trim().split("\n").slice(1).every((line) => {
+      const cells = line.split(",");
+      return (Number(cells[30]) === -1) === (Number(cells[31]) >= t);
+    });
+    expect(follows(one, 0.3)).toBe(true);
+    const explained = readFileSync(join(dir, "explained-0.csv"), "utf8");
+    expect(readFileSync(join(dir, "explained-2.csv"), "utf8")).toBe(explained);
+    expect(follows(explained, 0.7)).toBe(true);
+    expect(explained.split("\n")[0].split(",")).toHaveLength(30 + 2 + 31);
   });
 });

@@ -57,6 +57,40 @@ describe("model file", () => {
     expect(readFileSync(join(dir, "MODEL_CARD.md"), "utf8")).toMatch(/# Model card: hist_forest \(version 2\)/);
   });
 
+  it("the threshold: stored in manifest.json and the model card, used by the predictions; older manifests mean 0.5", async () => {
+    const dir = join(tempDir(), "final_model");
+    const { frame, x, model } = await pushModel(dir);
+    const manifestPath = join(dir, "manifest.json");
+    const loadedOld = await loadModelFile(dir, { schema });
+    expect(loadedOld.threshold).toBe(0.5); // pushed without a threshold, like files from before
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, threshold: 0.8 }));
+    const loaded = await loadModelFile(dir, { schema });
+    expect(loaded.threshold).toBe(0.8);
+    const p1 = model.predictProba(x);
+    const phishing = schema.target.positive;
+    const expected = Array.from(p1, (p) => ((schema.positiveIndex === 1 ? p : 1 - p) >= 0.8 ? phishing : -phishing));
+    expect(Array.from(loaded.predictFrame(frame).prediction)).toEqual(expected);
+    expect(Array.from(loaded.predictFrame(frame, { threshold: 0 }).prediction).every((v) => v === phishing)).toBe(true);
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, threshold: "high" }));
+    await expect(loadModelFile(dir, { schema })).rejects.toThrow(/manifest\.json threshold "high" is not a number in \[0, 1\]/);
+
+    const withRule = join(tempDir(), "final_model");
+    const { x: x2, y: y2 } = syntheticData(300, 30, 1);
+    const preprocessor = Preprocessor.fit(frame, schema, { k: 3 });
+    const m2 = createModel("hist_forest", { n_estimators: 5, seed: 1 });
+    m2.fit(x2, y2);
+    const decision = decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.96, gates: experiment.gates });
+    await runPush({ model: m2, preprocessor, metrics: { f1: 0.95 }, cv: { meanScore: 0.94, stdScore: 0.01, folds: 3, protocol: "grouped" }, dataFingerprint: "abc", decision,
+      threshold: { value: 0.4321, record: { rule: "recall ≥ 0.99", on: "out-of-fold predictions of the training split (grouped 3-fold CV)", met: true, precision: 0.9, recall: 0.991, f1: 0.943 } } }, { experiment, schema, modelDir: withRule });
+    expect(JSON.parse(readFileSync(join(withRule, "manifest.json"), "utf8"))).toMatchObject({ threshold: 0.4321, thresholdRule: { rule: "recall ≥ 0.99", recall: 0.991 } });
+    const card = readFileSync(join(withRule, "MODEL_CARD.md"), "utf8");
+    expect(card).toContain("predict Result = -1 (phishing) when P(phishing) ≥ **0.4321**");
+    expect(card).toContain("chosen by recall ≥ 0.99 on out-of-fold predictions of the training split (grouped 3-fold CV): precision 0.9000, recall 0.9910, F1 0.9430");
+    expect(card).toContain("over 3 grouped folds (identical feature vectors never in two folds)");
+    expect((await loadModelFile(withRule, { schema })).threshold).toBe(0.4321);
+  });
+
   it("refuses a tampered model file (checksum mismatch)", async () => {
     const dir = join(tempDir(), "final_model");
     await pushModel(dir);

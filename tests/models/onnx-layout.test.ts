@@ -10,6 +10,7 @@ import { createModel } from "../../src/models/registry.ts";
 import { exportOnnx, onnxOutputNames, onnxSupport, type OnnxExportInput } from "../../src/models/onnx/export.ts";
 import { decodeModelProto, ONNX_PROTO_FILE } from "../../src/models/onnx/proto.ts";
 import { isNetsecError } from "../../src/errors.ts";
+import { decide } from "../../src/models/model-file.ts";
 import { PYTHON, ROOT } from "../helpers/env.ts";
 import { syntheticData } from "./synthetic.ts";
 import { runNode, runPython } from "./onnx-helpers.ts";
@@ -73,7 +74,7 @@ describe("ONNX graph layout", () => {
     const proto = await decodeModelProto(onnx);
     expect(proto.producer_name).toBe("netsec");
     expect(proto.model_version).toBe(7);
-    expect(proto.graph.node.map((n) => n.op_type)).toEqual(["Cast", "TreeEnsembleRegressor", "Sigmoid", "Reshape", "ReduceSum", "IsNaN", "Where", "Sub", "Greater", "Where", "Where"]);
+    expect(proto.graph.node.map((n) => n.op_type)).toEqual(["Cast", "TreeEnsembleRegressor", "Sigmoid", "Reshape", "ReduceSum", "IsNaN", "Where", "Sub", "GreaterOrEqual", "Where", "Where"]);
     expect(proto.graph.node[1].domain).toBe("ai.onnx.ml");
   });
 
@@ -91,6 +92,22 @@ describe("ONNX graph layout", () => {
     json.state.trees.right[0] = 10_000_000;
     await expect(exportOnnx(input(json))).rejects.toThrow(/cannot export the model to ONNX: hist_gbt model state is damaged: node 0 has invalid children/);
     await expect(exportOnnx(input({ ...json, family: "pickle" }))).rejects.toThrow(/no ONNX export is known for the model family "pickle"/);
+  });
+
+  it("the label follows the model's decision threshold on P(positive class), as netsec's decide()", async () => {
+    const rows = syntheticData(400, 30, 5).x;
+    const p1 = model.predictProba(rows);
+    const pPositive = p1.map((p) => 1 - p); // positive = -1 = class index 0
+    for (const threshold of [0.5, 0.2, 0.8]) {
+      const graph = await exportOnnx({ ...input(model.toJSON()), threshold });
+      const expected = decide(pPositive, { name: "Result", values: [-1, 1], positive: -1 }, threshold);
+      for (const answers of [runPython(graph, rows), await runNode(graph, rows)]) {
+        const wrong = answers.label.filter((l, i) => l !== expected[i] && Math.abs(pPositive[i] - threshold) > 1e-6);
+        expect(wrong, `threshold ${threshold}`).toEqual([]);
+      }
+      if (threshold !== 0.5) expect(Array.from(expected)).not.toEqual(Array.from(decide(pPositive, { name: "Result", values: [-1, 1], positive: -1 }, 0.5)));
+    }
+    await expect(exportOnnx({ ...input(model.toJSON()), threshold: 1.5 })).rejects.toThrow(/decision threshold 1.5 is not a number in \[0, 1\]/);
   });
 
   it("output names come from the schema's labels", () => {

@@ -57,3 +57,49 @@ describe("determinism", () => {
     expect(JSON.stringify(a.toJSON())).not.toBe(JSON.stringify(c.toJSON()));
   });
 });
+
+describe("every declared parameter changes the fit (or is a documented no-op)", () => {
+  const train = syntheticData(400, 12, 11);
+  const test = syntheticData(200, 12, 12);
+  // Per family: base parameters (small, fast) and, per declared parameter, a value that must change
+  // the predictions; `null` marks a parameter accepted for a uniform grid that does nothing, with why.
+  const table: Record<string, { base: Record<string, number | string | boolean>; change: Record<string, number | string | boolean | null>; why?: Record<string, string> }> = {
+    hist_forest: { base: { n_estimators: 10, seed: 1 }, change: { n_estimators: 3, max_features: 1, max_depth: 3, min_samples_split: 60, min_samples_leaf: 25, bootstrap: false, seed: 2 } },
+    hist_gbt: { base: { n_estimators: 20 }, change: { n_estimators: 5, learning_rate: 0.5, max_leaf_nodes: 4, max_depth: 2, min_samples_leaf: 60, l2_regularization: 50, seed: null }, why: { seed: "boosting here draws no random numbers" } },
+    logistic_regression: { base: {}, change: { C: 0.001, max_iter: 1, seed: null }, why: { seed: "Newton's method is deterministic" } },
+    knn: { base: {}, change: { n_neighbors: 1, seed: null }, why: { seed: "neighbours are exact" } },
+    naive_bayes: { base: {}, change: { var_smoothing: 0.5, seed: null }, why: { seed: "closed-form fit" } },
+    decision_tree: { base: { max_depth: 6 }, change: { max_depth: 2, min_samples_leaf: 60, seed: null }, why: { seed: "ml-cart draws no random numbers for a single tree" } },
+    ml_random_forest: { base: { n_estimators: 3, max_depth: 6 }, change: { n_estimators: 1, max_features: 0.2, max_depth: 2, min_samples_leaf: 60, seed: 7, oob: null }, why: { oob: "computes out-of-bag estimates; the trees are the same" } },
+  };
+
+  for (const family of modelFamilies()) {
+    it(`${family.name}: each parameter`, async () => {
+      const entry = table[family.name];
+      expect(entry, `add ${family.name} to the table`).toBeDefined();
+      // the declared parameters, as the family itself lists them when it refuses an unknown one
+      const declared = (() => {
+        try {
+          createModel(family.name, { no_such_parameter: 1 });
+        } catch (error) {
+          return /\(known: (.*)\)/.exec((error as Error).message)![1].split(", ");
+        }
+        return [];
+      })();
+      expect(Object.keys(entry.change).sort()).toEqual([...declared].sort());
+      const fit = async (params: Record<string, number | string | boolean>) => {
+        const m = createModel(family.name, params);
+        await m.fit(train.x, train.y);
+        return Array.from(m.predictProba(test.x));
+      };
+      const base = await fit(entry.base);
+      for (const [name, value] of Object.entries(entry.change)) {
+        if (value === null) {
+          expect(entry.why?.[name], `${family.name}.${name}: say why it is a no-op`).toBeTruthy();
+          continue;
+        }
+        expect(await fit({ ...entry.base, [name]: value }), `${family.name}.${name} = ${value} changed nothing`).not.toEqual(base);
+      }
+    }, 120_000);
+  }
+});

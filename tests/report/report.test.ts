@@ -9,8 +9,15 @@ import { renderRunsIndex } from "../../src/report/index-page.ts";
 import { listRuns } from "../../src/report/runs.ts";
 import { DENO, ROOT, tempDir } from "../helpers/env.ts";
 import { writeFixtureRun } from "./fixture-run.ts";
+import type { PlotlyFigure } from "../../src/viz/figure.ts";
+import { loadSchema } from "../../src/schema.ts";
+
+const schema = await loadSchema();
 
 const plotIds = (html: string) => [...html.matchAll(/<div id="(plot-[^"]+)" class="netsec-plot"/g)].map((m) => m[1]);
+/** Each inlined figure's JSON by plot id. */
+const figureJson = (html: string): Record<string, PlotlyFigure> =>
+  Object.fromEntries([...html.matchAll(/var id="(plot-[^"]+)",fig=(\{.*?\}),tries=0;/gs)].map((m) => [m[1], JSON.parse(m[2]) as PlotlyFigure]));
 
 describe("writeRunReport", () => {
   it("writes report.html into the run folder with every section and its plots, nothing fetched from the network", async () => {
@@ -23,11 +30,24 @@ describe("writeRunReport", () => {
       "plot-data-1", "plot-data-2", // class balance, distributions
       "plot-drift-3",
       "plot-search-4",
-      "plot-evaluation-5", "plot-evaluation-6", "plot-evaluation-7", "plot-evaluation-8", "plot-evaluation-9", // confusion, ROC, PR, threshold, importance
+      // confusion, ROC, PR, threshold on test / on out-of-fold rows, importance, mean |contribution|, beeswarm
+      "plot-evaluation-5", "plot-evaluation-6", "plot-evaluation-7", "plot-evaluation-8", "plot-evaluation-9", "plot-evaluation-10", "plot-evaluation-11", "plot-evaluation-12",
     ]);
     expect(html).toContain("2 of 30 columns drifted");
     expect(html).toContain("VALUE_NOT_ALLOWED");
-    expect(html).toContain("Best F1 on the test set at threshold 0.400");
+    // duplicates and conflicts, grouped vs leaky CV, the stored threshold, explanations
+    expect(html).toContain("99 valid rows hold <b>91</b> distinct feature vectors");
+    expect(html).toContain("1 feature vectors carry both labels (3 rows)");
+    expect(html).toContain("train 5: 1; train 17: -1; train 40: 1");
+    expect(html).toContain("The leaky score is <b>+0.0250</b> higher");
+    expect(html).toContain("P(phishing) ≥ <b>0.6200</b>, chosen by <i>best F1</i>");
+    expect(html).not.toContain("Best F1 on the test set");
+    expect(html).toContain("Per-prediction contributions (TreeSHAP) of 2 of the 20 test rows, in the log-odds of phishing");
+    // the threshold chart marks the stored threshold; the PR chart's no-skill line is the test prevalence 9 / 20
+    const figures = figureJson(html);
+    expect(figures["plot-evaluation-8"].data.find((t) => String(t.name).startsWith("threshold"))).toMatchObject({ x: [0.62, 0.62] });
+    expect(figures["plot-evaluation-7"].data.find((t) => t.name === "no skill")).toMatchObject({ y: [0.45, 0.45] });
+    expect(figures["plot-evaluation-11"].data[0].y!.at(-1)).toBe(schema.featureNames[7]);
     expect(html).not.toContain("Files not found");
     // self-contained: plotly.js inlined, no external script, stylesheet or image
     expect(html).toMatch(/plotly\.js v\d/);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { runSearch } from "../../src/search/search.ts";
 import type { Candidate } from "../../src/experiment.ts";
-import { stratifiedFolds } from "../../src/search/folds.ts";
+import { stratifiedFolds, stratifiedGroupFolds } from "../../src/search/folds.ts";
+import { matrixGroups } from "../../src/stats/vector-groups.ts";
 import { expandGrid } from "../../src/search/grid.ts";
 import { leaderboardCsv } from "../../src/search/leaderboard.ts";
 import { score } from "../../src/search/scoring.ts";
@@ -97,6 +98,44 @@ describe("search", () => {
     const b = await runSearch(x, y, 0, { seed: 9, folds: 3, scoring: "f1", workers: 1, candidates });
     expect(a.leaderboard.map((r) => r.foldScores)).toEqual(b.leaderboard.map((r) => r.foldScores));
     expect(JSON.stringify(a.model.toJSON())).toBe(JSON.stringify(b.model.toJSON()));
+  });
+});
+
+describe("search protocols", () => {
+  // 600 rows over 8 ternary/binary columns: many identical feature vectors
+  const data = syntheticData(600, 8, 3);
+  const groups = matrixGroups(data.x.values, data.x.rows, data.x.cols).group;
+  const lr: Candidate[] = [{ family: "logistic_regression", grid: { C: [1] } }, { family: "hist_forest", grid: { n_estimators: [10] } }];
+
+  it("grouped folds by default (with groups), the winner also on leaky folds; leaky reproduces the row-by-row search", async () => {
+    const grouped = await runSearch(data.x, data.y, 0, { seed: 5, folds: 3, scoring: "f1", workers: 1, candidates: lr, groups, compareProtocols: true });
+    expect(grouped.protocol).toBe("grouped");
+    expect(grouped.protocols.grouped!.meanScore).toBe(grouped.best.meanScore);
+    const leaky = await runSearch(data.x, data.y, 0, { seed: 5, folds: 3, scoring: "f1", workers: 1, candidates: lr, groups, protocol: "leaky", compareProtocols: true });
+    const plain = await runSearch(data.x, data.y, 0, { seed: 5, folds: 3, scoring: "f1", workers: 1, candidates: lr });
+    expect(plain.protocol).toBe("leaky");
+    expect(leaky.leaderboard.map((r) => r.foldScores)).toEqual(plain.leaderboard.map((r) => r.foldScores));
+    // each run's second CV of its winner is the other run's CV of that grid point
+    const sameBest = grouped.best.index === leaky.best.index;
+    if (sameBest) {
+      expect(grouped.protocols.leaky!.foldScores).toEqual(leaky.best.foldScores);
+      expect(leaky.protocols.grouped!.foldScores).toEqual(grouped.best.foldScores);
+    } else {
+      expect(grouped.protocols.leaky!.foldScores).toEqual(leaky.leaderboard.find((r) => r.index === grouped.best.index)!.foldScores);
+    }
+  });
+
+  it("returns the winner's out-of-fold probabilities: each row scored by the fold model that did not see it", async () => {
+    const result = await runSearch(data.x, data.y, 0, { seed: 5, folds: 3, scoring: "f1", workers: 1, candidates: [{ family: "logistic_regression", grid: {} }], groups });
+    expect(result.oof).toHaveLength(600);
+    expect(Array.from(result.oof).every((p) => p >= 0 && p <= 1)).toBe(true);
+    // the fold scores are the scores of these predictions, fold by fold
+    const fold = stratifiedGroupFolds(data.y, groups, 3, 5);
+    for (let f = 0; f < 3; f++) {
+      const rows = Array.from({ length: 600 }, (_, i) => i).filter((i) => fold[i] === f);
+      const s = score("f1", Uint8Array.from(rows, (i) => data.y[i]), Float64Array.from(rows, (i) => result.oof[i]), 0);
+      expect(s).toBe(result.best.foldScores[f]);
+    }
   });
 });
 

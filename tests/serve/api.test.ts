@@ -53,6 +53,12 @@ describe("serve: routes", () => {
     });
   });
 
+  it("POST /predict?explain=true on a model without explanations: 422 naming the families that have them", async () => {
+    const response = await server.request("/predict?explain=true", { method: "POST", headers: { "content-type": "text/csv" }, body: featureCsv(2) });
+    expect(response.status).toBe(422);
+    expect((await response.json()).error).toMatchObject({ code: "EXPLAIN_UNAVAILABLE", message: expect.stringMatching(/hist_gbt, hist_forest and logistic_regression/) });
+  });
+
   it("POST /predict takes a multipart upload and answers CSV when asked", async () => {
     const form = new FormData();
     form.append("file", new Blob([featureCsv(4, true)], { type: "text/csv" }), "sites.csv");

@@ -18,6 +18,52 @@ beforeAll(async () => {
   await writeRealModel(modelDir, 1);
 });
 
+describe("serve: the decision threshold and per-row explanations of a real model", () => {
+  const dir = join(tempDir("netsec-serve-explain-"), "final_model");
+  let server: NetsecService;
+  beforeAll(async () => {
+    await writeRealModel(dir, 1, 10, { threshold: 0.4 });
+    server = await createService({ modelDir: dir, load: (d) => loadModelFile(d, { schema }), schema, pollMs: 0 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const post = async (query: string, accept = "application/json") => await server.request(`/predict${query}`, { method: "POST", headers: { "content-type": "text/csv", accept }, body: featureCsv(40) });
+  interface Answer { threshold: number; explanation?: { output: string; base: number }; predictions: { prediction: number; probability: number; contributions?: Record<string, number> }[] }
+
+  it("GET /model gives the threshold; predictions follow it, ?threshold= overrides it", async () => {
+    expect(await (await server.request("/model")).json()).toMatchObject({ threshold: 0.4, explainable: true });
+    for (const [query, t] of [["", 0.4], ["?threshold=0.9", 0.9], ["?threshold=0", 0]] as const) {
+      const body = await (await post(query)).json() as Answer;
+      expect(body.threshold).toBe(t);
+      for (const p of body.predictions) expect(p.prediction === schema.target.positive).toBe(p.probability >= t);
+    }
+  });
+
+  it("?explain=true: contributions per row, base + Σ contributions = the probability of phishing (a forest)", async () => {
+    const body = await (await post("?explain=true")).json() as Answer;
+    expect(body.explanation).toMatchObject({ output: "probability of phishing" });
+    for (const p of body.predictions) {
+      expect(Object.keys(p.contributions!)).toEqual(FEATURES);
+      const sum = Object.values(p.contributions!).reduce((a, b) => a + b, body.explanation!.base);
+      expect(Math.abs(sum - p.probability)).toBeLessThan(1e-6); // probability is rounded to 6 decimals
+    }
+    const csv = (await (await post("?explain=true", "text/csv")).text()).trim().split("\n");
+    expect(csv[0]).toBe([...FEATURES, "prediction", "probability", ...FEATURES.map((f) => `contribution:${f}`), "contribution:base"].map((h) => `"${h}"`).join(","));
+    expect(csv).toHaveLength(41);
+    expect(csv[1].split(",")).toHaveLength(FEATURES.length + 2 + FEATURES.length + 1);
+  });
+
+  it("refuses a bad threshold or explain value with 400, naming it", async () => {
+    const bad = await post("?threshold=high");
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: "BAD_THRESHOLD", value: "high", expected: "a number in [0, 1]" });
+    const alsoBad = await post("?explain=maybe");
+    expect(alsoBad.status).toBe(400);
+    expect((await alsoBad.json()).error).toMatchObject({ code: "BAD_EXPLAIN" });
+  });
+});
+
 describe("serve: a real model file under Node", () => {
   let server: NetsecService;
   beforeAll(async () => {

@@ -26,7 +26,7 @@ export async function realData(): Promise<Frame> {
  * Fit and write a model into `dir` as version `version`. The files are written in the order a push
  * writes them (model, checksum, manifest), each replaced atomically.
  */
-export async function writeRealModel(dir: string, version: number, trees = 10): Promise<void> {
+export async function writeRealModel(dir: string, version: number, trees = 10, options: { threshold?: number } = {}): Promise<void> {
   const frame = await realData();
   const preprocessor = Preprocessor.fit(frame, schema, { k: 5 });
   const { x, y } = preprocessor.transformFrame(frame);
@@ -48,6 +48,7 @@ export async function writeRealModel(dir: string, version: number, trees = 10): 
   const bytes = JSON.stringify(file);
   const sha = createHash("sha256").update(bytes).digest("hex");
   const manifest: ModelManifest = { format: "netsec-model-manifest", version, createdAt: `2026-11-25T10:00:0${version % 10}.000Z`, sha256: sha };
+  if (options.threshold !== undefined) manifest.threshold = options.threshold;
   mkdirSync(dir, { recursive: true });
   // rename is atomic on one filesystem: readers see the old or the new file, never half of one
   const atomic = (name: string, text: string) => {

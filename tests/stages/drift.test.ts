@@ -49,6 +49,24 @@ describe("drift report", () => {
     expect(result.warnings.some((w) => /drift between train and test in URL_Length \(KS p = /.test(w))).toBe(true);
   });
 
+  it("a column drifts by its KS p-value, not by chi-square: a shift KS barely sees is reported, not flagged", async () => {
+    // URL_Length (-1/0/1): train 40/20/40 %, test 30/40/30 %. The CDFs differ by at most 0.1
+    // while the counts differ a lot. scipy 1.17.1 on these samples: ks_2samp p = 0.4283,
+    // chi2_contingency p = 3.35e-4.
+    const cycle = (pattern: number[], n: number) => Array.from({ length: n }, (_, i) => pattern[i % pattern.length]);
+    const trainValues = cycle([-1, 0, 1, -1, 1], 300); // 120/60/120
+    const testValues = cycle([-1, 0, 1, 0, 0, 1, -1, 0, 1, -1], 100); // 30/40/30
+    const withColumn = (rows: number[][], values: number[]) => rows.map((r, i) => r.map((v, c) => (c === URL_LENGTH ? values[i] : v)));
+    const { promise } = await validate(withColumn(validRows(300), trainValues), withColumn(validRows(100, 300), testValues));
+    const result = await promise;
+    const col = result.drift.trainTest.columns.URL_Length;
+    expect(col.p_value!).toBeCloseTo(0.42832150746897646, 6);
+    expect(col.chi2_p_value!).toBeCloseTo(0.0003354626279025119, 9);
+    expect(col.drift_status).toBe(false);
+    expect(col.chi2_drift_status).toBe(true);
+    expect(result.drift.trainTest.drifted).not.toContain("URL_Length");
+  });
+
   it("fail_on_drift fails the stage, names the column and leaves no folder", async () => {
     const { promise, run } = await validate(validRows(300), shifted(validRows(100, 300)), { failOnDrift: true });
     await expect(promise).rejects.toThrow(/drift detected \(KS p-value < 0\.05\) and validation\.fail_on_drift is set: train vs test: URL_Length \(KS p = /);

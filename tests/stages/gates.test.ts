@@ -32,4 +32,32 @@ describe("push decision", () => {
     expect(forced.reasons[0]).toMatch(/pushed anyway \(--force\)/);
     expect(decidePush({ scoring: "f1", testScore: 0.5, trainScore: 0.5, currentScore: 0.4, gates, force: true }).push).toBe(false);
   });
+
+  it("a score exactly at min_score passes; a gap exactly at max_overfit passes (the limits are inclusive)", () => {
+    // 0.5, 0.75 and 0.25 are exact in binary: no rounding at the boundary
+    const atMin = decidePush({ scoring: "f1", testScore: 0.5, trainScore: 0.5, gates: { min_score: 0.5, max_overfit: 0.25 } });
+    expect(atMin.push).toBe(true);
+    expect(atMin.gates[0]).toMatchObject({ name: "min_score", passed: true, message: "test f1 0.5000 ≥ the minimum 0.5" });
+    const below = decidePush({ scoring: "f1", testScore: 0.5 - 2 ** -40, trainScore: 0.5, gates: { min_score: 0.5, max_overfit: 0.25 } });
+    expect(below.push).toBe(false);
+    const atGap = decidePush({ scoring: "f1", testScore: 0.5, trainScore: 0.75, gates: { min_score: 0.5, max_overfit: 0.25 } });
+    expect(atGap.gates[1]).toMatchObject({ name: "max_overfit", passed: true, value: 0.25 });
+    expect(decidePush({ scoring: "f1", testScore: 0.5, trainScore: 0.75 + 2 ** -40, gates: { min_score: 0.5, max_overfit: 0.25 } }).push).toBe(false);
+  });
+
+  it("compares with the current model on the rows neither was trained on, and says so", () => {
+    // all test rows: new 0.95 vs current 0.97 (the current model had seen many of them);
+    // on the unseen rows: new 0.94 vs current 0.93
+    const d = decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.98, currentScore: 0.93, newCompareScore: 0.94, comparedOn: { rows: 400, enough: true, minimum: 30 }, gates });
+    expect(d.push).toBe(true);
+    expect(d.reasons[0]).toBe("better than the current model on the 400 test rows neither model was trained on: f1 0.9400 > 0.9300");
+    expect(d.improvement).toBeCloseTo(0.01, 12);
+  });
+
+  it("too few rows unseen by both models: no fair comparison, no push without --force", () => {
+    const d = decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.98, currentScore: 0.5, newCompareScore: 0.9, comparedOn: { rows: 12, enough: false, minimum: 30 }, gates });
+    expect(d.push).toBe(false);
+    expect(d.reasons[0]).toBe("cannot compare fairly with the current model: only 12 test rows were seen by neither model (need ≥ 30) (use --force to push anyway)");
+    expect(decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.98, comparedOn: { rows: 12, enough: false, minimum: 30 }, gates, force: true }).push).toBe(true);
+  });
 });

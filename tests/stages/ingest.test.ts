@@ -6,14 +6,20 @@ import { openDataSource } from "../../src/pipeline.ts";
 import { newRunFolder } from "../../src/artifacts.ts";
 import { loadSchema } from "../../src/schema.ts";
 import { COLUMNS, csvText, validRows, workspace } from "./fixtures.ts";
+import { mulberry32 } from "../../src/stats/rng.ts";
 
 const schema = await loadSchema();
 
-async function ingest(text: string, seed = 42) {
+async function ingest(text: string, seed = 42, groupDuplicates = true) {
   const ws = workspace();
   const data = ws.write("input.csv", text);
   const run = await newRunFolder(ws.artifacts);
-  return runIngest(await openDataSource(data, schema), { run, schema, testRatio: 0.25, seed });
+  return runIngest(await openDataSource(data, schema), { run, schema, testRatio: 0.25, seed, groupDuplicates });
+}
+
+/** The feature part (every column but the target) of each data line of a split file. */
+function vectors(path: string): string[] {
+  return readFileSync(path, "utf8").trimEnd().split("\n").slice(1).map((line) => line.split(",").slice(0, -1).join(","));
 }
 
 describe("ingest stage", () => {
@@ -43,12 +49,34 @@ describe("ingest stage", () => {
     expect(JSON.parse(readFileSync(result.summaryFile, "utf8"))).toEqual(summary);
   });
 
-  it("keeps each class's share and is deterministic per seed", async () => {
+  it("split row by row (group_duplicates: false): each class's share exactly, deterministic per seed", async () => {
     const text = csvText(COLUMNS, validRows(200));
-    const a = await ingest(text, 1), b = await ingest(text, 1), c = await ingest(text, 2);
+    const a = await ingest(text, 1, false), b = await ingest(text, 1, false), c = await ingest(text, 2, false);
     expect(readFileSync(a.test, "utf8")).toBe(readFileSync(b.test, "utf8"));
     expect(readFileSync(a.test, "utf8")).not.toBe(readFileSync(c.test, "utf8"));
     const { classes, test } = a.summary;
     for (const k of Object.keys(classes)) expect(test.classes[k]).toBe(Math.round(classes[k] * 0.25));
+    expect(a.summary.groupedBy).toBeNull();
+    // this fixture repeats rows: split row by row, copies land on both sides
+    expect(a.summary.sharedVectors).toBeGreaterThan(0);
+    const train = new Set(vectors(a.train));
+    expect(vectors(a.test).some((v) => train.has(v))).toBe(true);
+  });
+
+  it("by default keeps identical feature vectors on one side, still stratified and seeded", async () => {
+    // 200 rows over 60 distinct feature vectors (each 3-4 times), labels not tied to the vector
+    const rng = mulberry32(9);
+    const base = Array.from({ length: 60 }, () => schema.features.map((f) => f.allowed![rng.int(f.allowed!.length)]));
+    const rows = Array.from({ length: 200 }, (_, i) => [...base[i % 60], (i * 7) % 5 < 2 ? -1 : 1]);
+    const text = csvText(COLUMNS, rows);
+    const a = await ingest(text, 1), b = await ingest(text, 1), c = await ingest(text, 2);
+    expect(readFileSync(a.test, "utf8")).toBe(readFileSync(b.test, "utf8"));
+    expect(readFileSync(a.test, "utf8")).not.toBe(readFileSync(c.test, "utf8"));
+    const train = new Set(vectors(a.train));
+    expect(vectors(a.test).filter((v) => train.has(v))).toEqual([]);
+    expect(a.summary).toMatchObject({ groupedBy: "feature vector", vectors: 60, sharedVectors: 0 });
+    expect(a.summary.train.rows + a.summary.test.rows).toBe(200);
+    // each class's test share within one group of its target (groups hold ≤ 4 rows)
+    for (const k of Object.keys(a.summary.classes)) expect(Math.abs(a.summary.test.classes[k] - a.summary.classes[k] * 0.25)).toBeLessThanOrEqual(4);
   });
 });

@@ -46,7 +46,7 @@ describe("data pipeline sources", () => {
     const { summary } = result.ingestion;
     expect(summary.name).toBe("phishing");
     expect(summary.source).not.toMatch(/password/);
-    expect(summary).toMatchObject({ rows: 9055, classes: { "-1": 4012, "1": 5043 }, train: { rows: 7244 }, test: { rows: 1811 } });
+    expect(summary).toMatchObject({ rows: 9055, classes: { "-1": 4012, "1": 5043 }, train: { rows: 7245 }, test: { rows: 1810 }, vectors: 5168, sharedVectors: 0 });
     const stored = readFileSync(result.ingestion.featureStore, "utf8").trimEnd().split("\n");
     const original = readFileSync(SHARED_DATA, "utf8").trimEnd().split("\n");
     expect(stored[0]).toBe(original[0]);

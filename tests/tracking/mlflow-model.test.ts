@@ -48,7 +48,7 @@ describe("the registered model in MLflow's own tools", () => {
   let test: Matrix;
   let features: string[];
   /** netsec's answers on the test rows: P(phishing), P(legitimate), target value. */
-  let expected: { phishing: number[]; legitimate: number[]; label: number[] };
+  let expected: { phishing: number[]; legitimate: number[]; label: number[]; threshold: number };
   let rowsFile: string;
 
   beforeAll(async () => {
@@ -69,7 +69,7 @@ describe("the registered model in MLflow's own tools", () => {
     const model = await loadModelFile(join(cwd, "final_model"));
     features = model.features;
     const batch = model.predictMatrix(test, { cache: false });
-    expected = { phishing: Array.from(batch.probability), legitimate: Array.from(batch.probability, (p) => 1 - p), label: Array.from(batch.prediction) };
+    expected = { phishing: Array.from(batch.probability), legitimate: Array.from(batch.probability, (p) => 1 - p), label: Array.from(batch.prediction), threshold: model.threshold };
     rowsFile = join(cwd, "rows.f64");
     writeFileSync(rowsFile, new Uint8Array(Float64Array.from(test.values).buffer));
   }, 300_000);
@@ -93,7 +93,7 @@ describe("the registered model in MLflow's own tools", () => {
       expect(answer.values.label).toHaveLength(test.rows);
       expect(closeTo(answer.values.probability_phishing, expected.phishing)).toBeLessThan(1e-5);
       expect(closeTo(answer.values.probability_legitimate, expected.legitimate)).toBeLessThan(1e-5);
-      expect(answer.values.label.every((l, i) => l === expected.label[i] || Math.abs(expected.phishing[i] - 0.5) < 1e-5)).toBe(true);
+      expect(answer.values.label.every((l, i) => l === expected.label[i] || Math.abs(expected.phishing[i] - expected.threshold) < 1e-5)).toBe(true);
     }, 180_000);
   }
 
@@ -158,7 +158,7 @@ describe("the registered model in MLflow's own tools", () => {
       expect(predictions).toHaveLength(test.rows);
       expect(closeTo(predictions.map((p) => p.probability_phishing), expected.phishing)).toBeLessThan(1e-5);
       expect(closeTo(predictions.map((p) => p.probability_legitimate), expected.legitimate)).toBeLessThan(1e-5);
-      expect(predictions.every((p, i) => p.label === expected.label[i] || Math.abs(expected.phishing[i] - 0.5) < 1e-5)).toBe(true);
+      expect(predictions.every((p, i) => p.label === expected.label[i] || Math.abs(expected.phishing[i] - expected.threshold) < 1e-5)).toBe(true);
     }, 240_000);
   });
 });

@@ -125,6 +125,10 @@ describe("ROC, PR and threshold curves", () => {
     expect(fig.data[0].x).toEqual(pr.recall);
     expect(fig.data[0].y).toEqual([0.5, 0.666667, 0.5, 1, 1]);
     expect(fig.data[2]).toMatchObject({ x: [0, 1], y: [0.5, 0.5] });
+    // a classifier without skill has precision = the share of positives at every recall: at a
+    // prevalence of 0.3 the line is at 0.3 (not 0.7, not 0.5)
+    expect(prFigure([{ name: "new", ...pr }], 0.3).data[1]).toMatchObject({ name: "no skill", x: [0, 1], y: [0.3, 0.3] });
+    expect(prFigure([{ name: "new", ...pr }]).data.map((t) => t.name)).toEqual(["new"]);
   });
 
   it("threshold: precision, recall and F1 per threshold, best F1 found", () => {
@@ -133,6 +137,7 @@ describe("ROC, PR and threshold curves", () => {
     expect(best.f1).toBeCloseTo(0.8, 12);
     const fig = thresholdFigure(pr, best.threshold);
     expect(fig.data.map((t) => t.name)).toEqual(["precision", "recall", "F1", "threshold 0.35"]);
+    expect(fig.data[3]).toMatchObject({ x: [0.35, 0.35], y: [0, 1] });
     expect(fig.data[0].x).toEqual([0.1, 0.35, 0.4, 0.8]);
     expect(fig.data[2].y).toEqual([0.666667, 0.8, 0.5, 0.666667]);
   });

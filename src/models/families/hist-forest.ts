@@ -6,7 +6,7 @@
  * histogram per candidate feature (one bin per distinct value). Tree t uses its own PRNG seeded by
  * (seed, t): the model does not depend on how work is scheduled.
  */
-import type { Matrix, ModelJson, Params } from "../classifier.ts";
+import type { Explanation, Matrix, ModelJson, Params } from "../classifier.ts";
 import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "../trees/binning.ts";
 import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "../trees/tree-ensemble.ts";
 import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
@@ -39,8 +39,13 @@ function readOptions(params: Params, features: number): ForestOptions {
   };
 }
 
-/** Grow one tree on group weights w0/w1; adds impurity decreases to `importance`. */
-export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Float64Array, o: ForestOptions, rng: Rng, importance: Float64Array): TreeBuilder {
+/**
+ * Grow one tree on group weights w0/w1 (bootstrap draws per class); adds impurity decreases to
+ * `importance`. `rows[g]`: distinct training rows of group g in the sample (drawn at least once),
+ * which min_samples_split and min_samples_leaf count, as scikit-learn counts a node's samples (a
+ * row drawn three times is one sample of weight 3).
+ */
+export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Float64Array, rows: Float64Array, o: ForestOptions, rng: Rng, importance: Float64Array): TreeBuilder {
   const tree = newTreeBuilder();
   const G = data.groups;
   const F = data.features;
@@ -50,18 +55,22 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
   const feats = Int32Array.from({ length: F }, (_, i) => i);
   const h0 = new Float64Array(256);
   const h1 = new Float64Array(256);
+  const hn = new Float64Array(256);
   const stack: { start: number; end: number; depth: number; node: number }[] = [{ start: 0, end: n, depth: 0, node: addNode(tree, 0) }];
   while (stack.length) {
     const { start, end, depth, node } = stack.pop()!;
     let W0 = 0;
     let W1 = 0;
+    let N = 0;
     for (let i = start; i < end; i++) {
       W0 += w0[idx[i]];
       W1 += w1[idx[i]];
+      N += rows[idx[i]];
     }
     const W = W0 + W1;
     tree.value[node] = W1 / W;
-    if (W0 === 0 || W1 === 0 || depth >= o.maxDepth || W < o.minSplit || W < 2 * o.minLeaf) continue;
+    tree.cover[node] = W;
+    if (W0 === 0 || W1 === 0 || depth >= o.maxDepth || N < o.minSplit || N < 2 * o.minLeaf) continue;
     const parentScore = (W0 * W0 + W1 * W1) / W;
     let bestScore = parentScore + 1e-12;
     let bestF = -1;
@@ -76,12 +85,14 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
       const nb = bins.counts[f];
       h0.fill(0, 0, nb);
       h1.fill(0, 0, nb);
+      hn.fill(0, 0, nb);
       const col = f * G;
       for (let i = start; i < end; i++) {
         const g = idx[i];
         const c = data.codes[col + g];
         h0[c] += w0[g];
         h1[c] += w1[g];
+        hn[c] += rows[g];
       }
       let nonEmpty = 0;
       for (let b = 0; b < nb; b++) if (h0[b] + h1[b] > 0) nonEmpty++;
@@ -89,13 +100,14 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
       visited++;
       let L0 = 0;
       let L1 = 0;
+      let NL = 0;
       let lo = -1;
       for (let b = 0; b < nb; b++) {
         if (h0[b] + h1[b] === 0) continue;
         if (lo >= 0) {
           const WL = L0 + L1;
           const WR = W - WL;
-          if (WL >= o.minLeaf && WR >= o.minLeaf) {
+          if (NL >= o.minLeaf && N - NL >= o.minLeaf) {
             const R0 = W0 - L0;
             const R1 = W1 - L1;
             const score = (L0 * L0 + L1 * L1) / WL + (R0 * R0 + R1 * R1) / WR;
@@ -109,6 +121,7 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
         }
         L0 += h0[b];
         L1 += h1[b];
+        NL += hn[b];
         lo = b;
       }
     }
@@ -154,22 +167,31 @@ export class HistForest extends TreeModel {
     const builders: TreeBuilder[] = [];
     const w0 = new Float64Array(data.groups);
     const w1 = new Float64Array(data.groups);
+    const rows = new Float64Array(data.groups);
+    const drawn = new Uint8Array(x.rows);
     for (let t = 0; t < o.trees; t++) {
       const rng = mulberry32(childSeed(o.seed, t));
       if (o.bootstrap) {
         w0.fill(0);
         w1.fill(0);
+        rows.fill(0);
+        drawn.fill(0);
         for (let r = 0; r < x.rows; r++) {
           const i = rng.int(x.rows);
           if (y[i] === 1) w1[data.rowGroup[i]]++;
           else w0[data.rowGroup[i]]++;
+          if (!drawn[i]) {
+            drawn[i] = 1;
+            rows[data.rowGroup[i]]++;
+          }
         }
       } else {
         w0.set(data.count0);
         w1.set(data.count1);
+        for (let g = 0; g < data.groups; g++) rows[g] = data.count0[g] + data.count1[g];
       }
       const treeImportance = new Float64Array(x.cols);
-      builders.push(growTree(data, bins, w0, w1, o, rng, treeImportance));
+      builders.push(growTree(data, bins, w0, w1, rows, o, rng, treeImportance));
       const total = treeImportance.reduce((a, b) => a + b, 0);
       if (total > 0) for (let f = 0; f < x.cols; f++) importance[f] += treeImportance[f] / total;
     }
@@ -183,6 +205,11 @@ export class HistForest extends TreeModel {
     const k = trees.roots.length;
     for (let i = 0; i < out.length; i++) out[i] /= k;
     return out;
+  }
+
+  /** TreeSHAP contributions to the probability of class 1 (the mean over trees). */
+  explain(x: Matrix): Explanation {
+    return this.explainTrees(x, "probability", 1 / (this.trees?.roots.length ?? 1), 0);
   }
 
   toJSON(): ModelJson {

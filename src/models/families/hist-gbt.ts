@@ -7,8 +7,8 @@
  * smaller child and gets the larger one by subtraction from the parent. No randomness: the model
  * depends only on the data and the parameters.
  */
-import type { Matrix, ModelJson, Params } from "../classifier.ts";
-import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "../trees/binning.ts";
+import type { Explanation, Matrix, ModelJson, Params } from "../classifier.ts";
+import { type Bins, binCutThreshold, fitBins, groupRows, type GroupedRows } from "../trees/binning.ts";
 import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "../trees/tree-ensemble.ts";
 import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
 import { ParamReader } from "../params.ts";
@@ -134,6 +134,7 @@ class GbtGrower {
     const idx = Int32Array.from({ length: data.groups }, (_, i) => i);
     const root: Leaf = { node: addNode(tree, 0), start: 0, end: data.groups, depth: 0, hist: this.histogram(idx, 0, data.groups), G: 0, H: 0, N: 0, gain: 0, feature: -1, lo: 0, hi: 0 };
     this.evaluate(root);
+    tree.cover[root.node] = root.N;
     const leaves: Leaf[] = [root];
     while (leaves.length < o.maxLeaves) {
       let pick = -1;
@@ -157,13 +158,18 @@ class GbtGrower {
       for (let b = 0; b < large.length; b++) large[b] = leaf.hist[b] - small[b];
       importance[leaf.feature] += leaf.gain;
       tree.feature[leaf.node] = leaf.feature;
-      tree.threshold[leaf.node] = splitThreshold(this.bins, leaf.feature, leaf.lo, leaf.hi);
+      // The global cut above bin lo (scikit-learn's bin threshold), not the midpoint of the two
+      // values this node holds: rows with a value no training row of this node had go the way
+      // scikit-learn sends them.
+      tree.threshold[leaf.node] = binCutThreshold(this.bins, leaf.feature, leaf.lo);
       const left: Leaf = { ...leaf, node: addNode(tree, 0), end: i, depth: leaf.depth + 1, hist: smallLeft ? small : large };
       const right: Leaf = { ...leaf, node: addNode(tree, 0), start: i, depth: leaf.depth + 1, hist: smallLeft ? large : small };
       tree.left[leaf.node] = left.node;
       tree.right[leaf.node] = right.node;
       this.evaluate(left);
       this.evaluate(right);
+      tree.cover[left.node] = left.N;
+      tree.cover[right.node] = right.N;
       leaves.splice(pick, 1, left, right);
     }
     for (const leaf of leaves) {
@@ -225,6 +231,11 @@ export class HistGbt extends TreeModel {
     const out = this.leafSums(x).sums;
     for (let i = 0; i < out.length; i++) out[i] += this.baseline;
     return out;
+  }
+
+  /** TreeSHAP contributions to the log-odds of class 1 (baseline included in `base`). */
+  explain(x: Matrix): Explanation {
+    return this.explainTrees(x, "log_odds", 1, this.baseline);
   }
 
   predictProba(x: Matrix): Float64Array {

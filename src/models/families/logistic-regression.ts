@@ -5,8 +5,9 @@
  * runs fixed-step gradient descent without regularisation (results depend on step size and
  * iteration count, not on the data alone) and its model has no probability output.
  */
-import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
+import type { Classifier, Explanation, Matrix, ModelJson, Params } from "../classifier.ts";
 import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
+import { NetsecError } from "../../errors.ts";
 
 export const LOGISTIC_REGRESSION = "logistic_regression";
 const KNOWN = ["C", "max_iter", "seed"] as const;
@@ -39,6 +40,8 @@ function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
 export class LogisticRegression implements Classifier {
   readonly family = LOGISTIC_REGRESSION;
   private weights?: Float64Array; // [intercept, w_1..w_d]
+  /** Mean of each feature over the training rows (the reference point of the explanations). */
+  private means?: Float64Array;
 
   constructor(readonly params: Params = {}) {
     new ParamReader(LOGISTIC_REGRESSION, params, KNOWN);
@@ -86,6 +89,29 @@ export class LogisticRegression implements Classifier {
       if (size < 1e-10) break;
     }
     this.weights = w;
+    const means = new Float64Array(x.cols);
+    for (let r = 0; r < x.rows; r++) for (let j = 0; j < x.cols; j++) means[j] += x.values[r * x.cols + j];
+    for (let j = 0; j < x.cols; j++) means[j] /= x.rows;
+    this.means = means;
+  }
+
+  /**
+   * Exact contributions to the log-odds of class 1: w_j · (x_j − mean_j), with base
+   * b + Σ w_j · mean_j (the SHAP values of a linear model with independent features, as shap's
+   * LinearExplainer gives with the training rows as background).
+   */
+  explain(x: Matrix): Explanation {
+    const w = assertFitted(this.weights, this.family);
+    checkWidth(this.family, w.length - 1, x.cols);
+    const means = this.means;
+    if (!means) throw new NetsecError("EXPLAIN_UNAVAILABLE", `${this.family}: this model file has no training feature means (it was trained before netsec stored them), so its predictions cannot be explained: train it again`);
+    let base = w[0];
+    for (let j = 0; j < x.cols; j++) base += w[j + 1] * means[j];
+    const contributions = new Float64Array(x.rows * x.cols);
+    for (let r = 0; r < x.rows; r++) {
+      for (let j = 0; j < x.cols; j++) contributions[r * x.cols + j] = w[j + 1] * (x.values[r * x.cols + j] - means[j]);
+    }
+    return { output: "log_odds", contributions, base };
   }
 
   /** Intercept followed by one coefficient per feature. */
@@ -118,14 +144,21 @@ export class LogisticRegression implements Classifier {
   }
 
   toJSON(): ModelJson {
-    return { family: this.family, formatVersion: 1, params: this.params, state: { weights: Array.from(assertFitted(this.weights, this.family)) } };
+    const state: { weights: number[]; means?: number[] } = { weights: Array.from(assertFitted(this.weights, this.family)) };
+    if (this.means) state.means = Array.from(this.means);
+    return { family: this.family, formatVersion: 1, params: this.params, state };
   }
 
   static fromJSON(json: ModelJson): LogisticRegression {
-    const state = json.state as { weights: number[] };
+    const state = json.state as { weights: number[]; means?: number[] };
     if (!Array.isArray(state?.weights) || !state.weights.every(Number.isFinite)) throw new RangeError("logistic_regression: weights must be finite numbers");
+    // means: optional (files written before explanations existed have none)
+    if (state.means !== undefined && (!Array.isArray(state.means) || state.means.length !== state.weights.length - 1 || !state.means.every(Number.isFinite))) {
+      throw new RangeError("logistic_regression: means must be one finite number per feature");
+    }
     const model = new LogisticRegression(json.params);
     model.weights = Float64Array.from(state.weights);
+    if (state.means) model.means = Float64Array.from(state.means);
     return model;
   }
 }

@@ -8,7 +8,8 @@
  *
  * One 1-D output per quantity, so MLflow's onnx pyfunc (which flattens every output into one
  * DataFrame column) and `mlflow models serve` answer with them as they are. The label is the
- * second target value when its probability is above 0.5, as netsec's predictions. The graph does
+ * positive class when its probability is ≥ the model's decision threshold (manifest.json; 0.5 by
+ * default), else the other target value, as netsec's predictions (`decide`). The graph does
  * not impute: a row with a missing value (NaN) gets NaN probabilities and label 0 instead of a
  * silent guess; impute first (netsec's preprocessor, `netsec predict`) to get netsec's answer.
  */
@@ -37,6 +38,8 @@ export interface OnnxExportInput {
   metadata?: Record<string, string>;
   /** ModelProto.model_version (netsec's pushed version number). */
   version?: number;
+  /** The label is the positive class when P(positive) ≥ this (the model's decision threshold; default 0.5). */
+  threshold?: number;
   producerVersion?: string;
 }
 
@@ -75,6 +78,10 @@ export function onnxModelProto(input: OnnxExportInput): ModelProto {
     throw new NetsecError("EXPORT_REFUSED", `cannot export the ${model.family} model to ONNX: ${(error as Error).message}`, { cause: error });
   }
   const [v0, v1] = target.values;
+  const threshold = input.threshold ?? 0.5;
+  if (!(threshold >= 0 && threshold <= 1)) throw new NetsecError("EXPORT_REFUSED", `the decision threshold ${threshold} is not a number in [0, 1]`);
+  const positiveIsFirst = target.positive === v0;
+  const other = positiveIsFirst ? v1 : v0;
   const tail = [
     node("Reshape", ["p1_column", "flat_shape"], ["p1_model"]),
     // A row with a NaN anywhere sums to NaN: its answer becomes NaN / label 0 (the graph does not impute).
@@ -82,8 +89,9 @@ export function onnxModelProto(input: OnnxExportInput): ModelProto {
     node("IsNaN", ["row_sum"], ["row_missing"]),
     node("Where", ["row_missing", "nan", "p1_model"], [p1Name]),
     node("Sub", ["one", p1Name], [p0Name]),
-    node("Greater", [p1Name, "half"], ["is_second"]),
-    node("Where", ["is_second", "value_1", "value_0"], ["label_model"]),
+    // The positive class when P(positive) ≥ the threshold, as netsec's `decide`.
+    node("GreaterOrEqual", [positiveIsFirst ? p0Name : p1Name, "threshold"], ["is_positive"]),
+    node("Where", ["is_positive", "value_positive", "value_other"], ["label_model"]),
     node("Where", ["row_missing", "no_label", "label_model"], [labelName]),
   ];
   const constants = [
@@ -91,9 +99,9 @@ export function onnxModelProto(input: OnnxExportInput): ModelProto {
     tensor("feature_axis", DTYPE.INT64, [1], [1]),
     tensor("nan", DTYPE.FLOAT, [], [NaN]),
     tensor("one", DTYPE.FLOAT, [], [1]),
-    tensor("half", DTYPE.FLOAT, [], [0.5]),
-    tensor("value_0", DTYPE.INT64, [], [v0]),
-    tensor("value_1", DTYPE.INT64, [], [v1]),
+    tensor("threshold", DTYPE.FLOAT, [], [threshold]),
+    tensor("value_positive", DTYPE.INT64, [], [target.positive]),
+    tensor("value_other", DTYPE.INT64, [], [other]),
     tensor("no_label", DTYPE.INT64, [], [0]),
   ];
   const [l0, l1] = target.labels;
@@ -102,6 +110,7 @@ export function onnxModelProto(input: OnnxExportInput): ModelProto {
     "netsec.features": JSON.stringify(features),
     "netsec.target": JSON.stringify({ name: target.name, values: target.values, labels: target.labels, positive: target.positive }),
     "netsec.missing_values": "not imputed: a row with a NaN gets NaN probabilities and label 0",
+    "netsec.threshold": String(threshold),
     ...input.metadata,
   };
   return {
@@ -111,7 +120,7 @@ export function onnxModelProto(input: OnnxExportInput): ModelProto {
     producer_version: input.producerVersion ?? "0.1.0",
     domain: "netsec",
     ...(input.version ? { model_version: input.version } : {}),
-    doc_string: `netsec ${model.family} classifier of ${target.name} (${core.operators.join(", ")}). Input ${ONNX_INPUT}: float32 [N, ${width}], imputed, in schema order. Outputs: ${labelName} (int64 [N], ${v0} or ${v1}), ${p0Name} (float32 [N], P(${target.name} = ${v0})), ${p1Name} (float32 [N], P(${target.name} = ${v1})).`,
+    doc_string: `netsec ${model.family} classifier of ${target.name} (${core.operators.join(", ")}). Input ${ONNX_INPUT}: float32 [N, ${width}], imputed, in schema order. Outputs: ${labelName} (int64 [N], ${target.positive} when P(${target.name} = ${target.positive}) ≥ ${threshold}, else ${other}), ${p0Name} (float32 [N], P(${target.name} = ${v0})), ${p1Name} (float32 [N], P(${target.name} = ${v1})).`,
     graph: {
       name: `netsec_${model.family}`,
       node: [...core.nodes, ...tail],

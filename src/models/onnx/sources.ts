@@ -23,7 +23,7 @@ export interface OnnxExport {
 }
 
 /** The export input for a model file's content; labels and target from the schema. */
-export function onnxInputFor(model: ModelJson, file: Pick<ModelFileJson, "features" | "target">, schema: Schema, metadata: Record<string, string> = {}, version?: number): OnnxExportInput {
+export function onnxInputFor(model: ModelJson, file: Pick<ModelFileJson, "features" | "target">, schema: Schema, metadata: Record<string, string> = {}, version?: number, threshold?: number): OnnxExportInput {
   const [v0, v1] = file.target.values;
   return {
     model,
@@ -31,23 +31,25 @@ export function onnxInputFor(model: ModelJson, file: Pick<ModelFileJson, "featur
     target: { name: file.target.name, values: [v0, v1], labels: [schema.labelOf(v0), schema.labelOf(v1)], positive: file.target.positive },
     metadata,
     version,
+    threshold,
   };
 }
 
 /**
- * The ONNX bytes of a model file whose model.json hashes to `sha256` (pushed as `version`): what
- * push writes as model.onnx, and what exporting that model folder gives again, byte for byte.
+ * The ONNX bytes of a model file whose model.json hashes to `sha256` (pushed as `version`, with
+ * the decision `threshold` of its manifest): what push writes as model.onnx, and what exporting
+ * that model folder gives again, byte for byte.
  */
-export async function onnxBytesFor(file: ModelFileJson, schema: Schema, sha256: string, version: number): Promise<Uint8Array> {
+export async function onnxBytesFor(file: ModelFileJson, schema: Schema, sha256: string, version: number, threshold?: number): Promise<Uint8Array> {
   const metadata = { "netsec.model_sha256": sha256, "netsec.schema_hash": file.schemaHash, "netsec.version": String(version) };
-  return await exportOnnx(onnxInputFor(file.model, file, schema, metadata, version || undefined));
+  return await exportOnnx(onnxInputFor(file.model, file, schema, metadata, version || undefined, threshold));
 }
 
 /** ONNX of the pushed model in `dir` (verified on load as `netsec serve` does). */
 export async function onnxFromModelDir(dir: string, schema?: Schema): Promise<OnnxExport> {
   const contract = schema ?? await loadSchema();
   const loaded = await loadModelFile(dir, { schema: contract });
-  const bytes = await onnxBytesFor(loaded.file, contract, loaded.sha256, loaded.version);
+  const bytes = await onnxBytesFor(loaded.file, contract, loaded.sha256, loaded.version, loaded.threshold);
   return { bytes, family: loaded.family, source: `${dir}/model.json`, version: loaded.version };
 }
 
@@ -74,6 +76,10 @@ export async function onnxFromRunDir(runDir: string, schema?: Schema): Promise<O
   const preprocessor = restorePreprocessor(await parse(prepPath), contract.hash);
   const values: [number, number] = [contract.targetValue(0), contract.targetValue(1)];
   const file = { features: [...preprocessor.features], target: { name: contract.target.name, values, positive: contract.target.positive } };
-  const bytes = await exportOnnx(onnxInputFor(model, file, contract, { "netsec.schema_hash": contract.hash, "netsec.run": runDir.split("/").filter(Boolean).at(-1) ?? runDir }));
+  // The run's decision threshold (model_trainer/threshold.json), 0.5 for runs made before it existed.
+  const thresholdPath = `${runDir}/${STAGE_DIRS.trainer}/${STAGE_FILES.trainer.threshold}`;
+  const threshold = (await platform.stat(thresholdPath))?.isFile ? Number((await parse(thresholdPath) as { threshold?: unknown }).threshold) : undefined;
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new NetsecError("MODEL_INVALID", `${thresholdPath}: threshold is not a number in [0, 1]`, { location: { file: thresholdPath } });
+  const bytes = await exportOnnx(onnxInputFor(model, file, contract, { "netsec.schema_hash": contract.hash, "netsec.run": runDir.split("/").filter(Boolean).at(-1) ?? runDir }, undefined, threshold));
   return { bytes, family: model.family, source: modelPath };
 }

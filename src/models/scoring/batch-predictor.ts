@@ -6,7 +6,7 @@
  * probability). Without workers it is `predictFrame` itself (with its row cache).
  */
 import type { Frame } from "../../data/frame.ts";
-import type { LoadedModel, PredictionBatch } from "../model-file.ts";
+import { decide, type LoadedModel, type PredictionBatch } from "../model-file.ts";
 import { createParallelScorer, type ParallelScorerOptions } from "./parallel-scorer.ts";
 import { restorePreprocessor } from "../preprocessor.ts";
 
@@ -17,26 +17,23 @@ export interface BatchPredictor {
   close(): void;
 }
 
-export function createBatchPredictor(model: LoadedModel, options: ParallelScorerOptions = {}): BatchPredictor {
+/** `threshold`: the decision threshold on P(positive class) (default: the model's own). */
+export function createBatchPredictor(model: LoadedModel, options: ParallelScorerOptions & { threshold?: number } = {}): BatchPredictor {
+  const threshold = options.threshold ?? model.threshold;
   const scorer = createParallelScorer(model.file.model, options);
   if (scorer.workers === 0) {
     scorer.close();
-    return { workers: 0, predictFrame: (frame) => Promise.resolve().then(() => model.predictFrame(frame)), close: () => {} };
+    return { workers: 0, predictFrame: (frame) => Promise.resolve().then(() => model.predictFrame(frame, { threshold })), close: () => {} };
   }
   const preprocessor = restorePreprocessor(model.file.preprocessor, model.schemaHash);
-  const [v0, v1] = model.target.values;
   const positiveIsOne = model.target.values.indexOf(model.target.positive) === 1;
   return {
     workers: scorer.workers,
     async predictFrame(frame) {
       const p1 = await scorer.predictProba(preprocessor.transformFrame(frame).x);
-      const prediction = new Int8Array(p1.length);
       const probability = new Float64Array(p1.length);
-      for (let i = 0; i < p1.length; i++) {
-        prediction[i] = p1[i] > 0.5 ? v1 : v0;
-        probability[i] = positiveIsOne ? p1[i] : 1 - p1[i];
-      }
-      return { prediction, probability };
+      for (let i = 0; i < p1.length; i++) probability[i] = positiveIsOne ? p1[i] : 1 - p1[i];
+      return { prediction: decide(probability, model.target, threshold), probability };
     },
     close: () => scorer.close(),
   };

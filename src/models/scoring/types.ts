@@ -16,6 +16,8 @@ export interface FlatTrees {
   value: Float64Array;
   /** Index of each tree's root. */
   roots: Int32Array;
+  /** Training rows (or bootstrap weight) that reached each node (TreeSHAP); absent in older model files. */
+  cover?: Float64Array;
 }
 
 export interface CompiledTrees {

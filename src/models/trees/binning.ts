@@ -96,8 +96,21 @@ export function groupRows(x: Matrix, y: Uint8Array, bins: Bins): GroupedRows {
   return { groups, features: width, codes, rowGroup, count0: Float64Array.from(c0), count1: Float64Array.from(c1) };
 }
 
-/** The raw-value threshold between non-empty bins `lo` < `hi` of feature f (midpoint, as scikit-learn). */
+/**
+ * The raw-value threshold between the node's non-empty bins `lo` < `hi` of feature f: the midpoint
+ * of the two values, as scikit-learn's RandomForest (exact trees) places it. A value that falls in
+ * an empty bin between them goes by which of the two it is nearer.
+ */
 export function splitThreshold(bins: Bins, f: number, lo: number, hi: number): number {
   const r = bins.reps[f];
   return (r[lo] + r[hi]) / 2;
+}
+
+/**
+ * The raw-value threshold right above bin `lo` of feature f: the global cut between `lo` and the
+ * next bin, as scikit-learn's HistGradientBoosting places it (bin_thresholds[lo]), whatever bins
+ * the node itself holds. A value in an empty bin above `lo` goes right.
+ */
+export function binCutThreshold(bins: Bins, f: number, lo: number): number {
+  return bins.cuts[f][lo];
 }

@@ -1,7 +1,9 @@
 /**
  * Trees as flat typed arrays, laid out in pre-order so a node's left child is the next node and
  * only the right child's index is stored. All trees of an ensemble share one set of arrays;
- * prediction walks blocks of rows tree by tree (the tree stays in cache).
+ * prediction walks blocks of rows tree by tree (the tree stays in cache). Each node may carry its
+ * cover (the training rows, or bootstrap weight, that reached it): TreeSHAP needs it; model files
+ * written before covers were stored load without them.
  */
 import type { Matrix } from "../classifier.ts";
 import { compileTrees, sumTrees } from "../scoring/compiled-trees.ts";
@@ -16,18 +18,21 @@ export interface TreeBuilder {
   left: number[];
   right: number[];
   value: number[];
+  /** Training rows (or sample weight) reaching each node. */
+  cover: number[];
 }
 
 export function newTreeBuilder(): TreeBuilder {
-  return { feature: [], threshold: [], left: [], right: [], value: [] };
+  return { feature: [], threshold: [], left: [], right: [], value: [], cover: [] };
 }
 
-export function addNode(t: TreeBuilder, value: number): number {
+export function addNode(t: TreeBuilder, value: number, cover = 0): number {
   t.feature.push(-1);
   t.threshold.push(0);
   t.left.push(-1);
   t.right.push(-1);
   t.value.push(value);
+  t.cover.push(cover);
   return t.value.length - 1;
 }
 
@@ -40,6 +45,7 @@ export function flatten(trees: TreeBuilder[]): FlatTrees {
     right: new Int32Array(total),
     value: new Float64Array(total),
     roots: new Int32Array(trees.length),
+    cover: new Float64Array(total),
   };
   let next = 0;
   trees.forEach((t, i) => {
@@ -52,6 +58,7 @@ export function flatten(trees: TreeBuilder[]): FlatTrees {
       out.feature[id] = t.feature[node];
       out.threshold[id] = t.threshold[node];
       out.value[id] = t.value[node];
+      out.cover![id] = t.cover[node] ?? 0;
       out.right[id] = -1;
       if (t.feature[node] >= 0) {
         stack.push({ node: t.right[node], parent: id });
@@ -106,10 +113,14 @@ export interface FlatTreesJson {
   right: number[];
   value: number[];
   roots: number[];
+  /** Optional (absent in files written before covers were stored). */
+  cover?: number[];
 }
 
 export function treesToJSON(t: FlatTrees): FlatTreesJson {
-  return { feature: Array.from(t.feature), threshold: Array.from(t.threshold), right: Array.from(t.right), value: Array.from(t.value), roots: Array.from(t.roots) };
+  const json: FlatTreesJson = { feature: Array.from(t.feature), threshold: Array.from(t.threshold), right: Array.from(t.right), value: Array.from(t.value), roots: Array.from(t.roots) };
+  if (t.cover) json.cover = Array.from(t.cover);
+  return json;
 }
 
 export function treesFromJSON(json: FlatTreesJson, features: number): FlatTrees {
@@ -124,6 +135,12 @@ export function treesFromJSON(json: FlatTreesJson, features: number): FlatTrees 
     value: Float64Array.from(json.value),
     roots: Int32Array.from(json.roots),
   };
+  if (json.cover !== undefined) {
+    if (!Array.isArray(json.cover) || json.cover.length !== n || !json.cover.every((c) => Number.isFinite(c) && c >= 0)) {
+      throw new RangeError("tree covers must be one finite number ≥ 0 per node");
+    }
+    t.cover = Float64Array.from(json.cover);
+  }
   // Check every reference so a crafted file cannot make prediction loop or read out of bounds.
   for (let i = 0; i < n; i++) {
     const f = t.feature[i];

@@ -4,9 +4,11 @@
  * and the common part of their JSON state. Each family adds how it fits and how a leaf sum
  * becomes a probability (mean over trees; sigmoid of baseline + sum).
  */
-import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
+import type { Classifier, Explanation, Matrix, ModelJson, Params } from "../classifier.ts";
 import { type FlatTrees, type FlatTreesJson, sumLeaves, treesFromJSON, treesToJSON } from "./tree-ensemble.ts";
+import { treeShap } from "./tree-shap.ts";
 import { assertFitted, checkWidth, classesOf } from "../params.ts";
+import { NetsecError } from "../../errors.ts";
 
 /** The JSON state both families write: their own fields go between `features` and `importances`. */
 export interface TreeModelState {
@@ -40,6 +42,20 @@ export abstract class TreeModel implements Classifier {
     const trees = assertFitted(this.trees, this.family);
     checkWidth(this.family, this.features, x.cols);
     return { sums: sumLeaves(trees, x), trees };
+  }
+
+  /**
+   * TreeSHAP contributions for `scale` × (sum of leaf values) + `offset` (the family's raw output):
+   * the trees' node covers weigh the paths, as shap's TreeExplainer does.
+   */
+  protected explainTrees(x: Matrix, output: Explanation["output"], scale: number, offset: number): Explanation {
+    const trees = assertFitted(this.trees, this.family);
+    checkWidth(this.family, this.features, x.cols);
+    if (!trees.cover) {
+      throw new NetsecError("EXPLAIN_UNAVAILABLE", `${this.family}: this model file has no node covers (it was trained before netsec stored them), so its predictions cannot be explained: train it again`);
+    }
+    const { phi, expected } = treeShap(trees, x, scale);
+    return { output, contributions: phi, base: expected + offset };
   }
 
   protected fitted(trees: FlatTrees, importances: Float64Array, features: number): void {

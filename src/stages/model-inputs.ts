@@ -1,0 +1,52 @@
+/**
+ * What one stage hands the next on the model side, in one place (the pipeline and the notebooks
+ * use these, so a model pushed from a notebook is the same file `netsec train` pushes): the
+ * training rows' feature vectors (model.json `trainingSet`), evaluate's input from the trainer,
+ * push's input from the trainer and the evaluation (threshold and its rule for manifest.json).
+ */
+import type { Experiment } from "../experiment.ts";
+import type { Schema } from "../schema.ts";
+import { readCsv } from "../data/csv.ts";
+import { trainingSetOf, type TrainingSetJson } from "../models/training-set.ts";
+import type { TrainArtifacts } from "./train.ts";
+import type { TransformArtifacts } from "./transform.ts";
+import type { EvaluateArtifacts, EvaluateInput } from "./evaluate.ts";
+import type { PushInput } from "./push.ts";
+
+/** The raw feature vectors of a validated train file (features first, then the target). */
+export async function readTrainingSet(validTrain: string, schema: Schema): Promise<TrainingSetJson> {
+  const frame = (await readCsv(validTrain)).frame;
+  return trainingSetOf(frame.values, frame.rows, schema.featureNames.length, frame.columns.length);
+}
+
+/** Evaluate's input: the winner, the transformed splits, the validated test rows, the threshold and the training set. */
+export async function evaluateInputOf(trainer: TrainArtifacts, transformation: TransformArtifacts, validTest: string, trainingSet: TrainingSetJson): Promise<EvaluateInput> {
+  return {
+    model: trainer.model,
+    train: transformation.train,
+    test: transformation.test,
+    // the pushed model reads the validated test rows with its own preprocessor
+    testFrame: (await readCsv(validTest)).frame,
+    trainScore: trainer.trainScore,
+    threshold: trainer.threshold.threshold,
+    trainingSet,
+  };
+}
+
+/** Push's input: the model file's parts, the threshold record for manifest.json and the decision. */
+export function pushInputOf(trainer: TrainArtifacts, transformation: TransformArtifacts, evaluation: EvaluateArtifacts, trainingSet: TrainingSetJson, experiment: Experiment): PushInput {
+  const t = trainer.threshold;
+  return {
+    model: trainer.model,
+    preprocessor: transformation.preprocessor,
+    metrics: evaluation.scalars,
+    cv: { meanScore: trainer.search.best.meanScore, stdScore: trainer.search.best.stdScore, folds: experiment.search.folds, protocol: trainer.search.protocol },
+    dataFingerprint: trainer.dataFingerprint,
+    trainingSet,
+    threshold: {
+      value: t.threshold,
+      record: { rule: t.rule, on: `out-of-fold predictions of the training split (${trainer.search.protocol} ${experiment.search.folds}-fold CV)`, met: t.met, precision: t.precision, recall: t.recall, f1: t.f1 },
+    },
+    decision: evaluation.decision,
+  };
+}
