@@ -3,7 +3,8 @@
 #   - npm packages (Deno included) with `npm ci`
 #   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench),
 #     shap (the explanation tests compare against its TreeExplainer), lightgbm (learner references)
-#     and onnx + onnxruntime (the ONNX export checked in a real runtime; mlflow's onnx flavor)
+#     and xgboost-cpu (XGBoost without the CUDA/NCCL wheels): the training peers of bench/, and
+#     onnx + onnxruntime (the ONNX export checked in a real runtime; mlflow's onnx flavor)
 #   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests, with
 #     onnx/onnxruntime so its client loads our logged model too
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
@@ -31,9 +32,9 @@ node_modules/deno/deno --version | sed -n 1p >&2  # sed reads to the end: no SIG
 node -e "require('nodejs-polars')" || { log "nodejs-polars native package missing"; exit 1; }
 node -e "console.error('onnxruntime-node', require('onnxruntime-node').env.versions.node)" || { log "onnxruntime-node's native binding does not load"; exit 1; }
 
-PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "onnx==1.23.2" "onnxruntime==1.30.0")
+PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "xgboost-cpu==3.2.0" "onnx==1.23.2" "onnxruntime==1.30.0")
 VENV="$CACHE/venv"
-if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, onnx, onnxruntime" 2>/dev/null; then
+if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, xgboost, onnx, onnxruntime" 2>/dev/null; then
   log "python venv at $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip

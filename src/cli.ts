@@ -85,5 +85,9 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if ((import.meta as { main?: boolean }).main) {
+  // Set by bin/netsec when npm started it (`npx netsec`): npm's shell sits between npm and Deno and
+  // does not pass on the SIGTERM npm forwards to it, so Deno takes that SIGTERM itself once the
+  // shell is gone (serve then stops gracefully, other commands end as on any SIGTERM).
+  if (platform.env("NETSEC_EXIT_WITH_PARENT") === "1") platform.terminateWithParent();
   platform.exit(await main(platform.args()));
 }

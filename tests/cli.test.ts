@@ -32,8 +32,8 @@ describe("argument parsing", () => {
   });
 });
 
-describe("npx netsec (the npm bin under the npm-installed Deno)", () => {
-  const run = (...args: string[]) => spawnSync("node", [join(ROOT, "bin", "netsec.mjs"), ...args], { encoding: "utf8", cwd: ROOT });
+describe("bin/netsec (npm's bin: the CLI under the npm-installed Deno)", () => {
+  const run = (...args: string[]) => spawnSync(join(ROOT, "bin", "netsec"), args, { encoding: "utf8", cwd: ROOT });
 
   it("lists every registered command in --help", () => {
     const result = run("--help");

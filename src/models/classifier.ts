@@ -21,6 +21,12 @@ export interface ModelJson {
   state: unknown;
 }
 
+/** How to run one fit (not part of the model: the same data and params give the same model whatever these say). */
+export interface FitOptions {
+  /** Threads this one fit may use (hist_gbt, where the runtime has workers; others ignore it). Default 1. */
+  threads?: number;
+}
+
 /**
  * Per-row feature contributions to a model's raw output for class index 1 (log-odds for boosted
  * trees and logistic regression, probability for forests): for every row,
@@ -37,7 +43,7 @@ export interface Explanation {
 export interface Classifier {
   readonly family: string;
   readonly params: Params;
-  fit(x: Matrix, y: Uint8Array): void | Promise<void>;
+  fit(x: Matrix, y: Uint8Array, options?: FitOptions): void | Promise<void>;
   /** Probability of class index 1 for every row. */
   predictProba(x: Matrix): Float64Array;
   /** Class index (0/1) for every row. */

@@ -16,6 +16,7 @@ import { createFrame } from "../data/frame.ts";
 import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
+import { allowedTest, CsvRowWriter } from "./csv-out.ts";
 import { describeOutput } from "../models/explain.ts";
 
 /** The explanation columns `--explain` adds, after prediction and probability. */
@@ -99,7 +100,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   const width = csv.columns.length;
   // Allowed values / nullability per input column (features only).
   const rules = csv.columns.map((name) => schema.features.find((f) => f.name === name));
-  const allowed = rules.map((f) => (f?.allowed ? new Set(f.allowed) : undefined));
+  const allowed = rules.map((f) => (f?.allowed ? allowedTest(f.allowed) : undefined));
   const partial = `${options.output}.partial`;
   const invalidFile = `${options.output}.invalid.csv`;
   const out = await platform.openWriter(partial);
@@ -109,7 +110,8 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   let invalid = 0;
   // Two chunks in flight at most: chunk k is scored (on workers) while chunk k+1 is parsed.
   const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024, threshold });
-  let previous: Promise<string> | undefined;
+  let previous: Promise<Uint8Array> | undefined;
+  const writer = new CsvRowWriter();
   let explanationOutput: string | undefined;
   try {
     await out.write(csvHeader([...csv.columns, "prediction", "probability", ...(options.explain ? contributionColumns(schema.featureNames) : [])]));
@@ -127,7 +129,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
           if (!rule) continue;
           if (Number.isNaN(v)) {
             if (rule.nullable === false) problems.set(row, { row, column: rule.name, value: "", expected: "a value (the column is not nullable)" });
-          } else if (allowed[c] && !allowed[c]!.has(v)) {
+          } else if (allowed[c] && !allowed[c]!(v)) {
             problems.set(row, { row, column: rule.name, value: String(v), expected: `one of ${rule.allowed!.join(", ")}` });
           }
           if (problems.has(row)) break;
@@ -164,21 +166,26 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
         const explained = options.explain ? model.explainFrame(frame) : undefined;
         if (explained) explanationOutput = describeOutput(explained.output, schema.labelOf(schema.target.positive));
         const scoring = predictor.predictFrame(frame).then(({ prediction, probability }) => {
-          const parts: string[] = new Array(keep.length);
-          const cells: string[] = new Array(width);
           const features = explained?.features ?? 0;
-          const extra: string[] = new Array(features + 1);
           for (let i = 0; i < keep.length; i++) {
-            for (let c = 0; c < width; c++) cells[c] = formatCell(values[i * width + c]);
-            let line = `${cells.join(",")},${prediction[i]},${probability[i]}`;
-            if (explained) {
-              for (let f = 0; f < features; f++) extra[f] = String(explained.contributions[i * features + f]);
-              extra[features] = String(explained.base);
-              line += `,${extra.join(",")}`;
+            for (let c = 0; c < width; c++) {
+              writer.number(values[i * width + c]);
+              writer.comma();
             }
-            parts[i] = line;
+            writer.plain(prediction[i]);
+            writer.comma();
+            writer.plain(probability[i]);
+            if (explained) {
+              for (let f = 0; f < features; f++) {
+                writer.comma();
+                writer.plain(explained.contributions[i * features + f]);
+              }
+              writer.comma();
+              writer.plain(explained.base);
+            }
+            writer.newline();
           }
-          return parts.join("\n") + "\n";
+          return writer.take();
         });
         scoring.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
         if (previous) await out.write(await previous);

@@ -235,6 +235,15 @@ export const denoPlatform: Platform = {
   stderrWrite: (text) => writeAllSync(Deno.stderr, text),
   isTerminal: (stream) => (stream === "stdout" ? Deno.stdout : Deno.stderr).isTerminal(),
   rss: () => Deno.memoryUsage().rss,
+  terminateWithParent() {
+    const parent = Deno.ppid;
+    const timer = setInterval(() => {
+      if (Deno.ppid === parent) return;
+      clearInterval(timer);
+      Deno.kill(Deno.pid, "SIGTERM");
+    }, 500);
+    Deno.unrefTimer(timer);
+  },
   run,
   start,
   serve,

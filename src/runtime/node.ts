@@ -214,6 +214,15 @@ export const nodePlatform: Platform = {
   stderrWrite: (text) => void fs.writeSync(2, text),
   isTerminal: (stream) => Boolean((stream === "stdout" ? process.stdout : process.stderr).isTTY),
   rss: () => process.memoryUsage.rss(),
+  terminateWithParent() {
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      process.kill(process.pid, "SIGTERM");
+    }, 500);
+    timer.unref();
+  },
   run,
   start,
   serve,

@@ -122,6 +122,11 @@ export interface Platform {
   isTerminal(stream: "stdout" | "stderr"): boolean;
   /** Resident set size of this process in bytes. */
   rss(): number;
+  /**
+   * Sends this process SIGTERM (as if its parent had passed one on) once its parent has exited;
+   * checked twice a second, without keeping the process alive.
+   */
+  terminateWithParent(): void;
   /** Run a command to completion. */
   run(command: string, args: string[], options?: SpawnOptions): Promise<SpawnResult>;
   /** Start a command in the background. */

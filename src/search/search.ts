@@ -117,7 +117,8 @@ export async function runSearch(x: Matrix, y: Uint8Array, positive: 0 | 1, optio
   if (otherScore) protocols[other] = otherScore;
   const model = createModel(best.family, best.params);
   const refitStarted = performance.now();
-  await model.fit(x, y);
+  // The search's workers are gone: the refit may use that many threads (same model either way).
+  await model.fit(x, y, { threads: defaultWorkerCount(options.workers) });
   const refitSeconds = (performance.now() - refitStarted) / 1000;
   return { leaderboard, best, model, protocol, protocols, oof, refitSeconds, seconds: (performance.now() - started) / 1000 };
 }

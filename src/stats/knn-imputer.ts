@@ -44,8 +44,11 @@ const INT8_NAN = -128;
 export class KnnImputer {
   readonly k: number;
   readonly keepEmptyFeatures: boolean;
+  /** Built on first use: loading a model whose rows never miss a value never pays for it. */
   #index: FitIndex | null = null;
   #raw: Int8Array | Float64Array = new Int8Array(0);
+  #rows = 0;
+  #cols = 0;
 
   constructor(options: KnnImputerOptions = {}) {
     const k = options.k ?? 5;
@@ -64,6 +67,7 @@ export class KnnImputer {
 
   /** Indices (into the input columns) of the columns transform() returns. */
   get outputColumns(): number[] {
+    if (this.keepEmptyFeatures && this.#cols > 0) return Array.from({ length: this.#cols }, (_, c) => c);
     const index = this.#fitted();
     const out: number[] = [];
     for (let c = 0; c < index.cols; c++) if (this.keepEmptyFeatures || !Number.isNaN(index.columnMeans[c]!)) out.push(c);
@@ -144,11 +148,15 @@ export class KnnImputer {
 
   #setFit(raw: Int8Array | Float64Array, rows: number, cols: number): void {
     this.#raw = raw;
-    this.#index = buildIndex(rows, cols, raw instanceof Int8Array ? (i) => (raw[i] === INT8_NAN ? NaN : raw[i]!) : (i) => raw[i]!);
+    this.#rows = rows;
+    this.#cols = cols;
+    this.#index = null;
   }
 
   #fitted(): FitIndex {
-    if (!this.#index) throw new NetsecError("TRANSFORM_FAILED", "KNN imputer: transform() called before fit()");
+    if (this.#cols === 0) throw new NetsecError("TRANSFORM_FAILED", "KNN imputer: transform() called before fit()");
+    const raw = this.#raw;
+    this.#index ??= buildIndex(this.#rows, this.#cols, raw instanceof Int8Array ? (i) => (raw[i] === INT8_NAN ? NaN : raw[i]!) : (i) => raw[i]!);
     return this.#index;
   }
 }

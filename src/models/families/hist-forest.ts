@@ -7,7 +7,8 @@
  * (seed, t): the model does not depend on how work is scheduled.
  */
 import type { Explanation, Matrix, ModelJson, Params } from "../classifier.ts";
-import { type Bins, fitBins, groupRows, type GroupedRows, splitThreshold } from "../trees/binning.ts";
+import { type Bins, fitBins, splitThreshold } from "../trees/binning.ts";
+import { groupRows, type GroupedRows } from "../trees/grouping.ts";
 import { addNode, flatten, newTreeBuilder, type TreeBuilder } from "../trees/tree-ensemble.ts";
 import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
 import { childSeed, mulberry32, type Rng } from "../../stats/rng.ts";
@@ -56,9 +57,14 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
   const h0 = new Float64Array(256);
   const h1 = new Float64Array(256);
   const hn = new Float64Array(256);
-  const stack: { start: number; end: number; depth: number; node: number }[] = [{ start: 0, end: n, depth: 0, node: addNode(tree, 0) }];
+  // `constant`: features already seen constant in an ancestor (so constant here too; up to 32
+  // features are tracked). Drawing one still consumes its random draw, only its scan is skipped.
+  const track = F <= 32;
+  const stack: { start: number; end: number; depth: number; node: number; constant: number }[] = [{ start: 0, end: n, depth: 0, node: addNode(tree, 0), constant: 0 }];
   while (stack.length) {
-    const { start, end, depth, node } = stack.pop()!;
+    const top = stack.pop()!;
+    const { start, end, depth, node } = top;
+    let constant = top.constant;
     let W0 = 0;
     let W1 = 0;
     let N = 0;
@@ -82,6 +88,7 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
       const f = feats[j];
       feats[j] = feats[k];
       feats[k] = f;
+      if (track && constant & (1 << f)) continue;
       const nb = bins.counts[f];
       h0.fill(0, 0, nb);
       h1.fill(0, 0, nb);
@@ -96,7 +103,10 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
       }
       let nonEmpty = 0;
       for (let b = 0; b < nb; b++) if (h0[b] + h1[b] > 0) nonEmpty++;
-      if (nonEmpty < 2) continue; // constant here: does not count towards max_features (as scikit-learn)
+      if (nonEmpty < 2) {
+        constant |= 1 << f; // constant here and below: does not count towards max_features (as scikit-learn)
+        continue;
+      }
       visited++;
       let L0 = 0;
       let L1 = 0;
@@ -145,8 +155,8 @@ export function growTree(data: GroupedRows, bins: Bins, w0: Float64Array, w1: Fl
     const right = addNode(tree, 0);
     tree.left[node] = left;
     tree.right[node] = right;
-    stack.push({ start: i, end, depth: depth + 1, node: right });
-    stack.push({ start, end: i, depth: depth + 1, node: left });
+    stack.push({ start: i, end, depth: depth + 1, node: right, constant });
+    stack.push({ start, end: i, depth: depth + 1, node: left, constant });
   }
   return tree;
 }

@@ -1,13 +1,16 @@
 /**
  * Histogram binning for the tree ensembles. Features here are small integers ({-1, 0, 1}, plus the
  * odd imputed fraction), so every distinct value gets its own bin (up to 255; beyond that, quantile
- * cuts). Rows are stored as Uint8 codes, column-major, and identical rows are merged into one
- * group with a per-class weight: training on groups is exactly training on the rows, only faster
- * (42 % of our copy's rows repeat an earlier row exactly: docs/pipeline.md).
+ * cuts). Binning is linear: one pass over the rows collects each feature's few distinct values (a
+ * short list per feature, a Set past 8 values); only a feature with more than 255 distinct values
+ * is sorted (quantile cuts). Encoding a cell is a match against that feature's ≤ 8 values or a
+ * binary search over its cut points. Rows are then merged into groups (trees/grouping.ts).
  */
 import type { Matrix } from "../classifier.ts";
 
 export const MAX_BINS = 255;
+/** Features with at most this many distinct values are encoded by a linear match. */
+const FEW = 8;
 
 export interface Bins {
   /** Per feature, ascending cut points: code b holds values in (cuts[b-1], cuts[b]]. */
@@ -16,31 +19,74 @@ export interface Bins {
   counts: Uint16Array;
   /** Per feature, the value each bin stands for (the distinct value; the upper cut in quantile mode). */
   reps: Float64Array[];
+  /** Per feature: true when every bin is one distinct value (its code is the value's rank). */
+  exact: boolean[];
+}
+
+/** Distinct values of every feature in one row-major pass; `undefined` for a feature past `maxBins`. */
+function distinctValues(x: Matrix, maxBins: number): (Float64Array | undefined)[] {
+  const F = x.cols;
+  const v = x.values;
+  const few = new Float64Array(F * FEW);
+  const nFew = new Int32Array(F);
+  const many: (Set<number> | undefined)[] = new Array(F).fill(undefined);
+  const over = new Uint8Array(F);
+  for (let base = 0; base < v.length; base += F) {
+    for (let f = 0; f < F; f++) {
+      const value = v[base + f];
+      const n = nFew[f];
+      const o = f * FEW;
+      let k = 0;
+      while (k < n && few[o + k] !== value) k++;
+      if (k < n || over[f]) continue;
+      if (n < FEW && value === value && !many[f]) {
+        few[o + n] = value;
+        nFew[f] = n + 1;
+        continue;
+      }
+      const set = (many[f] ??= new Set(few.subarray(o, o + n)));
+      set.add(value);
+      if (set.size > maxBins) {
+        over[f] = 1;
+        many[f] = undefined;
+      }
+    }
+  }
+  const out: (Float64Array | undefined)[] = [];
+  for (let f = 0; f < F; f++) {
+    if (over[f]) out.push(undefined);
+    else out.push((many[f] ? Float64Array.from(many[f]!) : few.slice(f * FEW, f * FEW + nFew[f])).sort());
+  }
+  return out;
 }
 
 export function fitBins(x: Matrix, maxBins = MAX_BINS): Bins {
   const cuts: Float64Array[] = [];
   const reps: Float64Array[] = [];
+  const exact: boolean[] = [];
   const counts = new Uint16Array(x.cols);
-  const column = new Float64Array(x.rows);
+  const distinct = distinctValues(x, maxBins);
   for (let f = 0; f < x.cols; f++) {
-    for (let r = 0; r < x.rows; r++) column[r] = x.values[r * x.cols + f];
-    const sorted = Float64Array.from(column).sort();
-    const unique: number[] = [];
-    for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) unique.push(sorted[i]);
+    const unique = distinct[f];
     let cut: number[] = [];
-    if (unique.length <= maxBins) {
+    if (unique) {
       for (let i = 1; i < unique.length; i++) cut.push((unique[i - 1] + unique[i]) / 2);
-      reps.push(Float64Array.from(unique));
+      reps.push(unique);
+      exact.push(true);
     } else {
+      // Quantile cuts over the sorted column (the only sort, and only for such a feature).
+      const sorted = new Float64Array(x.rows);
+      for (let r = 0; r < x.rows; r++) sorted[r] = x.values[r * x.cols + f];
+      sorted.sort();
       for (let b = 1; b < maxBins; b++) cut.push(sorted[Math.floor((b * sorted.length) / maxBins)]);
       cut = [...new Set(cut)];
       reps.push(Float64Array.from([...cut, sorted[sorted.length - 1]]));
+      exact.push(false);
     }
     cuts.push(Float64Array.from(cut));
     counts[f] = cut.length + 1;
   }
-  return { cuts, counts, reps };
+  return { cuts, counts, reps, exact };
 }
 
 /** Code of `value` for feature f: how many cut points lie below it. */
@@ -55,45 +101,27 @@ export function binOf(cuts: Float64Array, value: number): number {
   return lo;
 }
 
-/** Groups of identical binned rows, with class weights. `codes[f * groups + g]`. */
-export interface GroupedRows {
-  groups: number;
-  features: number;
-  codes: Uint8Array;
-  /** Group of every input row. */
-  rowGroup: Int32Array;
-  /** Rows of class 0 / class 1 per group. */
-  count0: Float64Array;
-  count1: Float64Array;
-}
-
-export function groupRows(x: Matrix, y: Uint8Array, bins: Bins): GroupedRows {
-  const width = x.cols;
-  const rowCodes = new Uint8Array(width);
-  const keyOf = new Map<string, number>();
-  const rowGroup = new Int32Array(x.rows);
-  const groupCodes: number[] = [];
-  const c0: number[] = [];
-  const c1: number[] = [];
-  for (let r = 0; r < x.rows; r++) {
-    for (let f = 0; f < width; f++) rowCodes[f] = binOf(bins.cuts[f], x.values[r * width + f]);
-    const key = String.fromCharCode(...rowCodes);
-    let g = keyOf.get(key);
-    if (g === undefined) {
-      g = c0.length;
-      keyOf.set(key, g);
-      for (let f = 0; f < width; f++) groupCodes.push(rowCodes[f]);
-      c0.push(0);
-      c1.push(0);
-    }
-    rowGroup[r] = g;
-    if (y[r] === 1) c1[g]++;
-    else c0[g]++;
+/**
+ * A per-feature encoder of raw values into codes, equal to `binOf(cuts[f], value)` for every value
+ * of the fitted data: a linear match against the few distinct values where a feature has ≤ 8,
+ * else the binary search.
+ */
+export function encoder(bins: Bins): (f: number, value: number) => number {
+  const F = bins.counts.length;
+  const few = new Float64Array(F * FEW);
+  const nFew = new Int32Array(F);
+  for (let f = 0; f < F; f++) {
+    if (!bins.exact[f] || bins.reps[f].length > FEW) continue;
+    few.set(bins.reps[f], f * FEW);
+    nFew[f] = bins.reps[f].length;
   }
-  const groups = c0.length;
-  const codes = new Uint8Array(groups * width);
-  for (let g = 0; g < groups; g++) for (let f = 0; f < width; f++) codes[f * groups + g] = groupCodes[g * width + f];
-  return { groups, features: width, codes, rowGroup, count0: Float64Array.from(c0), count1: Float64Array.from(c1) };
+  const cuts = bins.cuts;
+  return (f, value) => {
+    const n = nFew[f];
+    const o = f * FEW;
+    for (let k = 0; k < n; k++) if (few[o + k] === value) return k;
+    return binOf(cuts[f], value);
+  };
 }
 
 /**
