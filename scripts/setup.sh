@@ -2,11 +2,13 @@
 # Installs everything netsec's tests and benchmarks need, from the package registries only:
 #   - npm packages (Deno included) with `npm ci`
 #   - a Python venv with mlflow[auth], Jupyter/nbclient, scikit-learn/scipy (cross-checks, bench),
-#     shap (the explanation tests compare against its TreeExplainer), and lightgbm (learner references)
-#     and xgboost-cpu (XGBoost without the CUDA/NCCL wheels): the training peers of bench/
-#   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests
+#     shap (the explanation tests compare against its TreeExplainer), lightgbm (learner references)
+#     and xgboost-cpu (XGBoost without the CUDA/NCCL wheels): the training peers of bench/, and
+#     onnx + onnxruntime (the ONNX export checked in a real runtime; mlflow's onnx flavor)
+#   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests, with
+#     onnx/onnxruntime so its client loads our logged model too
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
-#   - Debian's chromium (browser tests), when missing and we are root
+#   - Debian's chromium (browser tests) and nginx (scale-out test), when missing and we are root
 #   - Debian's podman, debootstrap and iproute2 (scripts/container-check.sh), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
 # Tools are cached under $NETSEC_CACHE (default ~/.cache/netsec) and reused when present.
@@ -16,6 +18,10 @@ CACHE="${NETSEC_CACHE:-$HOME/.cache/netsec}"
 mkdir -p "$CACHE/bin"
 log() { printf '[setup] %s\n' "$*" >&2; }
 
+# onnxruntime-node ships its CPU binaries in the package; its install script would only fetch a
+# CUDA provider from outside the registry. package.json denies the script (allowScripts); npm
+# versions that run install scripts anyway skip the download with this.
+export ONNXRUNTIME_NODE_INSTALL=skip
 if [ "${NETSEC_SKIP_NPM:-0}" != 1 ]; then
   log "npm ci"
   npm ci --no-audit --no-fund
@@ -24,10 +30,11 @@ fi
 test -x node_modules/deno/deno || { log "node_modules/deno/deno missing after npm ci"; exit 1; }
 node_modules/deno/deno --version | sed -n 1p >&2  # sed reads to the end: no SIGPIPE under pipefail
 node -e "require('nodejs-polars')" || { log "nodejs-polars native package missing"; exit 1; }
+node -e "console.error('onnxruntime-node', require('onnxruntime-node').env.versions.node)" || { log "onnxruntime-node's native binding does not load"; exit 1; }
 
-PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "xgboost-cpu==3.2.0")
+PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "xgboost-cpu==3.2.0" "onnx==1.23.2" "onnxruntime==1.30.0")
 VENV="$CACHE/venv"
-if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, xgboost" 2>/dev/null; then
+if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, xgboost, onnx, onnxruntime" 2>/dev/null; then
   log "python venv at $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
@@ -35,14 +42,16 @@ if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy
 fi
 
 # MLflow 2.7.1, the version DagsHub serves, in a venv of its own (its pins clash with mlflow 3):
-# newer SQLAlchemy breaks its import, numpy 2 / pandas 2.2 its wheels. `mlflow server` from it
-# needs $VENV27/bin on PATH (it starts gunicorn from there); scripts/services.sh does that.
+# newer SQLAlchemy breaks its import, numpy 2 / pandas 2.2 its wheels; onnx 1.16 is the newest
+# that takes its protobuf<5 (mlflow.onnx, to load our logged model with the 2.7.1 client).
+# `mlflow server` from it needs $VENV27/bin on PATH (it starts gunicorn from there);
+# scripts/services.sh does that.
 VENV27="$CACHE/venv-mlflow27"
-if [ ! -x "$VENV27/bin/mlflow" ] || ! "$VENV27/bin/python" -c "import mlflow; assert mlflow.__version__ == '2.7.1'" 2>/dev/null; then
+if [ ! -x "$VENV27/bin/mlflow" ] || ! "$VENV27/bin/python" -c "import mlflow, onnx, onnxruntime; assert mlflow.__version__ == '2.7.1'" 2>/dev/null; then
   log "python venv with mlflow 2.7.1 at $VENV27"
   python3 -m venv "$VENV27"
   "$VENV27/bin/pip" install -q --upgrade pip
-  "$VENV27/bin/pip" install -q "mlflow==2.7.1" "sqlalchemy==2.0.23" "numpy<2" "pandas<2.2"
+  "$VENV27/bin/pip" install -q "mlflow==2.7.1" "sqlalchemy==2.0.23" "numpy<2" "pandas<2.2" "onnx==1.16.2" "onnxruntime==1.30.0"
 fi
 
 FERRET="$CACHE/bin/ferretdb"
@@ -66,6 +75,22 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
   else
     log "chromium not found and not root: browser tests will fail; install Debian's chromium"
+  fi
+fi
+
+# Debian's nginx: the load balancer of the scale-out test (tests/serve/scale.test.ts starts its own
+# on loopback with a config in a temp dir; the system's nginx service is never started or used).
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's nginx (its service is kept from starting)"
+    # policy-rc.d exit 101 = "do not start services" for the package's postinst (Debian's
+    # invoke-rc.d policy); put one in place only for this install when the system has none.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1; fi
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  else
+    log "nginx not found and not root: the scale-out test will fail; install Debian's nginx"
   fi
 fi
 

@@ -22,6 +22,7 @@ export type NetsecErrorCode =
   | "EXPLAIN_UNAVAILABLE"
   | "TRACKING_FAILED"
   | "OUTPUT_UNWRITABLE"
+  | "EXPORT_REFUSED"
   | "USAGE";
 
 /** Where a problem is, as precisely as known. Rows are 1-based data rows (the header is row 0). */

@@ -42,6 +42,9 @@ export type { ThresholdChoice, ThresholdRule } from "./stats/threshold.ts";
 export { matrixGroups, vectorKey } from "./stats/vector-groups.ts";
 export { treeShap, treeShapPaths } from "./models/trees/tree-shap.ts";
 export { contributionColumns, predictFile } from "./predict/predict-file.ts";
+export { exportOnnx, onnxModelProto, onnxOutputNames, onnxSupport, ONNX_INPUT } from "./models/onnx/export.ts";
+export type { OnnxExportInput, OnnxSupport } from "./models/onnx/export.ts";
+export { onnxFromModelDir, onnxFromRunDir } from "./models/onnx/sources.ts";
 export type { PredictOptions, PredictSummary } from "./predict/predict-file.ts";
 
 // plots, display, reports
@@ -79,4 +82,9 @@ export { createLocalTracker, createMlflowTracker, createTracker, MlflowClient, r
 export { CHAMPION_ALIAS, REGISTERED_MODEL, startPipelineTracking } from "./tracking/pipeline.ts";
 export { formatRunsTable, localRunRows, remoteRunRows, runTableCells } from "./tracking/runs.ts";
 export type { RunRow } from "./tracking/runs.ts";
+export { mlflowModelFolder, onnxMlflowModel } from "./tracking/mlmodel.ts";
+export { downloadModelVersion, parseModelUri, resolveModelVersion } from "./tracking/registry-model.ts";
+export type { DownloadedModel, ModelUri } from "./tracking/registry-model.ts";
+export { RegistryFollower } from "./serve/registry-follower.ts";
+export type { RegistryStatus } from "./serve/registry-follower.ts";
 export type { Tracker, TrackingConfig } from "./tracking/index.ts";

@@ -19,6 +19,7 @@ import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
 import { runTrain, type TrainArtifacts } from "./stages/train.ts";
 import { runEvaluate, type EvaluateArtifacts } from "./stages/evaluate.ts";
 import { runPush, type PushArtifacts } from "./stages/push.ts";
+import { onnxSupport } from "./models/onnx/export.ts";
 import { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
 
 /** The winner's CV score under both fold protocols: grouped (the honest one) and leaky (row by row, the seed's). */
@@ -285,7 +286,7 @@ export async function runModelStages(ctx: PipelineRun, transformation: Transform
   const trainer = await ctx.stage("trainer", () => runTrain({ train: transformation.train, trainArray: transformation.trainArray }, { run, experiment, schema, reporter, onCandidate: hooks.onCandidate }), (a) => ({
     model: a.modelFile,
     leaderboard: a.leaderboardFile,
-    best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore },
+    best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore, onnxExportable: onnxSupport(a.search.best.family).exportable },
     cvProtocol: a.search.protocol,
     cv: cvScores(a),
     threshold: { value: a.threshold.threshold, rule: a.threshold.rule, precision: a.threshold.precision, recall: a.threshold.recall, f1: a.threshold.f1 },
@@ -306,6 +307,6 @@ export async function runModelStages(ctx: PipelineRun, transformation: Transform
     push: a.decision.push,
     reasons: a.decision.reasons,
   }));
-  const push = await ctx.stage("push", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet, experiment), { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, reasons: a.reasons }));
+  const push = await ctx.stage("push", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet, experiment), { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons }));
   return { trainer, evaluation, push };
 }

@@ -7,6 +7,7 @@ import { trainCommand } from "./train.ts";
 import { predictCommand } from "./predict.ts";
 import { reportCommand } from "./report.ts";
 import { pushDataCommand } from "./push-data.ts";
+import { exportCommand } from "./export.ts";
 
 export const commands: Command[] = [
   trainCommand,
@@ -15,5 +16,6 @@ export const commands: Command[] = [
   syncCommand,
   runsCommand,
   reportCommand,
+  exportCommand,
   pushDataCommand,
 ];

@@ -3,7 +3,11 @@ import { platform } from "../runtime/index.ts";
 import type { StopSignal } from "../runtime/index.ts";
 import { denoFlags, servePermissions } from "../runtime/deno-permissions.ts";
 import { NetsecError } from "../errors.ts";
-import { defaultTrainCommand, parseOrigins, startServer } from "../serve/server.ts";
+import { defaultTrainCommand, parseOrigins, startServer, type ServiceOptions } from "../serve/server.ts";
+import { DEFAULT_REGISTRY_POLL_MS } from "../serve/registry-follower.ts";
+import { parseModelUri } from "../tracking/registry-model.ts";
+import { MlflowClient } from "../tracking/mlflow.ts";
+import { resolveTrackingConfig } from "../tracking/config.ts";
 import { type Command, optionString } from "./command.ts";
 
 const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
@@ -34,19 +38,30 @@ function absolute(path: string): string {
  * failure at the first request), drop those it never needs even when started with --allow-all
  * (write, FFI; run unless POST /train is on), and say what it runs with.
  */
-function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean }): string {
+function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] } }): string {
   const permissions = platform.permissions;
   if (!permissions) return "permissions: those of the process (Node)";
-  const needed = servePermissions({ root: platform.projectRoot(), modelDir: absolute(options.modelDir), host: options.host, port: options.port, trainCommand: options.train ? platform.denoPath() : undefined });
+  const { registry } = options;
+  // --model-uri: the tracking server (and DagsHub's user API) on the network; versions are
+  // downloaded into the model cache, the one folder it writes.
+  const base = servePermissions({
+    root: platform.projectRoot(),
+    modelDir: absolute(registry ? registry.cacheDir : options.modelDir),
+    host: options.host,
+    port: options.port,
+    trainCommand: options.train ? platform.denoPath() : undefined,
+    netHosts: registry?.hosts,
+  });
+  const needed = registry ? { ...base, write: [absolute(registry.cacheDir)] } : base;
   const missing = permissions.missing(needed);
   if (missing.length) {
     throw new NetsecError("USAGE", `netsec serve: Deno was started without ${missing.join(" ")}; serving needs ${denoFlags(needed).join(" ")} (docs/serving.md, "Permissions")`);
   }
   const all = permissions.unrestricted();
-  permissions.revoke("write");
+  if (!registry) permissions.revoke("write");
   permissions.revoke("ffi");
   if (!options.train) permissions.revoke("run");
-  const dropped = `write, FFI${options.train ? "" : " and run"} revoked`;
+  const dropped = `${registry ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${registry ? " (write kept: the model cache)" : ""}`;
   return all
     ? `permissions: started with --allow-all: ${dropped}; read, net and env stay unrestricted (docs/serving.md, "Permissions", narrows them)`
     : `permissions: has what serving needs (${denoFlags(needed).join(" ")}); ${dropped}`;
@@ -60,13 +75,30 @@ function numberOption(value: string | undefined, name: string, min: number, max:
   return n;
 }
 
+/** The registry side of `--model-uri`: the URI, a client of the configured tracking server, the cache folder. */
+async function registryOptions(modelUri: string, pollMs: number, cache: string | undefined): Promise<NonNullable<ServiceOptions["registry"]> & { hosts: string[] }> {
+  const ref = parseModelUri(modelUri);
+  const config = resolveTrackingConfig((name) => platform.env(name));
+  if (!config) throw new NetsecError("USAGE", `netsec serve --model-uri ${modelUri}: set MLFLOW_TRACKING_URI (or the DagsHub variables) to the tracking server that holds the registry`);
+  // Short calls: a poll that cannot get through gives up in seconds and the current model serves on.
+  const client = new MlflowClient(config.uri, config.auth, { timeoutMs: 10_000, totalMs: 20_000, retries: 2 });
+  const cacheDir = cache ?? await platform.makeTempDir("netsec-registry-");
+  if (cache) await platform.mkdir(cache);
+  // The hosts it talks to: the tracking server, and DagsHub's user API when its token is used.
+  const hosts = [new URL(config.uri).host, ...(config.auth.kind === "dagshub" ? [new URL(config.auth.host).host] : [])];
+  return { client, ref, cacheDir, pollMs, hosts: [...new Set(hosts)] };
+}
+
 export const serveCommand: Command = {
   name: "serve",
   summary: "serve the pushed model over HTTP: upload page, /predict, /train, /health, /model, /docs",
   options: [
     { name: "port", value: "<n>", description: "TCP port (0 = any free port)", default: "8000" },
     { name: "host", value: "<address>", description: "Address to listen on (0.0.0.0 for all interfaces)", default: "127.0.0.1" },
-    { name: "model-dir", value: "<dir>", description: "Folder holding model.json; watched for new pushes", default: "final_model" },
+    { name: "model-dir", value: "<dir>", description: "Folder holding model.json; watched for new pushes (default: final_model)" },
+    { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>), fetched through MLFLOW_TRACKING_URI" },
+    { name: "registry-poll-s", value: "<n>", description: "With --model-uri and an alias: how often to check where the alias points", default: String(DEFAULT_REGISTRY_POLL_MS / 1000) },
+    { name: "model-cache", value: "<dir>", description: "With --model-uri: where fetched versions are kept (default: a new temporary folder)" },
     { name: "max-body-mb", value: "<n>", description: "Largest accepted request body in MB (413 above)", default: "64" },
     { name: "cors-origin", value: "<origins>", description: "Comma-separated origins allowed by CORS (default: NETSEC_CORS_ORIGINS, else CORS off)" },
     { name: "body-timeout-s", value: "<n>", description: "Seconds a client may take to send a body (408 after)", default: "60" },
@@ -80,6 +112,12 @@ Training over HTTP (POST /train) is enabled only when NETSEC_TRAIN_TOKEN is set;
 "Authorization: Bearer <token>". A model pushed to --model-dir while the server runs is picked up
 without a restart; requests in flight finish on the model they started with.
 
+--model-uri models:/netsec-phishing@champion serves the version the alias names, downloaded
+through the tracking server of MLFLOW_TRACKING_URI (credentials as for netsec train) and checked
+against the sha256 its run recorded; the alias is checked every --registry-poll-s seconds and a
+new version is swapped in the same way. Unreachable registry at start: exit 1; later: the last
+good model keeps serving and /model shows the error. /train is off in this mode.
+
 SIGTERM, SIGINT or SIGHUP stops the server gracefully: new requests get 503, requests in
 flight finish (up to --shutdown-timeout-s), a running training job is stopped; exit code 0, or 1
 when requests were still running at the deadline or a second signal came.`,
@@ -91,10 +129,13 @@ when requests were still running at the deadline or a second signal came.`,
     const headerSeconds = numberOption(optionString(args, "header-timeout-s"), "header-timeout-s", 0.1, 3600);
     const shutdownSeconds = numberOption(optionString(args, "shutdown-timeout-s"), "shutdown-timeout-s", 0, 3600);
     const host = optionString(args, "host") ?? "127.0.0.1";
+    const modelUri = optionString(args, "model-uri");
+    if (modelUri && optionString(args, "model-dir")) throw new NetsecError("USAGE", "netsec serve: give --model-dir or --model-uri, not both");
     const modelDir = optionString(args, "model-dir") ?? "final_model";
+    const registry = modelUri ? await registryOptions(modelUri, numberOption(optionString(args, "registry-poll-s"), "registry-poll-s", 0, 86_400) * 1000, optionString(args, "model-cache")) : undefined;
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
-    const permissionNote = checkPermissions({ modelDir, host, port, train: trainToken !== undefined });
+    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts } });
     // Listen for stop signals before anything else: as PID 1 in a container a signal without a
     // handler is ignored, elsewhere it kills the process on the spot.
     const signals = signalQueue();
@@ -112,10 +153,14 @@ when requests were still running at the deadline or a second signal came.`,
       pollMs,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
+      registry,
       log: (message) => reporter.info(`netsec serve: ${message}`),
     });
+    const origin = registry
+      ? `${modelUri} from ${registry.client.uri}, version ${server.registry?.status().version}; POST /train disabled`
+      : `model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}`;
     reporter.info(`netsec serve: ${permissionNote}`);
-    reporter.info(`netsec serve: listening on ${server.url} (model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);
+    reporter.info(`netsec serve: listening on ${server.url} (${origin}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);
     const signal = await signals.next();
     const inFlight = server.inFlight();
     reporter.info(`netsec serve: ${signal}: stopping (new requests refused; ${inFlight} request${inFlight === 1 ? "" : "s"} in flight, waiting up to ${shutdownSeconds} s)`);

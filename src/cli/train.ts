@@ -5,6 +5,7 @@ import { platform } from "../runtime/index.ts";
 import { cvScores, runPipeline } from "../pipeline.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
+import { onnxSupport } from "../models/onnx/export.ts";
 import { writeRunsIndex } from "../report/index-page.ts";
 
 export const trainCommand: Command = {
@@ -62,7 +63,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     await writeRunsIndex(optionString(args, "artifacts") ?? "Artifacts").catch((error) => reporter.warn(`index: not rewritten: ${error instanceof Error ? error.message : String(error)}`));
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
     const model = result.trainer && result.evaluation && result.push ? {
-      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, cvProtocol: result.trainer.search.protocol },
+      bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, cvProtocol: result.trainer.search.protocol, onnxExportable: onnxSupport(result.trainer.search.best.family).exportable },
       // The winner's CV score with identical feature vectors kept in one fold (grouped) and dealt
       // row by row (leaky, the seed's protocol): the gap is how optimistic the leaky number is.
       cv: cvScores(result.trainer),

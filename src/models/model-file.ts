@@ -26,7 +26,7 @@ import { canExplain, ExplainMemo, type PositiveExplanation } from "./explain.ts"
 
 export const MODEL_FORMAT = "netsec-model";
 export const MODEL_FORMAT_VERSION = 1;
-export const MODEL_FILES = { model: "model.json", checksum: "model.json.sha256", manifest: "manifest.json", card: "MODEL_CARD.md", versions: "versions", current: "current" } as const;
+export const MODEL_FILES = { model: "model.json", checksum: "model.json.sha256", manifest: "manifest.json", card: "MODEL_CARD.md", onnx: "model.onnx", versions: "versions", current: "current" } as const;
 
 /** Largest model.json the loader reads (bytes). */
 export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
@@ -85,6 +85,8 @@ export interface ModelManifest {
   createdAt: string;
   sha256: string;
   runDir?: string;
+  /** model.onnx pushed with it (docs/export.md), or why the family has none. */
+  onnx?: { sha256: string; bytes: number } | { refused: string };
   /** Predict the positive class when its probability is ≥ this (absent in older manifests: 0.5). */
   threshold?: number;
   thresholdRule?: ThresholdRecord;

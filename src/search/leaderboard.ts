@@ -1,5 +1,6 @@
-/** leaderboard.csv: one row per grid point, best first. */
+/** leaderboard.csv: one row per grid point, best first; `onnx` says whether the family exports to ONNX. */
 import type { CandidateResult } from "./types.ts";
+import { onnxSupport } from "../models/onnx/export.ts";
 
 function cell(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -7,7 +8,7 @@ function cell(text: string): string {
 
 export function leaderboardCsv(rows: readonly CandidateResult[]): string {
   const folds = rows[0]?.foldScores.length ?? 0;
-  const header = ["rank", "family", "params", "scoring", "mean_score", "std_score", ...Array.from({ length: folds }, (_, i) => `fold_${i + 1}`), "fit_seconds", "note"];
+  const header = ["rank", "family", "params", "scoring", "mean_score", "std_score", ...Array.from({ length: folds }, (_, i) => `fold_${i + 1}`), "fit_seconds", "onnx", "note"];
   const lines = rows.map((r, i) => [
     String(i + 1),
     r.family,
@@ -17,6 +18,7 @@ export function leaderboardCsv(rows: readonly CandidateResult[]): string {
     String(r.stdScore),
     ...r.foldScores.map(String),
     r.fitSeconds.toFixed(3),
+    onnxSupport(r.family).exportable ? "yes" : "no",
     cell(r.note ?? ""),
   ].join(","));
   return [header.join(","), ...lines].join("\n") + "\n";

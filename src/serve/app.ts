@@ -32,6 +32,8 @@ export interface AppOptions {
   jobs?: TrainJobs;
   appVersion?: string;
   log?: (message: string) => void;
+  /** Where the model comes from, shown in /model (the registry: name, version, alias, last check). */
+  modelInfo?: () => Record<string, unknown>;
   /** One line per request (method, path, status, ms, rows, request id); default: `log`. */
   accessLog?: (line: string) => void;
 }
@@ -136,7 +138,9 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.get("/model", () => {
     const model = requireModel(store);
     const status = store.status();
+    const origin = options.modelInfo?.();
     return json({
+      ...(origin ? { name: origin.name, alias: origin.alias } : {}),
       version: String(model.version),
       createdAt: model.createdAt,
       schemaHash: model.schemaHash,
@@ -145,7 +149,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       explainable: model.explainable ?? false,
       sha256: status.sha256,
       loadedAt: status.loadedAt,
-      file: store.file,
+      ...(origin ? { registry: origin } : { file: store.file }),
     }, 200, { "x-model-version": String(model.version) });
   });
 

@@ -6,6 +6,8 @@
  * The store polls the mtime and size of model.json and of the files pushed with it (cheap); when
  * they change it loads the model again. A model that fails to load (half pushed, corrupt,
  * tampered, wrong schema) is reported once and the old one keeps serving until the files change.
+ * A model loaded elsewhere (from the registry: registry-follower.ts) goes in with `install`, the
+ * same one-assignment swap.
  */
 import { platform } from "../runtime/index.ts";
 import type { Frame } from "../data/frame.ts";
@@ -107,6 +109,21 @@ export class ModelStore {
   }
 
   /**
+   * Serve `model` from now on: one assignment, so a request that took the old model finishes on
+   * it. Refuses (throws, the old model stays) a model trained for another data contract.
+   */
+  install(model: ServingModel, sha256: string, from: string): void {
+    if (this.options.schemaHash && model.schemaHash !== this.options.schemaHash) {
+      throw new Error(`the model was trained for another data contract (schema hash ${model.schemaHash.slice(0, 12)}…, schema.yaml has ${this.options.schemaHash.slice(0, 12)}…): retrain it`);
+    }
+    this.#current = model; // the swap: one assignment
+    this.#sha = sha256;
+    this.#loadedAt = new Date().toISOString();
+    this.#lastError = undefined;
+    this.options.onEvent?.(`serving model version ${model.version} (${from}, sha256 ${sha256.slice(0, 12)})`);
+  }
+
+  /**
    * The target of the `current` link (a pushed set switched), mtime+size of model.json and its
    * companions (checksum, manifest): any change means "look again".
    */
@@ -133,15 +150,8 @@ export class ModelStore {
     try {
       const model = await this.options.load(this.options.dir);
       const sha = model.sha256 ?? await platform.sha256(await platform.readFile(this.file));
-      if (this.options.schemaHash && model.schemaHash !== this.options.schemaHash) {
-        throw new Error(`the model was trained for another data contract (schema hash ${model.schemaHash.slice(0, 12)}…, schema.yaml has ${this.options.schemaHash.slice(0, 12)}…): retrain it`);
-      }
       if (model === this.#current) return;
-      this.#current = model; // the swap: one assignment
-      this.#sha = sha;
-      this.#loadedAt = new Date().toISOString();
-      this.#lastError = undefined;
-      this.options.onEvent?.(`serving model version ${model.version} (${this.file}, sha256 ${sha.slice(0, 12)})`);
+      this.install(model, sha, this.file);
     } catch (error) {
       // Half-pushed (checksum not yet written), corrupt or tampered: keep serving the old model;
       // the next change of any of the files triggers another attempt.

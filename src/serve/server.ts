@@ -12,6 +12,7 @@ import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
+import { RegistryFollower, type RegistryFollowerOptions } from "./registry-follower.ts";
 
 export interface ServiceOptions {
   modelDir: string;
@@ -24,6 +25,12 @@ export interface ServiceOptions {
   train?: Pick<TrainJobsOptions, "command" | "args" | "cwd" | "spawn">;
   /** Model file poll interval in ms (default 1000). */
   pollMs?: number;
+  /**
+   * Serve a registered model instead of `modelDir` (`--model-uri`): it is fetched through the
+   * tracking server into `cacheDir` and the alias polled; POST /train is off (a local push would
+   * not reach the registry's alias).
+   */
+  registry?: Pick<RegistryFollowerOptions, "client" | "ref" | "cacheDir" | "pollMs">;
   log?: (message: string) => void;
 }
 
@@ -37,6 +44,8 @@ export interface ServerOptions extends ServiceOptions {
 export interface NetsecService {
   store: ModelStore;
   jobs: TrainJobs;
+  /** Set when serving from the registry. */
+  registry?: RegistryFollower;
   /** The app's fetch handler (what a listener calls). */
   fetch(request: Request): Response | Promise<Response>;
   /** A request without a socket: `request("/health")` (Hono's app.request). */
@@ -82,6 +91,7 @@ export function parseOrigins(value: string | undefined): string[] {
 export async function createService(options: ServiceOptions): Promise<NetsecService> {
   const log = options.log ?? (() => {});
   const schema = options.schema ?? await loadSchema();
+  if (options.registry) return await createRegistryService(options, options.registry, schema, log);
   const store = new ModelStore({ dir: options.modelDir, load: options.load, pollMs: options.pollMs, schemaHash: schema.hash, onEvent: log });
   await store.check();
   store.start();
@@ -100,6 +110,26 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
     request: (path, init) => app.request(path, init),
     async stop() {
       store.stop();
+      await jobs.stop();
+    },
+  };
+}
+
+/** The service over a registered model: the follower fills the store; no folder watching, no /train. */
+async function createRegistryService(options: ServiceOptions, registry: NonNullable<ServiceOptions["registry"]>, schema: Schema, log: (message: string) => void): Promise<NetsecService> {
+  const store = new ModelStore({ dir: registry.cacheDir, load: options.load, pollMs: 0, schemaHash: schema.hash, onEvent: log });
+  const follower = new RegistryFollower({ ...registry, store, load: options.load, log });
+  await follower.start();
+  const jobs = new TrainJobs({ ...(options.train ?? defaultTrainCommand(options.modelDir)) });
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }) });
+  return {
+    store,
+    jobs,
+    registry: follower,
+    fetch: (request) => app.fetch(request),
+    request: (path, init) => app.request(path, init),
+    async stop() {
+      follower.stop();
       await jobs.stop();
     },
   };

@@ -42,6 +42,9 @@ export function modelCard(file: ModelFileJson, manifest: ModelManifest, decision
     `- training data fingerprint (sha256 of the transformed train array): \`${file.dataFingerprint}\``,
     ...(file.trainingSet ? [`- training set: ${file.trainingSet.rows} rows, ${file.trainingSet.vectors} distinct feature vectors (their keys are in model.json: the push gate compares models on rows neither was trained on)`] : []),
     `- model.json sha256: \`${manifest.sha256}\` (also in model.json.sha256; verified on every load)`,
+    manifest.onnx && "sha256" in manifest.onnx
+      ? `- model.onnx sha256: \`${manifest.onnx.sha256}\` (the same model as ONNX: input \`features\` float32 [N, ${file.features.length}], imputed; see docs/export.md)`
+      : `- no model.onnx: ${manifest.onnx && "refused" in manifest.onnx ? manifest.onnx.refused : "not exported"}`,
     "",
     "## Intended use and limits",
     "Scores websites described by the 30 UCI \"Phishing Websites\" features (values -1/0/1). It is only as",

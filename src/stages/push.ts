@@ -2,11 +2,12 @@
  * Push stage: when the evaluation says so, write the model into the model folder (default
  * final_model/) as one set: model.json (deterministic: same data + seed → same bytes; with the
  * training-set fingerprint the push gate compares on), model.json.sha256, manifest.json (version,
- * creation time, run folder, the decision threshold) and MODEL_CARD.md go into a new
- * `versions/<n>/` (staged in a temporary folder, then renamed), and the link `current` is
- * switched to it with one rename. `final_model/<file>` are links through `current`, so readers see
- * the old set or the new one and a kill at any point leaves the folder loadable (docs/models.md).
- * A file joins the set by being added to `contents` in `runPush` (e.g. model.onnx).
+ * creation time, run folder, the decision threshold), MODEL_CARD.md and model.onnx (the same model
+ * as ONNX, docs/export.md; absent for a family ONNX cannot express) go into a new `versions/<n>/`
+ * (staged in a temporary folder, then renamed), and the link `current` is switched to it with one
+ * rename. `final_model/<file>` are links through `current`, so readers see the old set or the new
+ * one and a kill at any point leaves the folder loadable (docs/models.md). A file joins the set by
+ * being added to `contents` in `runPush` (as model.onnx is).
  */
 import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
@@ -16,6 +17,8 @@ import type { PushDecision } from "./gates.ts";
 import { platform } from "../runtime/index.ts";
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics, type ThresholdRecord } from "../models/model-file.ts";
 import type { TrainingSetJson } from "../models/training-set.ts";
+import { onnxSupport } from "../models/onnx/export.ts";
+import { onnxBytesFor } from "../models/onnx/sources.ts";
 import { modelCard } from "./model-card.ts";
 
 export interface PushInput {
@@ -48,6 +51,8 @@ export interface PushArtifacts {
   version?: number;
   sha256?: string;
   modelFile?: string;
+  /** `<modelDir>/model.onnx` when the family exports to ONNX. */
+  onnxFile?: string;
 }
 
 /** The content of model.json: plain data, no volatile fields. */
@@ -128,13 +133,24 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
     manifest.threshold = input.threshold.value;
     manifest.thresholdRule = input.threshold.record;
   }
-  const contents: [string, string][] = [
+  const support = onnxSupport(file.model.family);
+  const onnx = support.exportable ? await onnxBytesFor(file, options.schema, sha256, version, manifest.threshold) : undefined;
+  const onnxRefused = support.exportable ? undefined : support.reason;
+  manifest.onnx = onnx ? { sha256: await platform.sha256(onnx), bytes: onnx.length } : { refused: onnxRefused! };
+  const contents: [string, string | Uint8Array][] = [
     [MODEL_FILES.model, text],
+    ...(onnx ? [[MODEL_FILES.onnx, onnx] as [string, Uint8Array]] : []),
     [MODEL_FILES.checksum, `${sha256}  ${MODEL_FILES.model}\n`],
     [MODEL_FILES.manifest, JSON.stringify(manifest, null, 2) + "\n"],
     [MODEL_FILES.card, modelCard(file, manifest, input.decision)],
   ];
   const versionDir = await writeModelSet(modelDir, version, contents);
+  // A set without model.onnx: final_model/model.onnx (a link through `current`, or a file from
+  // before sets) must not stay next to a model it is not.
+  if (onnxRefused !== undefined) {
+    await platform.remove(`${modelDir}/${MODEL_FILES.onnx}`);
+    options.reporter?.warn(`push: no ${MODEL_FILES.onnx} for this ${file.model.family} model: ${onnxRefused}`);
+  }
   options.reporter?.info(`push: ${modelDir}/model.json version ${version} (sha256 ${sha256.slice(0, 12)}…): ${input.decision.reasons.join("; ")}`);
-  return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${versionDir}/${MODEL_FILES.model}` };
+  return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${versionDir}/${MODEL_FILES.model}`, ...(onnx ? { onnxFile: `${versionDir}/${MODEL_FILES.onnx}` } : {}) };
 }

@@ -16,6 +16,7 @@ import { platform } from "../runtime/index.ts";
 import { runSearch } from "../search/search.ts";
 import { score } from "../search/scoring.ts";
 import { leaderboardCsv } from "../search/leaderboard.ts";
+import { onnxSupport } from "../models/onnx/export.ts";
 import type { CandidateResult, SearchResult } from "../search/types.ts";
 import { matrixGroups } from "../stats/vector-groups.ts";
 import { chooseThreshold, type ThresholdChoice } from "../stats/threshold.ts";
@@ -86,6 +87,8 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
       seed: experiment.seed,
       candidates: search.leaderboard.length,
       best: search.best,
+      /** Whether the winner can be exported to ONNX (final_model/model.onnx), and why not. */
+      onnx: onnxSupport(search.best.family),
       trainScore,
       dataFingerprint,
       protocol: search.protocol,
@@ -107,6 +110,7 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
     const b = search.best;
     const other = search.protocols[search.protocol === "grouped" ? "leaky" : "grouped"];
     reporter?.info(`train: best ${b.family} ${JSON.stringify(b.params)} CV ${b.scoring} ${b.meanScore.toFixed(4)} ± ${b.stdScore.toFixed(4)} on ${search.protocol} folds${other ? ` (${other.protocol} folds: ${other.meanScore.toFixed(4)} ± ${other.stdScore.toFixed(4)})` : ""} (${search.leaderboard.length} candidates, ${search.seconds.toFixed(1)} s); threshold ${threshold.threshold.toFixed(4)} on P(${schema.labelOf(schema.target.positive)}) (${threshold.rule}: out-of-fold precision ${threshold.precision.toFixed(4)}, recall ${threshold.recall.toFixed(4)})`);
+    if (!summary.onnx.exportable) reporter?.warn(`train: the best model (${b.family}) has no ONNX export: ${summary.onnx.reason}`);
     return {
       dir: finalDir,
       modelFile: `${finalDir}/${files.model}`,

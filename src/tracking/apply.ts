@@ -177,7 +177,7 @@ export class Applier {
       case "model": {
         const place = this.#place(op.run);
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/model.json`, await this.journal.readFile(op.file));
-        const mlmodel = mlmodelText({ artifactPath: op.artifactPath, runId: place.runId, modelUuid: op.id, createdAt: op.at, flavor: op.flavor });
+        const mlmodel = mlmodelText({ artifactPath: op.artifactPath, runId: place.runId, modelUuid: op.id, createdAt: op.at, flavor: op.flavor, extra: op.mlmodel });
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/MLmodel`, new TextEncoder().encode(mlmodel));
         return ack;
       }

@@ -25,7 +25,7 @@ export type Op =
   | (OpBase & { op: "createRun"; experiment: string; name: string; parent?: string; startTime: number; tags: KeyValue[] })
   | (OpBase & { op: "logBatch"; metrics: Metric[]; params: KeyValue[]; tags: KeyValue[] })
   | (OpBase & { op: "artifact"; path: string; file: string; bytes: number })
-  | (OpBase & { op: "model"; artifactPath: string; file: string; flavor: Record<string, unknown> })
+  | (OpBase & { op: "model"; artifactPath: string; file: string; flavor: Record<string, unknown>; mlmodel?: Record<string, unknown> })
   | (OpBase & { op: "inputs"; datasets: DatasetInput[] })
   | (OpBase & {
     op: "register";

@@ -2,10 +2,12 @@
  * Tracking of one `netsec train`: one parent run, one nested child run per search candidate
  * (params, CV score per fold as metric steps, fit time), each stage's reports as artifacts, the
  * evaluation metrics, the input dataset (MLflow's inputs API), the trained model as an MLflow
- * model artifact, registered when the run pushes it — the alias `champion` only moves forward to
- * the newest push, so it always names the model in final_model/ (registry.ts). Works with either
- * tracker (MLflow or the local run log). `finish` also writes the run's summary.json (with the
- * data digest and where it was tracked) into the run folder, for `netsec runs` and the index.
+ * model artifact (netsec_json + onnx + python_function flavors and a signature,
+ * src/tracking/mlmodel.ts), registered when the run pushes it — the alias `champion` only moves
+ * forward to the newest push, so it always names the model in final_model/ (registry.ts). Works
+ * with either tracker (MLflow or the local run log). `finish` also writes the run's summary.json
+ * (with the data digest and where it was tracked) into the run folder, for `netsec runs` and the
+ * index.
  *
  * Stage artifacts are read from the run folder by their fixed names (src/artifacts.ts), so this
  * module does not depend on the in-memory shapes the stages return.
@@ -16,8 +18,11 @@ import { DEFAULT_EXPERIMENT, loadExperiment, type Experiment } from "../experime
 import type { Reporter } from "../reporter.ts";
 import type { CandidateResult } from "../search/types.ts";
 import { loadSchema } from "../schema.ts";
-import { MODEL_FILES, type ModelManifest } from "../models/model-file.ts";
+import { MODEL_FILES, modelSetDir, type ModelManifest } from "../models/model-file.ts";
 import { createTracker, type CreateTrackerOptions } from "./remote.ts";
+import { onnxMlflowModel } from "./mlmodel.ts";
+import { onnxFromRunDir } from "../models/onnx/sources.ts";
+import { isNetsecError } from "../errors.ts";
 import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
 import { dataDigest, dataLocation, datasetInput, fileSha256, redactCredentials } from "./dataset.ts";
 import { DATA_DIGEST_TAG, MODEL_VERSION_TAG, SHA256_TAG } from "./registry.ts";
@@ -59,15 +64,17 @@ export interface PipelineTracking {
   /** The winner's metrics, parameters and the model file (called by onStage for the trainer, or directly). */
   logWinner(best: CandidateResult): Promise<void>;
   /**
-   * Log `modelFile` as the MLflow model; register it when `pushed`, with final_model's version
+   * Log `modelFile` as the MLflow model (with `push.onnx`, the ONNX file of the same model, for
+   * the onnx and python_function flavors); register it when `pushed`, with final_model's version
    * number (`push.version`) so the alias `champion` only moves forward.
    */
-  logModel(modelFile: string, pushed: boolean, push?: { version?: number; sha256?: string }): Promise<void>;
+  logModel(modelFile: string, pushed: boolean, push?: { version?: number; sha256?: string; onnx?: Uint8Array }): Promise<void>;
   /**
    * Make the champion name the model in `modelDir` (final_model/) when this run did not push it:
-   * e.g. an untracked notebook pushed it. Logs that model.json as `served_model/` and registers
-   * it with final_model's version number (the alias only moves forward), unless the champion
-   * already has its sha256. Returns final_model's version and sha256, or undefined without one.
+   * e.g. an untracked notebook pushed it. Logs that model.json (and its model.onnx) as
+   * `served_model/` and registers it with final_model's version number (the alias only moves
+   * forward), unless the champion already has its sha256. Returns final_model's version and
+   * sha256, or undefined without one.
    */
   logServedModel(modelDir: string): Promise<{ version: number; sha256: string } | undefined>;
   /** End the parent run; returns where things were recorded. */
@@ -111,9 +118,30 @@ function pushedFrom(artifacts: unknown): boolean | undefined {
   return undefined;
 }
 
+/** The ONNX bytes to log with the model: the pushed model.onnx, else the run's model exported (none when its family has no export). */
+async function onnxOf(pushedFile: unknown, run?: RunFolder): Promise<Uint8Array | undefined> {
+  if (typeof pushedFile === "string") return (await platform.stat(pushedFile))?.isFile ? await platform.readFile(pushedFile) : undefined;
+  if (!run) return undefined;
+  try {
+    return (await onnxFromRunDir(run.dir)).bytes;
+  } catch (error) {
+    if (isNetsecError(error, "EXPORT_REFUSED") || isNetsecError(error, "FILE_NOT_FOUND")) return undefined;
+    throw error;
+  }
+}
+
 export async function startPipelineTracking(options: PipelineTrackingOptions): Promise<PipelineTracking> {
   const { reporter } = options;
   const tracker = await createTracker({ ...options, sourceName: options.sourceName ?? "netsec train", onWarning: (w) => reporter.warn(`tracking: ${w}`) });
+  /** The onnx + python_function part of the logged model, when there is an ONNX file. */
+  const mlflowFlavors = async (onnx: Uint8Array | undefined) => {
+    try {
+      return onnx ? await onnxMlflowModel(onnx) : {};
+    } catch (error) {
+      reporter.warn(`tracking: the model is logged without its onnx/python_function flavors: ${(error as Error).message}`);
+      return {};
+    }
+  };
   const modelName = options.modelName ?? platform.env("NETSEC_REGISTERED_MODEL") ?? REGISTERED_MODEL;
   const parent = await tracker.startRun(`train ${new Date().toISOString().slice(0, 19)}`, { "netsec.command": "train" });
   const params: Record<string, unknown> = {};
@@ -211,8 +239,8 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       if (pushed !== undefined) {
         // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
         const file = pushed && typeof fields.modelFile === "string" ? fields.modelFile : trainedModel;
-        const push = artifacts as { version?: number; sha256?: string };
-        if (file) await tracking.logModel(file, pushed, { version: push.version, sha256: push.sha256 });
+        const push = artifacts as { version?: number; sha256?: string; onnxFile?: unknown };
+        if (file) await tracking.logModel(file, pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(pushed ? push.onnxFile : undefined, run) });
       }
     },
     async onCandidate(result) {
@@ -235,7 +263,7 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
     async logModel(modelFile, pushed, push = {}) {
       if (modelLogged) return;
       modelLogged = true;
-      await parent.logModel(modelFile);
+      await parent.logModel(modelFile, await mlflowFlavors(push.onnx));
       const sha256 = push.sha256 ?? (await platform.sha256(await platform.readFile(modelFile)));
       pushedVersion = pushed ? push.version : undefined;
       await parent.setTags({ "netsec.pushed": String(pushed), ...(pushedVersion !== undefined ? { [MODEL_VERSION_TAG]: String(pushedVersion) } : {}) });
@@ -252,13 +280,16 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
           `${metrics ? `; test metrics: ${metrics}` : ""}${digest ? `; data digest ${digest}` : ""}`,
       });
     },
-    async logServedModel(modelDir) {
+    async logServedModel(servedDir) {
+      // One pushed set: resolve `current` once, read its files from there (docs/models.md).
+      const modelDir = await modelSetDir(servedDir);
       const manifestFile = `${modelDir}/${MODEL_FILES.manifest}`;
       if (!(await platform.stat(manifestFile))?.isFile) return undefined;
       const manifest = JSON.parse(await platform.readTextFile(manifestFile)) as ModelManifest;
       const served = { version: manifest.version, sha256: manifest.sha256 };
       if (pushedVersion === manifest.version) return served;
-      await parent.logModel(`${modelDir}/${MODEL_FILES.model}`, { artifactPath: "served_model" });
+      const onnx = await onnxOf(`${modelDir}/${MODEL_FILES.onnx}`);
+      await parent.logModel(`${modelDir}/${MODEL_FILES.model}`, { artifactPath: "served_model", ...(await mlflowFlavors(onnx)) });
       let metrics = "";
       try {
         const file = JSON.parse(await platform.readTextFile(`${modelDir}/${MODEL_FILES.model}`)) as { metrics?: Record<string, number> };

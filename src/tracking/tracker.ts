@@ -25,8 +25,12 @@ export interface TrackedRun {
   logMetricPoints(points: { key: string; value: number; step?: number; timestamp?: number }[]): Promise<void>;
   setTags(tags: Record<string, string>): Promise<void>;
   logArtifact(path: string, content: ArtifactContent): Promise<void>;
-  /** Our model.json as an MLflow model artifact (`<artifactPath>/model.json` + `MLmodel`). */
-  logModel(modelFile: string, options?: { artifactPath?: string; flavor?: Record<string, unknown> }): Promise<void>;
+  /**
+   * Our model.json as an MLflow model artifact (`<artifactPath>/model.json` + `MLmodel`). `files`
+   * go into the same folder first (model.onnx, environment files), `mlmodel` into MLmodel (more
+   * flavors, the signature); MLmodel is written last, so a reader that finds it finds the rest.
+   */
+  logModel(modelFile: string, options?: { artifactPath?: string; flavor?: Record<string, unknown>; files?: Record<string, Uint8Array | string>; mlmodel?: Record<string, unknown> }): Promise<void>;
   /**
    * Register the model logged at `artifactPath` (default "model") and point `alias` at it. With
    * `details.modelVersion` (final_model's version number) the alias only moves to a higher one.
@@ -147,6 +151,11 @@ export async function openRun(context: RunContext, name: string, tags: Record<st
     w.forEach(context.warn);
     return result;
   };
+  const logArtifact = async (path: string, content: ArtifactContent) => {
+    const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content instanceof Uint8Array ? content : await platform.readFile(content.file);
+    const opId = clientId("op");
+    await submit({ op: "artifact", id: opId, run: id, at: Date.now(), path: path.replace(/^\/+/, ""), file: opId, bytes: bytes.length }, bytes);
+  };
   let ended = false;
   return {
     id,
@@ -161,16 +170,14 @@ export async function openRun(context: RunContext, name: string, tags: Record<st
       return batch(collect((w) => points.flatMap((p) => checkMetric(p.key, p.value, p.step ?? 0, p.timestamp ?? now, w) ?? [])), [], []);
     },
     setTags: (t) => batch([], [], collect((w) => Object.entries(t).flatMap(([k, v]) => checkTag(k, v, w) ?? []))),
-    async logArtifact(path, content) {
-      const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content instanceof Uint8Array ? content : await platform.readFile(content.file);
-      const opId = clientId("op");
-      await submit({ op: "artifact", id: opId, run: id, at: Date.now(), path: path.replace(/^\/+/, ""), file: opId, bytes: bytes.length }, bytes);
-    },
+    logArtifact,
     async logModel(modelFile, options = {}) {
       const bytes = await platform.readFile(modelFile);
+      const artifactPath = options.artifactPath ?? "model";
+      for (const [name, content] of Object.entries(options.files ?? {})) await logArtifact(`${artifactPath}/${name}`, content);
       const opId = clientId("op");
       const flavor = { sha256: await platform.sha256(bytes), ...(options.flavor ?? {}) };
-      await submit({ op: "model", id: opId, run: id, at: Date.now(), artifactPath: options.artifactPath ?? "model", file: opId, flavor }, bytes);
+      await submit({ op: "model", id: opId, run: id, at: Date.now(), artifactPath, file: opId, flavor, ...(options.mlmodel ? { mlmodel: options.mlmodel } : {}) }, bytes);
     },
     async registerModel(modelName, alias, artifactPath = "model", details = {}) {
       const tags = collect((w) => Object.entries(details.tags ?? {}).flatMap(([k, v]) => checkTag(k, v, w) ?? []));

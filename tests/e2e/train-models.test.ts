@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { loadModelFile } from "../../src/models/model-file.ts";
 import { readCsv } from "../../src/data/csv.ts";
@@ -18,7 +19,7 @@ import { classesAt } from "../../src/stats/threshold.ts";
 
 interface TrainJson {
   runDir: string;
-  bestModel: { family: string; params: Record<string, unknown>; cvScore: number; cvProtocol: string };
+  bestModel: { family: string; params: Record<string, unknown>; cvScore: number; cvProtocol: string; onnxExportable: boolean };
   cv: { grouped: { mean: number; std: number; folds: number[] }; leaky: { mean: number; std: number; folds: number[] } };
   threshold: number;
   metrics: Record<string, number>;
@@ -69,8 +70,13 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec train → evaluate → push on
     // The run's report is linked from the runs index next to the run folders.
     expect(readFileSync(join(cwd, "Artifacts", "index.html"), "utf8")).toContain(`${first.json.runDir.split("/").pop()}/report.html`);
     const leaderboard = readFileSync(join(run1, "model_trainer/leaderboard.csv"), "utf8").split("\n");
-    expect(leaderboard[0]).toMatch(/^rank,family,params,scoring,mean_score,std_score,fold_1,fold_2,fold_3,fit_seconds,note$/);
+    expect(leaderboard[0]).toMatch(/^rank,family,params,scoring,mean_score,std_score,fold_1,fold_2,fold_3,fit_seconds,onnx,note$/);
     expect(leaderboard[1]).toContain(first.json.bestModel.family);
+    // The pushed model also as ONNX, recorded in the manifest and kept with its version.
+    const onnx = readFileSync(join(cwd, "final_model/model.onnx"));
+    expect(manifest.onnx).toEqual({ sha256: createHash("sha256").update(onnx).digest("hex"), bytes: onnx.length });
+    expect(readFileSync(join(cwd, "final_model/versions/1/model.onnx")).equals(onnx)).toBe(true);
+    expect(first.json.bestModel.onnxExportable).toBe(true);
     const confusion = JSON.parse(readFileSync(join(run1, "model_evaluation/confusion.json"), "utf8"));
     expect(confusion.roc.fpr.length).toBeGreaterThan(2);
 

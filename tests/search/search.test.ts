@@ -89,7 +89,7 @@ describe("search", () => {
     expect(result.best).toBe(result.leaderboard[0]);
     expect(result.model.family).toBe(result.best.family);
     const csv = leaderboardCsv(result.leaderboard).trim().split("\n");
-    expect(csv[0]).toBe("rank,family,params,scoring,mean_score,std_score,fold_1,fold_2,fold_3,fit_seconds,note");
+    expect(csv[0]).toBe("rank,family,params,scoring,mean_score,std_score,fold_1,fold_2,fold_3,fit_seconds,onnx,note");
     expect(csv).toHaveLength(5);
   });
 
