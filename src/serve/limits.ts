@@ -101,7 +101,12 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
       else if (whole) throw new HttpError(400, "BODY_LENGTH", `the body is longer than its content-length (${whole.length} bytes)`);
       else parts.push(next.value);
       total += next.value.byteLength;
-      if (total > limits.maxBytes) throw tooLarge(limits, coding ? `of more than ${total} bytes once decoded from ${coding}` : `of more than ${total} bytes`);
+      if (total > limits.maxBytes) {
+        // A client that is still sending reads our 413 only once its body is out (else it sees a
+        // reset): a little more of it is read and dropped first, at most DISCARD (1 MiB, 1 s).
+        if (!coding) await discard(reader);
+        throw tooLarge(limits, coding ? `of more than ${total} bytes once decoded from ${coding}` : `of more than ${total} bytes`);
+      }
       if (coding && total > 1024 * 1024 && total > MAX_EXPANSION * compressed) {
         throw new HttpError(413, "BODY_TOO_LARGE", `the ${coding} body expands more than ${MAX_EXPANSION}× (${compressed} bytes decoded to over ${total}): refused as a compression bomb; send it uncompressed`, { limit: limits.maxBytes });
       }
@@ -131,6 +136,26 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
     offset += part.byteLength;
   }
   return out;
+}
+
+/** What is read and dropped of a body after it passed the limit, before the 413 goes out. */
+const DISCARD = { bytes: 1024 * 1024, ms: 1000 };
+
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let dropped = 0;
+  const deadline = Date.now() + DISCARD.ms;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    while (dropped <= DISCARD.bytes) {
+      const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()))));
+      const next = await Promise.race([reader.read().catch(() => ({ done: true as const, value: undefined })), timeout]);
+      clearTimeout(timer);
+      if (next === "timeout" || next.done) return;
+      dropped += next.value.byteLength;
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A compressed body may decode to at most this many times its compressed size (checked past 1 MiB). */

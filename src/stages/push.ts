@@ -134,7 +134,8 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
     manifest.thresholdRule = input.threshold.record;
   }
   const support = onnxSupport(file.model.family);
-  const onnx = support.exportable ? await onnxBytesFor(file, options.schema, sha256, version, manifest.threshold) : undefined;
+  // From the bytes of model.json (what a reader gets), not the fitted objects (ml-cart keeps matrices there).
+  const onnx = support.exportable ? await onnxBytesFor(JSON.parse(text) as ModelFileJson, options.schema, sha256, version, manifest.threshold) : undefined;
   const onnxRefused = support.exportable ? undefined : support.reason;
   manifest.onnx = onnx ? { sha256: await platform.sha256(onnx), bytes: onnx.length } : { refused: onnxRefused! };
   const contents: [string, string | Uint8Array][] = [

@@ -90,7 +90,7 @@ describe("ONNX graph layout", () => {
     expect(onnxSupport("knn")).toMatchObject({ reason: expect.stringContaining("neighbour search") });
     const json = JSON.parse(JSON.stringify(model.toJSON()));
     json.state.trees.right[0] = 10_000_000;
-    await expect(exportOnnx(input(json))).rejects.toThrow(/cannot export the model to ONNX: hist_gbt model state is damaged: node 0 has invalid children/);
+    await expect(exportOnnx(input(json))).rejects.toThrow(/cannot export the model to ONNX: hist_gbt model state is damaged: tree 0, node 0 \(index 0\): right child 10000000 is not a node of this tree/);
     await expect(exportOnnx(input({ ...json, family: "pickle" }))).rejects.toThrow(/no ONNX export is known for the model family "pickle"/);
   });
 

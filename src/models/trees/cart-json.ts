@@ -25,8 +25,9 @@ export function checkCartTree(root: unknown, cols: number, label: string): void 
     if (depth > TREE_LIMITS.maxDepth) throw new RangeError(`${where}: the tree is deeper than ${TREE_LIMITS.maxDepth} levels`);
     if (!isObject(node)) throw new RangeError(`${where}: expected a node object, got ${show(node)}`);
     if (node.distribution !== undefined) {
-      const d = node.distribution;
-      const rows = Array.isArray(d) ? d : [d];
+      // In a file: [[p0, p1]]; on a fitted model (not yet written): an ml-matrix Matrix.
+      const d = node.distribution as { to2DArray?: () => number[][] } | unknown[] | number;
+      const rows = d !== null && typeof d === "object" && "to2DArray" in d && typeof d.to2DArray === "function" ? d.to2DArray() : Array.isArray(d) ? d : [d];
       if (!rows.every((r) => (Array.isArray(r) ? r : [r]).every((v) => typeof v === "number" && Number.isFinite(v)))) {
         throw new RangeError(`${where}: the leaf distribution holds a value that is not a finite number`);
       }
