@@ -126,15 +126,8 @@ export class Knn implements Classifier {
             d += popcount((qpos[w] | qneg[w]) ^ (gp | gn)) + 4 * popcount((qpos[w] & gn) | (qneg[w] & gp));
           }
           dist[g] = d;
-          if (m < kk || d < best[kk - 1]) {
-            let at = m < kk ? m++ : kk - 1;
-            while (at > 0 && best[at - 1] > d) {
-              best[at] = best[at - 1];
-              at--;
-            }
-            best[at] = d;
-            if (m === kk) limit = best[kk - 1];
-          }
+          m = keepSmallest(best, m, kk, d);
+          if (m === kk) limit = best[kk - 1];
           continue;
         }
         // Squared distance, given up (as +∞) once a partial sum passes the k-th smallest so far:
@@ -155,15 +148,8 @@ export class Knn implements Classifier {
         }
         dist[g] = d;
         if (d !== d) continue; // NaN (a NaN query cell): never among the nearest, as before
-        if (m < kk || d < best[kk - 1]) {
-          let at = m < kk ? m++ : kk - 1;
-          while (at > 0 && best[at - 1] > d) {
-            best[at] = best[at - 1];
-            at--;
-          }
-          best[at] = d;
-          if (m === kk) limit = best[kk - 1];
-        }
+        m = keepSmallest(best, m, kk, d);
+        if (m === kk) limit = best[kk - 1];
       }
       // Every group holds at least one row, so the k nearest rows lie within the k-th smallest group distance.
       order.length = 0;
@@ -211,4 +197,16 @@ export class Knn implements Classifier {
     model.state = { k: st.k, cols: st.cols, points: Float64Array.from(st.points), count0: Float64Array.from(st.count0), count1: Float64Array.from(st.count1) };
     return model;
   }
+}
+
+/** Puts `d` into the ascending `best[0..m)` when it is among the `kk` smallest seen; returns the new count. */
+function keepSmallest(best: Float64Array, m: number, kk: number, d: number): number {
+  if (m === kk && d >= best[kk - 1]) return m;
+  let at = m < kk ? m++ : kk - 1;
+  while (at > 0 && best[at - 1] > d) {
+    best[at] = best[at - 1];
+    at--;
+  }
+  best[at] = d;
+  return m;
 }
