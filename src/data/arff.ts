@@ -15,7 +15,7 @@ import { excerpt, NetsecError, quoted, showName } from "../errors.ts";
 import { expectedNumber, parseCell, type CellProblem, type CsvReadOptions, type NumericChunk } from "./csv.ts";
 import { ChunkBuilder } from "./chunks.ts";
 import { INPUT_LIMITS } from "./limits.ts";
-import { describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
+import { afterCarry, describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
 
 export interface ArffAttribute {
   name: string;
@@ -48,13 +48,8 @@ async function* readLines(path: string): AsyncGenerator<string> {
     }
   };
   for await (const chunk of platform.readChunks(path)) {
-    let bytes = chunk;
-    if (carry) {
-      bytes = new Uint8Array(carry.length + chunk.length);
-      bytes.set(carry);
-      bytes.set(chunk, carry.length);
-      carry = undefined;
-    }
+    const bytes = afterCarry(carry, chunk);
+    carry = undefined;
     let start = 0;
     if (first) {
       first = false;

@@ -20,6 +20,17 @@ export interface CellProblem {
   where?: string;
 }
 
+/** A chunk's problems grouped by their row number (in the order they were found). */
+export function problemsByRow(problems: readonly CellProblem[]): Map<number, CellProblem[]> {
+  const byRow = new Map<number, CellProblem[]>();
+  for (const p of problems) {
+    const list = byRow.get(p.row);
+    if (list) list.push(p);
+    else byRow.set(p.row, [p]);
+  }
+  return byRow;
+}
+
 export interface NumericChunk {
   /** 1-based data row number of the first row of this chunk. */
   firstRow: number;

@@ -15,7 +15,7 @@ import { NetsecError } from "../errors.ts";
 import type { Frame } from "./frame.ts";
 import { ChunkBuilder, type CellProblem, collectChunks, type NumericChunk } from "./chunks.ts";
 import { INPUT_LIMITS } from "./limits.ts";
-import { describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
+import { afterCarry, describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
 
 export type { CellProblem, NumericChunk };
 
@@ -307,13 +307,8 @@ export class CsvFile {
         chunk = chunk.subarray(skip);
         skip = 0;
       }
-      let bytes = chunk;
-      if (carry) {
-        bytes = new Uint8Array(carry.length + chunk.length);
-        bytes.set(carry);
-        bytes.set(chunk, carry.length);
-        carry = undefined;
-      }
+      const bytes = afterCarry(carry, chunk);
+      carry = undefined;
       let start = 0;
       while (true) {
         const lf = bytes.indexOf(LF, start);

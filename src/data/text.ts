@@ -59,3 +59,12 @@ export function firstInvalidUtf8(bytes: Uint8Array, start = 0, end = bytes.lengt
 export function describeBadByte(bytes: Uint8Array, at: number, base = 0): string {
   return `byte 0x${bytes[at].toString(16).padStart(2, "0")} at byte offset ${base + at} is not UTF-8; save the file as UTF-8`;
 }
+
+/** `rest` (the unfinished line of the previous chunk) followed by `chunk`, as one buffer. */
+export function afterCarry(rest: Uint8Array | undefined, chunk: Uint8Array): Uint8Array {
+  if (!rest) return chunk;
+  const bytes = new Uint8Array(rest.length + chunk.length);
+  bytes.set(rest);
+  bytes.set(chunk, rest.length);
+  return bytes;
+}

@@ -11,6 +11,7 @@
  * like the others, so validate reports them in whichever split they land.
  */
 import type { CellProblem, NumericChunk } from "../data/csv.ts";
+import { problemsByRow } from "../data/chunks.ts";
 import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
 import { NetsecError, quoted, showName } from "../errors.ts";
@@ -116,12 +117,7 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     const out = await LineWriter.create(featureStore, columns);
     try {
       for await (const chunk of source.chunks()) {
-        const byRow = new Map<number, CellProblem[]>();
-        for (const p of chunk.problems) {
-          const list = byRow.get(p.row);
-          if (list) list.push(p);
-          else byRow.set(p.row, [p]);
-        }
+        const byRow = problemsByRow(chunk.problems);
         readerProblems += chunk.problems.length;
         for (const p of chunk.problems) {
           if (firstReaderProblems.length >= 20) break;

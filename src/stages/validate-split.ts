@@ -4,7 +4,8 @@
  * reason; once the conflict policy has been decided over both splits, `writeValidated` writes
  * `validated/<split>.csv` (and adds the dropped rows to invalid/).
  */
-import type { CsvFile, CellProblem } from "../data/csv.ts";
+import type { CsvFile } from "../data/csv.ts";
+import { problemsByRow } from "../data/chunks.ts";
 import type { Schema } from "../schema.ts";
 import { checkRowValues, compileContract, reasonOf, readerIssues, type ContractIssue, type IssueCode } from "./contract.ts";
 import { ensureParent } from "../artifacts.ts";
@@ -55,12 +56,7 @@ export async function validateSplit(file: CsvFile, schema: Schema, invalidPath: 
   const invalid = await LineWriter.create(invalidPath, [...columns, "reason"]);
   try {
     for await (const chunk of file.chunks()) {
-      const byRow = new Map<number, CellProblem[]>();
-      for (const p of chunk.problems) {
-        const list = byRow.get(p.row);
-        if (list) list.push(p);
-        else byRow.set(p.row, [p]);
-      }
+      const byRow = problemsByRow(chunk.problems);
       for (let r = 0; r < chunk.rows; r++) {
         const row = chunk.firstRow + r;
         const start = r * width;
