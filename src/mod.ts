@@ -67,7 +67,7 @@ export { latestRun, listRuns } from "./report/runs.ts";
 export { renderRunsIndex, writeRunsIndex } from "./report/index-page.ts";
 export { notebookSettings } from "./report/notebook-settings.ts";
 export { learningCurve } from "./report/learning-curve.ts";
-export { exportRegisteredModel } from "./report/model-export.ts";
+export { exportRegisteredModel } from "./tracking/registry-model.ts";
 
 // serving
 export { createApp } from "./serve/app.ts";

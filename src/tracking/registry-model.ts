@@ -53,11 +53,8 @@ export interface DownloadedModel {
   source: string;
 }
 
-/**
- * Fetch the version's model.json into `<cacheDir>/<name>/<version>` (reused when it is already
- * there and complete) and check its sha256 against what the logged model recorded.
- */
-export async function downloadModelVersion(client: MlflowClient, name: string, version: ModelVersion, cacheDir: string): Promise<DownloadedModel> {
+/** The version's model.json, checked against the sha256 its logged model recorded, and the manifest that goes with it. */
+async function fetchCheckedModel(client: MlflowClient, name: string, version: ModelVersion): Promise<{ bytes: Uint8Array; sha256: string; manifest: Record<string, unknown> }> {
   const folder = await modelFolderUri(client, version);
   const where = `version ${version.version} of "${name}" (${version.source})`;
   const mlmodel = parse(new TextDecoder().decode(await client.downloadArtifact(folder, "MLmodel"))) as { flavors?: Record<string, { sha256?: unknown }> } | null;
@@ -71,10 +68,6 @@ export async function downloadModelVersion(client: MlflowClient, name: string, v
   const bytes = await client.downloadArtifact(folder, "model.json");
   const sha256 = await platform.sha256(bytes);
   if (sha256 !== expected) throw new NetsecError("MODEL_INVALID", `${where}: model.json hashes to ${sha256}, the logged model recorded ${expected} (corrupted or replaced): refusing it`);
-  const dir = `${cacheDir}/${encodeURIComponent(name)}/${version.version}`;
-  const result = { dir, name, version: version.version, runId: version.run_id, sha256, source: version.source };
-  const existing = await platform.stat(`${dir}/model.json.sha256`);
-  if (existing?.isFile && (await platform.readTextFile(`${dir}/model.json.sha256`)).startsWith(sha256)) return result;
   const created = Number(version.creation_timestamp);
   const manifest = {
     format: "netsec-model-manifest",
@@ -83,12 +76,42 @@ export async function downloadModelVersion(client: MlflowClient, name: string, v
     sha256,
     registry: { uri: client.uri, name, version: version.version, runId: version.run_id, source: version.source },
   };
+  return { bytes, sha256, manifest };
+}
+
+/** Writes model.json, its checksum file and manifest.json under a temporary name, then renames the folder into place. */
+async function writeModelFolder(dir: string, model: { bytes: Uint8Array; sha256: string; manifest: Record<string, unknown> }): Promise<void> {
   const partial = `${dir}.partial-${crypto.randomUUID()}`;
   await platform.mkdir(partial);
-  await platform.writeFile(`${partial}/model.json`, bytes);
-  await platform.writeFile(`${partial}/model.json.sha256`, `${sha256}  model.json\n`);
-  await platform.writeFile(`${partial}/manifest.json`, JSON.stringify(manifest, null, 2) + "\n");
+  await platform.writeFile(`${partial}/model.json`, model.bytes);
+  await platform.writeFile(`${partial}/model.json.sha256`, `${model.sha256}  model.json\n`);
+  await platform.writeFile(`${partial}/manifest.json`, JSON.stringify(model.manifest, null, 2) + "\n");
   await platform.remove(dir);
   await platform.rename(partial, dir);
+}
+
+/**
+ * Fetch the version's model.json into `<cacheDir>/<name>/<version>` (reused when it is already
+ * there and complete) and check its sha256 against what the logged model recorded.
+ */
+export async function downloadModelVersion(client: MlflowClient, name: string, version: ModelVersion, cacheDir: string): Promise<DownloadedModel> {
+  const model = await fetchCheckedModel(client, name, version);
+  const dir = `${cacheDir}/${encodeURIComponent(name)}/${version.version}`;
+  const result = { dir, name, version: version.version, runId: version.run_id, sha256: model.sha256, source: version.source };
+  const existing = await platform.stat(`${dir}/model.json.sha256`);
+  if (existing?.isFile && (await platform.readTextFile(`${dir}/model.json.sha256`)).startsWith(model.sha256)) return result;
+  await writeModelFolder(dir, model);
   return result;
+}
+
+/**
+ * Export the version an alias of a registered model names into `outDir` (replaced as a whole), a
+ * folder `loadModelFile` and `netsec serve --model-dir` accept: model.json checked against the
+ * sha256 its logged model recorded, its checksum file and a manifest with the registry's version.
+ */
+export async function exportRegisteredModel(client: MlflowClient, name: string, alias: string, outDir: string): Promise<DownloadedModel> {
+  const version = await resolveModelVersion(client, { uri: `models:/${encodeURIComponent(name)}@${alias}`, name, alias });
+  const model = await fetchCheckedModel(client, name, version);
+  await writeModelFolder(outDir, model);
+  return { dir: outDir, name, version: version.version, runId: version.run_id, sha256: model.sha256, source: version.source };
 }

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadModelFile } from "../../src/models/model-file.ts";
-import { parseModelUri } from "../../src/tracking/registry-model.ts";
+import { exportRegisteredModel, parseModelUri } from "../../src/tracking/registry-model.ts";
 import { MlflowClient } from "../../src/tracking/index.ts";
 import { spawnSync } from "node:child_process";
 import { denoFlags, servePermissions } from "../../src/runtime/deno-permissions.ts";
@@ -150,6 +150,20 @@ describe("netsec serve --model-uri (a real MLflow registry)", () => {
     expect(await s.exited).toBe(1);
     expect(s.logs.join("")).toMatch(new RegExp(`model\\.json hashes to ${sha(join(dirs[1], "model.json"))}, the logged model recorded ${sha(join(dirs[0], "model.json"))} \\(corrupted or replaced\\): refusing it`));
   }, 180_000);
+
+  it("exportRegisteredModel: the alias's version into a folder loadModelFile reads, its sha256 checked; a replaced model.json is refused", async () => {
+    const client = new MlflowClient(mlflow.uri);
+    const out = join(tempDir("netsec-reg-export-"), "exported");
+    await moveAlias(mlflow.uri, name, "champion", "2");
+    const exported = await exportRegisteredModel(client, name, "champion", out);
+    expect(exported).toMatchObject({ dir: out, name, version: "2", sha256: sha(join(dirs[1], "model.json")) });
+    expect(readFileSync(join(out, "model.json"))).toEqual(readFileSync(join(dirs[1], "model.json")));
+    expect((await loadModelFile(out)).version).toBe(2);
+    // The test above replaced version 1's model.json in its run: exporting it must not pass it on.
+    await moveAlias(mlflow.uri, name, "champion", "1");
+    await expect(exportRegisteredModel(client, name, "champion", out)).rejects.toThrow(/model\.json hashes to [0-9a-f]{64}, the logged model recorded [0-9a-f]{64} \(corrupted or replaced\): refusing it/);
+    expect(readFileSync(join(out, "model.json"))).toEqual(readFileSync(join(dirs[1], "model.json"))); // the folder written before is left as it was
+  }, 120_000);
 
   it("model URIs are parsed strictly", () => {
     expect(parseModelUri("models:/netsec-phishing@champion")).toEqual({ uri: "models:/netsec-phishing@champion", name: "netsec-phishing", alias: "champion" });
