@@ -2,34 +2,25 @@
 // line is closed within the documented bound (10 s header timeout, checked every second), an
 // oversized header block gets 431, a body nobody reads is not drained, and every request leaves
 // one access-log line with its request id.
-import { type ChildProcess, spawn } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DENO, ROOT, tempDir } from "../helpers/env.ts";
+import { tempDir } from "../helpers/env.ts";
+import { type DenoServe, startDenoServe } from "./deno-serve.ts";
 import { rowObjects } from "./helpers.ts";
 import { writeRealModel } from "./real-model.ts";
 
-let child: ChildProcess;
+let served: DenoServe;
 let port = 0;
-let log = "";
 
 beforeAll(async () => {
   const modelDir = join(tempDir("netsec-deno-listener-"), "final_model");
   await writeRealModel(modelDir, 1, 3);
-  child = spawn(DENO, ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), join(ROOT, "src", "cli.ts"), "serve", "--port", "0", "--model-dir", modelDir], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NETSEC_TRAIN_TOKEN: "" } });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on("data", (chunk) => {
-      log += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(log);
-      if (match) resolve(match[1]);
-    });
-    child.on("exit", (code) => reject(new Error(`netsec serve exited (${code}): ${log}`)));
-  });
-  port = Number(new URL(url).port);
+  served = await startDenoServe({ flags: ["-A"], args: ["--port", "0", "--model-dir", modelDir] });
+  port = served.port;
 });
 afterAll(() => {
-  child?.kill("SIGKILL");
+  served?.child.kill("SIGKILL");
 });
 
 /** Write `request` on a fresh connection; resolve with all it got once the server closes it. */
@@ -75,7 +66,7 @@ describe("netsec serve (Deno): slow and oversized clients", () => {
     expect(response.status).toBe(200);
     await response.body?.cancel();
     const id = response.headers.get("x-request-id")!;
-    for (let i = 0; i < 50 && !log.includes(`id=${id}`); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(log).toMatch(new RegExp(`netsec serve: POST /predict 200 \\d+\\.\\dms rows=3 id=${id}\\n`));
+    for (let i = 0; i < 50 && !served.log().includes(`id=${id}`); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(served.log()).toMatch(new RegExp(`netsec serve: POST /predict 200 \\d+\\.\\dms rows=3 id=${id}\\n`));
   });
 });

@@ -56,17 +56,7 @@ export async function startDenoServe(options: { flags: string[]; args: string[];
 }
 
 /** A free port on 127.0.0.1 (for servers whose permission names their port). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../tracking/helpers.ts";
 
 /** A POST /predict whose body is sent in two parts: `finish()` sends the rest, `answer` is the raw response. */
 export interface SlowRequest {

@@ -1,7 +1,6 @@
 // The service over a real model file (D's format, loaded by `loadModelFile`): under Node through
 // the app without a socket, and as `netsec serve` under Deno (the CLI users run, real socket),
 // including the limits.
-import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, renameSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -9,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadModelFile } from "../../src/models/model-file.ts";
 import { createFrame } from "../../src/data/frame.ts";
 import { createService, type NetsecService } from "../../src/serve/server.ts";
-import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
+import { SHARED_DATA, tempDir } from "../helpers/env.ts";
+import { type DenoServe, startDenoServe } from "./deno-serve.ts";
 import { cell, FEATURES, featureCsv, rowObjects, schema } from "./helpers.ts";
 import { writeRealModel } from "./real-model.ts";
 
@@ -129,28 +129,19 @@ describe("serve: a real model file under Node", () => {
 const TOKEN = "deno-cli-token-0123456789";
 
 describe("serve: `netsec serve` under Deno", () => {
-  let child: ChildProcess;
+  let served: DenoServe;
   let url = "";
   let port = 0;
   beforeAll(async () => {
-    child = spawn(DENO, ["run", "-A", "--quiet", "--config", join(ROOT, "deno.json"), join(ROOT, "src", "cli.ts"), "serve", "--port", "0", "--model-dir", modelDir, "--max-body-mb", "0.05", "--body-timeout-s", "1", "--watch-ms", "50", "--train-data", SHARED_DATA], {
-      stdio: ["ignore", "ignore", "pipe"],
-      cwd: tempDir("netsec-serve-cwd-"),
-      env: { ...process.env, NETSEC_TRAIN_TOKEN: TOKEN, NETSEC_CORS_ORIGINS: "" },
+    served = await startDenoServe({
+      flags: ["-A"],
+      args: ["--port", "0", "--model-dir", modelDir, "--max-body-mb", "0.05", "--body-timeout-s", "1", "--watch-ms", "50", "--train-data", SHARED_DATA],
+      env: { NETSEC_TRAIN_TOKEN: TOKEN },
     });
-    let log = "";
-    url = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on("data", (chunk) => {
-        log += chunk;
-        const match = /listening on (http:\/\/\S+)/.exec(log);
-        if (match) resolve(match[1]);
-      });
-      child.on("exit", (code) => reject(new Error(`netsec serve exited (${code}): ${log}`)));
-    });
-    port = Number(new URL(url).port);
+    ({ url, port } = served);
   });
   afterAll(() => {
-    child?.kill("SIGTERM");
+    served?.child.kill("SIGTERM");
   });
 
   function raw(request: string): Promise<string> {
