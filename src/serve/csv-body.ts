@@ -36,14 +36,14 @@ const LF = 10, CR = 13, SPACE = 32, TAB = 9;
 const encoder = new TextEncoder();
 
 /** Keeps the first `cap` problems and counts the rest. */
-export class ProblemList {
-  items: CellProblem[] = [];
+export class ProblemList<P = CellProblem> {
+  items: P[] = [];
   total = 0;
   constructor(readonly cap = MAX_PROBLEMS) {}
   get full(): boolean {
     return this.items.length >= this.cap;
   }
-  push(problem: CellProblem): void {
+  push(problem: P): void {
     this.total++;
     if (this.items.length < this.cap) this.items.push(problem);
   }

@@ -12,7 +12,7 @@ import { INPUT_LIMITS } from "../data/limits.ts";
 import { describeBadByte, firstInvalidUtf8, textStart } from "../data/text.ts";
 import { excerpt, quoted, showName } from "../errors.ts";
 import { type ErrorDetails, HttpError } from "./http-error.ts";
-import { MAX_PROBLEMS, SLICE_MS, yieldToLoop } from "./csv-body.ts";
+import { ProblemList, SLICE_MS, yieldToLoop } from "./csv-body.ts";
 
 /** Deepest nesting accepted anywhere in a JSON body (rows need 3: {columns, rows: [[…]]}). */
 export const MAX_JSON_DEPTH = 8;
@@ -134,16 +134,7 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
-class Problems {
-  items: ErrorDetails[] = [];
-  total = 0;
-  push(p: ErrorDetails): void {
-    this.total++;
-    if (this.items.length < MAX_PROBLEMS) this.items.push(p);
-  }
-}
-
-function cellValue(value: unknown, row: number, column: string, problems: Problems): number {
+function cellValue(value: unknown, row: number, column: string, problems: ProblemList<ErrorDetails>): number {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (value === null) return NaN;
   if (typeof value === "string") {
@@ -218,7 +209,7 @@ export async function parseJsonRows(bytes: Uint8Array): Promise<Frame> {
   }
   if (skipSpace(bytes, end) !== bytes.length) throw malformed("unexpected text after the rows", skipSpace(bytes, end));
 
-  const problems = new Problems();
+  const problems = new ProblemList<ErrorDetails>();
   let table: Table | undefined;
   let known: Set<string> | undefined;
   let slice = performance.now();
