@@ -91,14 +91,17 @@ async function nextVersion(modelDir: string): Promise<number> {
 }
 
 const STAGING = /^\d+\.partial(-.*)?$/;
+/** Every file a set may hold; each one present gets its top-level link. */
+const SET_FILES = [MODEL_FILES.model, MODEL_FILES.checksum, MODEL_FILES.manifest, MODEL_FILES.card, MODEL_FILES.onnx];
 
 /**
  * Write `contents` as the set `versions/<version>/` of `modelDir` and make it the current one:
  * (1) the files go into `versions/<version>.partial-<pid>` and that folder is renamed to
  * `versions/<version>`; (2) `current` is replaced by a link to it (one rename: the switch);
  * (3) every file of the set gets its `modelDir/<name>` → `current/<name>` link (made once;
- * regular files of a folder from before sets are replaced by links here). A kill before (2)
- * leaves the old set current; after it, the new one.
+ * regular files of a folder from before sets are replaced by links here), and a set file the new
+ * set does not hold (model.onnx of a knn model) is removed from `modelDir`, so it does not stay
+ * beside a model it is not. A kill before (2) leaves the old set current; after it, the new one.
  */
 export async function writeModelSet(modelDir: string, version: number, contents: readonly (readonly [string, string | Uint8Array])[]): Promise<string> {
   const versionsDir = `${modelDir}/${MODEL_FILES.versions}`;
@@ -115,6 +118,7 @@ export async function writeModelSet(modelDir: string, version: number, contents:
     const link = `${MODEL_FILES.current}/${name}`;
     if ((await platform.readLink(`${modelDir}/${name}`)) !== link) await platform.symlinkAtomic(link, `${modelDir}/${name}`);
   }
+  for (const name of SET_FILES) if (!contents.some(([held]) => held === name)) await platform.remove(`${modelDir}/${name}`);
   return versionDir;
 }
 
@@ -146,12 +150,7 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
     [MODEL_FILES.card, modelCard(file, manifest, input.decision)],
   ];
   const versionDir = await writeModelSet(modelDir, version, contents);
-  // A set without model.onnx: final_model/model.onnx (a link through `current`, or a file from
-  // before sets) must not stay next to a model it is not.
-  if (onnxRefused !== undefined) {
-    await platform.remove(`${modelDir}/${MODEL_FILES.onnx}`);
-    options.reporter?.warn(`push: no ${MODEL_FILES.onnx} for this ${file.model.family} model: ${onnxRefused}`);
-  }
+  if (onnxRefused !== undefined) options.reporter?.warn(`push: no ${MODEL_FILES.onnx} for this ${file.model.family} model: ${onnxRefused}`);
   options.reporter?.info(`push: ${modelDir}/model.json version ${version} (sha256 ${sha256.slice(0, 12)}…): ${input.decision.reasons.join("; ")}`);
   return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${versionDir}/${MODEL_FILES.model}`, ...(onnx ? { onnxFile: `${versionDir}/${MODEL_FILES.onnx}` } : {}) };
 }

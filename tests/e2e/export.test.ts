@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeNpy, splitFeaturesAndLabels } from "../../src/data/npy.ts";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
@@ -83,6 +83,7 @@ describe.skipIf(!existsSync(SHARED_DATA))("netsec export", () => {
     expect(json).toMatchObject({ pushed: true, modelVersion: 2, bestModel: { family: "naive_bayes", onnxExportable: false } });
     expect(r.stderr).toMatch(/no model\.onnx for this naive_bayes model: the ml-naivebayes model has no ai\.onnx\.ml operator/);
     expect(existsSync(join(cwd, "final_model/model.onnx"))).toBe(false);
+    expect(readdirSync(join(cwd, "final_model"))).not.toContain("model.onnx"); // nor a link left dangling
     expect(existsSync(join(cwd, "final_model/versions/1/model.onnx"))).toBe(true);
     expect(JSON.parse(readFileSync(join(cwd, "final_model/manifest.json"), "utf8")).onnx.refused).toMatch(/naivebayes/);
     const e = netsec(cwd, ["export", "--format", "onnx", "--output", "nb.onnx"]);
