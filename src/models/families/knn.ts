@@ -10,6 +10,7 @@
  */
 import type { Classifier, Matrix, ModelJson, Params } from "../classifier.ts";
 import { assertFitted, checkWidth, classesOf, ParamReader } from "../params.ts";
+import { matrixGroups } from "../../stats/vector-groups.ts";
 
 export const KNN = "knn";
 
@@ -70,25 +71,18 @@ export class Knn implements Classifier {
 
   fit(x: Matrix, y: Uint8Array): void {
     const k = new ParamReader(KNN, this.params, KNOWN).int("n_neighbors", 5, 1);
-    const seen = new Map<string, number>();
-    const points: number[] = [];
-    const c0: number[] = [];
-    const c1: number[] = [];
+    // Identical rows once each (groups in order of first appearance), with their class counts.
+    const { group, groups } = matrixGroups(x.values, x.rows, x.cols);
+    const points = new Float64Array(groups * x.cols);
+    const count0 = new Float64Array(groups);
+    const count1 = new Float64Array(groups);
     for (let r = 0; r < x.rows; r++) {
-      const row = x.values.subarray(r * x.cols, (r + 1) * x.cols);
-      const key = row.join(",");
-      let g = seen.get(key);
-      if (g === undefined) {
-        g = c0.length;
-        seen.set(key, g);
-        points.push(...row);
-        c0.push(0);
-        c1.push(0);
-      }
-      if (y[r] === 1) c1[g]++;
-      else c0[g]++;
+      const g = group[r];
+      if (count0[g] + count1[g] === 0) points.set(x.values.subarray(r * x.cols, (r + 1) * x.cols), g * x.cols);
+      if (y[r] === 1) count1[g]++;
+      else count0[g]++;
     }
-    this.state = { k, cols: x.cols, points: Float64Array.from(points), count0: Float64Array.from(c0), count1: Float64Array.from(c1) };
+    this.state = { k, cols: x.cols, points, count0, count1 };
     this.ternary = undefined;
   }
 
