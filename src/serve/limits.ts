@@ -82,17 +82,14 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
   let total = 0;
   const started = Date.now();
   let slice = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     while (true) {
       const remaining = limits.totalTimeoutMs - (Date.now() - started);
       const wait = Math.max(0, Math.min(limits.idleTimeoutMs, remaining));
-      const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), wait)));
-      const next = await Promise.race([reader.read().catch((error) => {
+      const next = await within(reader.read().catch((error) => {
         if (error instanceof HttpError || !coding) throw error;
         throw new HttpError(400, "BAD_ENCODING", `the ${coding} body could not be decoded: ${excerpt((error as Error).message ?? String(error), 120)}`);
-      }), timeout]);
-      clearTimeout(timer);
+      }), wait);
       if (next === "timeout") {
         throw new HttpError(408, "REQUEST_TIMEOUT", `the request body did not arrive in time (${total} bytes received; the server waits at most ${limits.idleTimeoutMs} ms between chunks and ${limits.totalTimeoutMs} ms in all)`);
       }
@@ -123,8 +120,6 @@ export async function readBody(request: Request, limits: BodyLimits, largeTurn?:
   } catch (error) {
     reader.cancel().catch(() => {});
     throw error;
-  } finally {
-    clearTimeout(timer);
   }
   if (total === 0) throw new HttpError(400, "EMPTY_BODY", "the request body is empty: send a CSV file (multipart/form-data or text/csv) or JSON rows");
   if (whole) return total === whole.length ? whole : whole.subarray(0, total);
@@ -144,15 +139,18 @@ const DISCARD = { bytes: 1024 * 1024, ms: 1000 };
 async function discard(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
   let dropped = 0;
   const deadline = Date.now() + DISCARD.ms;
+  while (dropped <= DISCARD.bytes) {
+    const next = await within(reader.read().catch(() => ({ done: true as const, value: undefined })), Math.max(0, deadline - Date.now()));
+    if (next === "timeout" || next.done) return;
+    dropped += next.value.byteLength;
+  }
+}
+
+/** `promise`, or "timeout" when it has not settled within `ms` (the timer is cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | "timeout"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    while (dropped <= DISCARD.bytes) {
-      const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), Math.max(0, deadline - Date.now()))));
-      const next = await Promise.race([reader.read().catch(() => ({ done: true as const, value: undefined })), timeout]);
-      clearTimeout(timer);
-      if (next === "timeout" || next.done) return;
-      dropped += next.value.byteLength;
-    }
+    return await Promise.race([promise, new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), ms)))]);
   } finally {
     clearTimeout(timer);
   }
