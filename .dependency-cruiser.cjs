@@ -3,21 +3,23 @@
  * run by `npm test` before vitest). Imports only go down; there is no cycle between files, and
  * type-only imports count (tsPreCompilationDeps). Only src/runtime/ touches Node's built-ins.
  *
- *   6  src/cli/, src/cli.ts, src/mod.ts           the edges: command line, public API
+ *   7  src/cli/, src/cli.ts, src/mod.ts           the edges: command line, public API
+ *   6  src/session/                               the notebook session: verbs over the stages, results that show themselves
  *   5  src/tracking/ report/ serve/ viz/          talk to the outside (MLflow, files, HTTP, notebooks)
- *   4  src/pipeline.ts                            chains the stages
+ *   4  src/pipeline.ts plan.ts stage-cache.ts     chains the stages; their settings and keys; results found again by key
  *   3  src/stages/ search/ predict/               the pipeline's steps, the model search, streaming scoring
  *   2  src/models/                                families/, trees/, scoring/, model file, preprocessor
- *   1  src/errors schema experiment artifacts reporter .ts, src/data/, src/stats/
+ *   1  src/errors schema experiment artifacts reporter version settings .ts, src/data/, src/stats/
  *   0  src/runtime/                               Deno vs Node
  */
 const LAYERS = [
   ["runtime", "^src/runtime/"],
-  ["base", "^src/(errors|schema|experiment|artifacts|reporter)\\.ts$|^src/(data|stats)/"],
+  ["base", "^src/(errors|schema|experiment|artifacts|reporter|version|settings)\\.ts$|^src/(data|stats)/"],
   ["models", "^src/models/"],
   ["steps", "^src/(stages|search|predict)/"],
-  ["pipeline", "^src/pipeline\\.ts$"],
+  ["pipeline", "^src/(pipeline|plan|stage-cache)\\.ts$"],
   ["outside", "^src/(tracking|report|serve|viz)/"],
+  ["session", "^src/session/"],
   ["edges", "^src/cli/|^src/cli\\.ts$|^src/mod\\.ts$"],
 ];
 

@@ -27,7 +27,7 @@ const result = await runDataPipeline({ data, artifacts, reporter: createReporter
   onStageStart: () => {
     stagePeak = platform.rss();
   },
-  onStage: (name) => {
+  onStage: ({ name }) => {
     sample();
     stagePeaks[name] = Math.round(stagePeak / 2 ** 20);
   },

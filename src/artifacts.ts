@@ -27,11 +27,15 @@ export const STAGE_FILES = {
     featureStore: (name: string) => `feature_store/${name}.csv`,
     train: "ingested/train.csv",
     test: "ingested/test.csv",
+    /** The source's data row of every row of ingested/<split>.csv: npy, float64, (rows, 1). */
+    sourceRows: (split: "train" | "test") => `ingested/${split}_rows.npy`,
     summary: "ingestion.json",
   },
   validation: {
     validTrain: "validated/train.csv",
     validTest: "validated/test.csv",
+    /** The row of ingested/<split>.csv of every validated row: npy, float64, (rows, 1). */
+    fileRows: (split: "train" | "test") => `validated/${split}_rows.npy`,
     invalidTrain: "invalid/train.csv",
     invalidTest: "invalid/test.csv",
     contract: "contract.json",
@@ -54,6 +58,8 @@ export const STAGE_FILES = {
     search: "search.json",
     /** The decision threshold: rule, value, out-of-fold precision/recall/F1 and PR curve. */
     threshold: "threshold.json",
+    /** The winner's out-of-fold P(positive class) of every training row: npy, float64, (rows, 1) (the threshold is re-decided on it). */
+    oof: "oof.npy",
   },
   evaluation: {
     metrics: "metrics.json",
@@ -61,6 +67,8 @@ export const STAGE_FILES = {
     comparison: "comparison.json",
     /** Per-prediction explanations of the test rows: mean |contribution| per feature and a sample. */
     explanations: "explanations.json",
+    /** P(positive class) of every test row (transformed test order): npy, float64, (rows, 1). */
+    probability: "probability.npy",
   },
 } as const;
 
@@ -68,40 +76,57 @@ export interface RunFolder {
   /** e.g. `Artifacts/11_25_2026_09_30_00` */
   dir: string;
   timestamp: string;
-  /** Absolute-or-relative folder of a stage. */
+  /** The folder that holds the run folders (`Artifacts`). */
+  root: string;
+  /**
+   * Stages this run reuses from earlier runs of the same root: stage → that run's folder name.
+   * A run made by a notebook session that changed only the model search holds model_trainer/ and
+   * model_evaluation/ of its own and reads its data stages from the run that made them.
+   */
+  lineage: Partial<Record<StageName, string>>;
+  /** The folder of a stage's output: this run's own, or the run it reuses it from. */
   stage(name: StageName): string;
   /** A file inside a stage folder. */
   file<S extends StageName>(stage: S, relative: string): string;
 }
 
-export function runFolder(artifactsRoot: string, timestamp: string): RunFolder {
+export function runFolder(artifactsRoot: string, timestamp: string, lineage: Partial<Record<StageName, string>> = {}): RunFolder {
   const dir = `${artifactsRoot}/${timestamp}`;
+  const stage = (name: StageName) => `${lineage[name] ? `${artifactsRoot}/${lineage[name]}` : dir}/${STAGE_DIRS[name]}`;
   return {
     dir,
     timestamp,
-    stage: (name) => `${dir}/${STAGE_DIRS[name]}`,
-    file: (stage, relative) => `${dir}/${STAGE_DIRS[stage]}/${relative}`,
+    root: artifactsRoot,
+    lineage: { ...lineage },
+    stage,
+    file: (name, relative) => `${stage(name)}/${relative}`,
   };
 }
 
 /** A new run folder under `artifactsRoot`, never reusing an existing one (adds `_2`, `_3` … if a second run starts in the same second). */
-export async function newRunFolder(artifactsRoot: string, date = new Date()): Promise<RunFolder> {
+export async function newRunFolder(artifactsRoot: string, date = new Date(), lineage: Partial<Record<StageName, string>> = {}): Promise<RunFolder> {
   await platform.mkdir(artifactsRoot);
   const base = runTimestamp(date);
   for (let n = 1; ; n++) {
     const ts = n === 1 ? base : `${base}_${n}`;
     if (!(await platform.stat(`${artifactsRoot}/${ts}`))) {
       await platform.mkdir(`${artifactsRoot}/${ts}`);
-      return runFolder(artifactsRoot, ts);
+      return runFolder(artifactsRoot, ts, lineage);
     }
   }
 }
 
-/** The run folder of an existing path such as `Artifacts/11_25_2026_09_30_00`. */
-export function openRunFolder(dir: string): RunFolder {
+/** The run folder of an existing path such as `Artifacts/11_25_2026_09_30_00` (without its lineage: see loadRunFolder). */
+export function openRunFolder(dir: string, lineage: Partial<Record<StageName, string>> = {}): RunFolder {
   const clean = dir.replace(/\/+$/, "");
   const cut = clean.lastIndexOf("/");
-  return runFolder(cut < 0 ? "." : clean.slice(0, cut), cut < 0 ? clean : clean.slice(cut + 1));
+  return runFolder(cut < 0 ? "." : clean.slice(0, cut), cut < 0 ? clean : clean.slice(cut + 1), lineage);
+}
+
+/** An existing run folder with the lineage its run.json records (stages it reuses from earlier runs). */
+export async function loadRunFolder(dir: string): Promise<RunFolder> {
+  const status = await readRunStatus(dir);
+  return openRunFolder(dir, status?.lineage ?? {});
 }
 
 /**
@@ -134,14 +159,24 @@ export async function ensureParent(file: string): Promise<void> {
 /**
  * `<run>/run.json`: whether a run folder is complete. Written "running" when the folder is made,
  * replaced (atomically) by "complete" when the last stage is done or "failed" with the reason and
- * stage when one fails; a run that still says "running" after its process ended was stopped
- * (killed, machine down). Runs made before this file existed have none. Shape (docs/pipeline.md):
- * `{"format": "netsec-run", "status": "running"|"complete"|"failed", "startedAt": ISO,
- *   "finishedAt"?: ISO, "stage"?: name, "reason"?: text, "pid"?: number}`.
+ * stage when one fails ("interrupted" on SIGINT/SIGTERM); a run that still says "running" after its
+ * process ended was stopped (killed, machine down). Runs made before this file existed have none.
+ * Shape (docs/pipeline.md): `{"format": "netsec-run", "status": "running"|"complete"|"failed"|
+ * "interrupted", "startedAt": ISO, "finishedAt"?: ISO, "stage"?: name, "reason"?: text, "pid"?: number,
+ * "by"?: text, "stages"?: {name: {key, seconds, finishedAt}}, "lineage"?: {name: run folder name}}`.
  */
 export const RUN_STATUS_FILE = "run.json";
 
-export type RunState = "running" | "complete" | "failed";
+export type RunState = "running" | "complete" | "failed" | "interrupted";
+
+/** One stage of a run as run.json records it. */
+export interface RunStageRecord {
+  /** What the stage's result is a function of (src/plan.ts): the same key, the same result. */
+  key: string;
+  seconds: number;
+  /** When it finished (ISO). */
+  finishedAt: string;
+}
 
 export interface RunStatus {
   format: "netsec-run";
@@ -154,6 +189,12 @@ export interface RunStatus {
   reason?: string;
   /** The process that ran it. */
   pid?: number;
+  /** Who made it: "netsec train", "notebook session". */
+  by?: string;
+  /** Stages written into this folder, with their keys. */
+  stages?: Partial<Record<StageName, RunStageRecord>>;
+  /** Stages reused from earlier runs of the same Artifacts folder: stage → that run's folder name. */
+  lineage?: Partial<Record<StageName, string>>;
 }
 
 export async function writeRunStatus(dir: string, status: Omit<RunStatus, "format">): Promise<void> {
@@ -166,7 +207,7 @@ export async function writeRunStatus(dir: string, status: Omit<RunStatus, "forma
 export async function readRunStatus(dir: string): Promise<RunStatus | undefined> {
   try {
     const value = JSON.parse(await platform.readTextFile(`${dir}/${RUN_STATUS_FILE}`)) as RunStatus;
-    return value && value.format === "netsec-run" && ["running", "complete", "failed"].includes(value.status) ? value : undefined;
+    return value && value.format === "netsec-run" && ["running", "complete", "failed", "interrupted"].includes(value.status) ? value : undefined;
   } catch {
     return undefined;
   }

@@ -9,8 +9,9 @@ import { commands } from "./cli/commands.ts";
 import { parseArgs } from "./cli/args.ts";
 import { createReporter } from "./reporter.ts";
 import type { Command } from "./cli/command.ts";
+import { NETSEC_VERSION } from "./version.ts";
 
-const VERSION = "0.1.0";
+const VERSION = NETSEC_VERSION;
 
 function usageLine(command: Command): string {
   const opts = command.options.map((o) => {

@@ -1,26 +1,33 @@
 /**
  * `runPipeline`: the stages in order for one new run folder (`Artifacts/<timestamp>/`). It only
- * chains them: each stage is a function in src/stages/ that writes its own folder atomically.
- * In-memory results are handed from one stage to the next (validated frames to transform), but
- * every stage's files are complete on disk, so any stage can also be re-run from its inputs.
- * Hooks let callers (tracking, notebooks) see each stage's artifacts as soon as it finishes.
+ * chains them: each stage is a function in src/stages/ that takes one typed options object
+ * (settings from src/plan.ts + the run's context) and writes its own folder atomically. Typed
+ * results are handed from one stage to the next, to tracking (hooks) and to the report in memory.
+ *
+ * Everything that can be checked before data is read is checked first (the experiment file: its
+ * families, parameters and grid size; the data source): a run that fails there makes no folder and
+ * records nothing. A `RunRecorder` writes run.json as stages finish (their keys, seconds, the
+ * lineage of stages reused from other runs), so a notebook session (src/session/) that shares
+ * these pieces leaves the same kind of folders behind.
  */
 import { platform } from "./runtime/index.ts";
 import { NetsecError } from "./errors.ts";
 import { loadSchema, type Schema } from "./schema.ts";
 import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experiment.ts";
-import { newRunFolder, STAGE_DIRS, writeRunStatus, type RunFolder, type StageName } from "./artifacts.ts";
+import { newRunFolder, readRunStatus, STAGE_DIRS, writeRunStatus, type RunFolder, type RunStatus, type StageName } from "./artifacts.ts";
 import { openSource } from "./data/source.ts";
 import type { Reporter } from "./reporter.ts";
 import type { CandidateResult } from "./search/types.ts";
+import { checkExperiment } from "./search/check.ts";
 import { runIngest, type IngestArtifacts, type IngestSource } from "./stages/ingest.ts";
 import { runValidate, type ValidateArtifacts } from "./stages/validate.ts";
 import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
 import { runTrain, type TrainArtifacts } from "./stages/train.ts";
 import { runEvaluate, type EvaluateArtifacts } from "./stages/evaluate.ts";
 import { runPush, type PushArtifacts } from "./stages/push.ts";
-import { onnxSupport } from "./models/onnx/export.ts";
 import { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
+import { planStages, stageKeys, type KeyInputs, type StageKeys, type StagePlan } from "./plan.ts";
+import { currentModelSha256 } from "./models/model-file.ts";
 
 /** The winner's CV score under both fold protocols: grouped (the honest one) and leaky (row by row, the seed's). */
 export function cvScores(trainer: TrainArtifacts): Record<string, { mean: number; std: number; folds: number[] } | null> {
@@ -29,7 +36,7 @@ export function cvScores(trainer: TrainArtifacts): Record<string, { mean: number
   return { grouped: of("grouped"), leaky: of("leaky") };
 }
 
-/** What each stage hands to `onStage`. Later stages (train, evaluate, push) add their entry here. */
+/** What each stage returns, by name: the typed results hooks, tracking and the report receive. */
 export interface PipelineStages {
   ingestion: IngestArtifacts;
   validation: ValidateArtifacts;
@@ -41,13 +48,18 @@ export interface PipelineStages {
 
 export type PipelineStageName = keyof PipelineStages;
 
+/** A stage's result with its name, as hooks receive it (narrow on `name`). */
+export type StageEvent = { [S in PipelineStageName]: { name: S; result: PipelineStages[S] } }[PipelineStageName];
+
 export interface PipelineHooks {
   /** Called before a stage starts. */
   onStageStart?(name: PipelineStageName, run: RunFolder): void | Promise<void>;
-  /** Called with a stage's artifacts once its folder is complete. */
-  onStage?<S extends PipelineStageName>(name: S, artifacts: PipelineStages[S], run: RunFolder): void | Promise<void>;
-  /** Called by the model search once per candidate (tracking: one nested MLflow run each); pass it to runTrain's onCandidate. */
+  /** Called with a stage's typed result once its folder is complete. */
+  onStage?(event: StageEvent, run: RunFolder): void | Promise<void>;
+  /** Called by the model search once per candidate (tracking: one nested MLflow run each). */
   onCandidate?(result: CandidateResult): void | Promise<void>;
+  /** Called as the search's fold tasks finish. */
+  onProgress?(done: number, total: number, label: string): void;
 }
 
 export interface PipelineOptions {
@@ -119,90 +131,149 @@ export function openDataSource(spec: string, schema?: Schema): Promise<IngestSou
   return openSource(spec, schema ? { columns: schema.columns } : {});
 }
 
+/**
+ * The experiment of a run, checked completely (families, parameter names and ranges, grid size)
+ * before any data is read. The default experiment is found from any working directory.
+ */
+export async function resolveExperiment(experiment: string | Experiment | undefined): Promise<Experiment> {
+  let loaded: Experiment;
+  if (experiment !== undefined && typeof experiment !== "string") loaded = experiment;
+  else {
+    const path = experiment ?? DEFAULT_EXPERIMENT;
+    loaded = path === DEFAULT_EXPERIMENT && !(await platform.stat(path))?.isFile ? await loadExperiment() : await loadExperiment(path);
+  }
+  checkExperiment(loaded, typeof experiment === "string" ? experiment : loaded.name);
+  return loaded;
+}
+
+/** One run folder being written: each stage through `stage()`, which times it, records it in run.json and calls the hooks. */
+export class RunRecorder {
+  readonly startedAt = new Date().toISOString();
+  readonly stages: Record<string, StageSummary> = {};
+  #status: RunStatus;
+  #current?: PipelineStageName;
+
+  private constructor(readonly run: RunFolder, by: string, private readonly hooks: PipelineHooks) {
+    this.#status = { format: "netsec-run", status: "running", startedAt: this.startedAt, pid: platform.pid(), by, stages: {}, ...(Object.keys(run.lineage).length ? { lineage: run.lineage } : {}) };
+  }
+
+  /** A new run folder under `root` (reusing the stages `lineage` names from earlier runs). */
+  static async create(root: string, by: string, hooks: PipelineHooks = {}, lineage: RunFolder["lineage"] = {}): Promise<RunRecorder> {
+    const recorder = new RunRecorder(await newRunFolder(root, new Date(), lineage), by, hooks);
+    await recorder.#write();
+    return recorder;
+  }
+
+  /** The stage running now (undefined between stages). */
+  get current(): PipelineStageName | undefined {
+    return this.#current;
+  }
+
+  /** Whether this folder already holds a stage (then a new result of it needs a new run folder). */
+  holds(name: StageName): boolean {
+    return this.#status.stages?.[name] !== undefined || this.run.lineage[name] !== undefined;
+  }
+
+  async stage<S extends PipelineStageName>(name: S, key: string, work: () => Promise<PipelineStages[S]>, describe: (a: PipelineStages[S]) => Record<string, unknown> = () => ({})): Promise<PipelineStages[S]> {
+    this.#current = name;
+    if (this.#status.status !== "running") {
+      this.#status = { ...this.#status, status: "running", finishedAt: undefined };
+      await this.#write();
+    }
+    await this.hooks.onStageStart?.(name, this.run);
+    const started = Date.now();
+    const result = await work();
+    const seconds = (Date.now() - started) / 1000;
+    this.stages[name] = { dir: name in STAGE_DIRS ? this.run.stage(name as StageName) : this.run.dir, seconds, ...describe(result) };
+    if (name in STAGE_DIRS) this.#status.stages![name as StageName] = { key, seconds, finishedAt: new Date().toISOString() };
+    await this.hooks.onStage?.({ name, result } as StageEvent, this.run);
+    this.#current = undefined;
+    return result;
+  }
+
+  /** The run is done (for now: a session may add stages later, and the status goes back to running). */
+  async complete(): Promise<void> {
+    this.#status = { ...this.#status, status: "complete", finishedAt: new Date().toISOString() };
+    delete this.#status.stage;
+    delete this.#status.reason;
+    await this.#write();
+  }
+
+  /**
+   * The run failed: run.json says where and why. A folder no stage was written to or reused into
+   * is removed (it would be empty): the error says why.
+   */
+  async fail(error: unknown, status: "failed" | "interrupted" = "failed"): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (Object.keys(this.#status.stages ?? {}).length === 0 && Object.keys(this.run.lineage).length === 0) {
+      await platform.remove(this.run.dir).catch(() => undefined);
+      return;
+    }
+    this.#status = { ...this.#status, status, finishedAt: new Date().toISOString(), stage: this.#current, reason };
+    await this.#write().catch(() => undefined);
+  }
+
+  async #write(): Promise<void> {
+    const { format: _format, ...rest } = this.#status;
+    await writeRunStatus(this.run.dir, rest);
+  }
+}
+
+/** Run `work`, then mark the run complete; failed (and why) when it throws. */
+export async function recordRun<T>(recorder: RunRecorder, work: () => Promise<T>): Promise<T> {
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    await recorder.fail(error);
+    throw error;
+  }
+  await recorder.complete();
+  return result;
+}
+
+/** A pipeline run, prepared: everything checked and opened, no folder made yet. */
+export interface PreparedRun {
+  schema: Schema;
+  experiment: Experiment;
+  source: IngestSource;
+  plan: StagePlan;
+  options: PipelineOptions;
+}
+
+/** Check the experiment and open the data source (a failure here makes no run folder). */
+export async function prepareRun(options: PipelineOptions): Promise<PreparedRun> {
+  const experiment = await resolveExperiment(options.experiment);
+  const schema = options.schema ?? (await loadSchema());
+  const data = options.data ?? (await resolveDefaultData(options.reporter));
+  const source = await openDataSource(data, schema);
+  const plan = planStages(experiment, { modelDir: options.modelDir ?? "final_model", reference: options.reference, force: options.force });
+  return { schema, experiment, source, plan, options };
+}
+
+/**
+ * What the stage keys of a run start from: the source's digest (a file's sha256; a database has
+ * none, so its results get keys of their own that nothing reuses), the contract, the reference
+ * run's validated data and the model currently in the model folder.
+ */
+export async function keyInputs(source: IngestSource, schema: Schema, plan: StagePlan): Promise<KeyInputs> {
+  const data = (await source.digest?.()) ?? `unkeyed:${source.describe}:${Date.now()}:${Math.random()}`;
+  let reference: string | undefined;
+  if (plan.validation.reference) reference = (await readRunStatus(plan.validation.reference))?.stages?.validation?.key ?? `folder:${plan.validation.reference}`;
+  return { data, schema: schema.hash, reference, currentModel: (await currentModelSha256(plan.evaluation.modelDir)) ?? "" };
+}
+
 function experimentName(experiment: string | Experiment | undefined): string {
   if (experiment === undefined) return DEFAULT_EXPERIMENT;
   return typeof experiment === "string" ? experiment : experiment.name;
 }
 
-async function resolveExperiment(experiment: string | Experiment | undefined): Promise<Experiment> {
-  if (experiment !== undefined && typeof experiment !== "string") return experiment;
-  const path = experiment ?? DEFAULT_EXPERIMENT;
-  // The default experiment is found from any working directory (the repository's copy).
-  if (path === DEFAULT_EXPERIMENT && !(await platform.stat(path))?.isFile) return loadExperiment();
-  return loadExperiment(path);
-}
-
-/**
- * One run in progress: its folder, inputs, and `stage()`, which times a stage, records its summary
- * and calls the hooks. Stages added later (train, evaluate, push) go through `stage()` too.
- */
-export interface PipelineRun {
-  run: RunFolder;
-  schema: Schema;
-  experiment: Experiment;
-  source: IngestSource;
-  options: PipelineOptions;
-  reporter: Reporter;
-  stages: Record<string, StageSummary>;
-  stage<S extends PipelineStageName>(name: S, work: () => Promise<PipelineStages[S]>, describe: (a: PipelineStages[S]) => Record<string, unknown>): Promise<PipelineStages[S]>;
-  /** The JSON summary so far (run folder, stages, warnings of this run). */
-  summary(): PipelineSummary;
-  /** The stage running now (undefined between stages). */
-  readonly current?: PipelineStageName;
-  /** When the run started (ISO). */
-  readonly startedAt: string;
-}
-
-/** Resolve the inputs and create the run folder. */
-export async function startRun(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineRun> {
+/** The data half: ingest → validate → transform, into the recorder's folder. */
+export async function runDataStages(prepared: PreparedRun, recorder: RunRecorder, keys: StageKeys): Promise<Pick<PipelineResult, "ingestion" | "validation" | "transformation">> {
+  const { schema, source, plan, options } = prepared;
   const { reporter } = options;
-  const experiment = await resolveExperiment(options.experiment);
-  const schema = options.schema ?? (await loadSchema());
-  const data = options.data ?? (await resolveDefaultData(reporter));
-  const source = await openDataSource(data, schema);
-  const run = await newRunFolder(options.artifacts ?? "Artifacts");
-  const startedAt = new Date().toISOString();
-  await writeRunStatus(run.dir, { status: "running", startedAt, pid: platform.pid() });
-  const warningsBefore = reporter.warnings.length;
-  const stages: Record<string, StageSummary> = {};
-  reporter.info(`run folder ${run.dir}`);
-  let current: PipelineStageName | undefined;
-  return {
-    run,
-    schema,
-    experiment,
-    source,
-    options,
-    reporter,
-    stages,
-    startedAt,
-    get current() {
-      return current;
-    },
-    async stage(name, work, describe) {
-      current = name;
-      await hooks.onStageStart?.(name, run);
-      const started = Date.now();
-      const artifacts = await work();
-      stages[name] = { dir: name in STAGE_DIRS ? run.stage(name as StageName) : run.dir, seconds: (Date.now() - started) / 1000, ...describe(artifacts) };
-      await hooks.onStage?.(name, artifacts, run);
-      current = undefined;
-      return artifacts;
-    },
-    summary: () => ({
-      runDir: run.dir,
-      data: source.describe,
-      experiment: experimentName(options.experiment),
-      stages,
-      warnings: reporter.warnings.slice(warningsBefore),
-    }),
-  };
-}
-
-/** The data half: ingest → validate → transform. */
-export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResult, "ingestion" | "validation" | "transformation">> {
-  const { run, schema, experiment, source, reporter, options } = ctx;
-  const ingestion = await ctx.stage("ingestion", () => runIngest(source, { run, schema, testRatio: experiment.split.test_ratio, seed: experiment.seed, groupDuplicates: experiment.split.group_duplicates, reporter }), (a) => ({
+  const context = { run: recorder.run, schema, reporter };
+  const ingestion = await recorder.stage("ingestion", keys.ingestion, () => runIngest(source, { ...context, ...plan.ingestion }), (a) => ({
     featureStore: a.featureStore,
     train: a.train,
     test: a.test,
@@ -213,17 +284,7 @@ export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResu
     vectors: a.summary.vectors,
     sharedVectors: a.summary.sharedVectors,
   }));
-  const validation = await ctx.stage("validation", () =>
-    runValidate({ train: ingestion.train, test: ingestion.test }, {
-      run,
-      schema,
-      maxInvalidShare: experiment.validation.max_invalid_share,
-      driftPValue: experiment.validation.drift_p_value,
-      failOnDrift: experiment.validation.fail_on_drift,
-      conflicts: experiment.validation.conflicts,
-      reference: options.reference,
-      reporter,
-    }), (a) => ({
+  const validation = await recorder.stage("validation", keys.validation, () => runValidate({ train: ingestion.train, test: ingestion.test }, { ...context, ...plan.validation }), (a) => ({
     validTrain: a.validTrain,
     validTest: a.validTest,
     invalidRows: a.contract.invalidRows,
@@ -234,7 +295,7 @@ export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResu
     referenceDrifted: a.drift.summary.referenceDrifted,
     driftReport: a.driftYaml,
   }));
-  const transformation = await ctx.stage("transformation", () => runTransform({ train: validation.validTrain, test: validation.validTest, trainRows: validation.contract.train.valid, testRows: validation.contract.test.valid }, { run, schema, k: experiment.transform.knn_neighbors, reporter }), (a) => ({
+  const transformation = await recorder.stage("transformation", keys.transformation, () => runTransform({ train: validation.validTrain, test: validation.validTest, trainRows: validation.contract.train.valid, testRows: validation.contract.test.valid }, { ...context, ...plan.transformation }), (a) => ({
     trainArray: a.trainArray,
     testArray: a.testArray,
     preprocessor: a.preprocessorFile,
@@ -243,61 +304,37 @@ export async function runDataStages(ctx: PipelineRun): Promise<Pick<PipelineResu
   return { ingestion, validation, transformation };
 }
 
-/**
- * Run `work` on the run and record how it ended in `<run>/run.json`: "complete", or "failed" with
- * the stage and the reason. A run that failed before any stage finished leaves nothing behind
- * (its folder would be empty): the error says why.
- */
-export async function recordRun<T>(ctx: PipelineRun, work: () => Promise<T>): Promise<T> {
-  let result: T;
-  try {
-    result = await work();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    if (Object.keys(ctx.stages).length === 0) await platform.remove(ctx.run.dir).catch(() => undefined);
-    else await writeRunStatus(ctx.run.dir, { status: "failed", startedAt: ctx.startedAt, finishedAt: new Date().toISOString(), stage: ctx.current, reason, pid: platform.pid() }).catch(() => undefined);
-    throw error;
-  }
-  await writeRunStatus(ctx.run.dir, { status: "complete", startedAt: ctx.startedAt, finishedAt: new Date().toISOString(), pid: platform.pid() });
-  return result;
-}
-
-/** Ingest → validate → transform only (benchmarks, notebooks of the data half). */
-export async function runDataPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
-  const ctx = await startRun(options, hooks);
-  const data = await recordRun(ctx, () => runDataStages(ctx));
-  return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data };
-}
-
-/** The whole pipeline for one new run folder. */
-export async function runPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
-  const ctx = await startRun(options, hooks);
-  return await recordRun(ctx, async () => {
-    const data = await runDataStages(ctx);
-    const models = await runModelStages(ctx, data.transformation, data.validation, hooks);
-    return { summary: ctx.summary(), run: ctx.run, schema: ctx.schema, experiment: ctx.experiment, ...data, ...models };
-  });
-}
-
 /** The model half: train (search) → evaluate (against the current model, gates) → push. */
-export async function runModelStages(ctx: PipelineRun, transformation: TransformArtifacts, validation: ValidateArtifacts, hooks: PipelineHooks = {}): Promise<Pick<PipelineResult, "trainer" | "evaluation" | "push">> {
-  const { run, schema, experiment, reporter, options } = ctx;
-  const modelDir = options.modelDir ?? "final_model";
-  const trainer = await ctx.stage("trainer", () => runTrain({ train: transformation.train, trainArray: transformation.trainArray }, { run, experiment, schema, reporter, onCandidate: hooks.onCandidate }), (a) => ({
+export async function runModelStages(prepared: PreparedRun, recorder: RunRecorder, keys: StageKeys, data: Pick<PipelineResult, "validation" | "transformation">, hooks: PipelineHooks = {}): Promise<Pick<PipelineResult, "trainer" | "evaluation" | "push">> {
+  const { schema, plan, options } = prepared;
+  const { reporter } = options;
+  const { transformation, validation } = data;
+  const context = { run: recorder.run, schema, reporter };
+  const trainer = await recorder.stage("trainer", keys.trainer, () => runTrain({ train: transformation.train, trainArray: transformation.trainArray }, { ...context, ...plan.trainer, onCandidate: hooks.onCandidate, onProgress: hooks.onProgress }), trainerSummary);
+  // The raw feature vectors of the training rows: recorded with the model, so a later push gate
+  // can leave the rows it was trained on out of the comparison.
+  const trainingSet = await readTrainingSet(validation.validTrain, schema);
+  const evaluation = await recorder.stage("evaluation", keys.evaluation, async () => runEvaluate(await evaluateInputOf(trainer, transformation, validation.validTest, trainingSet), { ...context, ...plan.evaluation }), evaluationSummary);
+  const push = await recorder.stage("push", "", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet), { ...plan.push, schema, runDir: recorder.run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons }));
+  return { trainer, evaluation, push };
+}
+
+export function trainerSummary(a: TrainArtifacts): Record<string, unknown> {
+  return {
     model: a.modelFile,
     leaderboard: a.leaderboardFile,
-    best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore, onnxExportable: onnxSupport(a.search.best.family).exportable },
+    best: { family: a.search.best.family, params: a.search.best.params, cvScore: a.search.best.meanScore, cvStd: a.search.best.stdScore },
     cvProtocol: a.search.protocol,
     cv: cvScores(a),
     threshold: { value: a.threshold.threshold, rule: a.threshold.rule, precision: a.threshold.precision, recall: a.threshold.recall, f1: a.threshold.f1 },
     candidates: a.search.leaderboard.length,
     trainScore: a.trainScore,
     searchSeconds: a.search.seconds,
-  }));
-  // The raw feature vectors of the training rows: recorded with the model, so a later push gate
-  // can leave the rows it was trained on out of the comparison.
-  const trainingSet = await readTrainingSet(validation.validTrain, schema);
-  const evaluation = await ctx.stage("evaluation", async () => runEvaluate(await evaluateInputOf(trainer, transformation, validation.validTest, trainingSet), { run, experiment, schema, modelDir, force: options.force, reporter }), (a) => ({
+  };
+}
+
+export function evaluationSummary(a: EvaluateArtifacts): Record<string, unknown> {
+  return {
     metrics: a.scalars,
     testScore: a.testScore,
     trainScore: a.trainScore,
@@ -306,7 +343,47 @@ export async function runModelStages(ctx: PipelineRun, transformation: Transform
     comparedOn: a.comparedOn ?? null,
     push: a.decision.push,
     reasons: a.decision.reasons,
-  }));
-  const push = await ctx.stage("push", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet, experiment), { experiment, schema, modelDir, runDir: run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons }));
-  return { trainer, evaluation, push };
+  };
+}
+
+function summaryOf(prepared: PreparedRun, recorder: RunRecorder, warningsBefore: number): PipelineSummary {
+  return {
+    runDir: recorder.run.dir,
+    data: prepared.source.describe,
+    experiment: experimentName(prepared.options.experiment),
+    stages: recorder.stages,
+    warnings: prepared.options.reporter.warnings.slice(warningsBefore),
+  };
+}
+
+async function startRecorder(prepared: PreparedRun, hooks: PipelineHooks): Promise<RunRecorder> {
+  const recorder = await RunRecorder.create(prepared.options.artifacts ?? "Artifacts", "netsec train", hooks);
+  prepared.options.reporter.info(`run folder ${recorder.run.dir}`);
+  return recorder;
+}
+
+/** Ingest → validate → transform only (benchmarks, tests of the data half). */
+export async function runDataPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
+  const prepared = await prepareRun(options);
+  const warningsBefore = options.reporter.warnings.length;
+  const keys = await stageKeys(prepared.plan, await keyInputs(prepared.source, prepared.schema, prepared.plan));
+  const recorder = await startRecorder(prepared, hooks);
+  const data = await recordRun(recorder, () => runDataStages(prepared, recorder, keys));
+  return { summary: summaryOf(prepared, recorder, warningsBefore), run: recorder.run, schema: prepared.schema, experiment: prepared.experiment, ...data };
+}
+
+/**
+ * The whole pipeline for one new run folder. `prepared` lets a caller (`netsec train`) check the
+ * experiment and the data source before anything else happens (tracking included).
+ */
+export async function runPipeline(options: PipelineOptions, hooks: PipelineHooks = {}, prepared?: PreparedRun): Promise<PipelineResult> {
+  const ready = prepared ?? (await prepareRun(options));
+  const warningsBefore = options.reporter.warnings.length;
+  const keys = await stageKeys(ready.plan, await keyInputs(ready.source, ready.schema, ready.plan));
+  const recorder = await startRecorder(ready, hooks);
+  return await recordRun(recorder, async () => {
+    const data = await runDataStages(ready, recorder, keys);
+    const models = await runModelStages(ready, recorder, keys, data, hooks);
+    return { summary: summaryOf(ready, recorder, warningsBefore), run: recorder.run, schema: ready.schema, experiment: ready.experiment, ...data, ...models };
+  });
 }

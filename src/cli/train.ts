@@ -2,11 +2,14 @@
 import type { Command } from "./command.ts";
 import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
-import { cvScores, runPipeline } from "../pipeline.ts";
+import { cvScores, prepareRun, runPipeline } from "../pipeline.ts";
+import { resolveSettings } from "../settings.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
+import { runRecordOf } from "../report/record.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
 import { writeRunsIndex } from "../report/index-page.ts";
+import { decisionText } from "../stages/gates.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -29,30 +32,27 @@ compared with the model in --model-dir on the test rows neither was trained on. 
 stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings": […], "bestModel":
 …, "cv": {"grouped": …, "leaky": …}, "threshold": …, "metrics": …, "pushed": …}.`,
   async run({ args, reporter }) {
+    const settings = resolveSettings({ data: optionString(args, "data"), experiment: optionString(args, "experiment"), artifacts: optionString(args, "artifacts"), modelDir: optionString(args, "model-dir"), reference: optionString(args, "reference") }, { base: "" });
+    const options = { data: settings.data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), reporter };
+    // The experiment (families, parameters, grid size) and the data source are checked before
+    // anything is recorded: a run that cannot start leaves no folder and no tracked run.
+    const prepared = await prepareRun(options);
     // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
-    const tracking = await startPipelineTracking({ reporter, experimentFile: optionString(args, "experiment"), data: optionString(args, "data") });
+    const tracking = await startPipelineTracking({ reporter, experiment: prepared.experiment, schema: prepared.schema, stateDir: settings.stateDir });
     let result: Awaited<ReturnType<typeof runPipeline>>;
     try {
-      result = await runPipeline({
-        data: optionString(args, "data"),
-        experiment: optionString(args, "experiment"),
-        artifacts: optionString(args, "artifacts") ?? "Artifacts",
-        reference: optionString(args, "reference"),
-        modelDir: optionString(args, "model-dir") ?? "final_model",
-        force: optionFlag(args, "force"),
-        reporter,
-      }, tracking);
+      result = await runPipeline(options, tracking, prepared);
     } catch (error) {
       await tracking.finish("FAILED", { error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
       // The runs index shows this run as failed (its run.json says why), or no longer lists it.
-      await writeRunsIndex(optionString(args, "artifacts") ?? "Artifacts").catch(() => undefined);
+      await writeRunsIndex(settings.artifacts).catch(() => undefined);
       throw error;
     }
     const { summary } = result;
     // The run's HTML report (plots inlined) next to its stage folders, and in MLflow with the run.
     // The model is already pushed by now: a report that cannot be written is a warning, not a failure.
     try {
-      const report = await writeRunReport(summary.runDir);
+      const report = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }));
       await tracking.parent.logArtifact("report.html", { file: report });
       reporter.info(`report: ${report}`);
     } catch (error) {
@@ -60,7 +60,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     }
     await tracking.finish("FINISHED", result.summary);
     // finish() wrote the run's summary.json (push, data digest): the index shows them from it.
-    await writeRunsIndex(optionString(args, "artifacts") ?? "Artifacts").catch((error) => reporter.warn(`index: not rewritten: ${error instanceof Error ? error.message : String(error)}`));
+    await writeRunsIndex(settings.artifacts).catch((error) => reporter.warn(`index: not rewritten: ${error instanceof Error ? error.message : String(error)}`));
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).
     const model = result.trainer && result.evaluation && result.push ? {
       bestModel: { family: result.trainer.search.best.family, params: result.trainer.search.best.params, cvScore: result.trainer.search.best.meanScore, cvProtocol: result.trainer.search.protocol, onnxExportable: onnxSupport(result.trainer.search.best.family).exportable },
@@ -70,7 +70,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
       threshold: result.evaluation.threshold,
       metrics: result.evaluation.scalars,
       pushed: result.push.pushed,
-      pushReasons: result.push.reasons,
+      pushReasons: [decisionText(result.push.decision, "--force")],
       modelVersion: result.push.version ?? null,
     } : {};
     if (optionFlag(args, "json")) platform.stdoutWrite(JSON.stringify({ ...summary, ...model }) + "\n");

@@ -3,6 +3,7 @@
  * a name, the columns, a human description and a stream of numeric chunks. This file opens the
  * file kinds; `source.ts` adds MongoDB and picks one from a `--data` spec.
  */
+import { fileSha256 } from "./digest.ts";
 import { NetsecError } from "../errors.ts";
 import { platform } from "../runtime/index.ts";
 import { ArffFile } from "./arff.ts";
@@ -22,6 +23,8 @@ export interface DataSource {
   describe: string;
   /** Stream the rows. May be called more than once; each call reads the source again. */
   chunks(options?: ChunkOptions): AsyncIterable<NumericChunk>;
+  /** sha256 of what the rows are read from (a file's bytes); undefined when there is no cheap one (a database). */
+  digest?(): Promise<string>;
 }
 
 /** File name without directory and extension: `a/b/Training Dataset.arff` → `Training Dataset`. */
@@ -57,8 +60,8 @@ export async function openFileSource(path: string): Promise<DataSource> {
   const kind = info.isFile ? await sniffKind(path) : "csv";
   if (kind === "arff") {
     const file = await ArffFile.open(path);
-    return { kind, name: fileStem(path), columns: file.columns, describe: `ARFF file ${path} (@relation ${file.relation})`, chunks: (options) => file.chunks(options) };
+    return { kind, name: fileStem(path), columns: file.columns, describe: `ARFF file ${path} (@relation ${file.relation})`, chunks: (options) => file.chunks(options), digest: () => fileSha256(path) };
   }
   const file = await CsvFile.open(path);
-  return { kind, name: fileStem(path), columns: file.columns, describe: `CSV file ${path}`, chunks: (options) => file.chunks(options) };
+  return { kind, name: fileStem(path), columns: file.columns, describe: `CSV file ${path}`, chunks: (options) => file.chunks(options), digest: () => fileSha256(path) };
 }

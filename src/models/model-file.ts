@@ -41,6 +41,16 @@ export async function modelSetDir(dir: string): Promise<string> {
   return link.startsWith("/") ? link : `${dir}/${link}`;
 }
 
+/** sha256 of the model.json `dir` serves (from its checksum file), or undefined when it holds none. */
+export async function currentModelSha256(dir: string): Promise<string | undefined> {
+  try {
+    const text = await platform.readTextFile(`${await modelSetDir(dir)}/${MODEL_FILES.checksum}`);
+    return /^[0-9a-f]{64}/.exec(text.trim())?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Scalar test-set metrics of the model (accuracy, precision, recall, f1, f1_macro, roc_auc, pr_auc, log_loss). */
 export type ModelMetrics = Record<string, number>;
 

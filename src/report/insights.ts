@@ -1,71 +1,89 @@
 /**
- * Report blocks for the numbers that keep a run honest (pure): duplicate feature vectors and
- * conflicting labels (contract.json), the winner's CV score with grouped and with leaky folds
- * (search.json), the decision threshold (threshold.json) and the explanations' global summary
- * (explanations.json). Each returns nothing when its file lacks the fields (older runs).
+ * Report blocks for the numbers that keep a run honest (pure, from typed results): the contract in
+ * brief, duplicate feature vectors and conflicting labels, the winner's CV score with grouped and
+ * with leaky folds, the decision threshold, and the explanations' global summary.
  */
+import type { Schema } from "../schema.ts";
 import type { PlotlyFigure } from "../viz/figure.ts";
 import { escapeHtml } from "../viz/html.ts";
 import { thresholdFigure } from "../viz/curves.ts";
 import { beeswarmFigure, contributionBarFigure } from "../viz/explanations.ts";
+import type { ContractReport } from "../stages/validate.ts";
+import type { TrainArtifacts } from "../stages/train.ts";
+import type { ExplanationSummary } from "../stages/explanations.ts";
+import type { SearchResult } from "../search/types.ts";
+import type { PrCurve } from "../stats/metrics.ts";
 import { recordsTable } from "./json-html.ts";
-import type { Json } from "./find.ts";
 
 /** Either HTML or a figure, in reading order. */
 export type Block = { html: string } | { figure: PlotlyFigure };
 
-type Obj = { [key: string]: Json };
-const obj = (v: Json | undefined): Obj | undefined => (v && typeof v === "object" && !Array.isArray(v) ? v : undefined);
-const num = (v: Json | undefined): number | undefined => (typeof v === "number" ? v : undefined);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const f4 = (v: number | undefined) => (v === undefined ? "n/a" : v.toFixed(4));
-const numbers = (v: Json | undefined): number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === "number") ? (v as number[]) : undefined);
+const f4 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "n/a" : v.toFixed(4));
+const n = (v: number) => v.toLocaleString("en-US");
 
-export function duplicateBlocks(contract: Json | undefined): Block[] {
-  const c = obj(contract);
-  const d = obj(c?.duplicates);
-  const v = obj(d?.vectors);
-  if (!c || !d || !v) return [];
-  const across = obj(d.acrossSplits);
-  const rows = num(d.rows) ?? 0;
+/** The contract's counts per split, missing cells and the first problems, as tables. */
+export function contractBlocks(contract: ContractReport, schema: Schema): Block[] {
+  const split = (name: string, s: ContractReport["train"]) => ({
+    split: name,
+    rows: s.rows,
+    valid: s.valid,
+    invalid: s.invalid,
+    "conflicts dropped": s.conflictDropped,
+    relabelled: s.conflictRelabelled,
+    ...Object.fromEntries(schema.target.allowed.map((v) => [schema.labelOf(v), s.classes[String(v)] ?? 0])),
+  });
+  const labels = schema.target.allowed.map((v) => schema.labelOf(v));
   const blocks: Block[] = [{
-    html: `<h3>Duplicates</h3><p>${rows} valid rows hold <b>${num(v.distinct)}</b> distinct feature vectors: ${num(v.repeatedRows)} rows (${pct(num(v.repeatedShare) ?? 0)}) share their vector with another row, the largest group has ${num(v.largestGroup)} rows, and ${num(d.duplicates)} rows repeat an earlier row exactly (label included). ${
-      across && (num(across.vectors) ?? 0) > 0
-        ? `<b>${num(across.vectors)} vectors are in both train and test</b> (${num(across.testRows)} test rows): the test score is optimistic (split.group_duplicates: true keeps them apart).`
-        : "No feature vector is in both train and test."
-    }</p>`,
+    html: `<p>${n(contract.rows)} rows checked against ${escapeHtml(schema.source)} (columns, types, allowed values): ${n(contract.invalidRows)} broke it (${pct(contract.invalidShare)}, the limit is ${pct(contract.maxInvalidShare)}) and were set aside in invalid/.</p>${
+      recordsTable([split("train", contract.train), split("test", contract.test)], ["split", "rows", "valid", "invalid", "conflicts dropped", "relabelled", ...labels])
+    }`,
   }];
-  const k = obj(c.conflicts);
-  if (k) {
-    const groups = num(k.groups) ?? 0;
-    const what = k.policy === "keep" ? "kept (and counted in training and test)" : k.policy === "drop" ? `dropped: ${num(k.dropped)} rows moved to invalid/` : `relabelled to the group's majority (${num(k.relabelled)} rows); groups without a majority dropped (${num(k.dropped)} rows)`;
-    blocks.push({ html: `<h3>Conflicting labels</h3><p>${groups} feature vectors carry both labels (${num(k.rows)} rows): no model can get all of them right. Policy <code>validation.conflicts: ${escapeHtml(String(k.policy))}</code>: ${groups ? what : "nothing to do"}.</p>` });
-    const listed = Array.isArray(k.listed) ? k.listed.map(obj).filter((g): g is Obj => g !== undefined) : [];
-    if (listed.length) {
-      blocks.push({
-        html: recordsTable(listed.slice(0, 20).map((g) => {
-          const members = Array.isArray(g.members) ? g.members.map(obj).filter((m): m is Obj => m !== undefined) : [];
-          const labels = obj(g.labels) ?? {};
-          return {
-            rows: num(g.rows),
-            labels: Object.entries(labels).map(([value, n]) => `${value} ×${n}`).join(", "),
-            resolution: String(g.resolution ?? ""),
-            "where (split row: label)": members.slice(0, 8).map((m) => `${m.split} ${m.row}: ${m.label}`).join("; ") + (members.length > 8 ? "; …" : ""),
-          };
-        }), ["rows", "labels", "resolution", "where (split row: label)"]) + (listed.length > 20 || k.truncated ? `<p class="note">${groups - Math.min(20, listed.length)} more groups in contract.json</p>` : ""),
-      });
-    }
+  const missing = Object.entries({ ...contract.train.missing }).map(([column, count]) => ({ column, train: count, test: contract.test.missing[column] ?? 0 }));
+  for (const [column, count] of Object.entries(contract.test.missing)) if (!(column in contract.train.missing)) missing.push({ column, train: 0, test: count });
+  if (missing.length) blocks.push({ html: `<h3>Missing values</h3>${recordsTable(missing, ["column", "train", "test"])}<p class="note">Imputed by the KNN imputer fitted on the training rows.</p>` });
+  if (contract.firstIssues.length) {
+    const shown = contract.firstIssues.slice(0, 10);
+    blocks.push({
+      html: `<details><summary>First problems (${shown.length} of ${n(contract.invalidRows)} rows)</summary>${
+        recordsTable(shown.map((i) => ({ file: i.file, row: i.row, column: i.column, value: i.value, expected: i.expected })), ["file", "row", "column", "value", "expected"])
+      }</details>`,
+    });
   }
   return blocks;
 }
 
-export function protocolBlocks(search: Json | undefined, scoring: string): Block[] {
-  const p = obj(obj(search)?.protocols);
-  if (!p) return [];
-  const grouped = obj(p.grouped), leaky = obj(p.leaky);
-  const used = String(obj(search)?.protocol ?? "grouped");
-  const row = (name: string, s: Obj | undefined) => ({ folds: name + (name === used ? " (ranked the search)" : ""), [`mean ${scoring}`]: s ? Number(f4(num(s.meanScore))) : undefined, std: s ? Number(f4(num(s.stdScore))) : undefined, "per fold": numbers(s?.foldScores)?.map((x) => x.toFixed(4)).join(" ") });
-  const gap = grouped && leaky ? (num(leaky.meanScore) ?? 0) - (num(grouped.meanScore) ?? 0) : undefined;
+export function duplicateBlocks(contract: ContractReport, schema: Schema): Block[] {
+  const d = contract.duplicates;
+  const v = d.vectors;
+  const across = d.acrossSplits;
+  const blocks: Block[] = [{
+    html: `<h3>Duplicates</h3><p>${n(d.rows)} valid rows hold <b>${n(v.distinct)}</b> distinct feature vectors: ${n(v.repeatedRows)} rows (${pct(v.repeatedShare)}) share their vector with another row, the largest group has ${n(v.largestGroup)} rows, and ${n(d.duplicates)} rows repeat an earlier row exactly (label included). ${
+      across.vectors > 0
+        ? `<b>${n(across.vectors)} vectors are in both train and test</b> (${n(across.testRows)} test rows): the test score is optimistic (split.group_duplicates: true keeps them apart).`
+        : "No feature vector is in both train and test."
+    }</p>`,
+  }];
+  const k = contract.conflicts;
+  const what = k.policy === "keep" ? "kept (and counted in training and test)" : k.policy === "drop" ? `dropped: ${k.dropped} rows moved to invalid/` : `relabelled to the group's majority (${k.relabelled} rows); groups without a majority dropped (${k.dropped} rows)`;
+  blocks.push({ html: `<h3>Conflicting labels</h3><p>${k.groups} feature vectors carry both labels (${k.rows} rows): no model can get all of them right. Policy <code>validation.conflicts: ${escapeHtml(k.policy)}</code>: ${k.groups ? what : "nothing to do"}.</p>` });
+  if (k.listed.length) {
+    const rows = k.listed.slice(0, 20).map((g) => ({
+      rows: g.rows,
+      labels: Object.entries(g.labels).map(([value, count]) => `${schema.labelOf(Number(value))} ×${count}`).join(", "),
+      resolution: g.resolution,
+      "where (split row: label)": g.members.slice(0, 8).map((m) => `${m.split} ${m.row}: ${schema.labelOf(m.label)}`).join("; ") + (g.members.length > 8 ? "; …" : ""),
+    }));
+    blocks.push({ html: `<details><summary>The ${k.groups} conflicting groups, largest first${k.groups > rows.length ? ` (${rows.length} shown)` : ""}</summary>${recordsTable(rows, ["rows", "labels", "resolution", "where (split row: label)"])}</details>` });
+  }
+  return blocks;
+}
+
+export function protocolBlocks(search: SearchResult): Block[] {
+  const { grouped, leaky } = search.protocols;
+  const scoring = search.best.scoring;
+  const row = (name: string, s: typeof grouped) => ({ folds: name + (name === search.protocol ? " (ranked the search)" : ""), [`mean ${scoring}`]: s ? Number(f4(s.meanScore)) : undefined, std: s ? Number(f4(s.stdScore)) : undefined, "per fold": s?.foldScores.map((x) => x.toFixed(4)).join(" ") });
+  const gap = grouped && leaky ? leaky.meanScore - grouped.meanScore : undefined;
   return [{
     html: `<h3>Grouped and leaky cross-validation of the winner</h3><p>Grouped folds keep identical feature vectors in one fold; leaky folds deal rows one by one (the seed's protocol), so copies of a validation row sit in the training folds.${gap !== undefined ? ` The leaky score is <b>${gap >= 0 ? "+" : ""}${gap.toFixed(4)}</b> higher: that much of it is memorised duplicates, not skill.` : ""}</p>${
       recordsTable([row("grouped", grouped), row("leaky", leaky)], ["folds", `mean ${scoring}`, "std", "per fold"])
@@ -73,42 +91,20 @@ export function protocolBlocks(search: Json | undefined, scoring: string): Block
   }];
 }
 
-interface Curve {
-  precision: number[];
-  recall: number[];
-  thresholds: number[];
-}
-
-function curveOf(v: Json | undefined): Curve | undefined {
-  const o = obj(v);
-  const precision = numbers(o?.precision), recall = numbers(o?.recall), thresholds = numbers(o?.thresholds);
-  return precision && recall && thresholds ? { precision, recall, thresholds } : undefined;
-}
-
 /** The decision threshold on the test curve (and on the out-of-fold curve it was chosen on). */
-export function thresholdBlocks(threshold: Json | undefined, testCurve: Curve | undefined, positiveLabel: string): Block[] {
-  const t = obj(threshold);
-  const value = num(t?.threshold);
-  if (!t || value === undefined) return [];
+export function thresholdBlocks(trainer: TrainArtifacts, testCurve: PrCurve, positiveLabel: string): Block[] {
+  const t = trainer.threshold;
   const blocks: Block[] = [{
-    html: `<h3>Decision threshold</h3><p>A row is predicted ${escapeHtml(positiveLabel)} when P(${escapeHtml(positiveLabel)}) ≥ <b>${value.toFixed(4)}</b>, chosen by <i>${escapeHtml(String(t.rule))}</i>${t.met === false ? " (not attainable: the closest threshold)" : ""} on ${escapeHtml(String(t.on ?? "out-of-fold predictions"))}: precision ${f4(num(t.precision))}, recall ${f4(num(t.recall))}, F1 ${f4(num(t.f1))}. The test metrics above are at this threshold; <code>netsec predict --threshold</code> and <code>/predict?threshold=</code> override it.</p>`,
+    html: `<h3>Decision threshold</h3><p>A row is predicted ${escapeHtml(positiveLabel)} when P(${escapeHtml(positiveLabel)}) ≥ <b>${t.threshold.toFixed(4)}</b>, chosen by <i>${escapeHtml(t.rule)}</i>${t.met ? "" : " (not attainable: the closest threshold)"} on the out-of-fold predictions of the training split (${trainer.search.protocol} folds): precision ${f4(t.precision)}, recall ${f4(t.recall)}, F1 ${f4(t.f1)}. The test metrics above are at this threshold; <code>netsec predict --threshold</code> and <code>/predict?threshold=</code> override it.</p>`,
   }];
-  if (testCurve?.thresholds.length) blocks.push({ figure: thresholdFigure(testCurve, value, "Test precision, recall and F1 against the threshold (dashed: the model's)") });
-  const oof = curveOf(t.oofPr);
-  if (oof?.thresholds.length) blocks.push({ figure: thresholdFigure(oof, value, "Out-of-fold precision, recall and F1 (where the threshold was chosen)") });
+  if (testCurve.thresholds.length) blocks.push({ figure: thresholdFigure(testCurve, t.threshold, "Test precision, recall and F1 against the threshold (dashed: the model's)") });
   return blocks;
 }
 
-export function explanationBlocks(explanations: Json | undefined): Block[] {
-  const e = obj(explanations);
-  const features = Array.isArray(e?.features) ? (e!.features as Json[]).map(String) : undefined;
-  const meanAbs = numbers(e?.meanAbs);
-  if (!e || !features || !meanAbs) return [];
-  const rows = (v: Json | undefined) => (Array.isArray(v) ? v.map((r) => numbers(r) ?? []) : []);
-  const input = { features, meanAbs, output: String(e.output), values: rows(e.values), contributions: rows(e.contributions) };
+export function explanationBlocks(e: ExplanationSummary): Block[] {
   return [
-    { html: `<h3>Why the model decides</h3><p>Per-prediction contributions (${e.family === "logistic_regression" ? "exact linear terms" : "TreeSHAP"}) of ${num(e.rows)} of the ${num(e.of)} test rows, in the ${escapeHtml(input.output)}: each row's base (${f4(num(e.base))}) plus its contributions is its output. <code>netsec predict --explain</code> and <code>/predict?explain=true</code> give them for any row.</p>` },
-    { figure: contributionBarFigure(input) },
-    { figure: beeswarmFigure(input) },
+    { html: `<h3>Why the model decides</h3><p>Per-prediction contributions (${e.family === "logistic_regression" ? "exact linear terms" : "TreeSHAP"}) of ${e.rows} of the ${e.of} test rows, in the ${escapeHtml(e.output)}: each row's base (${f4(e.base)}) plus its contributions is its output. <code>netsec predict --explain</code> and <code>/predict?explain=true</code> give them for any row.</p>` },
+    { figure: contributionBarFigure(e) },
+    { figure: beeswarmFigure(e) },
   ];
 }

@@ -4,14 +4,13 @@
  */
 import { platform } from "../runtime/index.ts";
 import { readRunStatus, runFolder, STAGE_DIRS, STAGE_FILES, type RunFolder, type RunStatus, type StageName } from "../artifacts.ts";
-import { parseLeaderboard } from "./leaderboard.ts";
 import { RUN_SUMMARY_FILE, type RunRow } from "../tracking/runs.ts";
 
 /** "complete", "failed in validation: <reason>", "incomplete: running, or stopped before it ended". */
 export function runStateText(status: RunStatus | undefined): string {
   if (!status) return "unknown (no run.json)";
   if (status.status === "complete") return "complete";
-  if (status.status === "failed") return `failed${status.stage ? ` in ${status.stage}` : ""}${status.reason ? `: ${status.reason.length > 200 ? `${status.reason.slice(0, 200)}…` : status.reason}` : ""}`;
+  if (status.status === "failed" || status.status === "interrupted") return `${status.status}${status.stage ? ` in ${status.stage}` : ""}${status.reason ? `: ${status.reason.length > 200 ? `${status.reason.slice(0, 200)}…` : status.reason}` : ""}`;
   return "incomplete: running, or stopped before it ended";
 }
 
@@ -52,23 +51,19 @@ function folderTime(name: string): string {
 }
 
 /**
- * A run folder's row: best candidate and CV score from model_trainer/leaderboard.csv, test F1 from
+ * A run folder's row: best candidate and CV score from model_trainer/search.json, test F1 from
  * model_evaluation/metrics.json, data digest, push and tracking status from summary.json (written
  * by `netsec train` at the end of a run; absent while it runs or when it was killed).
  */
 export async function runFolderRow(run: RunFolder, stages: StageName[]): Promise<RunRow> {
   const row: RunRow = { id: run.timestamp, name: run.timestamp, time: folderTime(run.timestamp), runDir: run.dir, params: {}, where: "folder" };
   if (stages.includes("trainer")) {
-    try {
-      const best = parseLeaderboard(await platform.readTextFile(run.file("trainer", STAGE_FILES.trainer.leaderboard)))[0];
-      if (best) {
-        row.family = best.family;
-        row.params = Object.fromEntries(Object.entries(best.params).map(([k, v]) => [k, String(v)]));
-        row.cvScore = Number.isFinite(best.meanScore) ? best.meanScore : undefined;
-        row.scoring = best.raw.scoring;
-      }
-    } catch {
-      // no leaderboard: the columns stay empty
+    const best = (await readJson(run.file("trainer", STAGE_FILES.trainer.search)))?.best as { family?: string; params?: Record<string, unknown>; meanScore?: number; scoring?: string } | undefined;
+    if (best?.family) {
+      row.family = best.family;
+      row.params = Object.fromEntries(Object.entries(best.params ?? {}).map(([k, v]) => [k, String(v)]));
+      row.cvScore = typeof best.meanScore === "number" && Number.isFinite(best.meanScore) ? best.meanScore : undefined;
+      row.scoring = best.scoring;
     }
   }
   const metrics = stages.includes("evaluation") ? await readJson(run.file("evaluation", STAGE_FILES.evaluation.metrics)) : undefined;
@@ -92,10 +87,12 @@ export async function listRuns(artifactsRoot: string): Promise<RunInfo[]> {
   names.sort((a, b) => (runSortKey(b)! < runSortKey(a)! ? -1 : 1));
   const out: RunInfo[] = [];
   for (const name of names) {
-    const run = runFolder(artifactsRoot, name);
-    const entries = new Set(await platform.readDir(run.dir));
-    const stages = (Object.keys(STAGE_DIRS) as StageName[]).filter((s) => entries.has(STAGE_DIRS[s]));
-    const status = entries.has("run.json") ? await readRunStatus(run.dir) : undefined;
+    const own = runFolder(artifactsRoot, name);
+    const entries = new Set(await platform.readDir(own.dir));
+    const status = entries.has("run.json") ? await readRunStatus(own.dir) : undefined;
+    // Stages reused from an earlier run (a notebook session's lineage) count as this run's.
+    const run = runFolder(artifactsRoot, name, status?.lineage ?? {});
+    const stages = (Object.keys(STAGE_DIRS) as StageName[]).filter((s) => entries.has(STAGE_DIRS[s]) || run.lineage[s] !== undefined);
     const row = await runFolderRow(run, stages);
     // The folder's own marker says best whether the run ended (summary.json is written only when it did).
     if (status) row.status = runStateText(status);

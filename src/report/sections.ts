@@ -1,22 +1,21 @@
 /**
- * The sections of a run report (pure: RunData in, HTML fragments and figures out): data, contract,
- * drift, model search, evaluation. A section whose inputs are missing says so instead of failing.
+ * The sections of a run report (pure: a typed RunRecord in, HTML fragments and figures out): data,
+ * contract, drift, model search, evaluation. A section whose stage is missing says so instead of
+ * failing.
  */
 import type { Schema } from "../schema.ts";
-import { getColumn, selectColumns } from "../data/frame.ts";
 import type { PlotlyFigure } from "../viz/figure.ts";
 import { escapeHtml } from "../viz/html.ts";
 import { classBalanceFigure } from "../viz/class-balance.ts";
 import { distributionFigure } from "../viz/distributions.ts";
-import { driftFigure } from "../viz/drift.ts";
+import { driftColumnsOf, driftFigure } from "../viz/drift.ts";
 import { cvScoresFigure } from "../viz/cv-scores.ts";
 import { confusionFigure } from "../viz/confusion.ts";
-import { prFigure, rocFigure, thresholdFigure, bestF1Threshold } from "../viz/curves.ts";
+import { prFigure, rocFigure } from "../viz/curves.ts";
 import { importanceFigure } from "../viz/importance.ts";
-import { findConfusion, findDrift, findImportances, findMetricSets, findPr, findRoc, type Json } from "./find.ts";
-import { jsonHtml, recordsTable } from "./json-html.ts";
-import type { RunData } from "./load.ts";
-import { type Block, duplicateBlocks, explanationBlocks, protocolBlocks, thresholdBlocks } from "./insights.ts";
+import { recordsTable } from "./json-html.ts";
+import type { RunRecord } from "./record.ts";
+import { type Block, contractBlocks, duplicateBlocks, explanationBlocks, protocolBlocks, thresholdBlocks } from "./insights.ts";
 
 export type { Block };
 
@@ -29,134 +28,108 @@ export interface Section {
 const html = (text: string): Block => ({ html: text });
 const fig = (figure: PlotlyFigure): Block => ({ figure });
 const missing = (what: string): Block => html(`<p class="missing">Not available: ${escapeHtml(what)}.</p>`);
-/** "confusion.new.roc" → "new": the part of a JSON path that names the model. */
-const seriesName = (path: string, fallback: string) =>
-  path.replace(/\[\d+\]/g, "").split(".").filter((p) => p && !/^(metrics|confusion|roc|pr|curves?|points|matrix|evaluation)$/i.test(p)).join(" ") || fallback;
 
 export function classLabels(schema: Schema): string[] {
   return [0, 1].map((i) => schema.labelOf(schema.targetValue(i)));
 }
 
-function dataSection(data: RunData, schema: Schema): Section {
+/** Class counts keyed by label (target values → their schema.yaml names). */
+export function labelCounts(schema: Schema, counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([value, n]) => [value === "invalid" ? "invalid target" : schema.labelOf(Number(value)), n]));
+}
+
+function dataSection(record: RunRecord, schema: Schema): Section {
   const blocks: Block[] = [];
-  if (data.ingestion !== undefined) blocks.push(html(jsonHtml(data.ingestion)));
-  if (data.train && data.test) {
-    const target = schema.target.name;
-    const splits = [{ name: "train", frame: data.train }, { name: "test", frame: data.test }].map(({ name, frame }) => {
-      const counts: Record<string, number> = {};
-      if (frame.columns.includes(target)) {
-        for (const v of getColumn(frame, target)) {
-          const label = Number.isNaN(v) ? "missing" : schema.labelOf(v);
-          counts[label] = (counts[label] ?? 0) + 1;
-        }
-      }
-      return { name, counts };
-    });
-    blocks.push(fig(classBalanceFigure(splits)));
-    const features = schema.featureNames.filter((f) => data.train!.columns.includes(f) && data.test!.columns.includes(f));
-    blocks.push(fig(distributionFigure(selectColumns(data.train, features), selectColumns(data.test, features))));
-  } else blocks.push(missing("train/test rows (data_ingestion or data_validation)"));
+  const ingestion = record.ingestion;
+  if (ingestion) {
+    const s = ingestion.summary;
+    blocks.push(html(`<p>${s.rows.toLocaleString("en-US")} rows from ${escapeHtml(s.source)} (${s.vectors.toLocaleString("en-US")} distinct feature vectors), split ${s.train.rows.toLocaleString("en-US")} train / ${s.test.rows.toLocaleString("en-US")} test, stratified by ${escapeHtml(s.stratifiedBy ?? "nothing")}${s.groupedBy ? ", identical feature vectors kept on one side" : `, row by row (${s.sharedVectors} vectors on both sides)`}; seed ${s.seed}.${s.readerProblems ? ` ${s.readerProblems} values could not be read as numbers (validation decided what to do with their rows).` : ""}</p>`));
+  }
+  const contract = record.validation?.contract;
+  if (contract) {
+    blocks.push(fig(classBalanceFigure([
+      { name: "train", counts: labelCounts(schema, contract.train.classes) },
+      { name: "test", counts: labelCounts(schema, contract.test.classes) },
+    ])));
+    if (contract.profile) blocks.push(fig(distributionFigure(contract.profile.train, contract.profile.test, { columns: schema.featureNames })));
+  } else if (!ingestion) blocks.push(missing("data_ingestion and data_validation"));
   return { id: "data", title: "Data", blocks };
 }
 
-function contractSection(data: RunData): Section {
-  if (data.contract === undefined) return { id: "contract", title: "Data contract", blocks: [missing("data_validation/contract.json")] };
-  return { id: "contract", title: "Data contract", blocks: [...duplicateBlocks(data.contract), html(`<h3>contract.json</h3>${jsonHtml(data.contract)}`)] };
+function contractSection(record: RunRecord, schema: Schema): Section {
+  const contract = record.validation?.contract;
+  if (!contract) return { id: "contract", title: "Data contract", blocks: [missing("data_validation/contract.json")] };
+  return { id: "contract", title: "Data contract", blocks: [...contractBlocks(contract, schema), ...duplicateBlocks(contract, schema)] };
 }
 
-function driftSection(data: RunData): Section {
-  const sets = findDrift(data.drift);
-  if (sets.length === 0) return { id: "drift", title: "Drift", blocks: [missing("data_validation/drift_report/report.json")] };
+function driftSection(record: RunRecord): Section {
+  const drift = record.validation?.drift;
+  if (!drift) return { id: "drift", title: "Drift", blocks: [missing("data_validation/drift_report/report.json")] };
   const blocks: Block[] = [];
-  for (const { path, value } of sets) {
-    const name = value.base && value.current ? `${value.base} vs ${value.current}` : path || "drift";
-    const threshold = value.threshold ?? 0.05;
-    const drifted = value.columns.filter((c) => c.drift_status).map((c) => c.column);
-    blocks.push(html(`<h3>${escapeHtml(name)}</h3><p>${drifted.length} of ${value.columns.length} columns drifted (p &lt; ${threshold})${drifted.length ? `: ${escapeHtml(drifted.join(", "))}` : ""}.</p>`));
-    const plotted = value.columns.filter((c) => c.p_value !== null).map((c) => ({ ...c, p_value: c.p_value as number }));
-    if (plotted.length) blocks.push(fig(driftFigure(plotted, threshold, `Drift p-values: ${name}`)));
+  for (const comparison of [drift.trainTest, ...(drift.reference ? [drift.reference] : [])]) {
+    const name = `${comparison.base} vs ${comparison.current}`;
+    const columns = driftColumnsOf(comparison);
+    blocks.push(html(`<h3>${escapeHtml(name)}</h3><p>${comparison.drifted.length} of ${columns.length} columns drifted (KS p &lt; ${comparison.threshold})${comparison.drifted.length ? `: ${escapeHtml(comparison.drifted.join(", "))}` : ""}.</p>`));
+    if (columns.length) blocks.push(fig(driftFigure(columns, comparison.threshold, `Drift p-values: ${name}`)));
   }
   return { id: "drift", title: "Drift", blocks };
 }
 
-function searchSection(data: RunData, scoring: string): Section {
-  if (!data.leaderboard?.length) return { id: "search", title: "Model search", blocks: [missing("model_trainer/leaderboard.csv")] };
-  const rows = data.leaderboard;
+function searchSection(record: RunRecord): Section {
+  const search = record.trainer?.search;
+  if (!search) return { id: "search", title: "Model search", blocks: [missing("model_trainer")] };
+  const rows = search.leaderboard;
+  const scoring = search.best.scoring;
   const table = recordsTable(
-    rows.slice(0, 20).map((r) => ({
-      rank: r.rank,
+    rows.slice(0, 20).map((r, i) => ({
+      rank: i + 1,
       family: r.family,
       params: JSON.stringify(r.params),
       [`mean ${scoring}`]: Number.isFinite(r.meanScore) ? Number(r.meanScore.toFixed(5)) : undefined,
-      std: r.stdScore !== undefined && Number.isFinite(r.stdScore) ? Number(r.stdScore.toFixed(5)) : undefined,
-      folds: r.foldScores?.map((s) => s.toFixed(4)).join(" "),
-      "fit s": r.fitSeconds !== undefined ? Number(r.fitSeconds.toFixed(3)) : undefined,
+      std: Number.isFinite(r.stdScore) ? Number(r.stdScore.toFixed(5)) : undefined,
+      folds: r.foldScores.map((s) => s.toFixed(4)).join(" "),
+      "fit s": Number(r.fitSeconds.toFixed(3)),
     })),
     ["rank", "family", "params", `mean ${scoring}`, "std", "folds", "fit s"],
   );
   return {
     id: "search",
     title: "Model search",
-    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), html(table + (rows.length > 20 ? `<p class="note">${rows.length - 20} more candidates in leaderboard.csv</p>` : "")), ...protocolBlocks(data.search, scoring)],
+    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), html(table + (rows.length > 20 ? `<p class="note">${rows.length - 20} more candidates in leaderboard.csv</p>` : "")), ...protocolBlocks(search)],
   };
 }
 
-/** Share of positives among the test rows (metrics.json test.support): the PR curve's no-skill line. */
-export function testPrevalence(metrics: Json | undefined): number | undefined {
-  const support = metrics && typeof metrics === "object" && !Array.isArray(metrics) ? (metrics.test as { support?: { positive?: number; negative?: number } } | undefined)?.support : undefined;
-  const p = support?.positive, n = support?.negative;
-  return typeof p === "number" && typeof n === "number" && p + n > 0 ? p / (p + n) : undefined;
-}
+const metricRow = (name: string, values: Record<string, number | undefined>) => ({ metric: name, ...Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === undefined ? undefined : Number(v.toPrecision(6))])) });
 
-function evaluationSection(data: RunData, schema: Schema): Section {
+function evaluationSection(record: RunRecord, schema: Schema): Section {
+  const evaluation = record.evaluation;
+  if (!evaluation) return { id: "evaluation", title: "Evaluation", blocks: [missing("model_evaluation")] };
   const blocks: Block[] = [];
   const labels = classLabels(schema);
-  const sources: Json[] = [data.metrics, data.confusion].filter((v): v is Json => v !== undefined);
-  const all = { metrics: data.metrics ?? null, confusion: data.confusion ?? null } as Json;
-  const metricKeys = new Set<string>();
-  const metricSets = findMetricSets({ metrics: data.metrics ?? null, comparison: data.comparison ?? null } as Json)
-    .map((m) => ({ path: seriesName(m.path.replace(/\bcomparison\b/, ""), "model"), value: m.value }))
-    .filter((m) => !metricKeys.has(JSON.stringify(m.value)) && Boolean(metricKeys.add(JSON.stringify(m.value))));
-  if (metricSets.length) {
-    const keys = [...new Set(metricSets.flatMap((m) => Object.keys(m.value)))];
-    blocks.push(html(recordsTable(keys.map((k) => {
-      const row: Record<string, string | number | undefined> = { metric: k };
-      for (const m of metricSets) row[m.path] = m.value[k] === undefined ? undefined : Number(m.value[k].toPrecision(6));
-      return row;
-    }), ["metric", ...metricSets.map((m) => m.path)])));
-  } else blocks.push(missing("model_evaluation/metrics.json"));
-  const seen = new Set<string>();
-  const confusions = findConfusion(all, labels, (v) => schema.labelOf(v)).filter((c) => !seen.has(JSON.stringify(c.value)) && seen.add(JSON.stringify(c.value)));
-  for (const c of confusions) blocks.push(fig(confusionFigure(c.value, `Confusion matrix: ${seriesName(c.path, "new model")}`)));
-  const dedupe = <T>(items: { path: string; value: T }[]) => {
-    const keys = new Set<string>();
-    return items.filter((i) => {
-      const k = JSON.stringify(i.value);
-      return !keys.has(k) && Boolean(keys.add(k));
-    });
-  };
-  const rocs = dedupe(findRoc(all));
-  if (rocs.length) blocks.push(fig(rocFigure(rocs.map((r) => ({ name: seriesName(r.path, "new model"), ...r.value })))));
-  const prs = dedupe(findPr(all));
-  if (prs.length) {
-    blocks.push(fig(prFigure(prs.map((p) => ({ name: seriesName(p.path, "new model"), ...p.value })), testPrevalence(data.metrics))));
-    const first = prs[0].value;
-    const chosen = thresholdBlocks(data.threshold, first, schema.labelOf(schema.target.positive));
-    if (chosen.length) blocks.push(...chosen);
-    else if (first.thresholds.length) {
-      const best = bestF1Threshold(first);
-      blocks.push(html(`<p>Best F1 on the test set at threshold ${best.threshold.toFixed(3)}: F1 ${best.f1.toFixed(4)} (precision ${best.precision.toFixed(4)}, recall ${best.recall.toFixed(4)}).</p>`));
-      blocks.push(fig(thresholdFigure(first, best.threshold)));
-    }
-  }
-  if (sources.length && !rocs.length && !prs.length && !confusions.length) blocks.push(missing("ROC/PR points and confusion matrix in model_evaluation"));
-  const importances = findImportances({ metrics: data.metrics ?? null, model: data.model ?? null } as Json, schema.featureNames);
-  if (importances.length) blocks.push(fig(importanceFigure(importances[0].value.names, importances[0].value.values, { top: 30 })));
-  blocks.push(...explanationBlocks(data.explanations));
-  if (data.comparison !== undefined) blocks.push(html(`<h3>Comparison with the pushed model</h3>${jsonHtml(data.comparison)}`));
+  const current = evaluation.current;
+  const currentName = current ? `pushed v${current.version} (${current.family})` : undefined;
+  const names = Object.keys(evaluation.scalars);
+  blocks.push(html(recordsTable(
+    names.map((k) => metricRow(k, { "new model (test)": evaluation.scalars[k], "new model (train)": (evaluation.trainMetrics as unknown as Record<string, number>)[k], ...(currentName ? { [currentName]: current!.metrics[k] } : {}) })),
+    ["metric", "new model (test)", "new model (train)", ...(currentName ? [currentName] : [])],
+  )));
+  blocks.push(fig(confusionFigure({ labels, matrix: evaluation.metrics.confusion.matrix }, "Confusion matrix: new model (test rows)")));
+  if (evaluation.currentConfusion) blocks.push(fig(confusionFigure({ labels, matrix: evaluation.currentConfusion.matrix }, `Confusion matrix: ${currentName ?? "pushed model"} (compared rows)`)));
+  const { roc, pr } = evaluation.curves;
+  blocks.push(fig(rocFigure([{ name: "new model", ...roc, auc: evaluation.scalars.roc_auc }])));
+  const support = evaluation.metrics.support;
+  blocks.push(fig(prFigure([{ name: "new model", ...pr, ap: evaluation.scalars.pr_auc }], support.positive / Math.max(1, support.positive + support.negative))));
+  if (record.trainer) blocks.push(...thresholdBlocks(record.trainer, pr, schema.labelOf(schema.target.positive)));
+  if (evaluation.importances?.length === schema.featureNames.length) blocks.push(fig(importanceFigure(schema.featureNames, evaluation.importances, { top: 30 })));
+  if (evaluation.explanations) blocks.push(...explanationBlocks(evaluation.explanations));
+  const decision = evaluation.decision;
+  const comparedOn = evaluation.comparedOn;
+  blocks.push(html(`<h3>Comparison with the pushed model</h3><p>${current ? `${escapeHtml(comparedOn?.reason ?? "")}.` : escapeHtml(evaluation.currentNote ?? "No model was pushed before this run.")}</p><p>Decision: <b>${decision.push ? "push" : "do not push"}</b> — ${escapeHtml(decision.reasons.join("; "))}.</p>${
+    recordsTable(decision.gates.map((g) => ({ gate: g.name, passed: g.passed ? "yes" : "no", value: Number(g.value.toFixed(4)), limit: g.limit })), ["gate", "passed", "value", "limit"])
+  }`));
   return { id: "evaluation", title: "Evaluation", blocks };
 }
 
-export function buildSections(data: RunData, schema: Schema, scoring = "f1"): Section[] {
-  return [dataSection(data, schema), contractSection(data), driftSection(data), searchSection(data, scoring), evaluationSection(data, schema)];
+export function buildSections(record: RunRecord, schema: Schema): Section[] {
+  return [dataSection(record, schema), contractSection(record, schema), driftSection(record), searchSection(record), evaluationSection(record, schema)];
 }

@@ -1,24 +1,22 @@
 /**
- * `writeRunReport(runDir)`: the HTML report of one run, written atomically to
- * `<runDir>/report.html` (self-contained: opens offline, no CDN). Tracking logs the same file as
- * an artifact when it is on.
+ * The HTML report of one run, written atomically to `<runDir>/report.html` (self-contained: opens
+ * offline, no CDN). It is drawn from a typed RunRecord: the results a run or a notebook session
+ * holds in memory (`runRecordOf`), or a run folder read back (`loadRunRecord`, `netsec report`).
+ * Tracking logs the same file as an artifact when it is on.
  */
 import { platform } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { loadPlotlySource } from "../viz/html.ts";
 import { renderDocument } from "./document.ts";
-import { loadRunData } from "./load.ts";
+import { loadRunRecord, type RunRecord } from "./record.ts";
 import { buildSections } from "./sections.ts";
 import { writeRunsIndex } from "./index-page.ts";
 import { runStateText } from "./runs.ts";
-import { openRunFolder } from "../artifacts.ts";
 
 export const REPORT_FILE = "report.html";
 
 export interface RunReportOptions {
   schema?: Schema;
-  /** Scoring metric name shown on the search plots (default: the leaderboard's, else "f1"). */
-  scoring?: string;
   /** Where to write (default `<runDir>/report.html`). */
   output?: string;
   /** Clock for the "generated at" line (tests pin it). */
@@ -26,30 +24,34 @@ export interface RunReportOptions {
 }
 
 /** The report HTML of a run, without writing it. */
-export async function renderRunReport(runDir: string, options: RunReportOptions = {}): Promise<string> {
-  const data = await loadRunData(runDir);
+export async function renderRunReport(record: RunRecord, options: RunReportOptions = {}): Promise<string> {
   const schema = options.schema ?? await loadSchema();
-  const scoring = options.scoring ?? data.leaderboard?.[0]?.raw.scoring ?? "f1";
-  const sections = buildSections(data, schema, scoring);
+  const sections = buildSections(record, schema);
+  const lineage = Object.entries(record.run.lineage);
   return renderDocument(sections, {
-    title: `netsec run ${data.run.timestamp}`,
-    subtitle: [`Run folder: ${data.run.dir}`, ...(data.status && data.status.status !== "complete" ? [`Run ${runStateText(data.status)}`] : []), `Generated ${(options.now ?? new Date()).toISOString()} by netsec report`],
+    title: `netsec run ${record.run.timestamp}`,
+    subtitle: [
+      `Run folder: ${record.run.dir}`,
+      ...(lineage.length ? [`Reuses ${lineage.map(([stage, from]) => `${stage} from ${from}`).join(", ")}`] : []),
+      ...(record.status && record.status.status !== "complete" ? [`Run ${runStateText(record.status)}`] : []),
+      `Generated ${(options.now ?? new Date()).toISOString()} by netsec`,
+    ],
     plotly: await loadPlotlySource(),
-    missing: data.missing,
+    missing: record.missing,
   });
 }
 
 /**
  * Write the report into the run folder (and refresh `index.html` of the folder holding the runs,
- * which links every run's report); returns the report's path.
+ * which links every run's report); returns the report's path. Given a folder, the run is read back
+ * from it first.
  */
-export async function writeRunReport(runDir: string, options: RunReportOptions = {}): Promise<string> {
-  const html = await renderRunReport(runDir, options);
-  const output = options.output ?? `${runDir.replace(/\/+$/, "")}/${REPORT_FILE}`;
+export async function writeRunReport(run: RunRecord | string, options: RunReportOptions = {}): Promise<string> {
+  const schema = options.schema ?? await loadSchema();
+  const record = typeof run === "string" ? await loadRunRecord(run, schema) : run;
+  const html = await renderRunReport(record, { ...options, schema });
+  const output = options.output ?? `${record.run.dir}/${REPORT_FILE}`;
   await platform.writeFileAtomic(output, html);
-  if (options.output === undefined) {
-    const root = openRunFolder(runDir).dir.replace(/\/[^/]+$/, "") || ".";
-    await writeRunsIndex(root);
-  }
+  if (options.output === undefined) await writeRunsIndex(record.run.root);
   return output;
 }

@@ -87,6 +87,7 @@ export async function runSearch(x: Matrix, y: Uint8Array, positive: 0 | 1, optio
       validP1[task.id] = outcome.p1;
       remaining[Math.floor(task.id / options.folds)]--;
       progress?.tick(++done, task.family);
+      options.onProgress?.(done, tasks.length + extra, task.family);
       await flush();
     }));
     const best = rankCandidates(results)[0];
@@ -96,6 +97,7 @@ export async function runSearch(x: Matrix, y: Uint8Array, positive: 0 | 1, optio
         const outcome = await pool.run(task);
         if (outcome.error) throw new NetsecError("TRAIN_FAILED", `${task.family} ${JSON.stringify(task.params)} failed on ${other} fold ${task.fold + 1}: ${outcome.error}`);
         progress?.tick(++done, `${task.family} (${other} folds)`);
+        options.onProgress?.(done, tasks.length + extra, `${task.family} (${other} folds)`);
         return outcome.score;
       }));
       otherScore = { protocol: other, foldScores: altScores, ...meanStdOf(altScores) };

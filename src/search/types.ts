@@ -58,6 +58,8 @@ export interface SearchOptions {
   reporter?: Reporter;
   /** Called once per grid point, in grid order, as soon as its folds are scored. */
   onCandidate?: (result: CandidateResult) => void | Promise<void>;
+  /** Called as each fold task finishes: tasks done, tasks in all, the family just scored. */
+  onProgress?: (done: number, total: number, label: string) => void;
 }
 
 export interface SearchResult {

@@ -9,19 +9,20 @@
  * contributions of a sample of test rows: src/stages/explanations.ts).
  */
 import type { Experiment } from "../experiment.ts";
-import type { Schema } from "../schema.ts";
-import type { Reporter } from "../reporter.ts";
 import type { Frame } from "../data/frame.ts";
 import type { Classifier, Matrix } from "../models/classifier.ts";
-import { STAGE_FILES, writeStage, type RunFolder } from "../artifacts.ts";
+import type { Scoring } from "../search/types.ts";
+import { STAGE_FILES, writeStage } from "../artifacts.ts";
+import type { StageContext } from "./context.ts";
+import { writeNpy } from "../data/npy.ts";
 import { platform } from "../runtime/index.ts";
 import { isNetsecError } from "../errors.ts";
-import { classificationMetrics, prCurve, rocCurve, type ClassificationMetrics } from "../stats/metrics.ts";
+import { classificationMetrics, prCurve, rocCurve, type ClassificationMetrics, type ConfusionMatrix, type PrCurve, type RocCurve } from "../stats/metrics.ts";
 import { DEFAULT_THRESHOLD, loadModelFile, type ModelMetrics } from "../models/model-file.ts";
 import { trainingSetLookup, type TrainingSetJson } from "../models/training-set.ts";
 import { classesAt } from "../stats/threshold.ts";
-import { decidePush, type PushDecision } from "./gates.ts";
-import { explanationSummary } from "./explanations.ts";
+import { decidePush, type DecisionInput, type PushDecision } from "./gates.ts";
+import { explanationSummary, type ExplanationSummary } from "./explanations.ts";
 
 export interface EvaluateInput {
   model: Classifier;
@@ -36,15 +37,17 @@ export interface EvaluateInput {
   trainingSet?: TrainingSetJson;
 }
 
-export interface EvaluateOptions {
-  run: RunFolder;
-  experiment: Experiment;
-  schema: Schema;
+/** Evaluate's own settings (experiment `search.scoring`, `gates`, `seed`; the model folder): plain data, part of its result's key. */
+export interface EvaluateSettings {
+  scoring: Scoring;
+  gates: Experiment["gates"];
+  /** Seeds the sample of test rows the explanation summary explains. */
+  seed: number;
   /** Where the current model lives (default final_model). */
-  modelDir?: string;
-  force?: boolean;
-  reporter?: Reporter;
+  modelDir: string;
 }
+
+export type EvaluateOptions = StageContext & EvaluateSettings;
 
 export interface CurrentModelSummary {
   version: number;
@@ -67,7 +70,7 @@ export interface ComparedOn {
   reason: string;
 }
 
-/** Fewer test rows unseen by both models than this: no fair comparison (push needs --force). */
+/** Fewer test rows unseen by both models than this: no fair comparison (push only when forced). */
 export const MIN_COMPARE_ROWS = 30;
 
 export interface EvaluateArtifacts {
@@ -83,9 +86,25 @@ export interface EvaluateArtifacts {
   testScore: number;
   trainScore: number;
   current?: CurrentModelSummary;
+  /** The current model's confusion matrix on the comparison rows. */
+  currentConfusion?: ConfusionMatrix;
   comparedOn?: ComparedOn;
+  /** Why the current model could not be compared (it did not load), when so. */
+  currentNote?: string;
   threshold: number;
+  /** The push decision without force; push re-decides with `force` from `decisionInput`. */
   decision: PushDecision;
+  decisionInput: DecisionInput;
+  /** The train split's metrics at the threshold (the over-fitting gate's other side). */
+  trainMetrics: ClassificationMetrics;
+  /** ROC and precision-recall points of the test rows. */
+  curves: { roc: RocCurve; pr: PrCurve };
+  /** P(positive class) of every test row, in the order of the transformed test split. */
+  probability: Float64Array;
+  /** The explanation summary of a sample of test rows (families with explanations). */
+  explanations?: ExplanationSummary;
+  /** Feature importances of the model (families that have them), in feature order. */
+  importances?: number[];
 }
 
 /** The scalar metrics (everything but the confusion matrix and supports). */
@@ -107,10 +126,10 @@ const pick = <T extends Uint8Array | Float64Array>(values: T, rows: number[]): T
 };
 
 export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions): Promise<EvaluateArtifacts> {
-  const { run, experiment, schema, reporter } = options;
+  const { run, schema, reporter } = options;
   const files = STAGE_FILES.evaluation;
   const finalDir = run.stage("evaluation");
-  const scoring = experiment.search.scoring;
+  const scoring = options.scoring;
   const positive = schema.positiveIndex;
   const threshold = input.threshold ?? DEFAULT_THRESHOLD;
   const pTest = input.model.predictProba(input.test.x);
@@ -127,7 +146,7 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
   let newCompared: ClassificationMetrics | undefined;
   let comparedOn: ComparedOn | undefined;
   let currentNote: string | undefined;
-  const modelDir = options.modelDir ?? "final_model";
+  const modelDir = options.modelDir;
   try {
     const loaded = await loadModelFile(modelDir, { schema });
     const batch = input.testFrame ? loaded.predictFrame(input.testFrame) : loaded.predictMatrix(input.test.x);
@@ -164,16 +183,18 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
     }
   }
   const enough = comparedOn !== undefined && comparedOn.rows >= MIN_COMPARE_ROWS && !Number.isNaN(currentMetrics![scoring]) && !Number.isNaN(newCompared![scoring]);
-  const decision = decidePush({
+  const decisionInput: DecisionInput = {
     scoring,
     testScore,
     trainScore,
     currentScore: currentMetrics?.[scoring],
     newCompareScore: newCompared?.[scoring],
     comparedOn: comparedOn ? { rows: comparedOn.rows, enough, minimum: MIN_COMPARE_ROWS } : undefined,
-    gates: experiment.gates,
-    force: options.force,
-  });
+    gates: options.gates,
+  };
+  const decision = decidePush(decisionInput);
+  const explained = explanationSummary(input.model, input.test.x, positive, schema.labelOf(schema.target.positive), schema.featureNames, options.seed);
+  const importances = input.model.featureImportances ? Array.from(input.model.featureImportances()) : undefined;
 
   return writeStage(finalDir, async (dir) => {
     const scalars = scalarMetrics(metrics);
@@ -182,9 +203,9 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
       family: input.model.family,
       params: input.model.params,
       threshold,
-      test: { ...scalars, support: metrics.support },
-      train: { ...scalarMetrics(trainMetrics), support: trainMetrics.support },
-      featureImportances: input.model.featureImportances ? Array.from(input.model.featureImportances()) : null,
+      test: { ...scalars, support: metrics.support, confusion: metrics.confusion, warnings: metrics.warnings },
+      train: { ...scalarMetrics(trainMetrics), support: trainMetrics.support, confusion: trainMetrics.confusion, warnings: trainMetrics.warnings },
+      featureImportances: importances ?? null,
       features: schema.featureNames,
     }, null, 2) + "\n");
     await platform.writeFile(`${dir}/${files.confusion}`, JSON.stringify({
@@ -200,10 +221,10 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
       current: current ? { ...current, score: currentMetrics![scoring] } : null,
       comparedOn: comparedOn ?? null,
       currentNote: currentNote ?? null,
-      force: Boolean(options.force),
       ...decision,
+      decisionInput,
     }, null, 2) + "\n");
-    const explained = explanationSummary(input.model, input.test.x, positive, schema.labelOf(schema.target.positive), schema.featureNames, experiment.seed);
+    await writeNpy(`${dir}/${files.probability}`, probPositive.length, 1, (from, to, out) => out.set(probPositive.subarray(from, to)));
     if (explained) await platform.writeFile(`${dir}/${files.explanations}`, JSON.stringify(explained) + "\n");
     reporter?.info(`evaluate: test ${scoring} ${testScore.toFixed(4)} at threshold ${threshold.toFixed(4)}${current ? ` (on the ${comparedOn!.rows} rows neither model was trained on: new ${newCompared![scoring].toFixed(4)}, current v${current.version} ${currentMetrics![scoring].toFixed(4)})` : ""}; ${decision.push ? "push" : "no push"}: ${decision.reasons.join("; ")}`);
     return {
@@ -217,9 +238,17 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
       testScore,
       trainScore,
       current,
+      currentConfusion: currentMetrics?.confusion,
       comparedOn,
+      currentNote,
       threshold,
       decision,
+      decisionInput,
+      trainMetrics,
+      curves: { roc, pr },
+      probability: probPositive,
+      explanations: explained,
+      importances,
     };
   });
 }

@@ -15,11 +15,19 @@ export interface GateResult {
 
 export interface PushDecision {
   push: boolean;
-  /** Why (pushed or not), one sentence each. */
+  /**
+   * Why (pushed or not), one sentence each, in words that hold on every surface: how to force a
+   * push is said by the surface (`--force` on the command line, `lab.push({ force: true })` in a
+   * notebook), from `overridable`.
+   */
   reasons: string[];
   gates: GateResult[];
   /** New score − current score (undefined without a current model). */
   improvement?: number;
+  /** Not pushed, and forcing would push it (the gates passed; not better, or too few rows to compare). */
+  overridable: boolean;
+  /** Pushed only because it was forced. */
+  forced: boolean;
 }
 
 export interface DecisionInput {
@@ -56,19 +64,34 @@ export function decidePush(input: DecisionInput): PushDecision {
     },
   ];
   const failed = results.filter((g) => !g.passed);
-  if (failed.length) return { push: false, reasons: failed.map((g) => `gate ${g.name} failed: ${g.message}`), gates: results };
+  const plain = { gates: results, overridable: false, forced: false };
+  if (failed.length) return { ...plain, push: false, reasons: failed.map((g) => `gate ${g.name} failed: ${g.message}`) };
   const on = input.comparedOn;
   if (on && !on.enough) {
     const few = `cannot compare fairly with the current model: only ${on.rows} test rows were seen by neither model (need ≥ ${on.minimum})`;
-    if (force) return { push: true, reasons: [`${few}; pushed anyway (--force)`], gates: results };
-    return { push: false, reasons: [`${few} (use --force to push anyway)`], gates: results };
+    if (force) return { ...plain, push: true, forced: true, reasons: [`${few}; pushed anyway (forced)`] };
+    return { ...plain, push: false, overridable: true, reasons: [few] };
   }
-  if (currentScore === undefined || Number.isNaN(currentScore)) return { push: true, reasons: ["no current model to compare with"], gates: results };
+  if (currentScore === undefined || Number.isNaN(currentScore)) return { ...plain, push: true, reasons: ["no current model to compare with"] };
   const newScore = input.newCompareScore ?? testScore;
   const where = on ? ` on the ${on.rows} test rows neither model was trained on` : "";
   const improvement = newScore - currentScore;
-  if (improvement > 0) return { push: true, reasons: [`better than the current model${where}: ${scoring} ${newScore.toFixed(4)} > ${currentScore.toFixed(4)}`], gates: results, improvement };
+  if (improvement > 0) return { ...plain, push: true, reasons: [`better than the current model${where}: ${scoring} ${newScore.toFixed(4)} > ${currentScore.toFixed(4)}`], improvement };
   const notBetter = `not better than the current model${where}: ${scoring} ${newScore.toFixed(4)} ≤ ${currentScore.toFixed(4)}`;
-  if (force) return { push: true, reasons: [`${notBetter}; pushed anyway (--force)`], gates: results, improvement };
-  return { push: false, reasons: [`${notBetter} (use --force to push anyway)`], gates: results, improvement };
+  if (force) return { ...plain, push: true, forced: true, reasons: [`${notBetter}; pushed anyway (forced)`], improvement };
+  return { ...plain, push: false, overridable: true, reasons: [notBetter], improvement };
+}
+
+/** The decision when forced: an overridable refusal becomes a push, saying so; anything else stays. */
+export function forceDecision(decision: PushDecision): PushDecision {
+  if (!decision.overridable) return decision;
+  return { ...decision, push: true, overridable: false, forced: true, reasons: decision.reasons.map((r, i) => (i === decision.reasons.length - 1 ? `${r}; pushed anyway (forced)` : r)) };
+}
+
+/** The decision's reasons in one sentence for a surface, with its way of forcing (e.g. "--force"). */
+export function decisionText(decision: PushDecision, force: string): string {
+  const text = decision.reasons.join("; ");
+  if (decision.overridable) return `${text} (${force} pushes it anyway)`;
+  if (decision.forced) return text.replace(/\(forced\)/, `(${force})`);
+  return text;
 }

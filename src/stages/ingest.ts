@@ -12,10 +12,11 @@
  */
 import type { CellProblem, NumericChunk } from "../data/csv.ts";
 import { problemsByRow } from "../data/chunks.ts";
-import type { Schema } from "../schema.ts";
-import type { Reporter } from "../reporter.ts";
 import { NetsecError, quoted, showName } from "../errors.ts";
-import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
+import { STAGE_FILES, ensureParent, writeStage } from "../artifacts.ts";
+import type { StageContext } from "./context.ts";
+import { writeNpy } from "../data/npy.ts";
+import { fileSha256 } from "../data/digest.ts";
 import { platform } from "../runtime/index.ts";
 import { groupedStratifiedSplit, stratifiedSplit } from "./split.ts";
 import { VectorGroups } from "../stats/vector-groups.ts";
@@ -30,17 +31,19 @@ export interface IngestSource {
   chunks(): AsyncIterable<NumericChunk>;
   /** e.g. "CSV file network_data/phisingData.csv" (credentials never included). */
   describe: string;
+  /** sha256 of what the rows come from (files); undefined for a database. */
+  digest?(): Promise<string>;
 }
 
-export interface IngestOptions {
-  run: RunFolder;
-  schema: Schema;
+/** Ingest's own settings (experiment `seed`, `split`): plain data, part of its result's key. */
+export interface IngestSettings {
   testRatio: number;
   seed: number;
   /** Keep identical feature vectors on one side of the split (default true). */
-  groupDuplicates?: boolean;
-  reporter?: Reporter;
+  groupDuplicates: boolean;
 }
+
+export type IngestOptions = StageContext & IngestSettings;
 
 export interface SplitCounts {
   rows: number;
@@ -51,6 +54,8 @@ export interface SplitCounts {
 export interface IngestSummary {
   source: string;
   name: string;
+  /** sha256 of feature_store/<name>.csv: the data as ingested (any source), what names it in runs and MLflow. */
+  sha256: string;
   columns: string[];
   rows: number;
   /** Cells the reader could not parse plus ragged rows (validate decides). */
@@ -78,6 +83,12 @@ export interface IngestArtifacts {
   test: string;
   summaryFile: string;
   summary: IngestSummary;
+  /**
+   * The source's data row (1-based, as the reader counts rows: the line after the header is row 1)
+   * of every row of ingested/train.csv and test.csv, in file order (also `ingested/{train,test}_rows.npy`):
+   * how a row the model gets wrong is traced back to the file it came from.
+   */
+  sourceRows: { train: Uint32Array; test: Uint32Array };
 }
 
 const INVALID_STRATUM = "invalid";
@@ -184,11 +195,20 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     };
     const train = await writeSplit(`${dir}/${files.train}`, split.train);
     const test = await writeSplit(`${dir}/${files.test}`, split.test);
+    // Rows are stored in the order read and every row read is stored: row id + 1 is its source row.
+    const sourceRows = { train: Uint32Array.from(split.train, (id) => id + 1), test: Uint32Array.from(split.test, (id) => id + 1) };
+    for (const side of ["train", "test"] as const) {
+      const rows = sourceRows[side];
+      await writeNpy(`${dir}/${files.sourceRows(side)}`, rows.length, 1, (from, to, out) => {
+        for (let r = from; r < to; r++) out[r - from] = rows[r];
+      });
+    }
     const classes: Record<string, number> = {};
     for (const s of strata) classes[s] = (classes[s] ?? 0) + 1;
     const summary: IngestSummary = {
       source: source.describe,
       name,
+      sha256: await fileSha256(featureStore),
       columns,
       rows: store.rows,
       readerProblems,
@@ -216,6 +236,7 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       test: `${finalDir}/${files.test}`,
       summaryFile: `${finalDir}/${files.summary}`,
       summary,
+      sourceRows,
     };
   });
 }

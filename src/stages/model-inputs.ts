@@ -4,7 +4,6 @@
  * training rows' feature vectors (model.json `trainingSet`), evaluate's input from the trainer,
  * push's input from the trainer and the evaluation (threshold and its rule for manifest.json).
  */
-import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
 import { readCsv } from "../data/csv.ts";
 import { trainingSetOf, type TrainingSetJson } from "../models/training-set.ts";
@@ -34,18 +33,19 @@ export async function evaluateInputOf(trainer: TrainArtifacts, transformation: T
 }
 
 /** Push's input: the model file's parts, the threshold record for manifest.json and the decision. */
-export function pushInputOf(trainer: TrainArtifacts, transformation: TransformArtifacts, evaluation: EvaluateArtifacts, trainingSet: TrainingSetJson, experiment: Experiment): PushInput {
+export function pushInputOf(trainer: TrainArtifacts, transformation: TransformArtifacts, evaluation: EvaluateArtifacts, trainingSet: TrainingSetJson): PushInput {
   const t = trainer.threshold;
+  const folds = trainer.search.best.foldScores.length;
   return {
     model: trainer.model,
     preprocessor: transformation.preprocessor,
     metrics: evaluation.scalars,
-    cv: { meanScore: trainer.search.best.meanScore, stdScore: trainer.search.best.stdScore, folds: experiment.search.folds, protocol: trainer.search.protocol },
+    cv: { meanScore: trainer.search.best.meanScore, stdScore: trainer.search.best.stdScore, folds, protocol: trainer.search.protocol },
     dataFingerprint: trainer.dataFingerprint,
     trainingSet,
     threshold: {
       value: t.threshold,
-      record: { rule: t.rule, on: `out-of-fold predictions of the training split (${trainer.search.protocol} ${experiment.search.folds}-fold CV)`, met: t.met, precision: t.precision, recall: t.recall, f1: t.f1 },
+      record: { rule: t.rule, on: `out-of-fold predictions of the training split (${trainer.search.protocol} ${folds}-fold CV)`, met: t.met, precision: t.precision, recall: t.recall, f1: t.f1 },
     },
     decision: evaluation.decision,
   };

@@ -9,11 +9,10 @@
  * one and a kill at any point leaves the folder loadable (docs/models.md). A file joins the set by
  * being added to `contents` in `runPush` (as model.onnx is).
  */
-import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
 import type { Classifier } from "../models/classifier.ts";
-import type { PushDecision } from "./gates.ts";
+import { forceDecision, type PushDecision } from "./gates.ts";
 import { platform } from "../runtime/index.ts";
 import { MODEL_FILES, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest, type ModelMetrics, type ThresholdRecord } from "../models/model-file.ts";
 import type { TrainingSetJson } from "../models/training-set.ts";
@@ -34,10 +33,18 @@ export interface PushInput {
   decision: PushDecision;
 }
 
-export interface PushOptions {
-  experiment: Experiment;
+/** Push's own settings: plain data, part of its result's key. */
+export interface PushSettings {
+  /** What model.json records of the experiment. */
+  experiment: ModelFileJson["experiment"];
+  modelDir: string;
+  /** Push a model the evaluation found not better (or not comparable); a failed gate still stops it. */
+  force?: boolean;
+}
+
+export interface PushOptions extends PushSettings {
   schema: Schema;
-  modelDir?: string;
+  /** The run folder recorded in manifest.json. */
   runDir?: string;
   reporter?: Reporter;
   /** Creation time recorded in manifest.json (default: now). */
@@ -47,6 +54,8 @@ export interface PushOptions {
 export interface PushArtifacts {
   pushed: boolean;
   reasons: string[];
+  /** The decision it acted on (forced when `force` overrode a refusal). */
+  decision: PushDecision;
   modelDir: string;
   version?: number;
   sha256?: string;
@@ -56,13 +65,13 @@ export interface PushArtifacts {
 }
 
 /** The content of model.json: plain data, no volatile fields. */
-export function buildModelFile(input: Omit<PushInput, "decision">, experiment: Experiment, schema: Schema): ModelFileJson {
+export function buildModelFile(input: Omit<PushInput, "decision">, experiment: ModelFileJson["experiment"], schema: Schema): ModelFileJson {
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     schemaHash: schema.hash,
     dataFingerprint: input.dataFingerprint,
-    experiment: { name: experiment.name, seed: experiment.seed, scoring: experiment.search.scoring },
+    experiment: { name: experiment.name, seed: experiment.seed, scoring: experiment.scoring },
     features: [...schema.featureNames],
     target: { name: schema.target.name, values: [schema.targetValue(0), schema.targetValue(1)], positive: schema.target.positive },
     preprocessor: input.preprocessor.toJSON(),
@@ -123,10 +132,11 @@ export async function writeModelSet(modelDir: string, version: number, contents:
 }
 
 export async function runPush(input: PushInput, options: PushOptions): Promise<PushArtifacts> {
-  const modelDir = options.modelDir ?? "final_model";
-  if (!input.decision.push) {
-    options.reporter?.info(`push: not pushed: ${input.decision.reasons.join("; ")}`);
-    return { pushed: false, reasons: input.decision.reasons, modelDir };
+  const modelDir = options.modelDir;
+  const decision = options.force ? forceDecision(input.decision) : input.decision;
+  if (!decision.push) {
+    options.reporter?.info(`push: not pushed: ${decision.reasons.join("; ")}`);
+    return { pushed: false, reasons: decision.reasons, decision, modelDir };
   }
   const file = buildModelFile(input, options.experiment, options.schema);
   const text = JSON.stringify(file) + "\n";
@@ -147,10 +157,10 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
     ...(onnx ? [[MODEL_FILES.onnx, onnx] as [string, Uint8Array]] : []),
     [MODEL_FILES.checksum, `${sha256}  ${MODEL_FILES.model}\n`],
     [MODEL_FILES.manifest, JSON.stringify(manifest, null, 2) + "\n"],
-    [MODEL_FILES.card, modelCard(file, manifest, input.decision)],
+    [MODEL_FILES.card, modelCard(file, manifest, decision)],
   ];
   const versionDir = await writeModelSet(modelDir, version, contents);
   if (onnxRefused !== undefined) options.reporter?.warn(`push: no ${MODEL_FILES.onnx} for this ${file.model.family} model: ${onnxRefused}`);
-  options.reporter?.info(`push: ${modelDir}/model.json version ${version} (sha256 ${sha256.slice(0, 12)}…): ${input.decision.reasons.join("; ")}`);
-  return { pushed: true, reasons: input.decision.reasons, modelDir, version, sha256, modelFile: `${versionDir}/${MODEL_FILES.model}`, ...(onnx ? { onnxFile: `${versionDir}/${MODEL_FILES.onnx}` } : {}) };
+  options.reporter?.info(`push: ${modelDir}/model.json version ${version} (sha256 ${sha256.slice(0, 12)}…): ${decision.reasons.join("; ")}`);
+  return { pushed: true, reasons: decision.reasons, decision, modelDir, version, sha256, modelFile: `${versionDir}/${MODEL_FILES.model}`, ...(onnx ? { onnxFile: `${versionDir}/${MODEL_FILES.onnx}` } : {}) };
 }

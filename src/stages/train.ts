@@ -11,30 +11,52 @@ import type { Experiment } from "../experiment.ts";
 import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
 import type { Classifier, Matrix } from "../models/classifier.ts";
-import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
+import { STAGE_FILES, ensureParent, writeStage } from "../artifacts.ts";
+import type { StageContext } from "./context.ts";
+import { writeNpy } from "../data/npy.ts";
 import { platform } from "../runtime/index.ts";
 import { runSearch } from "../search/search.ts";
 import { score } from "../search/scoring.ts";
 import { leaderboardCsv } from "../search/leaderboard.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
-import type { CandidateResult, SearchResult } from "../search/types.ts";
+import type { CandidateResult, Scoring, SearchResult } from "../search/types.ts";
 import { matrixGroups } from "../stats/vector-groups.ts";
-import { chooseThreshold, type ThresholdChoice } from "../stats/threshold.ts";
+import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from "../stats/threshold.ts";
 import { prCurve } from "../stats/metrics.ts";
 
 export interface TrainInput {
   train: { x: Matrix; y: Uint8Array };
   /** The transformed training array file: its sha256 is the model's data fingerprint. */
   trainArray?: string;
+  /**
+   * The search of these settings on these rows, already done (a notebook session that changes
+   * only the threshold rule): used as it is instead of searching again.
+   */
+  search?: SearchResult;
 }
 
-export interface TrainOptions {
-  run: RunFolder;
-  experiment: Experiment;
-  schema: Schema;
-  reporter?: Reporter;
-  onCandidate?: (result: CandidateResult) => void | Promise<void>;
+/** The model search's settings (experiment `seed`, `search`, `split.group_duplicates`): plain data, part of its result's key. */
+export interface SearchSettings {
+  seed: number;
+  folds: number;
+  scoring: Scoring;
+  /** Worker threads (not part of the key: the same search on any number of workers gives the same result). */
+  workers: "auto" | number;
+  candidates: Experiment["search"]["candidates"];
+  /** Grouped folds (identical feature vectors in one fold) or row by row. */
+  groupDuplicates: boolean;
 }
+
+/** Train's own settings: the search's and the threshold rule (experiment `threshold`). */
+export interface TrainSettings extends SearchSettings {
+  threshold: ThresholdRule;
+}
+
+export type TrainOptions = StageContext & TrainSettings & {
+  onCandidate?: (result: CandidateResult) => void | Promise<void>;
+  /** Called as fold tasks finish (live progress in a notebook cell). */
+  onProgress?: (done: number, total: number, label: string) => void;
+};
 
 export interface TrainArtifacts {
   dir: string;
@@ -51,40 +73,52 @@ export interface TrainArtifacts {
   thresholdFile: string;
 }
 
+/** The model search of `settings` on the transformed training rows (no files written). */
+export async function searchModels(train: { x: Matrix; y: Uint8Array }, positive: 0 | 1, settings: SearchSettings, hooks: { reporter?: Reporter; onCandidate?: TrainOptions["onCandidate"]; onProgress?: TrainOptions["onProgress"] } = {}): Promise<SearchResult> {
+  const { x, y } = train;
+  return await runSearch(x, y, positive, {
+    seed: settings.seed,
+    folds: settings.folds,
+    groups: matrixGroups(x.values, x.rows, x.cols).group,
+    protocol: settings.groupDuplicates ? "grouped" : "leaky",
+    compareProtocols: true,
+    scoring: settings.scoring,
+    workers: settings.workers,
+    candidates: settings.candidates,
+    reporter: hooks.reporter,
+    onCandidate: hooks.onCandidate,
+    onProgress: hooks.onProgress,
+  });
+}
+
+/** The winner's out-of-fold probability of the positive class (NaN for rows no fold predicted). */
+export function oofPositive(search: SearchResult, positive: 0 | 1): Float64Array {
+  return Float64Array.from(search.oof, (p) => (positive === 1 ? p : 1 - p));
+}
+
 export async function runTrain(input: TrainInput, options: TrainOptions): Promise<TrainArtifacts> {
-  const { run, experiment, schema, reporter } = options;
+  const { run, schema, reporter } = options;
   const files = STAGE_FILES.trainer;
   const finalDir = run.stage("trainer");
   const { x, y } = input.train;
   const dataFingerprint = input.trainArray
     ? await platform.sha256(await platform.readFile(input.trainArray))
     : await platform.sha256(new Uint8Array([...new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength), ...y]));
-  const grouped = experiment.split.group_duplicates;
-  const search = await runSearch(x, y, schema.positiveIndex, {
-    seed: experiment.seed,
-    folds: experiment.search.folds,
-    groups: matrixGroups(x.values, x.rows, x.cols).group,
-    protocol: grouped ? "grouped" : "leaky",
-    compareProtocols: true,
-    scoring: experiment.search.scoring,
-    workers: experiment.search.workers,
-    candidates: experiment.search.candidates,
-    reporter,
-    onCandidate: options.onCandidate,
-  });
   const positive = schema.positiveIndex;
-  const oofPositive = Float64Array.from(search.oof, (p) => (positive === 1 ? p : 1 - p));
-  const threshold = chooseThreshold(y, oofPositive, positive, experiment.threshold);
+  const search = input.search ?? await searchModels(input.train, positive, options, options);
+  const oof = oofPositive(search, positive);
+  const threshold = chooseThreshold(y, oof, positive, options.threshold);
   if (!threshold.met) reporter?.warn(`train: no threshold meets "${threshold.rule}" on the out-of-fold predictions; using the closest, ${threshold.threshold.toFixed(4)} (precision ${threshold.precision.toFixed(4)}, recall ${threshold.recall.toFixed(4)})`);
-  const trainScore = score(experiment.search.scoring, y, search.model.predictProba(x), positive, threshold.threshold);
+  const trainScore = score(options.scoring, y, search.model.predictProba(x), positive, threshold.threshold);
+  const oofPositiveValues = oof;
   return writeStage(finalDir, async (dir) => {
     await ensureParent(`${dir}/${files.model}`);
     await platform.writeFile(`${dir}/${files.model}`, JSON.stringify(search.model.toJSON()) + "\n");
     await platform.writeFile(`${dir}/${files.leaderboard}`, leaderboardCsv(search.leaderboard));
     const summary = {
-      scoring: experiment.search.scoring,
-      folds: experiment.search.folds,
-      seed: experiment.seed,
+      scoring: options.scoring,
+      folds: options.folds,
+      seed: options.seed,
       candidates: search.leaderboard.length,
       best: search.best,
       /** Whether the winner can be exported to ONNX (final_model/model.onnx), and why not. */
@@ -99,10 +133,11 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
       leaderboard: search.leaderboard,
     };
     await platform.writeFile(`${dir}/${files.search}`, JSON.stringify(summary, null, 2) + "\n");
-    const known = oofPositive.filter((p) => !Number.isNaN(p));
-    const yKnown = y.filter((_, i) => !Number.isNaN(oofPositive[i]));
+    const known = oofPositiveValues.filter((p) => !Number.isNaN(p));
+    const yKnown = y.filter((_, i) => !Number.isNaN(oofPositiveValues[i]));
+    await writeNpy(`${dir}/${files.oof}`, oofPositiveValues.length, 1, (from, to, out) => out.set(oofPositiveValues.subarray(from, to)));
     await platform.writeFile(`${dir}/${files.threshold}`, JSON.stringify({
-      on: `out-of-fold predictions of the training split (${search.protocol} ${experiment.search.folds}-fold CV of the winner)`,
+      on: `out-of-fold predictions of the training split (${search.protocol} ${options.folds}-fold CV of the winner)`,
       probabilityOf: { classIndex: positive, value: schema.target.positive, label: schema.labelOf(schema.target.positive) },
       ...threshold,
       oofPr: prCurve(yKnown, known, positive),

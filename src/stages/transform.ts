@@ -7,8 +7,8 @@
 import type { Frame } from "../data/frame.ts";
 import type { Matrix } from "../models/classifier.ts";
 import type { Schema } from "../schema.ts";
-import type { Reporter } from "../reporter.ts";
-import { STAGE_FILES, ensureParent, writeStage, type RunFolder } from "../artifacts.ts";
+import { STAGE_FILES, ensureParent, writeStage } from "../artifacts.ts";
+import type { StageContext } from "./context.ts";
 import { platform } from "../runtime/index.ts";
 import { writeNpy } from "../data/npy.ts";
 import { NetsecError, quoted, showName } from "../errors.ts";
@@ -27,13 +27,13 @@ export interface TransformInput {
   testRows?: number;
 }
 
-export interface TransformOptions {
-  run: RunFolder;
-  schema: Schema;
+/** Transform's own settings (experiment `transform`): plain data, part of its result's key. */
+export interface TransformSettings {
   /** Neighbours of the KNN imputer (experiment `transform.knn_neighbors`). */
   k: number;
-  reporter?: Reporter;
 }
+
+export type TransformOptions = StageContext & TransformSettings;
 
 export interface TransformedSplit {
   x: Matrix;

@@ -100,13 +100,15 @@ export async function validateSplit(file: CsvFile, schema: Schema, invalidPath: 
 /**
  * Write a split's valid rows to validated/, applying the conflict policy: `action[i]` 0 keeps row
  * i, -1 drops it (to invalid/ with `reasons[i]`), 1 writes it with `labels[i]` as its target.
+ * Returns the row of the split file (1-based) of every row written to validated/.
  */
-export async function writeValidated(split: SplitResult, path: string, action: Int8Array, labels: Float64Array, reasons: Map<number, string>): Promise<void> {
+export async function writeValidated(split: SplitResult, path: string, action: Int8Array, labels: Float64Array, reasons: Map<number, string>): Promise<Uint32Array> {
   const { store, report, invalid } = split;
   const width = store.width;
   const target = width - 1;
   const classCounts = new Map<number, number>();
   const cells = new Float64Array(width);
+  const kept: number[] = [];
   await ensureParent(path);
   const valid = await LineWriter.create(path, store.columns);
   try {
@@ -122,6 +124,7 @@ export async function writeValidated(split: SplitResult, path: string, action: I
           cells[target] = labels[i];
         }
         classCounts.set(cells[target], (classCounts.get(cells[target]) ?? 0) + 1);
+        kept.push(split.fileRows[i]);
         flushed = action[i] === 1 ? valid.row(cells, 0, width) : store.writeRow(i, valid);
       }
       if (flushed) await flushed;
@@ -133,5 +136,6 @@ export async function writeValidated(split: SplitResult, path: string, action: I
   report.valid = store.rows - report.conflictDropped;
   report.classes = {};
   for (const [value, n] of [...classCounts].sort((a, b) => a[0] - b[0])) report.classes[String(value)] = n;
+  return Uint32Array.from(kept);
 }
 

@@ -15,14 +15,16 @@ import { stringify as toYaml } from "yaml";
 import { CsvFile } from "../data/csv.ts";
 import { createFrame, type Frame } from "../data/frame.ts";
 import type { Schema } from "../schema.ts";
-import type { Reporter } from "../reporter.ts";
 import { NetsecError, describeLocation } from "../errors.ts";
-import { STAGE_FILES, ensureParent, openRunFolder, writeStage, type RunFolder } from "../artifacts.ts";
+import { STAGE_FILES, ensureParent, loadRunFolder, writeStage } from "../artifacts.ts";
+import type { StageContext } from "./context.ts";
+import { writeNpy } from "../data/npy.ts";
 import { platform } from "../runtime/index.ts";
 import { checkColumns, DuplicateCounter, type ContractIssue } from "./contract.ts";
 import { compareSamples, describeDrift, type DriftColumn, type DriftComparison } from "./drift.ts";
 import { findDuplicates, type ConflictPolicy, type ConflictReport, type VectorReport } from "./duplicates.ts";
 import { RowStore } from "./row-store.ts";
+import { profileSplits, type SplitProfile } from "./profile.ts";
 import { validateSplit, writeValidated, type SplitReport } from "./validate-split.ts";
 
 export interface ValidateInput {
@@ -31,9 +33,8 @@ export interface ValidateInput {
   test: string;
 }
 
-export interface ValidateOptions {
-  run: RunFolder;
-  schema: Schema;
+/** Validate's own settings (experiment `validation`, `--reference`): plain data, part of its result's key. */
+export interface ValidateSettings {
   maxInvalidShare: number;
   driftPValue: number;
   failOnDrift: boolean;
@@ -41,8 +42,9 @@ export interface ValidateOptions {
   conflicts?: ConflictPolicy;
   /** A previous run folder; its validated train.csv is the drift reference. */
   reference?: string;
-  reporter?: Reporter;
 }
+
+export type ValidateOptions = StageContext & ValidateSettings;
 
 
 export type { SplitReport };
@@ -68,6 +70,8 @@ export interface ContractReport {
   /** The first problems found (at most 50), in file order. */
   firstIssues: ContractIssue[];
   warnings: string[];
+  /** Value shares (or histograms) of every column in the valid rows of each split, before the conflict policy. */
+  profile: { train: SplitProfile; test: SplitProfile };
 }
 
 export interface DriftReport {
@@ -89,6 +93,11 @@ export interface ValidateArtifacts {
   contract: ContractReport;
   drift: DriftReport;
   warnings: string[];
+  /**
+   * The row of ingested/<split>.csv (1-based) of every validated row, in order (also
+   * `validated/{train,test}_rows.npy`): with ingest's source rows, where a row came from.
+   */
+  fileRows: { train: Uint32Array; test: Uint32Array };
 }
 
 async function openChecked(path: string, schema: Schema): Promise<CsvFile> {
@@ -118,7 +127,7 @@ function driftColumns(schema: Schema, base: RowStore | RowStore[], current: RowS
 }
 
 async function readReference(reference: string, schema: Schema): Promise<{ store: RowStore; path: string }> {
-  const path = openRunFolder(reference).file("validation", STAGE_FILES.validation.validTrain);
+  const path = (await loadRunFolder(reference)).file("validation", STAGE_FILES.validation.validTrain);
   const file = await CsvFile.open(path).catch((error) => {
     throw new NetsecError("FILE_NOT_FOUND", `--reference ${reference}: no validated training data at ${path} (give the folder of an earlier run, e.g. Artifacts/<timestamp>)`, { cause: error, location: { file: path } });
   });
@@ -199,8 +208,16 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
       const what = conflicts.policy === "keep" ? "kept (validation.conflicts: keep)" : conflicts.policy === "drop" ? `${conflicts.dropped} rows dropped to invalid/` : `${conflicts.relabelled} rows relabelled to their group's majority, ${conflicts.dropped} dropped (no majority)`;
       warnings.push(`validate: ${conflicts.groups} feature vectors carry both labels (${conflicts.rows} rows): ${what}`);
     }
-    await writeValidated(train, `${dir}/${files.validTrain}`, found.action.subarray(0, trainStore.rows), found.labels.subarray(0, trainStore.rows), found.reasons.train);
-    await writeValidated(test, `${dir}/${files.validTest}`, found.action.subarray(trainStore.rows), found.labels.subarray(trainStore.rows), found.reasons.test);
+    const fileRows = {
+      train: await writeValidated(train, `${dir}/${files.validTrain}`, found.action.subarray(0, trainStore.rows), found.labels.subarray(0, trainStore.rows), found.reasons.train),
+      test: await writeValidated(test, `${dir}/${files.validTest}`, found.action.subarray(trainStore.rows), found.labels.subarray(trainStore.rows), found.reasons.test),
+    };
+    for (const side of ["train", "test"] as const) {
+      const rows = fileRows[side];
+      await writeNpy(`${dir}/${files.fileRows(side)}`, rows.length, 1, (from, to, out) => {
+        for (let r = from; r < to; r++) out[r - from] = rows[r];
+      });
+    }
     if (train.report.valid === 0 || test.report.valid === 0) {
       throw new NetsecError("VALIDATION_FAILED", `no valid rows left in ${train.report.valid === 0 ? input.train : input.test} after validation.conflicts: ${conflicts.policy}`, { location: { file: train.report.valid === 0 ? input.train : input.test } });
     }
@@ -248,6 +265,7 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
       classBalance: { counts, minorityShare },
       firstIssues,
       warnings,
+      profile: profileSplits(schema, { train: trainStore, test: testStore }),
     };
     await platform.writeFile(`${dir}/${files.contract}`, JSON.stringify(contract, null, 2) + "\n");
     await ensureParent(`${dir}/${files.driftYaml}`);
@@ -270,6 +288,7 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
       contract,
       drift,
       warnings,
+      fileRows,
     };
   });
 }

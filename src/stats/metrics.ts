@@ -165,7 +165,12 @@ function binaryClfCurve(yTrue: Labels, scores: Scores, positive: 0 | 1): ClfCurv
 }
 
 /** = sklearn roc_curve(y_true, score, pos_label=positive) (drop_intermediate=True); thresholds[0] = Infinity. */
-export function rocCurve(yTrue: Labels, probPositive: Scores, positive: 0 | 1, warnings?: string[]): { fpr: number[]; tpr: number[]; thresholds: number[] } {
+/** ROC points: false and true positive rates at each threshold (decreasing). */
+export interface RocCurve { fpr: number[]; tpr: number[]; thresholds: number[] }
+/** Precision-recall points at each threshold. */
+export interface PrCurve { precision: number[]; recall: number[]; thresholds: number[] }
+
+export function rocCurve(yTrue: Labels, probPositive: Scores, positive: 0 | 1, warnings?: string[]): RocCurve {
   let { fps, tps, thresholds } = binaryClfCurve(yTrue, probPositive, positive);
   if (fps.length > 2) {
     const keep: number[] = [0];
@@ -194,7 +199,7 @@ export function rocCurve(yTrue: Labels, probPositive: Scores, positive: 0 | 1, w
 }
 
 /** = sklearn precision_recall_curve(y_true, score, pos_label=positive): last point (recall 0, precision 1). */
-export function prCurve(yTrue: Labels, probPositive: Scores, positive: 0 | 1, warnings?: string[]): { precision: number[]; recall: number[]; thresholds: number[] } {
+export function prCurve(yTrue: Labels, probPositive: Scores, positive: 0 | 1, warnings?: string[]): PrCurve {
   const { fps, tps, thresholds } = binaryClfCurve(yTrue, probPositive, positive);
   const lastT = tps[tps.length - 1] ?? 0;
   if (lastT === 0) warnings?.push("no positive samples in y_true: recall set to 1 for all thresholds");

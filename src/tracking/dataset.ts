@@ -10,37 +10,7 @@ import type { DatasetInput } from "./mlflow.ts";
 
 /** MLflow's input tag saying what the dataset was used for. */
 export const DATASET_CONTEXT_TAG = "mlflow.data.context";
-const BLOCK = 8 << 20;
-
-/**
- * sha256 of a file in hex, read in 8 MiB blocks (memory stays bounded): the plain sha256 for a
- * file of one block, else the sha256 of the blocks' sha256s.
- */
-export async function fileSha256(path: string): Promise<string> {
-  const hashes: string[] = [];
-  let buffer = new Uint8Array(BLOCK);
-  let filled = 0;
-  for await (const chunk of platform.readChunks(path, BLOCK)) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const n = Math.min(BLOCK - filled, chunk.length - offset);
-      buffer.set(chunk.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === BLOCK) {
-        hashes.push(await platform.sha256(buffer));
-        buffer = new Uint8Array(BLOCK);
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0 || hashes.length === 0) hashes.push(await platform.sha256(buffer.subarray(0, filled)));
-  return hashes.length === 1 ? hashes[0] : await platform.sha256(hashes.join("\n"));
-}
-
-export function dataDigest(sha256: string): string {
-  return sha256.slice(0, 16);
-}
+export { dataDigest, fileSha256 } from "../data/digest.ts";
 
 /** `user:password@` out of any URI (mongodb://, http://, …). */
 export function redactCredentials(text: string): string {

@@ -9,22 +9,26 @@
  * (with the data digest and where it was tracked) into the run folder, for `netsec runs` and the
  * index.
  *
- * Stage artifacts are read from the run folder by their fixed names (src/artifacts.ts), so this
- * module does not depend on the in-memory shapes the stages return.
+ * It takes the stages' typed results as they finish (`onStage`, the pipeline's hook; a notebook
+ * session calls the same), never reading back a file a stage just wrote: only the report files it
+ * uploads are read, as bytes. Stage timings go under `system/` (MLflow's system-metrics prefix),
+ * apart from the model's metrics.
  */
 import { platform } from "../runtime/index.ts";
 import { STAGE_DIRS, STAGE_FILES, type RunFolder, type StageName } from "../artifacts.ts";
-import { DEFAULT_EXPERIMENT, loadExperiment, type Experiment } from "../experiment.ts";
+import type { Experiment } from "../experiment.ts";
+import type { PipelineStageName, StageEvent } from "../pipeline.ts";
+import type { IngestSummary } from "../stages/ingest.ts";
+import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
 import type { CandidateResult } from "../search/types.ts";
-import { loadSchema } from "../schema.ts";
 import { MODEL_FILES, modelSetDir, type ModelManifest } from "../models/model-file.ts";
 import { createTracker, type CreateTrackerOptions } from "./remote.ts";
 import { onnxMlflowModel } from "./mlmodel.ts";
 import { onnxFromRunDir } from "../models/onnx/sources.ts";
 import { isNetsecError } from "../errors.ts";
 import type { TrackedRun, Tracker, TrackerSummary } from "./tracker.ts";
-import { dataDigest, dataLocation, datasetInput, fileSha256, redactCredentials } from "./dataset.ts";
+import { dataDigest, dataLocation, datasetInput, redactCredentials } from "./dataset.ts";
 import { DATA_DIGEST_TAG, MODEL_VERSION_TAG, SHA256_TAG } from "./registry.ts";
 import { RUN_DIR_TAG, RUN_SUMMARY_FILE } from "./runs.ts";
 
@@ -46,19 +50,24 @@ const STAGE_REPORTS: Partial<Record<StageName, readonly string[]>> = {
 
 export interface PipelineTrackingOptions extends CreateTrackerOptions {
   reporter: Reporter;
-  /** The experiment file given to `netsec train` (params of the parent run). */
-  experimentFile?: string;
-  data?: string;
+  /** The run's experiment, checked (params of the parent run). */
+  experiment: Experiment;
+  /** The contract (the dataset's column types). */
+  schema: Schema;
   /** Registered model name; default NETSEC_REGISTERED_MODEL or "netsec-phishing". */
   modelName?: string;
+  /** The run's name in MLflow (default "train <time>"). */
+  runName?: string;
+  /** The parent run's `netsec.command` tag (default "train"). */
+  command?: string;
 }
 
 export interface PipelineTracking {
   tracker: Tracker;
   parent: TrackedRun;
   /** Pass as the pipeline's hooks. */
-  onStageStart(name: string, run: RunFolder): Promise<void>;
-  onStage(name: string, artifacts: unknown, run: RunFolder): Promise<void>;
+  onStageStart(name: PipelineStageName, run: RunFolder): Promise<void>;
+  onStage(event: StageEvent, run: RunFolder): Promise<void>;
   /** Pass to the model search: one nested run per candidate. */
   onCandidate(result: CandidateResult): Promise<void>;
   /** The winner's metrics, parameters and the model file (called by onStage for the trainer, or directly). */
@@ -79,6 +88,12 @@ export interface PipelineTracking {
   logServedModel(modelDir: string): Promise<{ version: number; sha256: string } | undefined>;
   /** End the parent run; returns where things were recorded. */
   finish(status: "FINISHED" | "FAILED", summary?: unknown): Promise<TrackerSummary>;
+}
+
+/** The scalar metrics of a full metrics record (the confusion matrix and supports left out). */
+function scalarsOf(m: { accuracy: number; precision: number; recall: number; f1: number; f1_macro: number; roc_auc: number; pr_auc: number; log_loss: number }): Record<string, number> {
+  const { accuracy, precision, recall, f1, f1_macro, roc_auc, pr_auc, log_loss } = m;
+  return { accuracy, precision, recall, f1, f1_macro, roc_auc, pr_auc, log_loss };
 }
 
 /** Numeric leaves of a JSON object as flat metric names: {test: {f1: 0.9}} → test.f1 */
@@ -109,15 +124,6 @@ function experimentParams(e: Experiment): Record<string, unknown> {
   };
 }
 
-/** Did the push stage accept the model? Reads the common shapes ({pushed}, {accepted}, {decision}). */
-function pushedFrom(artifacts: unknown): boolean | undefined {
-  if (!artifacts || typeof artifacts !== "object") return undefined;
-  const a = artifacts as Record<string, unknown>;
-  for (const key of ["pushed", "accepted"]) if (typeof a[key] === "boolean") return a[key] as boolean;
-  if (typeof a.decision === "string") return a.decision === "pushed" || a.decision === "accepted";
-  return undefined;
-}
-
 /** The ONNX bytes to log with the model: the pushed model.onnx, else the run's model exported (none when its family has no export). */
 async function onnxOf(pushedFile: unknown, run?: RunFolder): Promise<Uint8Array | undefined> {
   if (typeof pushedFile === "string") return (await platform.stat(pushedFile))?.isFile ? await platform.readFile(pushedFile) : undefined;
@@ -143,16 +149,8 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
     }
   };
   const modelName = options.modelName ?? platform.env("NETSEC_REGISTERED_MODEL") ?? REGISTERED_MODEL;
-  const parent = await tracker.startRun(`train ${new Date().toISOString().slice(0, 19)}`, { "netsec.command": "train" });
-  const params: Record<string, unknown> = {};
-  try {
-    const file = options.experimentFile;
-    const useDefault = !file || (file === DEFAULT_EXPERIMENT && !(await platform.stat(file))?.isFile);
-    Object.assign(params, experimentParams(useDefault ? await loadExperiment() : await loadExperiment(file)));
-  } catch {
-    // the pipeline reports a bad experiment file itself
-  }
-  await parent.logParams(params);
+  const parent = await tracker.startRun(options.runName ?? `train ${new Date().toISOString().slice(0, 19)}`, { "netsec.command": options.command ?? "train" });
+  await parent.logParams(experimentParams(options.experiment));
   const started = new Map<string, number>();
   let modelLogged = false;
   let trainedModel: string | undefined;
@@ -162,25 +160,15 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
   let pushedVersion: number | undefined;
 
   /** `data` (the real path, or the URI without credentials) and the dataset (inputs API). */
-  const logData = async (run: RunFolder) => {
-    const file = run.file("ingestion", STAGE_FILES.ingestion.summary);
-    if (!(await platform.stat(file))?.isFile) return;
-    const summary = JSON.parse(await platform.readTextFile(file)) as { source: string; name: string; columns: string[]; rows: number };
+  const logData = async (summary: IngestSummary) => {
     const mongo = /^MongoDB /.test(summary.source);
     let location = dataLocation(summary.source);
     if (!mongo && !location.startsWith("/")) location = `${platform.cwd()}/${location}`;
     await parent.logParams({ data: location });
-    const store = run.file("ingestion", STAGE_FILES.ingestion.featureStore(summary.name));
-    if (!(await platform.stat(store))?.isFile) return;
-    digest = dataDigest(await fileSha256(store));
+    digest = dataDigest(summary.sha256);
     const dtypes = new Map<string, string>();
-    try {
-      const schema = await loadSchema();
-      for (const f of schema.features) dtypes.set(f.name, f.dtype);
-      dtypes.set(schema.target.name, schema.target.dtype);
-    } catch {
-      // columns without a contract are logged as strings
-    }
+    for (const f of options.schema.features) dtypes.set(f.name, f.dtype);
+    dtypes.set(options.schema.target.name, options.schema.target.dtype);
     await parent.setTags({ [DATA_DIGEST_TAG]: digest });
     await parent.logInputs([datasetInput({
       name: summary.name, digest, location: mongo ? redactCredentials(summary.source) : location, kind: mongo ? "mongodb" : "file",
@@ -211,36 +199,36 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
         await parent.setTags({ [RUN_DIR_TAG]: run.dir });
       }
     },
-    async onStage(name, artifacts, run) {
+    async onStage(event, run) {
+      const { name } = event;
       if (!runDir) {
         runDir = run.dir;
         await parent.setTags({ [RUN_DIR_TAG]: run.dir });
       }
       const t0 = started.get(name);
-      if (t0 !== undefined) await parent.logMetrics({ [`stage.${name}.seconds`]: (Date.now() - t0) / 1000 });
-      if (name === "ingestion") await logData(run);
+      if (t0 !== undefined) await parent.logMetrics({ [`system/stage.${name}.seconds`]: (Date.now() - t0) / 1000 });
       if (name in STAGE_DIRS) await uploadReports(name as StageName, run);
-      if (name === "evaluation") {
-        const file = run.file("evaluation", STAGE_FILES.evaluation.metrics);
-        if ((await platform.stat(file))?.isFile) {
-          const metrics = JSON.parse(await platform.readTextFile(file)) as { test?: unknown; train?: unknown };
-          testMetrics = numericLeaves(metrics.test);
-          await parent.logMetrics(numericLeaves({ test: metrics.test, train: metrics.train }));
+      switch (event.name) {
+        case "ingestion":
+          await logData(event.result.summary);
+          break;
+        case "trainer":
+          await tracking.logWinner(event.result.search.best);
+          trainedModel = event.result.modelFile;
+          break;
+        case "evaluation": {
+          const { scalars, trainMetrics } = event.result;
+          testMetrics = { ...scalars };
+          await parent.logMetrics(numericLeaves({ test: scalars, train: scalarsOf(trainMetrics) }));
+          break;
         }
-      }
-      const fields = artifacts && typeof artifacts === "object" ? (artifacts as { search?: { best?: CandidateResult }; best?: CandidateResult; modelFile?: unknown }) : {};
-      if (name === "trainer" || name === "train") {
-        const best = fields.search?.best ?? fields.best;
-        if (best && typeof best.meanScore === "number") await tracking.logWinner(best);
-        const file = typeof fields.modelFile === "string" ? fields.modelFile : run.file("trainer", STAGE_FILES.trainer.model);
-        if ((await platform.stat(file))?.isFile) trainedModel = file;
-      }
-      const pushed = name === "push" ? pushedFrom(artifacts) : undefined;
-      if (pushed !== undefined) {
-        // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
-        const file = pushed && typeof fields.modelFile === "string" ? fields.modelFile : trainedModel;
-        const push = artifacts as { version?: number; sha256?: string; onnxFile?: unknown };
-        if (file) await tracking.logModel(file, pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(pushed ? push.onnxFile : undefined, run) });
+        case "push": {
+          const push = event.result;
+          // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
+          const file = push.pushed && push.modelFile ? push.modelFile : trainedModel;
+          if (file) await tracking.logModel(file, push.pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(push.pushed ? push.onnxFile : undefined, run) });
+          break;
+        }
       }
     },
     async onCandidate(result) {

@@ -54,3 +54,10 @@ export function driftFigure(columns: readonly DriftColumn[], threshold = 0.05, t
     }),
   };
 }
+
+/** The columns of a drift comparison (validation's report), ready to plot; columns without a p-value (an empty sample) are left out. */
+export function driftColumnsOf(comparison: { columns: Record<string, { p_value: number | null; drift_status: boolean; ks_statistic: number | null; chi2_p_value: number | null }> }): DriftColumn[] {
+  return Object.entries(comparison.columns)
+    .filter(([, c]) => c.p_value !== null)
+    .map(([column, c]) => ({ column, p_value: c.p_value as number, drift_status: c.drift_status, ks_statistic: c.ks_statistic ?? undefined, chi2_p_value: c.chi2_p_value ?? undefined }));
+}

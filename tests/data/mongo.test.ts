@@ -143,7 +143,7 @@ describe("MongoDB source and push-data (real server)", () => {
     const warnings: string[] = [];
     const artifacts = join(tempDir(), "Artifacts");
     const run = await newRunFolder(artifacts);
-    const result = await runIngest(source, { run, schema, testRatio: 0.25, seed: 1, reporter: { ...createReporter({ quiet: true }), warn: (m: string) => warnings.push(m) } as never });
+    const result = await runIngest(source, { run, schema, testRatio: 0.25, seed: 1, groupDuplicates: true, reporter: { ...createReporter({ quiet: true }), warn: (m: string) => warnings.push(m) } as never });
     expect(warnings.join("\n")).toMatch(/ingest: 4 values of MongoDB .* could not be read as numbers .*: document _id "site-\d+", field \w+: got "[^"]*", expected a number/);
     expect(result.summary.firstReaderProblems.map((p) => p.where).sort()).toEqual(['document _id "site-11"', 'document _id "site-15"', 'document _id "site-3"', 'document _id "site-7"']);
     const store = readFileSync(result.featureStore, "utf8").trim().split("\n");

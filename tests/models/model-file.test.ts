@@ -27,7 +27,7 @@ async function pushModel(modelDir: string, seed = 1) {
   const model = createModel("hist_forest", { n_estimators: 5, seed: 1 });
   model.fit(x, y);
   const decision = decidePush({ scoring: "f1", testScore: 0.9, trainScore: 0.92, gates: experiment.gates, force: true });
-  const pushed = await runPush({ model, preprocessor, metrics: { f1: 0.9 }, cv: { meanScore: 0.9, stdScore: 0.01, folds: 3 }, dataFingerprint: "abc", decision }, { experiment, schema, modelDir, now: new Date("2026-01-02T03:04:05Z") });
+  const pushed = await runPush({ model, preprocessor, metrics: { f1: 0.9 }, cv: { meanScore: 0.9, stdScore: 0.01, folds: 3 }, dataFingerprint: "abc", decision }, { experiment: { name: experiment.name, seed: experiment.seed, scoring: experiment.search.scoring }, schema, modelDir, now: new Date("2026-01-02T03:04:05Z") });
   return { pushed, frame, x, model };
 }
 
@@ -82,7 +82,7 @@ describe("model file", () => {
     m2.fit(x2, y2);
     const decision = decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.96, gates: experiment.gates });
     await runPush({ model: m2, preprocessor, metrics: { f1: 0.95 }, cv: { meanScore: 0.94, stdScore: 0.01, folds: 3, protocol: "grouped" }, dataFingerprint: "abc", decision,
-      threshold: { value: 0.4321, record: { rule: "recall ≥ 0.99", on: "out-of-fold predictions of the training split (grouped 3-fold CV)", met: true, precision: 0.9, recall: 0.991, f1: 0.943 } } }, { experiment, schema, modelDir: withRule });
+      threshold: { value: 0.4321, record: { rule: "recall ≥ 0.99", on: "out-of-fold predictions of the training split (grouped 3-fold CV)", met: true, precision: 0.9, recall: 0.991, f1: 0.943 } } }, { experiment: { name: experiment.name, seed: experiment.seed, scoring: experiment.search.scoring }, schema, modelDir: withRule });
     expect(JSON.parse(readFileSync(join(withRule, "manifest.json"), "utf8"))).toMatchObject({ threshold: 0.4321, thresholdRule: { rule: "recall ≥ 0.99", recall: 0.991 } });
     const card = readFileSync(join(withRule, "MODEL_CARD.md"), "utf8");
     expect(card).toContain("predict Result = -1 (phishing) when P(phishing) ≥ **0.4321**");

@@ -36,7 +36,7 @@ async function push(modelDir: string, family = "hist_forest", params: Record<str
   const model = createModel(family, params as never);
   await model.fit(x, y);
   const decision = decidePush({ scoring: "f1", testScore: 0.9, trainScore: 0.92, gates: experiment.gates, force: true });
-  await runPush({ model, preprocessor, metrics: { f1: 0.9 }, cv: { meanScore: 0.9, stdScore: 0.01, folds: 3 }, dataFingerprint: "abc", decision }, { experiment, schema, modelDir });
+  await runPush({ model, preprocessor, metrics: { f1: 0.9 }, cv: { meanScore: 0.9, stdScore: 0.01, folds: 3 }, dataFingerprint: "abc", decision }, { experiment: { name: experiment.name, seed: experiment.seed, scoring: experiment.search.scoring }, schema, modelDir });
 }
 
 /** Rewrite the current set's model.json with `edit` and sign it again (checksum + manifest), as a tamperer would. */

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { renderRunReport, writeRunReport } from "../../src/report/write.ts";
-import { parseLeaderboard } from "../../src/report/leaderboard.ts";
+import { loadRunRecord, runRecordOf } from "../../src/report/record.ts";
 import { renderRunsIndex } from "../../src/report/index-page.ts";
 import { listRuns } from "../../src/report/runs.ts";
 import { DENO, ROOT, tempDir } from "../helpers/env.ts";
-import { writeFixtureRun } from "./fixture-run.ts";
+import { runFixture, writeFixtureRun } from "./fixture-run.ts";
 import type { PlotlyFigure } from "../../src/viz/figure.ts";
 import { loadSchema } from "../../src/schema.ts";
 
@@ -20,62 +20,69 @@ const figureJson = (html: string): Record<string, PlotlyFigure> =>
   Object.fromEntries([...html.matchAll(/var id="(plot-[^"]+)",fig=(\{.*?\}),tries=0;/gs)].map((m) => [m[1], JSON.parse(m[2]) as PlotlyFigure]));
 
 describe("writeRunReport", () => {
-  it("writes report.html into the run folder with every section and its plots, nothing fetched from the network", async () => {
-    const run = await writeFixtureRun(tempDir());
-    const path = await writeRunReport(run);
+  it("writes report.html into the run folder with every section and its plots, from the run's typed results, nothing fetched from the network", async () => {
+    const result = await runFixture(tempDir());
+    const run = result.run.dir;
+    const record = runRecordOf(result.run, result);
+    const path = await writeRunReport(record);
     expect(path).toBe(join(run, "report.html"));
     const html = readFileSync(path, "utf8");
     for (const id of ["data", "contract", "drift", "search", "evaluation"]) expect(html).toContain(`<section id="${id}">`);
-    expect(plotIds(html)).toEqual([
-      "plot-data-1", "plot-data-2", // class balance, distributions
-      "plot-drift-3",
-      "plot-search-4",
-      // confusion, ROC, PR, threshold on test / on out-of-fold rows, importance, mean |contribution|, beeswarm
-      "plot-evaluation-5", "plot-evaluation-6", "plot-evaluation-7", "plot-evaluation-8", "plot-evaluation-9", "plot-evaluation-10", "plot-evaluation-11", "plot-evaluation-12",
-    ]);
-    expect(html).toContain("2 of 30 columns drifted");
-    expect(html).toContain("VALUE_NOT_ALLOWED");
-    // duplicates and conflicts, grouped vs leaky CV, the stored threshold, explanations
-    expect(html).toContain("99 valid rows hold <b>91</b> distinct feature vectors");
-    expect(html).toContain("1 feature vectors carry both labels (3 rows)");
-    expect(html).toContain("train 5: 1; train 17: -1; train 40: 1");
-    expect(html).toContain("The leaky score is <b>+0.0250</b> higher");
-    expect(html).toContain("P(phishing) ≥ <b>0.6200</b>, chosen by <i>best F1</i>");
-    expect(html).not.toContain("Best F1 on the test set");
-    expect(html).toContain("Per-prediction contributions (TreeSHAP) of 2 of the 20 test rows, in the log-odds of phishing");
-    // the threshold chart marks the stored threshold; the PR chart's no-skill line is the test prevalence 9 / 20
+    const explained = Boolean(result.evaluation!.explanations);
+    const importances = Boolean(result.evaluation!.importances);
+    const ids = plotIds(html);
+    expect(ids.slice(0, 4)).toEqual(["plot-data-1", "plot-data-2", "plot-drift-3", "plot-search-4"]);
+    // confusion, ROC, PR, threshold, (importance), (mean |contribution|, beeswarm)
+    expect(ids.filter((id) => id.startsWith("plot-evaluation"))).toHaveLength(4 + (importances ? 1 : 0) + (explained ? 2 : 0));
+    const c = result.validation.contract;
+    const drift = result.validation.drift.trainTest;
+    expect(html).toContain(`${drift.drifted.length} of ${Object.keys(drift.columns).length} columns drifted`);
+    expect(html).toContain(`${c.duplicates.rows.toLocaleString("en-US")} valid rows hold <b>${c.duplicates.vectors.distinct.toLocaleString("en-US")}</b> distinct feature vectors`);
+    expect(c.conflicts.groups).toBeGreaterThanOrEqual(1);
+    expect(html).toContain(`${c.conflicts.groups} feature vectors carry both labels (${c.conflicts.rows} rows)`);
+    // class names from schema.yaml's labels, never the raw target values
+    expect(html).toMatch(/train \d+: (phishing|legitimate)/);
+    const t = result.trainer!.threshold;
+    expect(html).toContain(`P(phishing) ≥ <b>${t.threshold.toFixed(4)}</b>, chosen by <i>best F1</i>`);
+    const { grouped, leaky } = result.trainer!.search.protocols;
+    const gap = leaky!.meanScore - grouped!.meanScore;
+    expect(html).toContain(`The leaky score is <b>${gap >= 0 ? "+" : ""}${gap.toFixed(4)}</b> higher`);
+    // the threshold chart marks the stored threshold; the PR chart's no-skill line is the test prevalence
     const figures = figureJson(html);
-    expect(figures["plot-evaluation-8"].data.find((t) => String(t.name).startsWith("threshold"))).toMatchObject({ x: [0.62, 0.62] });
-    expect(figures["plot-evaluation-7"].data.find((t) => t.name === "no skill")).toMatchObject({ y: [0.45, 0.45] });
-    expect(figures["plot-evaluation-11"].data[0].y!.at(-1)).toBe(schema.featureNames[7]);
+    const thresholdPlot = ids.find((id) => figures[id].layout.title?.text.startsWith("Test precision, recall and F1"))!;
+    expect(figures[thresholdPlot].data.find((trace) => String(trace.name).startsWith("threshold"))).toMatchObject({ x: [t.threshold, t.threshold] });
+    const support = result.evaluation!.metrics.support;
+    const prPlot = ids.find((id) => figures[id].layout.title?.text === "Precision-recall curve")!;
+    const prevalence = Math.round((support.positive / (support.positive + support.negative)) * 1e6) / 1e6;
+    expect(figures[prPlot].data.find((trace) => trace.name === "no skill")).toMatchObject({ y: [prevalence, prevalence] });
     expect(html).not.toContain("Files not found");
     // self-contained: plotly.js inlined, no external script, stylesheet or image
     expect(html).toMatch(/plotly\.js v\d/);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
     // the folder holding the runs links every run's report
     const index = readFileSync(join(run, "..", "index.html"), "utf8");
-    expect(index).toContain('<a href="11_25_2026_09_30_00/report.html">report</a>');
-    expect(index).toContain("<td>ingestion, validation, trainer, evaluation</td>");
+    expect(index).toContain(`<a href="${result.run.timestamp}/report.html">report</a>`);
+    expect(index).toContain("<td>ingestion, validation, transformation, trainer, evaluation</td>");
   });
 
-  it("reports what a run that stopped after validation did, and lists the missing stage files", async () => {
-    const run = await writeFixtureRun(tempDir(), { dataOnly: true });
-    const html = await renderRunReport(run);
+  it("reads a run folder back with the stages' loaders and draws the same report", async () => {
+    const result = await runFixture(tempDir());
+    const fromMemory = await renderRunReport(runRecordOf(result.run, result), { schema, now: new Date(0) });
+    const fromDisk = await renderRunReport(await loadRunRecord(result.run.dir, schema), { schema, now: new Date(0) });
+    const figures = (html: string) => Object.values(figureJson(html)).map((f) => JSON.stringify(f));
+    expect(figures(fromDisk)).toEqual(figures(fromMemory));
+  });
+
+  it("reports what a run that stopped after the data stages did, and lists the missing stage folders", async () => {
+    const result = await runFixture(tempDir(), { dataOnly: true });
+    const html = await renderRunReport(await loadRunRecord(result.run.dir, schema));
     expect(plotIds(html)).toHaveLength(3);
-    expect(html).toContain("Not available: model_trainer/leaderboard.csv");
-    expect(html).toContain("<code>model_evaluation/metrics.json</code>");
+    expect(html).toContain("Not available: model_trainer");
+    expect(html).toContain("<code>model_evaluation</code>");
   });
 
   it("names the folder when it does not exist", async () => {
     await expect(writeRunReport(join(tempDir(), "nope"))).rejects.toThrow(/run folder not found: .*nope/);
-  });
-});
-
-describe("leaderboard.csv", () => {
-  it("reads family, params JSON, mean/std and fold scores", () => {
-    const rows = parseLeaderboard('family,params,mean_score,std_score,fold_1,fold_2,fit_seconds\nhist_forest,"{""trees"":8}",0.9,0.01,0.89,0.91,1.25\n');
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ rank: 1, family: "hist_forest", params: { trees: 8 }, meanScore: 0.9, stdScore: 0.01, foldScores: [0.89, 0.91], fitSeconds: 1.25 });
   });
 });
 
@@ -94,19 +101,20 @@ describe("netsec report (CLI under Deno)", () => {
 describe("runs index", () => {
   it("lists runs newest first, with a link only where a report exists", async () => {
     const root = tempDir();
-    await writeFixtureRun(root, { dataOnly: true });
-    mkdirSync(join(root, "11_26_2026_08_00_00", "data_ingestion"), { recursive: true });
-    mkdirSync(join(root, "11_26_2026_08_00_00_2"), { recursive: true });
-    mkdirSync(join(root, "not-a-run"));
-    const runs = await listRuns(root);
-    expect(runs.map((r) => r.run.timestamp)).toEqual(["11_26_2026_08_00_00_2", "11_26_2026_08_00_00", "11_25_2026_09_30_00"]);
-    expect(runs.map((r) => r.stages)).toEqual([[], ["ingestion"], ["ingestion", "validation"]]);
+    const fixture = await runFixture(root, { dataOnly: true });
+    const artifacts = fixture.run.root;
+    mkdirSync(join(artifacts, "11_26_2025_08_00_00", "data_ingestion"), { recursive: true });
+    mkdirSync(join(artifacts, "11_26_2025_08_00_00_2"), { recursive: true });
+    mkdirSync(join(artifacts, "not-a-run"));
+    const runs = await listRuns(artifacts);
+    expect(runs.map((r) => r.run.timestamp)).toEqual([fixture.run.timestamp, "11_26_2025_08_00_00_2", "11_26_2025_08_00_00"]);
+    expect(runs.map((r) => r.stages)).toEqual([["ingestion", "validation", "transformation"], [], ["ingestion"]]);
     const html = renderRunsIndex(runs);
     expect(html).not.toContain("report.html");
     // the columns of `netsec runs`, sortable; the fixture run's best candidate and test F1 from its files
     for (const head of ["data", "family", "params", "cv", "test f1", "pushed", "version", "status"]) expect(html).toContain(`>${head}</th>`);
     expect(html).toContain('<script>document.querySelectorAll("table.runs th[data-col]")');
-    await writeRunReport(join(root, "11_25_2026_09_30_00"));
-    expect(readFileSync(join(root, "index.html"), "utf8").match(/report\.html/g)).toHaveLength(1);
+    await writeRunReport(fixture.run.dir);
+    expect(readFileSync(join(artifacts, "index.html"), "utf8").match(/report\.html/g)).toHaveLength(1);
   });
 });

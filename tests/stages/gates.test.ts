@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decidePush } from "../../src/stages/gates.ts";
+import { decidePush, decisionText, forceDecision } from "../../src/stages/gates.ts";
 
 const gates = { min_score: 0.6, max_overfit: 0.05 };
 
@@ -22,15 +22,19 @@ describe("push decision", () => {
     expect(d.reasons[0]).toMatch(/gate max_overfit failed: train − test f1 gap 0\.0900 exceeds the allowed 0\.05/);
   });
 
-  it("pushes only when better than the current model; --force overrides that, never a gate", () => {
+  it("pushes only when better than the current model; forcing overrides that, never a gate; each surface names its own way to force", () => {
     expect(decidePush({ scoring: "f1", testScore: 0.97, trainScore: 0.98, currentScore: 0.96, gates }).push).toBe(true);
     const same = decidePush({ scoring: "f1", testScore: 0.97, trainScore: 0.98, currentScore: 0.97, gates });
-    expect(same.push).toBe(false);
-    expect(same.reasons[0]).toMatch(/not better than the current model: f1 0\.9700 ≤ 0\.9700 \(use --force/);
+    expect(same).toMatchObject({ push: false, overridable: true, forced: false, reasons: ["not better than the current model: f1 0.9700 ≤ 0.9700"] });
+    expect(decisionText(same, "--force")).toBe("not better than the current model: f1 0.9700 ≤ 0.9700 (--force pushes it anyway)");
+    expect(decisionText(same, "lab.push({ force: true })")).toBe("not better than the current model: f1 0.9700 ≤ 0.9700 (lab.push({ force: true }) pushes it anyway)");
     const forced = decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.96, currentScore: 0.97, gates, force: true });
-    expect(forced.push).toBe(true);
-    expect(forced.reasons[0]).toMatch(/pushed anyway \(--force\)/);
-    expect(decidePush({ scoring: "f1", testScore: 0.5, trainScore: 0.5, currentScore: 0.4, gates, force: true }).push).toBe(false);
+    expect(forced).toMatchObject({ push: true, forced: true });
+    expect(decisionText(forced, "--force")).toMatch(/; pushed anyway \(--force\)$/);
+    expect(forceDecision(same)).toMatchObject({ push: true, forced: true, reasons: ["not better than the current model: f1 0.9700 ≤ 0.9700; pushed anyway (forced)"] });
+    const failedGate = decidePush({ scoring: "f1", testScore: 0.5, trainScore: 0.5, currentScore: 0.4, gates, force: true });
+    expect(failedGate).toMatchObject({ push: false, overridable: false });
+    expect(forceDecision(failedGate).push).toBe(false);
   });
 
   it("a score exactly at min_score passes; a gap exactly at max_overfit passes (the limits are inclusive)", () => {
@@ -54,10 +58,11 @@ describe("push decision", () => {
     expect(d.improvement).toBeCloseTo(0.01, 12);
   });
 
-  it("too few rows unseen by both models: no fair comparison, no push without --force", () => {
+  it("too few rows unseen by both models: no fair comparison, no push unless forced", () => {
     const d = decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.98, currentScore: 0.5, newCompareScore: 0.9, comparedOn: { rows: 12, enough: false, minimum: 30 }, gates });
     expect(d.push).toBe(false);
-    expect(d.reasons[0]).toBe("cannot compare fairly with the current model: only 12 test rows were seen by neither model (need ≥ 30) (use --force to push anyway)");
+    expect(d.reasons[0]).toBe("cannot compare fairly with the current model: only 12 test rows were seen by neither model (need ≥ 30)");
+    expect(d.overridable).toBe(true);
     expect(decidePush({ scoring: "f1", testScore: 0.95, trainScore: 0.98, comparedOn: { rows: 12, enough: false, minimum: 30 }, gates, force: true }).push).toBe(true);
   });
 });

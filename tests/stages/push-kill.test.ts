@@ -45,7 +45,7 @@ async function pushSynthetic(modelDir: string, schema: Schema, seed: number): Pr
   const model = createModel("hist_forest", { n_estimators: 2, seed: seed + 1 });
   model.fit(x, y);
   const decision = decidePush({ scoring: "f1", testScore: 0.9, trainScore: 0.9, gates: experiment.gates, force: true });
-  await runPush({ model, preprocessor: Preprocessor.fit(createFrame(schema.columns, 200, values), schema, { k: 3 }), metrics: { f1: 0.9 }, cv: { meanScore: 0.9, stdScore: 0, folds: 3 }, dataFingerprint: String(seed), decision }, { experiment, schema, modelDir });
+  await runPush({ model, preprocessor: Preprocessor.fit(createFrame(schema.columns, 200, values), schema, { k: 3 }), metrics: { f1: 0.9 }, cv: { meanScore: 0.9, stdScore: 0, folds: 3 }, dataFingerprint: String(seed), decision }, { experiment: { name: experiment.name, seed: experiment.seed, scoring: experiment.search.scoring }, schema, modelDir });
 }
 
 interface TrainRun {
