@@ -87,3 +87,7 @@ export type { DownloadedModel, ModelUri } from "./tracking/registry-model.ts";
 export { RegistryFollower } from "./serve/registry-follower.ts";
 export type { RegistryStatus } from "./serve/registry-follower.ts";
 export type { Tracker, TrackingConfig } from "./tracking/index.ts";
+
+// the notebook session
+export { session, Session } from "./session/session.ts";
+export type { SessionOptions } from "./session/session.ts";

@@ -153,7 +153,7 @@ export class RunRecorder {
   #status: RunStatus;
   #current?: PipelineStageName;
 
-  private constructor(readonly run: RunFolder, by: string, private readonly hooks: PipelineHooks) {
+  private constructor(readonly run: RunFolder, by: string, private hooks: PipelineHooks) {
     this.#status = { format: "netsec-run", status: "running", startedAt: this.startedAt, pid: platform.pid(), by, stages: {}, ...(Object.keys(run.lineage).length ? { lineage: run.lineage } : {}) };
   }
 
@@ -162,6 +162,16 @@ export class RunRecorder {
     const recorder = new RunRecorder(await newRunFolder(root, new Date(), lineage), by, hooks);
     await recorder.#write();
     return recorder;
+  }
+
+  /** Hooks for the stages still to come (a notebook session starts tracking a run when its first model stage runs). */
+  attach(hooks: PipelineHooks): void {
+    this.hooks = hooks;
+  }
+
+  /** What run.json says so far. */
+  get status(): RunStatus {
+    return this.#status;
   }
 
   /** The stage running now (undefined between stages). */
@@ -256,8 +266,8 @@ export async function prepareRun(options: PipelineOptions): Promise<PreparedRun>
  * none, so its results get keys of their own that nothing reuses), the contract, the reference
  * run's validated data and the model currently in the model folder.
  */
-export async function keyInputs(source: IngestSource, schema: Schema, plan: StagePlan): Promise<KeyInputs> {
-  const data = (await source.digest?.()) ?? `unkeyed:${source.describe}:${Date.now()}:${Math.random()}`;
+export async function keyInputs(digest: string | undefined, schema: Schema, plan: StagePlan): Promise<KeyInputs> {
+  const data = digest ?? `unkeyed:${Date.now()}:${Math.random()}`;
   let reference: string | undefined;
   if (plan.validation.reference) reference = (await readRunStatus(plan.validation.reference))?.stages?.validation?.key ?? `folder:${plan.validation.reference}`;
   return { data, schema: schema.hash, reference, currentModel: (await currentModelSha256(plan.evaluation.modelDir)) ?? "" };
@@ -366,7 +376,7 @@ async function startRecorder(prepared: PreparedRun, hooks: PipelineHooks): Promi
 export async function runDataPipeline(options: PipelineOptions, hooks: PipelineHooks = {}): Promise<PipelineResult> {
   const prepared = await prepareRun(options);
   const warningsBefore = options.reporter.warnings.length;
-  const keys = await stageKeys(prepared.plan, await keyInputs(prepared.source, prepared.schema, prepared.plan));
+  const keys = await stageKeys(prepared.plan, await keyInputs(await prepared.source.digest?.(), prepared.schema, prepared.plan));
   const recorder = await startRecorder(prepared, hooks);
   const data = await recordRun(recorder, () => runDataStages(prepared, recorder, keys));
   return { summary: summaryOf(prepared, recorder, warningsBefore), run: recorder.run, schema: prepared.schema, experiment: prepared.experiment, ...data };
@@ -379,7 +389,7 @@ export async function runDataPipeline(options: PipelineOptions, hooks: PipelineH
 export async function runPipeline(options: PipelineOptions, hooks: PipelineHooks = {}, prepared?: PreparedRun): Promise<PipelineResult> {
   const ready = prepared ?? (await prepareRun(options));
   const warningsBefore = options.reporter.warnings.length;
-  const keys = await stageKeys(ready.plan, await keyInputs(ready.source, ready.schema, ready.plan));
+  const keys = await stageKeys(ready.plan, await keyInputs(await ready.source.digest?.(), ready.schema, ready.plan));
   const recorder = await startRecorder(ready, hooks);
   return await recordRun(recorder, async () => {
     const data = await runDataStages(ready, recorder, keys);

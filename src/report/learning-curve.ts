@@ -1,14 +1,17 @@
 /**
  * A learning curve (as scikit-learn's `learning_curve`): for growing shares of the training part
  * of each stratified CV fold, fit one model and score it on that training subset and on the fold's
- * validation rows. Seeded: the subsets are the first n rows of a seeded shuffle of each fold's
+ * validation rows. Folds are grouped by default, as the model search's are (identical feature
+ * vectors in one fold), so the curve's validation score is the number the search reports, not the
+ * leaky row-by-row one. Seeded: the subsets are the first n rows of a seeded shuffle of each fold's
  * training rows, so a larger subset contains the smaller ones. Runs in-process (the notebooks call
  * it on small settings; the search itself uses workers).
  */
 import type { Matrix, Params } from "../models/classifier.ts";
 import { createModel } from "../models/registry.ts";
 import { mulberry32, shuffle } from "../stats/rng.ts";
-import { foldIndices, stratifiedFolds } from "../search/folds.ts";
+import { foldIndices, stratifiedFolds, stratifiedGroupFolds } from "../search/folds.ts";
+import { matrixGroups } from "../stats/vector-groups.ts";
 import { takeRows } from "../search/fold-task.ts";
 import { score } from "../search/scoring.ts";
 import type { Scoring } from "../search/types.ts";
@@ -22,6 +25,8 @@ export interface LearningCurveOptions {
   sizes?: readonly number[];
   folds?: number;
   seed?: number;
+  /** Keep identical feature vectors in one fold (default true, as the search does); false deals rows one by one. */
+  grouped?: boolean;
 }
 
 export async function learningCurve(x: Matrix, y: Uint8Array, positive: 0 | 1, options: LearningCurveOptions): Promise<LearningPoint[]> {
@@ -29,7 +34,7 @@ export async function learningCurve(x: Matrix, y: Uint8Array, positive: 0 | 1, o
   const folds = options.folds ?? 3;
   const seed = options.seed ?? 42;
   const scoring = options.scoring ?? "f1";
-  const fold = stratifiedFolds(y, folds, seed);
+  const fold = options.grouped === false ? stratifiedFolds(y, folds, seed) : stratifiedGroupFolds(y, matrixGroups(x.values, x.rows, x.cols).group, folds, seed);
   const points: LearningPoint[] = sizes.map(() => ({ trainSize: 0, trainScores: [], validScores: [] }));
   for (let f = 0; f < folds; f++) {
     const { train, valid } = foldIndices(fold, f);

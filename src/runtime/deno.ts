@@ -134,6 +134,17 @@ const permissions: Permissions = {
   },
 };
 
+type JupyterDisplay = { display(value: unknown, options: { raw: boolean; display_id?: string; update?: boolean }): Promise<void> };
+
+/** `Deno.jupyter` inside `deno jupyter`, else undefined (its getter throws elsewhere). */
+function denoJupyter(): JupyterDisplay | undefined {
+  try {
+    return (Deno as unknown as { jupyter?: JupyterDisplay }).jupyter ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const denoPlatform: Platform = {
   name: "deno",
   readFile: (file) => Deno.readFile(file),
@@ -238,18 +249,14 @@ export const denoPlatform: Platform = {
     };
     return handle;
   },
-  async jupyterDisplay(bundle) {
-    let jupyter: { display(value: unknown, options: { raw: boolean }): Promise<void> } | undefined;
-    try {
-      jupyter = Deno.jupyter; // the getter throws outside `deno jupyter`
-    } catch {
-      return false;
-    }
+  async jupyterDisplay(bundle, options = {}) {
+    const jupyter = denoJupyter();
     if (!jupyter) return false;
-    await jupyter.display(bundle, { raw: true });
+    await jupyter.display(bundle, { raw: true, ...(options.id ? { display_id: options.id } : {}), ...(options.update ? { update: true } : {}) });
     // The kernel can publish the cell's "idle" status before this output leaves its queue, and
     // headless clients (nbclient) stop listening at "idle": give the output time to go first.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!options.update) await new Promise((resolve) => setTimeout(resolve, 50));
     return true;
   },
+  inJupyter: () => denoJupyter() !== undefined,
 };

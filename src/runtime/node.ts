@@ -165,4 +165,5 @@ export const nodePlatform: Platform = {
   denoPath: () => path.join(rootFromModuleUrl(import.meta.url), "node_modules", "deno", "deno"),
   projectRoot: () => rootFromModuleUrl(import.meta.url),
   jupyterDisplay: async () => false,
+  inJupyter: () => false,
 };

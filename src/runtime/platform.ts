@@ -171,8 +171,14 @@ export interface Platform {
   denoPath(): string;
   /** Absolute path of the repository root (where package.json lives). */
   projectRoot(): string;
-  /** Show a MIME bundle in the Deno Jupyter kernel; false when not running in one. */
-  jupyterDisplay(bundle: Record<string, unknown>): Promise<boolean>;
+  /**
+   * Show a MIME bundle in the Deno Jupyter kernel; false when not running in one. With `id`, the
+   * output can be replaced later (`update: true` sends update_display_data for that id): live
+   * progress in one cell.
+   */
+  jupyterDisplay(bundle: Record<string, unknown>, options?: { id?: string; update?: boolean }): Promise<boolean>;
+  /** Whether this process is a Jupyter kernel (a notebook cell's output is where results go). */
+  inJupyter(): boolean;
   /** A module Web Worker (Deno); absent where the runtime has none (Node: callers run in-process). */
   createWorker?(moduleUrl: URL): WorkerHandle;
 }

@@ -12,7 +12,7 @@ import { readNpy, splitFeaturesAndLabels } from "../data/npy.ts";
 import type { Schema } from "../schema.ts";
 import { modelFromJSON } from "../models/registry.ts";
 import type { ModelJson } from "../models/classifier.ts";
-import { restorePreprocessor } from "../models/preprocessor.ts";
+import { restorePreprocessor, type Preprocessor } from "../models/preprocessor.ts";
 import type { ClassificationMetrics } from "../stats/metrics.ts";
 import type { ThresholdChoice } from "../stats/threshold.ts";
 import type { CandidateResult, CvProtocol, ProtocolScore } from "../search/types.ts";
@@ -77,6 +77,11 @@ export async function loadValidation(run: RunFolder): Promise<ValidateArtifacts>
     warnings: contract.warnings,
     fileRows: { train: await readColumn(at(files.fileRows("train")), u32), test: await readColumn(at(files.fileRows("test")), u32) },
   };
+}
+
+/** A run's fitted preprocessor alone (without its arrays): to score other rows the way that run's model saw them. */
+export async function loadPreprocessor(run: RunFolder, schema: Schema): Promise<Preprocessor> {
+  return restorePreprocessor(await readJsonFile(run.file("transformation", STAGE_FILES.transformation.preprocessor)), schema.hash);
 }
 
 export async function loadTransformation(run: RunFolder, schema: Schema): Promise<TransformArtifacts> {

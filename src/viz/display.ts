@@ -30,14 +30,21 @@ export function describeFigure(figure: PlotlyFigure): string {
   return `Plotly figure "${title}": ${figure.data.length} trace(s): ${shown.join(", ")}`;
 }
 
+/**
+ * The `<script>` that defines plotly.js for notebook HTML, the first time it is asked for in this
+ * kernel (later outputs reuse `window.Plotly`); "" after that.
+ */
+export async function plotlyPreamble(mode: DisplayOptions["inlinePlotly"] = "once"): Promise<string> {
+  if (mode === "never" || (mode === "once" && plotlyInlined)) return "";
+  const tag = plotlyCompressedScriptTag(await loadCompressedPlotly());
+  if (mode === "once") plotlyInlined = true;
+  return tag;
+}
+
 /** The display bundle of a figure. */
 export async function figureBundle(figure: PlotlyFigure, options: DisplayOptions = {}): Promise<MimeBundle> {
-  const mode = options.inlinePlotly ?? "once";
-  let html = figureHtml(figure);
-  if (mode === "always" || (mode === "once" && !plotlyInlined)) {
-    html = plotlyCompressedScriptTag(await loadCompressedPlotly()) + "\n" + html;
-    if (mode === "once") plotlyInlined = true;
-  }
+  const preamble = await plotlyPreamble(options.inlinePlotly ?? "once");
+  const html = preamble ? `${preamble}\n${figureHtml(figure)}` : figureHtml(figure);
   return {
     "application/vnd.plotly.v1+json": { data: figure.data, layout: figure.layout },
     "text/html": html,

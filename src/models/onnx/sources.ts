@@ -6,7 +6,7 @@
  */
 import { platform } from "../../runtime/index.ts";
 import { NetsecError } from "../../errors.ts";
-import { STAGE_DIRS, STAGE_FILES } from "../../artifacts.ts";
+import { loadRunFolder, STAGE_FILES } from "../../artifacts.ts";
 import { loadSchema, type Schema } from "../../schema.ts";
 import type { ModelJson } from "../classifier.ts";
 import { loadModelFile, type ModelFileJson } from "../model-file.ts";
@@ -53,11 +53,25 @@ export async function onnxFromModelDir(dir: string, schema?: Schema): Promise<On
   return { bytes, family: loaded.family, source: `${dir}/model.json`, version: loaded.version };
 }
 
+/**
+ * ONNX of a fitted model held in memory with its preprocessor's features (a notebook session's
+ * trained model): the same graph `onnxFromRunDir` gives for the files of that run.
+ */
+export async function onnxFromFitted(model: ModelJson, features: readonly string[], schema: Schema, threshold: number | undefined, runName: string): Promise<OnnxExport> {
+  const values: [number, number] = [schema.targetValue(0), schema.targetValue(1)];
+  const file = { features: [...features], target: { name: schema.target.name, values, positive: schema.target.positive } };
+  // Through JSON, as a reader of model.json gets it (ml-cart keeps matrices in its fitted objects).
+  const json = JSON.parse(JSON.stringify(model)) as ModelJson;
+  const bytes = await exportOnnx(onnxInputFor(json, file, schema, { "netsec.schema_hash": schema.hash, "netsec.run": runName }, undefined, threshold));
+  return { bytes, family: json.family, source: `${runName} (trained model)` };
+}
+
 /** ONNX of a run's trained model (Artifacts/<ts>/model_trainer/trained_model/model.json). */
 export async function onnxFromRunDir(runDir: string, schema?: Schema): Promise<OnnxExport> {
   const contract = schema ?? await loadSchema();
-  const modelPath = `${runDir}/${STAGE_DIRS.trainer}/${STAGE_FILES.trainer.model}`;
-  const prepPath = `${runDir}/${STAGE_DIRS.transformation}/${STAGE_FILES.transformation.preprocessor}`;
+  const run = await loadRunFolder(runDir);
+  const modelPath = run.file("trainer", STAGE_FILES.trainer.model);
+  const prepPath = run.file("transformation", STAGE_FILES.transformation.preprocessor);
   for (const path of [modelPath, prepPath]) {
     if (!(await platform.stat(path))?.isFile) {
       throw new NetsecError("FILE_NOT_FOUND", `${runDir} is not a finished run folder: ${path} does not exist (give a run folder such as Artifacts/11_25_2026_09_30_00, or --model-dir for a pushed model)`, { location: { file: path } });
@@ -77,7 +91,7 @@ export async function onnxFromRunDir(runDir: string, schema?: Schema): Promise<O
   const values: [number, number] = [contract.targetValue(0), contract.targetValue(1)];
   const file = { features: [...preprocessor.features], target: { name: contract.target.name, values, positive: contract.target.positive } };
   // The run's decision threshold (model_trainer/threshold.json), 0.5 for runs made before it existed.
-  const thresholdPath = `${runDir}/${STAGE_DIRS.trainer}/${STAGE_FILES.trainer.threshold}`;
+  const thresholdPath = run.file("trainer", STAGE_FILES.trainer.threshold);
   const threshold = (await platform.stat(thresholdPath))?.isFile ? Number((await parse(thresholdPath) as { threshold?: unknown }).threshold) : undefined;
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new NetsecError("MODEL_INVALID", `${thresholdPath}: threshold is not a number in [0, 1]`, { location: { file: thresholdPath } });
   const bytes = await exportOnnx(onnxInputFor(model, file, contract, { "netsec.schema_hash": contract.hash, "netsec.run": runDir.split("/").filter(Boolean).at(-1) ?? runDir }, undefined, threshold));

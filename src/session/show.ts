@@ -1,0 +1,131 @@
+/**
+ * Results that show themselves. A session step returns an immutable result whose
+ * `[Symbol.for("Jupyter.display")]()` the Deno kernel calls when it is a cell's last value: a
+ * self-contained `text/html` (tables, and figures with plotly.js inlined once per kernel, so it
+ * works in classic Notebook, JupyterLab without extensions, VS Code and nbconvert), `text/plain`
+ * (terminals, logs) and `application/json` (its key numbers). A result that is one figure also
+ * carries the Plotly bundle (VS Code draws it natively). Tables are nodejs-polars DataFrames
+ * (`result.table`), shown by their first rows.
+ */
+import pl from "nodejs-polars";
+import { platform } from "../runtime/index.ts";
+import type { PlotlyFigure } from "../viz/figure.ts";
+import { describeFigure, plotlyPreamble, type MimeBundle } from "../viz/display.ts";
+import { figureHtml } from "../viz/html.ts";
+import { html, raw, type Markup } from "../viz/markup.ts";
+
+export type DataFrame = ReturnType<typeof pl.DataFrame>;
+
+/** What a result shows, in order. */
+export type Part =
+  | { kind: "lines"; lines: (string | Markup)[] }
+  | { kind: "table"; title: string; frame: DataFrame; limit?: number }
+  | { kind: "figure"; figure: PlotlyFigure };
+
+export const lines = (...items: (string | Markup | false | undefined)[]): Part => ({ kind: "lines", lines: items.filter((l): l is string | Markup => Boolean(l)) });
+export const table = (title: string, frame: DataFrame, limit = 20): Part => ({ kind: "table", title, frame, limit });
+export const figure = (f: PlotlyFigure): Part => ({ kind: "figure", figure: f });
+
+/** Records as a DataFrame (columns in the order of the first record's keys, then any new ones). */
+export function frameOf(records: readonly Record<string, unknown>[], columns?: readonly string[]): DataFrame {
+  const names = columns ?? [...new Set(records.flatMap((r) => Object.keys(r)))];
+  if (records.length === 0) return pl.DataFrame(Object.fromEntries(names.map((n) => [n, [] as string[]])));
+  const series = names.map((name) => {
+    const values = records.map((r) => r[name] ?? null);
+    const kinds = new Set(values.filter((v) => v !== null).map((v) => typeof v));
+    if (kinds.size === 1 && kinds.has("number")) return pl.Series(name, values as (number | null)[], pl.Float64);
+    if (kinds.size === 1 && kinds.has("boolean")) return pl.Series(name, values as (boolean | null)[], pl.Bool);
+    return pl.Series(name, values.map((v) => (v === null ? null : typeof v === "object" ? JSON.stringify(v) : String(v))), pl.Utf8);
+  });
+  return pl.DataFrame(series);
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return Number.isInteger(value) ? value.toLocaleString("en-US").replace(/,/g, value >= 1e4 || value <= -1e4 ? "," : "") : Number(value.toPrecision(5)).toString();
+  if (typeof value === "bigint") return value.toString();
+  return String(value);
+}
+
+function tableMarkup(part: Extract<Part, { kind: "table" }>): Markup {
+  const limit = part.limit ?? 20;
+  const head = part.frame.head(limit);
+  const records = head.toRecords() as Record<string, unknown>[];
+  const columns = part.frame.columns;
+  const more = part.frame.height > limit ? html`<p class="netsec-note">${part.frame.height.toLocaleString("en-US")} rows × ${columns.length} columns; the first ${limit} shown (the whole table is <code>.table</code>, a polars DataFrame)</p>` : "";
+  return html`<h4>${part.title}</h4><div class="netsec-scroll"><table class="netsec-table"><thead><tr>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${
+    records.map((r) => html`<tr>${columns.map((c) => html`<td>${cellText(r[c])}</td>`)}</tr>`)
+  }</tbody></table></div>${more}`;
+}
+
+const STYLE = `.netsec-result{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;max-width:100%}
+.netsec-result h3{margin:.2em 0 .4em;font-size:15px}.netsec-result h4{margin:.8em 0 .3em;font-size:13px}
+.netsec-result p{margin:.25em 0}.netsec-result .netsec-note{color:#666;font-size:12px}
+.netsec-scroll{overflow-x:auto;max-width:100%}.netsec-table{border-collapse:collapse;font-size:12px}
+.netsec-table th,.netsec-table td{border:1px solid #ddd;padding:2px 6px;text-align:right;white-space:nowrap}
+.netsec-table th{background:#f5f5f5}.netsec-table td:first-child,.netsec-table th:first-child{text-align:left}`;
+
+/** A result a notebook cell shows by ending with it. */
+export abstract class Shown {
+  /** One line: what this is. */
+  abstract readonly title: string;
+  /** What it shows, in order. */
+  protected abstract parts(): Part[];
+  /** Its key numbers (the application/json part). */
+  abstract toJSON(): unknown;
+
+  /** The MIME bundle (what the kernel sends). */
+  async bundle(): Promise<MimeBundle> {
+    const parts = this.parts();
+    const figures = parts.filter((p): p is Extract<Part, { kind: "figure" }> => p.kind === "figure");
+    const preamble = figures.length ? await plotlyPreamble() : "";
+    const body = parts.map((p) => {
+      if (p.kind === "lines") return html`${p.lines.map((l) => html`<p>${l}</p>`)}`;
+      if (p.kind === "table") return tableMarkup(p);
+      return raw(figureHtml(p.figure));
+    });
+    const page = html`<div class="netsec-result"><style>${raw(STYLE)}</style>${raw(preamble)}<h3>${this.title}</h3>${body}</div>`;
+    const bundle: MimeBundle = { "text/html": page.toString(), "text/plain": this.toString(), "application/json": JSON.parse(JSON.stringify(this.toJSON() ?? null)) };
+    const only = figures.length === 1 && parts.every((p) => p.kind !== "table") ? figures[0].figure : undefined;
+    if (only) bundle["application/vnd.plotly.v1+json"] = { data: only.data, layout: only.layout };
+    return bundle;
+  }
+
+  [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
+    return this.bundle();
+  }
+
+  /** Show it now (for a result that is not the cell's last value); outside a kernel, print its text. */
+  async show(): Promise<void> {
+    if (!(await platform.jupyterDisplay(await this.bundle()))) platform.stdoutWrite(`${this.toString()}\n`);
+  }
+
+  toString(): string {
+    const out = [this.title];
+    for (const p of this.parts()) {
+      if (p.kind === "lines") out.push(...p.lines.map((l) => l.toString().replace(/<[^>]+>/g, "")));
+      else if (p.kind === "table") out.push(`${p.title}:`, p.frame.head(p.limit ?? 20).toString());
+      else out.push(describeFigure(p.figure));
+    }
+    return out.join("\n");
+  }
+}
+
+/** One figure as a result (a learning curve, a drift chart of one's own). */
+export class FigureResult extends Shown {
+  constructor(readonly figure: PlotlyFigure, readonly note?: string) {
+    super();
+  }
+
+  get title(): string {
+    return this.figure.layout.title?.text ?? "figure";
+  }
+
+  protected parts(): Part[] {
+    return [...(this.note ? [lines(this.note)] : []), figure(this.figure)];
+  }
+
+  toJSON(): unknown {
+    return { title: this.title, traces: this.figure.data.length };
+  }
+}
