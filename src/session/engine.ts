@@ -59,6 +59,11 @@ export class StageEngine {
 
   constructor(private readonly options: EngineOptions) {}
 
+  /** Whether the current run folder holds (or reuses) a result of `stage`. */
+  holds(stage: StageName): boolean {
+    return this.#held[stage] !== undefined;
+  }
+
   /** The current run folder (the newest one this session wrote to). */
   get run(): RunFolder | undefined {
     return this.#recorder?.run;

@@ -36,7 +36,24 @@ import { loadModelFile, MODEL_FILES, modelSetDir, type ModelManifest } from "../
 import { loadEvaluation, readJsonFile } from "../stages/load.ts";
 import { StageEngine, type Provenance } from "./engine.ts";
 import { DataResult, ValidationResult } from "./data-views.ts";
-import { EvaluationResult, LeaderboardResult, PushResult } from "./model-views.ts";
+import { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, PushResult, ThresholdResult } from "./model-views.ts";
+import { CompareResult, GcResult, MistakesResult, RunsResult } from "./runs-views.ts";
+import { comparedRun, disagreements, explainRow, findMistakes, testSourceRows } from "./questions.ts";
+import { FigureResult, frameOf } from "./show.ts";
+import { ReportResult } from "./report-view.ts";
+import { experimentSchema } from "../experiment.ts";
+import { isNetsecError } from "../errors.ts";
+import { prCurve } from "../stats/metrics.ts";
+import { oofPositive } from "../stages/train.ts";
+import { localRunRows, remoteRunRows } from "../tracking/runs.ts";
+import { MlflowClient } from "../tracking/mlflow.ts";
+import { resolveTrackingConfig } from "../tracking/config.ts";
+import { loadRunRecord, runRecordOf } from "../report/record.ts";
+import { writeRunReport } from "../report/write.ts";
+import { collectRuns } from "../report/gc.ts";
+import { learningCurve } from "../report/learning-curve.ts";
+import { learningCurveFigure } from "../viz/learning-curve.ts";
+import { onnxFromFitted, onnxFromModelDir } from "../models/onnx/sources.ts";
 import { searchProgress } from "./progress.ts";
 
 export interface SessionOptions extends Omit<SettingsInput, "experiment"> {
@@ -174,6 +191,136 @@ export class Session {
     }
     const same = JSON.stringify(loaded.file.model) === JSON.stringify(trainer.model.toJSON()) && loaded.threshold === trainer.threshold.threshold;
     return same ? { version: loaded.version, sha256: loaded.sha256 } : undefined;
+  }
+
+  /**
+   * Re-decide the decision threshold without retraining: on the winner's out-of-fold predictions,
+   * by `best_f1`, `{ recall: r }` (the best precision with recall ≥ r), `{ precision: p }`, costs
+   * `{ false_negative: a, false_positive: b }` or a number. The test metrics follow at the new
+   * threshold; push uses it.
+   */
+  async threshold(rule: ThresholdRule): Promise<ThresholdResult> {
+    const parsed = experimentSchema.shape.threshold.safeParse(rule);
+    if (!parsed.success) throw new NetsecError("USAGE", `threshold: ${JSON.stringify(rule)} is not a rule: give "best_f1", { recall: 0.95 }, { precision: 0.99 }, { false_negative: 10, false_positive: 1 } or a number in (0, 1]`);
+    this.#threshold = parsed.data;
+    const keys = await this.#keys();
+    const evaluation = await this.#stage("evaluation", keys);
+    const { trainer, transformation } = await this.#upstream("evaluation", keys);
+    const positive = this.schema.positiveIndex;
+    const oof = oofPositive(trainer!.search, positive);
+    const known = [...oof.keys()].filter((i) => !Number.isNaN(oof[i]));
+    const curve = prCurve(known.map((i) => transformation!.train.y[i]), known.map((i) => oof[i]), positive);
+    return new ThresholdResult(trainer!, evaluation.result, this.schema.labelOf(this.schema.target.positive), curve);
+  }
+
+  /** Why the model decides: a sample of test rows (no argument), one row of the data file by its row number, or a row given by its feature values. */
+  async explain(row?: number | Record<string, number>): Promise<ExplanationResult> {
+    const keys = await this.#keys();
+    if (row === undefined) {
+      const evaluation = await this.#stage("evaluation", keys);
+      if (!evaluation.result.explanations) throw new NetsecError("EXPLAIN_UNAVAILABLE", `the ${(await this.#stage("trainer", keys)).result.model.family} model has no per-prediction explanations: search hist_gbt, hist_forest or logistic_regression`);
+      return new ExplanationResult(evaluation.result.explanations);
+    }
+    const trainer = await this.#stage("trainer", keys);
+    const { ingestion, validation, transformation } = await this.#upstream("trainer", keys);
+    const explained = explainRow(this.schema, row, trainer.result, transformation!, { test: testSourceRows(ingestion!, validation!), train: Uint32Array.from(validation!.fileRows.train, (r) => ingestion!.sourceRows.train[r - 1] ?? 0) });
+    return new ExplanationResult(explained.summary, explained);
+  }
+
+  /** The test rows the model gets wrong at its threshold: the data file's row number, the label, the probability, the top reasons, the features. */
+  async mistakes(options: { limit?: number } = {}): Promise<MistakesResult> {
+    const keys = await this.#keys();
+    const evaluation = await this.#stage("evaluation", keys);
+    const { ingestion, validation, transformation, trainer } = await this.#upstream("evaluation", keys);
+    const found = findMistakes(this.schema, ingestion!, validation!, transformation!, trainer!, evaluation.result, options.limit);
+    return new MistakesResult(frameOf(found.rows), found.of, evaluation.result.threshold, found.note);
+  }
+
+  /** Every recorded run side by side: the local run log (CLI and notebook runs alike) and, when a tracking server is configured, its runs. */
+  async runs(options: { limit?: number } = {}): Promise<RunsResult> {
+    const rows = await localRunRows(this.settings.stateDir);
+    const sources = [`local run log ${this.settings.stateDir}`];
+    const config = resolveTrackingConfig((name) => platform.env(name));
+    if (config) {
+      try {
+        const remote = await remoteRunRows(new MlflowClient(config.uri, config.auth, { timeoutMs: 10_000, retries: 0 }), config.experimentName, options.limit ?? 200);
+        const sent = new Set(rows.map((r) => r.serverRunId).filter(Boolean));
+        rows.push(...remote.filter((r) => !sent.has(r.serverRunId)));
+        sources.push(`MLflow ${config.uri} (${config.experimentName})`);
+      } catch (error) {
+        sources.push(`MLflow ${config.uri} not reachable: ${(error as Error).message}`);
+      }
+    }
+    rows.sort((x, y) => (x.time < y.time ? 1 : -1));
+    return new RunsResult(rows.slice(0, options.limit ?? 200), sources);
+  }
+
+  /**
+   * Two runs side by side (params, CV and test scores, data, pushed) and the test rows where their
+   * predictions disagree. A run is a run folder (path or name); the defaults are this session's
+   * newest run (b) and the run behind the served model (a).
+   */
+  async compare(a?: string, b?: string): Promise<CompareResult> {
+    const folder = (name: string) => (name.includes("/") ? name : `${this.settings.artifacts}/${name}`);
+    const bDir = b ? folder(b) : this.runDir;
+    if (!bDir) throw new NetsecError("USAGE", "compare: no run yet in this session: give two run folders, compare(a, b)");
+    let aDir = a ? folder(a) : undefined;
+    if (!aDir) {
+      const manifest = await readJsonFile<ModelManifest>(`${await modelSetDir(this.settings.modelDir)}/${MODEL_FILES.manifest}`).catch(() => undefined);
+      aDir = manifest?.runDir;
+      if (!aDir) throw new NetsecError("USAGE", `compare: ${this.settings.modelDir} serves no model to compare with: give two run folders, compare(a, b)`);
+    }
+    const ra = await loadRunRecord(aDir, this.schema), rb = await loadRunRecord(bDir, this.schema);
+    const scored = await disagreements(this.schema, ra, rb);
+    return new CompareResult(comparedRun(ra), comparedRun(rb), scored.rows, { rows: scored.pa.length, pa: scored.pa, pb: scored.pb, agree: scored.agree });
+  }
+
+  /** The learning curve of the searched winner on grouped folds (as the search's): would more data help? */
+  async learningCurve(options: { sizes?: number[] } = {}): Promise<FigureResult> {
+    const keys = await this.#keys();
+    const trainer = await this.#stage("trainer", keys);
+    const { transformation } = await this.#upstream("trainer", keys);
+    const best = trainer.result.search.best;
+    const e = this.experiment;
+    const points = await learningCurve(transformation!.train.x, transformation!.train.y, this.schema.positiveIndex, { family: best.family, params: best.params, scoring: e.search.scoring, folds: e.search.folds, seed: e.seed, sizes: options.sizes ?? [0.1, 0.3, 0.6, 1], grouped: e.split.group_duplicates });
+    return new FigureResult(learningCurveFigure(points, e.search.scoring, `Learning curve: ${best.family} (${e.split.group_duplicates ? "grouped" : "leaky"} folds)`), `validation scores on ${e.split.group_duplicates ? "grouped folds, the search's: the curve ends at the search's CV score" : "row-by-row folds"}`);
+  }
+
+  /** Export the searched model (default) or the served one to ONNX; a family ONNX cannot express is refused with the reason. */
+  async export(format: "onnx" = "onnx", options: { output?: string; from?: "search" | "served" } = {}): Promise<ExportResult> {
+    if (format !== "onnx") throw new NetsecError("USAGE", `export: unknown format ${JSON.stringify(format)} (only "onnx")`);
+    try {
+      let exported;
+      if (options.from === "served") exported = await onnxFromModelDir(this.settings.modelDir, this.schema);
+      else {
+        const keys = await this.#keys();
+        const trainer = await this.#stage("trainer", keys);
+        const { transformation } = await this.#upstream("trainer", keys);
+        exported = await onnxFromFitted(trainer.result.model.toJSON(), transformation!.preprocessor.features, this.schema, trainer.result.threshold.threshold, this.runDir ?? "session");
+      }
+      const output = options.output ?? `${this.runDir ?? this.settings.artifacts}/model.onnx`;
+      await platform.writeFileAtomic(output, exported.bytes);
+      return new ExportResult({ format, path: output, bytes: exported.bytes.length, family: exported.family });
+    } catch (error) {
+      if (isNetsecError(error, "EXPORT_REFUSED")) return new ExportResult({ format, family: "", refused: error.message });
+      throw error;
+    }
+  }
+
+  /** Write the HTML report of the current run (self-contained, opens offline). */
+  async report(): Promise<ReportResult> {
+    const keys = await this.#keys();
+    const stage = this.#engine.run ? (["evaluation", "trainer", "transformation"] as const).find((s) => this.#engine.holds(s)) : undefined;
+    const results = stage ? { ...(await this.#upstream(stage, keys)), ...{ [stage]: (await this.#stage(stage, keys)).result } } : await this.#upstream("trainer", keys);
+    const run = this.#engine.run;
+    if (!run) throw new NetsecError("USAGE", "report: nothing has run in this session yet (run a step first, e.g. lab.search())");
+    const path = await writeRunReport(runRecordOf(run, results), { schema: this.schema });
+    return new ReportResult(path);
+  }
+
+  /** Remove old run folders, keeping the newest `keep` — never the run behind the served model, nor runs a kept run reuses. */
+  async gc(options: { keep: number; dryRun?: boolean }): Promise<GcResult> {
+    return new GcResult(await collectRuns(this.settings.artifacts, { keep: options.keep, modelDir: this.settings.modelDir, dryRun: options.dryRun }));
   }
 
   /** Finish the current run's tracking (its report written, its model logged); the next step starts a new run. */

@@ -78,7 +78,10 @@ export abstract class Shown {
   async bundle(): Promise<MimeBundle> {
     const parts = this.parts();
     const figures = parts.filter((p): p is Extract<Part, { kind: "figure" }> => p.kind === "figure");
-    const preamble = figures.length ? await plotlyPreamble() : "";
+    // In a kernel plotly.js goes out first as an output of its own (~2.6 MB): a cell's result that
+    // large can reach a headless client after the kernel said the cell was done, and be lost.
+    let preamble = figures.length ? await plotlyPreamble() : "";
+    if (preamble && (await platform.jupyterDisplay({ "text/html": preamble, "text/plain": "(plotly.js, inlined once for the figures of this notebook)" }))) preamble = "";
     const body = parts.map((p) => {
       if (p.kind === "lines") return html`${p.lines.map((l) => html`<p>${l}</p>`)}`;
       if (p.kind === "table") return tableMarkup(p);
@@ -91,8 +94,15 @@ export abstract class Shown {
     return bundle;
   }
 
-  [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
-    return this.bundle();
+  /**
+   * What the kernel calls for a cell's last value. The result goes out as display_data (and the
+   * kernel's execute_result is left empty): the Deno kernel can publish a cell's execute_result
+   * after its "idle" status, and headless clients (nbclient, CI) stop listening there and lose it;
+   * a display_data followed by a short pause is sent before the cell ends.
+   */
+  async [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
+    const bundle = await this.bundle();
+    return (await platform.jupyterDisplay(bundle)) ? {} : bundle;
   }
 
   /** Show it now (for a result that is not the cell's last value); outside a kernel, print its text. */
