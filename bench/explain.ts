@@ -5,7 +5,9 @@
  *
  *   node_modules/deno/deno run -A bench/explain.ts [model dir=final_model] [data csv] [rows=200]
  */
-import { loadModelFile, loadSchema, matrixGroups, platform, readCsv, treeShap, treeShapPaths } from "../src/mod.ts";
+import { loadModelFile, loadSchema, platform, readCsv } from "../src/mod.ts";
+import { matrixGroups } from "../src/stats/vector-groups.ts";
+import { treeShap, treeShapPaths } from "../src/models/trees/tree-shap.ts";
 import { treesFromJSON, type FlatTreesJson } from "../src/models/trees/tree-ensemble.ts";
 
 const [modelDir = "final_model", dataFile = "network_data/phisingData.csv", rowsText = "200"] = platform.args();

@@ -1,93 +1,95 @@
 /**
- * The public API of netsec, for notebooks and programs (`import { … } from "../src/mod.ts"`).
- * Named exports only; everything here is also what the CLI uses. Add a line when a module gains
- * something users call.
+ * The public API of netsec: `import { … } from "netsec"` in a notebook of the project (deno.json
+ * maps "netsec" here), or this file's path from a program.
+ *
+ * What belongs here — and nothing else:
+ *   1. the notebook session and the results its verbs return;
+ *   2. what a program needs to run netsec itself: settings, the contract and experiment loaders, the
+ *      pipeline and each stage function with its options and result types (the ones the session
+ *      and `netsec train` chain), errors and the reporter;
+ *   3. a pushed model used from code: load, predict a file, explain, export to ONNX;
+ *   4. tracking from a program: the tracker, the runs table, registry downloads;
+ *   5. the figure functions (plain Plotly JSON) and `display` for figures of one's own;
+ *   6. the HTTP service for embedding it.
+ * Readers, scoring kernels, the tracking transport and the service's internals stay inside.
  */
+
+// 1. the notebook session
+export { session, Session } from "./session/session.ts";
+export type { SessionOptions } from "./session/session.ts";
+export { Shown, FigureResult } from "./session/show.ts";
+export { DataResult, ValidationResult } from "./session/data-views.ts";
+export { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, PushResult, ThresholdResult } from "./session/model-views.ts";
+export { CompareResult, GcResult, MistakesResult, RunsResult } from "./session/runs-views.ts";
+export { ReportResult } from "./session/report-view.ts";
+
+// 2. running netsec from a program
 export { platform } from "./runtime/index.ts";
-export type { Platform } from "./runtime/index.ts";
 export { NetsecError, isNetsecError } from "./errors.ts";
+export type { NetsecErrorCode } from "./errors.ts";
+export { createReporter } from "./reporter.ts";
+export type { Reporter } from "./reporter.ts";
+export { resolveSettings } from "./settings.ts";
+export type { Settings } from "./settings.ts";
 export { loadSchema, parseSchema } from "./schema.ts";
 export type { Schema } from "./schema.ts";
 export { loadExperiment, parseExperiment } from "./experiment.ts";
-export type { Experiment } from "./experiment.ts";
-export { newRunFolder, openRunFolder, runFolder, STAGE_DIRS, STAGE_FILES } from "./artifacts.ts";
-export type { RunFolder, StageName } from "./artifacts.ts";
-export { createReporter } from "./reporter.ts";
-export type { Reporter } from "./reporter.ts";
-
-// data
-export { CsvFile, readCsv, writeCsv } from "./data/csv.ts";
-export { readNpy, splitFeaturesAndLabels, writeNpy } from "./data/npy.ts";
-export { columnIndex, concatFrames, createFrame, getColumn, selectColumns, takeRows, toRecords } from "./data/frame.ts";
-export type { Frame } from "./data/frame.ts";
-export { fromPolars, polarsBundle, toPolars } from "./data/polars.ts";
-
-// pipeline and stages
-export { cvScores, DEFAULT_DATA, openDataSource, resolveDefaultData, runDataPipeline, runPipeline } from "./pipeline.ts";
-export type { PipelineOptions, PipelineResult, PipelineSummary } from "./pipeline.ts";
+export type { Candidate, Experiment } from "./experiment.ts";
+export { checkExperiment, MAX_GRID_POINTS } from "./search/check.ts";
+export { loadRunFolder, openRunFolder, STAGE_DIRS, STAGE_FILES } from "./artifacts.ts";
+export type { RunFolder, RunStatus, StageName } from "./artifacts.ts";
+export { openDataSource, prepareRun, runDataPipeline, runPipeline } from "./pipeline.ts";
+export type { PipelineHooks, PipelineOptions, PipelineResult, PipelineStages, StageEvent } from "./pipeline.ts";
+export { planStages, stageKeys } from "./plan.ts";
+export type { StagePlan } from "./plan.ts";
 export { runIngest } from "./stages/ingest.ts";
-export { readValidated, runValidate } from "./stages/validate.ts";
+export type { IngestArtifacts, IngestOptions } from "./stages/ingest.ts";
+export { runValidate } from "./stages/validate.ts";
+export type { ValidateArtifacts, ValidateOptions } from "./stages/validate.ts";
 export { runTransform } from "./stages/transform.ts";
-export { Preprocessor } from "./models/preprocessor.ts";
+export type { TransformArtifacts, TransformOptions } from "./stages/transform.ts";
 export { runTrain } from "./stages/train.ts";
+export type { TrainArtifacts, TrainOptions } from "./stages/train.ts";
 export { runEvaluate } from "./stages/evaluate.ts";
-export { buildModelFile, runPush } from "./stages/push.ts";
-export { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
-export { decide, loadModelFile, parseThreshold } from "./models/model-file.ts";
-export { trainingSetOf, trainingSetLookup } from "./models/training-set.ts";
-export { describeOutput, explainPositive } from "./models/explain.ts";
-export type { PositiveExplanation } from "./models/explain.ts";
-export { chooseThreshold, confusionAt } from "./stats/threshold.ts";
-export type { ThresholdChoice, ThresholdRule } from "./stats/threshold.ts";
-export { matrixGroups, vectorKey } from "./stats/vector-groups.ts";
-export { treeShap, treeShapPaths } from "./models/trees/tree-shap.ts";
-export { contributionColumns, predictFile } from "./predict/predict-file.ts";
-export { exportOnnx, onnxModelProto, onnxOutputNames, onnxSupport, ONNX_INPUT } from "./models/onnx/export.ts";
-export type { OnnxExportInput, OnnxSupport } from "./models/onnx/export.ts";
-export { onnxFromModelDir, onnxFromRunDir } from "./models/onnx/sources.ts";
-export type { PredictOptions, PredictSummary } from "./predict/predict-file.ts";
+export type { EvaluateArtifacts, EvaluateOptions } from "./stages/evaluate.ts";
+export { runPush } from "./stages/push.ts";
+export type { PushArtifacts, PushOptions } from "./stages/push.ts";
+export { loadEvaluation, loadIngestion, loadTrainer, loadTransformation, loadValidation } from "./stages/load.ts";
+export { readCsv } from "./data/csv.ts";
+export type { Frame } from "./data/frame.ts";
+export { fromPolars, toPolars } from "./data/polars.ts";
 
-// plots, display, reports
-export type { PlotlyFigure, PlotlyTrace } from "./viz/figure.ts";
+// 3. a pushed model from code
+export { loadModelFile } from "./models/model-file.ts";
+export type { LoadedModel } from "./models/model-file.ts";
+export { predictFile } from "./predict/predict-file.ts";
+export type { PredictSummary } from "./predict/predict-file.ts";
+export { explainPositive } from "./models/explain.ts";
+export { onnxFromModelDir, onnxFromRunDir } from "./models/onnx/sources.ts";
+
+// 4. tracking from a program
+export { createTracker, resolveTrackingConfig, syncJournals } from "./tracking/index.ts";
+export type { Tracker, TrackingConfig } from "./tracking/index.ts";
+export { localRunRows, remoteRunRows } from "./tracking/runs.ts";
+export type { RunRow } from "./tracking/runs.ts";
+export { downloadModelVersion, exportRegisteredModel, parseModelUri } from "./tracking/registry-model.ts";
+export { loadRunRecord, runRecordOf } from "./report/record.ts";
+export type { RunRecord } from "./report/record.ts";
+export { writeRunReport } from "./report/write.ts";
+
+// 5. figures
+export type { PlotlyFigure } from "./viz/figure.ts";
 export { classBalanceFigure } from "./viz/class-balance.ts";
 export { distributionFigure, frameProfile } from "./viz/distributions.ts";
-export { driftFigure } from "./viz/drift.ts";
+export { driftColumnsOf, driftFigure } from "./viz/drift.ts";
 export { cvScoresFigure } from "./viz/cv-scores.ts";
 export { confusionFigure } from "./viz/confusion.ts";
-export { bestF1Threshold, prFigure, rocFigure, thresholdFigure } from "./viz/curves.ts";
+export { prFigure, rocFigure, thresholdFigure } from "./viz/curves.ts";
 export { importanceFigure } from "./viz/importance.ts";
 export { beeswarmFigure, contributionBarFigure } from "./viz/explanations.ts";
 export { learningCurveFigure } from "./viz/learning-curve.ts";
-export { describeFigure, display, displayable, displayBundle, displayTable, figureBundle, showResult, tableBundle } from "./viz/display.ts";
-export { renderRunReport, writeRunReport, REPORT_FILE } from "./report/write.ts";
-export { loadRunRecord, runRecordOf } from "./report/record.ts";
-export type { RunRecord } from "./report/record.ts";
-export { latestRun, listRuns } from "./report/runs.ts";
-export { renderRunsIndex, writeRunsIndex } from "./report/index-page.ts";
-export { notebookSettings } from "./report/notebook-settings.ts";
-export { learningCurve } from "./report/learning-curve.ts";
-export { exportRegisteredModel } from "./tracking/registry-model.ts";
+export { display, displayBundle } from "./viz/display.ts";
 
-// serving
-export { createApp } from "./serve/app.ts";
-export { defaultTrainCommand, startServer } from "./serve/server.ts";
+// 6. the HTTP service
+export { startServer } from "./serve/server.ts";
 export type { NetsecServer, ServerOptions } from "./serve/server.ts";
-export { ModelStore } from "./serve/model-store.ts";
-export type { ServingModel } from "./serve/model-store.ts";
-export { parseCsvText } from "./serve/csv-body.ts";
-
-// tracking
-export { createLocalTracker, createMlflowTracker, createTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "./tracking/index.ts";
-export { CHAMPION_ALIAS, REGISTERED_MODEL, startPipelineTracking } from "./tracking/pipeline.ts";
-export { formatRunsTable, localRunRows, remoteRunRows, runTableCells } from "./tracking/runs.ts";
-export type { RunRow } from "./tracking/runs.ts";
-export { mlflowModelFolder, onnxMlflowModel } from "./tracking/mlmodel.ts";
-export { downloadModelVersion, parseModelUri, resolveModelVersion } from "./tracking/registry-model.ts";
-export type { DownloadedModel, ModelUri } from "./tracking/registry-model.ts";
-export { RegistryFollower } from "./serve/registry-follower.ts";
-export type { RegistryStatus } from "./serve/registry-follower.ts";
-export type { Tracker, TrackingConfig } from "./tracking/index.ts";
-
-// the notebook session
-export { session, Session } from "./session/session.ts";
-export type { SessionOptions } from "./session/session.ts";

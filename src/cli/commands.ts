@@ -8,6 +8,7 @@ import { predictCommand } from "./predict.ts";
 import { reportCommand } from "./report.ts";
 import { pushDataCommand } from "./push-data.ts";
 import { exportCommand } from "./export.ts";
+import { gcCommand } from "./gc.ts";
 
 export const commands: Command[] = [
   trainCommand,
@@ -17,5 +18,6 @@ export const commands: Command[] = [
   runsCommand,
   reportCommand,
   exportCommand,
+  gcCommand,
   pushDataCommand,
 ];
