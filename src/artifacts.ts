@@ -91,8 +91,9 @@ export interface RunFolder {
 }
 
 export function runFolder(artifactsRoot: string, timestamp: string, lineage: Partial<Record<StageName, string>> = {}): RunFolder {
-  const dir = `${artifactsRoot}/${timestamp}`;
-  const stage = (name: StageName) => `${lineage[name] ? `${artifactsRoot}/${lineage[name]}` : dir}/${STAGE_DIRS[name]}`;
+  const at = (name: string) => (artifactsRoot === "." ? name : `${artifactsRoot}/${name}`);
+  const dir = at(timestamp);
+  const stage = (name: StageName) => `${lineage[name] ? at(lineage[name]!) : dir}/${STAGE_DIRS[name]}`;
   return {
     dir,
     timestamp,

@@ -13,38 +13,25 @@
  * data stages (src/session/engine.ts).
  */
 import { platform } from "../runtime/index.ts";
-import { NetsecError } from "../errors.ts";
+import { NetsecError, isNetsecError } from "../errors.ts";
 import { loadSchema, type Schema } from "../schema.ts";
-import type { Candidate, Experiment } from "../experiment.ts";
+import { experimentSchema, type Candidate, type Experiment } from "../experiment.ts";
 import { createReporter, type Reporter } from "../reporter.ts";
 import { resolveSettings, workspaceRoot, type Settings, type SettingsInput } from "../settings.ts";
-import { loadRunFolder, readRunStatus, type StageName } from "../artifacts.ts";
-import { keyInputs, openDataSource, resolveDefaultData, resolveExperiment, type PipelineHooks, type PipelineStages } from "../pipeline.ts";
+import type { StageName } from "../artifacts.ts";
+import { keyInputs, openDataSource, resolveDefaultData, resolveExperiment, type PipelineStages } from "../pipeline.ts";
 import { planStages, stageKeys, type StageKeys, type StagePlan } from "../plan.ts";
 import { checkExperiment } from "../search/check.ts";
-import type { IngestSource } from "../stages/ingest.ts";
-import { runIngest } from "../stages/ingest.ts";
-import { runValidate } from "../stages/validate.ts";
-import { runTransform } from "../stages/transform.ts";
-import { runTrain, searchModels } from "../stages/train.ts";
-import { runEvaluate } from "../stages/evaluate.ts";
-import { runPush } from "../stages/push.ts";
-import { evaluateInputOf, pushInputOf, readTrainingSet } from "../stages/model-inputs.ts";
 import type { SearchResult } from "../search/types.ts";
-import type { ThresholdRule } from "../stats/threshold.ts";
-import { loadModelFile, MODEL_FILES, modelSetDir, type ModelManifest } from "../models/model-file.ts";
-import { loadEvaluation, readJsonFile } from "../stages/load.ts";
-import { StageEngine, type Provenance } from "./engine.ts";
-import { DataResult, ValidationResult } from "./data-views.ts";
-import { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, PushResult, ThresholdResult } from "./model-views.ts";
-import { CompareResult, GcResult, MistakesResult, RunsResult } from "./runs-views.ts";
-import { comparedRun, disagreements, explainRow, findMistakes, testSourceRows } from "./questions.ts";
-import { FigureResult, frameOf } from "./show.ts";
-import { ReportResult } from "./report-view.ts";
-import { experimentSchema } from "../experiment.ts";
-import { isNetsecError } from "../errors.ts";
-import { prCurve } from "../stats/metrics.ts";
+import type { IngestSource } from "../stages/ingest.ts";
 import { oofPositive } from "../stages/train.ts";
+import { runPush } from "../stages/push.ts";
+import { pushInputOf, readTrainingSet } from "../stages/model-inputs.ts";
+import { readJsonFile } from "../stages/load.ts";
+import type { ThresholdRule } from "../stats/threshold.ts";
+import { prCurve } from "../stats/metrics.ts";
+import { MODEL_FILES, modelSetDir, type ModelManifest } from "../models/model-file.ts";
+import { onnxFromFitted, onnxFromModelDir } from "../models/onnx/sources.ts";
 import { localRunRows, remoteRunRows } from "../tracking/runs.ts";
 import { MlflowClient } from "../tracking/mlflow.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
@@ -53,8 +40,15 @@ import { writeRunReport } from "../report/write.ts";
 import { collectRuns } from "../report/gc.ts";
 import { learningCurve } from "../report/learning-curve.ts";
 import { learningCurveFigure } from "../viz/learning-curve.ts";
-import { onnxFromFitted, onnxFromModelDir } from "../models/onnx/sources.ts";
-import { searchProgress } from "./progress.ts";
+import { StageEngine, type Provenance } from "./engine.ts";
+import { computeStage, type ComputeContext } from "./compute.ts";
+import { evaluationOfServed, servedModel } from "./served.ts";
+import { DataResult, ValidationResult } from "./data-views.ts";
+import { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, PushResult, ThresholdResult } from "./model-views.ts";
+import { CompareResult, GcResult, MistakesResult, RunsResult } from "./runs-views.ts";
+import { comparedRun, disagreements, explainRow, findMistakes, testSourceRows } from "./questions.ts";
+import { FigureResult, frameOf } from "./show.ts";
+import { ReportResult } from "./report-view.ts";
 
 export interface SessionOptions extends Omit<SettingsInput, "experiment"> {
   /** An experiment name ("fast" → experiments/fast.yaml), a file, or an experiment object (default: experiments/default.yaml). */
@@ -150,7 +144,7 @@ export class Session {
   async push(options: { force?: boolean } = {}): Promise<PushResult> {
     const keys = await this.#keys();
     const trainer = await this.#stage("trainer", keys);
-    const served = await this.#served(trainer.result);
+    const served = await servedModel(this.settings.modelDir, this.schema, trainer.result);
     if (served) return new PushResult({ pushed: true, reasons: [`this model is already the one ${this.settings.modelDir} serves`], ...served, modelDir: this.settings.modelDir }, true);
     const evaluation = await this.#stage("evaluation", keys);
     const asked = `${keys.evaluation}:${Boolean(options.force)}`;
@@ -164,33 +158,6 @@ export class Session {
     const result = new PushResult(push, false, folder.dir);
     if (!push.pushed) this.#pushes.set(asked, result);
     return result;
-  }
-
-  /**
-   * When the model folder serves this very model, its evaluation is the one made when it was pushed
-   * (against the model served before it), not a comparison of the model with itself.
-   */
-  async #evaluationOfServed(keys: StageKeys, trainer: PipelineStages["trainer"]): Promise<{ result: PipelineStages["evaluation"]; provenance: Provenance } | undefined> {
-    if (!(await this.#served(trainer))) return undefined;
-    const manifest = await readJsonFile<ModelManifest>(`${await modelSetDir(this.settings.modelDir)}/${MODEL_FILES.manifest}`).catch(() => undefined);
-    if (!manifest?.runDir) return undefined;
-    const run = await loadRunFolder(manifest.runDir).catch(() => undefined);
-    if (!run || !(await platform.stat(run.stage("evaluation")))?.isDirectory) return undefined;
-    const trainerRun = run.lineage.trainer ? `${run.root}/${run.lineage.trainer}` : run.dir;
-    if ((await readRunStatus(trainerRun))?.stages?.trainer?.key !== keys.trainer) return undefined;
-    return { result: await loadEvaluation(run), provenance: { stage: "evaluation", origin: "disk", run: run.dir } };
-  }
-
-  /** The version and sha256 under which the model folder already serves this trained model (same model, same threshold), if it does. */
-  async #served(trainer: PipelineStages["trainer"]): Promise<{ version: number; sha256: string } | undefined> {
-    let loaded;
-    try {
-      loaded = await loadModelFile(this.settings.modelDir, { schema: this.schema });
-    } catch {
-      return undefined;
-    }
-    const same = JSON.stringify(loaded.file.model) === JSON.stringify(trainer.model.toJSON()) && loaded.threshold === trainer.threshold.threshold;
-    return same ? { version: loaded.version, sha256: loaded.sha256 } : undefined;
   }
 
   /**
@@ -384,48 +351,12 @@ export class Session {
   }
 
   async #stageOnce<S extends StageName>(stage: S, keys: StageKeys, upstream: Results): Promise<{ result: PipelineStages[S]; provenance: Provenance }> {
-    const plan = this.#plan();
-    const { schema, reporter } = this;
-    const context = (run: Parameters<typeof runIngest>[1]["run"]) => ({ run, schema, reporter });
-    const compute = async (run: Parameters<typeof runIngest>[1]["run"], hooks: PipelineHooks): Promise<unknown> => {
-      switch (stage) {
-        case "ingestion":
-          return await runIngest((await this.#dataSource()).source, { ...context(run), ...plan.ingestion });
-        case "validation": {
-          const ingestion = upstream.ingestion!;
-          return await runValidate({ train: ingestion.train, test: ingestion.test }, { ...context(run), ...plan.validation });
-        }
-        case "transformation": {
-          const validation = upstream.validation!;
-          return await runTransform({ train: validation.validTrain, test: validation.validTest, trainRows: validation.contract.train.valid, testRows: validation.contract.test.valid }, { ...context(run), ...plan.transformation });
-        }
-        case "trainer": {
-          const transformation = upstream.transformation!;
-          let search = this.#searches.get(keys.search);
-          if (!search) {
-            const progress = searchProgress(this.reporter);
-            try {
-              search = await searchModels(transformation.train, schema.positiveIndex, plan.trainer, { reporter: progress.reporter, onCandidate: hooks.onCandidate, onProgress: progress.update });
-            } finally {
-              await progress.done();
-            }
-            this.#searches.set(keys.search, search);
-          }
-          return await runTrain({ train: transformation.train, trainArray: transformation.trainArray, search }, { ...context(run), ...plan.trainer });
-        }
-        case "evaluation": {
-          const { trainer, transformation, validation } = upstream;
-          const trainingSet = await readTrainingSet(validation!.validTrain, schema);
-          return await runEvaluate(await evaluateInputOf(trainer!, transformation!, validation!.validTest, trainingSet), { ...context(run), ...plan.evaluation });
-        }
-      }
-      throw new NetsecError("USAGE", `unknown stage ${stage}`);
-    };
-    if (stage === "evaluation") {
-      const pushed = await this.#evaluationOfServed(keys, upstream.trainer!);
+    if (stage === "evaluation" && (await servedModel(this.settings.modelDir, this.schema, upstream.trainer!))) {
+      const pushed = await evaluationOfServed(this.settings.modelDir, keys.trainer);
       if (pushed) return pushed as { result: PipelineStages[S]; provenance: Provenance };
     }
-    const got = await this.#engine.get(stage, keys[stage], upstream, async (run, hooks) => await compute(run, hooks) as PipelineStages[S]);
+    const context: ComputeContext = { schema: this.schema, reporter: this.reporter, plan: this.#plan(), keys, upstream, source: async () => (await this.#dataSource()).source, searches: this.#searches };
+    const got = await this.#engine.get(stage, keys[stage], upstream, async (run, hooks) => await computeStage(stage, run, hooks, context));
     if (stage === "trainer") this.#searches.set(keys.search, (got.result as PipelineStages["trainer"]).search);
     return got;
   }

@@ -8,7 +8,6 @@
  * `threshold.json` (the rule, the threshold, its out-of-fold precision/recall/F1 and curve).
  */
 import type { Experiment } from "../experiment.ts";
-import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
 import type { Classifier, Matrix } from "../models/classifier.ts";
 import { STAGE_FILES, ensureParent, writeStage } from "../artifacts.ts";

@@ -5,7 +5,6 @@
  * `netsec runs` table): the first 16 hex digits of the sha256 of the feature-store CSV, i.e. the
  * data as ingested (from a CSV, ARFF or MongoDB source alike, in the contract's column order).
  */
-import { platform } from "../runtime/index.ts";
 import type { DatasetInput } from "./mlflow.ts";
 
 /** MLflow's input tag saying what the dataset was used for. */
