@@ -17,7 +17,7 @@ import type { ClassificationMetrics } from "../stats/metrics.ts";
 import type { ThresholdChoice } from "../stats/threshold.ts";
 import type { CandidateResult, CvProtocol, ProtocolScore } from "../search/types.ts";
 import type { IngestArtifacts, IngestSummary } from "./ingest.ts";
-import type { ContractReport, DriftReport, ValidateArtifacts } from "./validate.ts";
+import { validationFiles, type ContractReport, type DriftReport, type ValidateArtifacts } from "./validate.ts";
 import type { TransformArtifacts, TransformSummary } from "./transform.ts";
 import type { TrainArtifacts } from "./train.ts";
 import type { CurrentModelSummary, ComparedOn, EvaluateArtifacts } from "./evaluate.ts";
@@ -60,20 +60,13 @@ export async function loadIngestion(run: RunFolder): Promise<IngestArtifacts> {
 
 export async function loadValidation(run: RunFolder): Promise<ValidateArtifacts> {
   const files = STAGE_FILES.validation;
-  const dir = run.stage("validation");
-  const at = (relative: string) => `${dir}/${relative}`;
-  const contract = await readJsonFile<ContractReport>(at(files.contract));
+  const paths = validationFiles(run.stage("validation"));
+  const contract = await readJsonFile<ContractReport>(paths.contractFile);
+  const at = (relative: string) => `${paths.dir}/${relative}`;
   return {
-    dir,
-    validTrain: at(files.validTrain),
-    validTest: at(files.validTest),
-    invalidTrain: at(files.invalidTrain),
-    invalidTest: at(files.invalidTest),
-    contractFile: at(files.contract),
-    driftYaml: at(files.driftYaml),
-    driftJson: at(files.driftJson),
+    ...paths,
     contract,
-    drift: await readJsonFile<DriftReport>(at(files.driftJson)),
+    drift: await readJsonFile<DriftReport>(paths.driftJson),
     warnings: contract.warnings,
     fileRows: { train: await readColumn(at(files.fileRows("train")), u32), test: await readColumn(at(files.fileRows("test")), u32) },
   };

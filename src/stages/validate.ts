@@ -275,22 +275,24 @@ export async function runValidate(input: ValidateInput, options: ValidateOptions
     await platform.writeFile(`${dir}/${files.driftJson}`, JSON.stringify(drift, null, 2) + "\n");
     for (const w of warnings) reporter?.warn(w);
     reporter?.info(`validate: ${validRows} valid rows (${v.distinct} distinct feature vectors, ${conflicts.groups} with both labels), ${invalidRows} invalid, ${trainTest.drifted.length} drifted columns`);
-    const at = (relative: string) => `${finalDir}/${relative}`;
-    return {
-      dir: finalDir,
-      validTrain: at(files.validTrain),
-      validTest: at(files.validTest),
-      invalidTrain: at(files.invalidTrain),
-      invalidTest: at(files.invalidTest),
-      contractFile: at(files.contract),
-      driftYaml: at(files.driftYaml),
-      driftJson: at(files.driftJson),
-      contract,
-      drift,
-      warnings,
-      fileRows,
-    };
+    return { ...validationFiles(finalDir), contract, drift, warnings, fileRows };
   });
+}
+
+/** The paths of a validation stage folder's files (the stage and its loader name them alike). */
+export function validationFiles(dir: string): Pick<ValidateArtifacts, "dir" | "validTrain" | "validTest" | "invalidTrain" | "invalidTest" | "contractFile" | "driftYaml" | "driftJson"> {
+  const files = STAGE_FILES.validation;
+  const at = (relative: string) => `${dir}/${relative}`;
+  return {
+    dir,
+    validTrain: at(files.validTrain),
+    validTest: at(files.validTest),
+    invalidTrain: at(files.invalidTrain),
+    invalidTest: at(files.invalidTest),
+    contractFile: at(files.contract),
+    driftYaml: at(files.driftYaml),
+    driftJson: at(files.driftJson),
+  };
 }
 
 /** Open a CSV file whose header must be exactly the contract's columns (VALIDATION_FAILED otherwise). */
