@@ -101,6 +101,11 @@ export abstract class Shown {
    * a display_data followed by a short pause is sent before the cell ends.
    */
   async [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
+    return await this.kernelBundle();
+  }
+
+  /** What the display symbol returns: `{}` once the bundle went out as display_data, else the bundle. */
+  async kernelBundle(): Promise<MimeBundle> {
     const bundle = await this.bundle();
     return (await platform.jupyterDisplay(bundle)) ? {} : bundle;
   }
