@@ -17,6 +17,7 @@ import type { Experiment } from "../experiment.ts";
 import type { Settings } from "../settings.ts";
 import { RunRecorder, evaluationSummary, trainerSummary, type PipelineHooks, type PipelineStages, type StageEvent } from "../pipeline.ts";
 import { findStage } from "../stage-cache.ts";
+import { pushSummary } from "../stages/push.ts";
 import { loadEvaluation, loadIngestion, loadTrainer, loadTransformation, loadValidation } from "../stages/load.ts";
 import { startPipelineTracking, type PipelineTracking } from "../tracking/pipeline.ts";
 import { redactCredentials } from "../tracking/dataset.ts";
@@ -119,15 +120,23 @@ export class StageEngine {
     return { result, provenance };
   }
 
-  /** Record a push of the current run's model (tracking: the model registered; the run finished). */
-  async pushed(results: Results, push: PipelineStages["push"]): Promise<{ run: RunFolder; tracked?: RunTracked }> {
+  /** Push the current run's model and record it (tracking: the model registered; the run finished). */
+  async pushed(results: Results, runPush: (run: RunFolder) => Promise<PipelineStages["push"]>): Promise<{ run: RunFolder; push: PipelineStages["push"]; tracked?: RunTracked }> {
+    // The folder that records the push (the manifest names it): the current one when it holds the
+    // model pushed, else a new one reusing it by lineage, so `compare` and `gc` find the model's run.
     const recorder = await this.#recorderHolding(results);
     const hooks = await this.#trackingHooks(recorder);
     recorder.attach(hooks);
-    await recorder.stage("push", "", async () => push);
+    let push: PipelineStages["push"];
+    try {
+      push = await recorder.stage("push", "", async () => await runPush(recorder.run), pushSummary);
+    } catch (error) {
+      await recorder.fail(error);
+      throw error;
+    }
     await recorder.complete();
     this.#pushed = true;
-    return { run: recorder.run, tracked: await this.close() };
+    return { run: recorder.run, push, tracked: await this.close() };
   }
 
   /**

@@ -41,7 +41,7 @@ import { learningCurveFigure } from "../viz/learning-curve.ts";
 import { StageEngine, type Provenance } from "./engine.ts";
 import { computeStage, type ComputeContext } from "./compute.ts";
 import { evaluationOfServed, servedModel } from "./served.ts";
-import { DataResult, ValidationResult } from "./data-views.ts";
+import { DataResult, splitProfiles, ValidationResult } from "./data-views.ts";
 import { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, onnxPorts, PushResult, ThresholdResult } from "./model-views.ts";
 import { CompareResult, GcResult, MistakesResult, RunsResult } from "./runs-views.ts";
 import { comparedRun, disagreements, explainRow, findMistakes, testSourceRows } from "./questions.ts";
@@ -89,6 +89,8 @@ export class Session {
   readonly #pushes = new Map<string, PushResult>();
   /** The latest result of each step, for the session's own display. */
   readonly #steps = new Map<string, Shown>();
+  /** Value counts of the ingested splits, by ingestion folder. */
+  readonly #profiles = new Map<string, Awaited<ReturnType<typeof splitProfiles>>>();
 
   constructor(readonly settings: Settings, readonly schema: Schema, experiment: Experiment, readonly reporter: Reporter, readonly tracking: boolean) {
     this.#experiment = experiment;
@@ -113,7 +115,9 @@ export class Session {
   /** Ingest: the data read, kept in the feature store, split into train and test. */
   async data(): Promise<DataResult> {
     const got = await this.#stage("ingestion");
-    return this.#step("data", new DataResult(got.result, this.schema, got.provenance));
+    const dir = got.result.dir;
+    if (!this.#profiles.has(dir)) this.#profiles.set(dir, await splitProfiles(got.result, this.schema));
+    return this.#step("data", new DataResult(got.result, this.schema, got.provenance, this.#profiles.get(dir)));
   }
 
   /** Validate: the contract (invalid rows, duplicates, conflicting labels) and drift. */
@@ -159,8 +163,8 @@ export class Session {
     const results = await this.#upstream("evaluation", keys);
     const { transformation, validation } = results;
     const trainingSet = await readTrainingSet(validation!.validTrain, this.schema);
-    const push = await runPush(pushInputOf(trainer.result, transformation!, evaluation.result, trainingSet), { ...this.#plan().push, force: options.force, schema: this.schema, runDir: this.#engine.run?.dir, reporter: this.reporter });
-    const { run, tracked } = await this.#engine.pushed({ ...results, evaluation: evaluation.result }, push);
+    const { run, push, tracked } = await this.#engine.pushed({ ...results, evaluation: evaluation.result }, async (folder) =>
+      await runPush(pushInputOf(trainer.result, transformation!, evaluation.result, trainingSet), { ...this.#plan().push, force: options.force, schema: this.schema, runDir: folder.dir, reporter: this.reporter }));
     const registered = tracked && push.pushed ? await registeredVersion(push.sha256) : undefined;
     const result = new PushResult(push, false, run.dir, tracked ? { run: tracked, registered } : undefined);
     if (!push.pushed) this.#pushes.set(asked, result);
