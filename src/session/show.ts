@@ -90,7 +90,8 @@ export abstract class Shown {
     const body = parts.map((p) => {
       if (p.kind === "lines") return html`${p.lines.map((l) => html`<p>${l}</p>`)}`;
       if (p.kind === "table") return tableMarkup(p);
-      return raw(figureHtml(p.figure));
+      // a figure wider than a narrow window (fixed-width layouts) scrolls instead of being cut off
+      return html`<div class="netsec-scroll">${raw(figureHtml(p.figure))}</div>`;
     });
     const page = html`<div class="netsec-result"><style>${raw(STYLE)}</style>${raw(preamble)}<h3>${this.title}</h3>${body}</div>`;
     const bundle: MimeBundle = { "text/html": page.toString(), "text/plain": this.toString(), "application/json": JSON.parse(JSON.stringify(this.toJSON() ?? null)) };

@@ -11,6 +11,7 @@ import { registryMissing, SHA256_TAG } from "../tracking/registry.ts";
 import { redactCredentials } from "../tracking/dataset.ts";
 import { localRunRows, remoteRunRows, type RunRow } from "../tracking/runs.ts";
 import type { RunTracked } from "./engine.ts";
+import { html, type Markup } from "../viz/markup.ts";
 
 /** The tracking server from the environment (MLFLOW_TRACKING_URI, or DagsHub's variables), if any. */
 export function trackingConfig(): TrackingConfig | undefined {
@@ -29,13 +30,14 @@ export function trackingTarget(enabled: boolean, stateDir: string): string {
   return config ? `MLflow ${redactCredentials(config.uri)}, experiment ${config.experimentName}` : `the local run log ${stateDir} (no MLFLOW_TRACKING_URI or DagsHub variables set)`;
 }
 
-/** A finished run as one line: where it went and how to open it. */
-export function trackedLine(t: RunTracked): string {
+/** A finished run as one line: where it went and how to open it (the MLflow UI's page of the run as a link). */
+export function trackedLine(t: RunTracked): Markup {
   const folder = t.runDir.split("/").at(-1);
   if (t.kind === "mlflow") {
-    return `run ${folder} tracked in MLflow ${t.target}: run id ${t.serverId ?? "(not sent yet)"}${t.url ? `, ${t.url}` : ""}${t.outbox ? `; part of it waits in ${t.outbox} for netsec sync` : ""}`;
+    const link = t.url ? html`, <a href="${t.url}" target="_blank">${t.url}</a>` : "";
+    return html`run ${folder} tracked in MLflow ${t.target}: run id ${t.serverId ?? "(not sent yet)"}${link}${t.outbox ? `; part of it waits in ${t.outbox} for netsec sync` : ""}`;
   }
-  return `run ${folder} tracked in the local run log ${t.target} (run ${t.id ?? "?"}); netsec runs lists it, netsec sync --local sends it to a server`;
+  return html`run ${folder} tracked in the local run log ${t.target} (run ${t.id ?? "?"}); netsec runs lists it, netsec sync --local sends it to a server`;
 }
 
 export interface Registered {
