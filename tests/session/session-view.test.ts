@@ -117,6 +117,24 @@ describe("the session as a result", () => {
   });
 });
 
+describe("export", () => {
+  it("shows the ONNX graph's input and outputs, or refuses a family ONNX cannot express with the families that can", async () => {
+    setEnv("MLFLOW_TRACKING_URI", undefined);
+    const dir = tempDir("netsec-view-");
+    const l = await lab(dir, await writeFixtureData(dir));
+    const exported = await l.export("onnx");
+    expect(exported.table.toRecords().map((r) => [r.name, r.type])).toEqual([["features", "float32 [N, 30]"], ["label", "int64 [N]"], ["probability_phishing", "float32 [N]"], ["probability_legitimate", "float32 [N]"]]);
+    expect(readFileSync(exported.exported.path!).length).toBe(exported.exported.bytes);
+    await l.search("knn", { n_neighbors: [3] });
+    const refused = await l.export("onnx");
+    expect(refused.title).toMatch(/^Not exported: cannot export the knn model to ONNX: /);
+    const families = refused.table.getColumn("families ONNX can express").toArray();
+    expect(families).toContain("hist_gbt");
+    expect(families).not.toContain("knn");
+    expect(refused.toString()).not.toMatch(/--[a-z]/); // no CLI flag in a notebook's message
+  });
+});
+
 describe("a notebook's parameters", () => {
   it("are shown with what the session uses for each, resolved as session() resolves them: the value, else NETSEC_*, else the default", async () => {
     const dir = tempDir("netsec-params-");
