@@ -3,7 +3,9 @@
  * maps "netsec" here), or this file's path from a program.
  *
  * What belongs here — and nothing else:
- *   1. the notebook session and the results its verbs return;
+ *   1. the notebook session, the results its verbs return, `parameters()` for a notebook's
+ *      parameters cell, `show()` for a table or figure of one's own, and `pl` (the nodejs-polars
+ *      those tables are made with);
  *   2. what a program needs to run netsec itself: settings, the contract and experiment loaders, the
  *      pipeline and each stage function with its options and result types (the ones the session
  *      and `netsec train` chain), errors and the reporter;
@@ -17,11 +19,16 @@
 // 1. the notebook session
 export { session, Session } from "./session/session.ts";
 export type { SessionOptions } from "./session/session.ts";
-export { Shown, FigureResult } from "./session/show.ts";
+export { Shown, FigureResult, TableResult, show } from "./session/show.ts";
+export type { DataFrame } from "./session/show.ts";
+/** The nodejs-polars the session's tables are made with (`pl.col(…)` for filters and aggregations on them). */
+export { default as pl } from "nodejs-polars";
 export { DataResult, ValidationResult } from "./session/data-views.ts";
 export { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, PushResult, ThresholdResult } from "./session/model-views.ts";
 export { CompareResult, GcResult, MistakesResult, RunsResult } from "./session/runs-views.ts";
 export { ReportResult } from "./session/report-view.ts";
+export { SessionResult } from "./session/session-view.ts";
+export { parameters, ParametersResult } from "./session/parameters.ts";
 
 // 2. running netsec from a program
 export { platform } from "./runtime/index.ts";

@@ -24,7 +24,7 @@ import { runValidate, type ValidateArtifacts } from "./stages/validate.ts";
 import { runTransform, type TransformArtifacts } from "./stages/transform.ts";
 import { runTrain, type TrainArtifacts } from "./stages/train.ts";
 import { runEvaluate, type EvaluateArtifacts } from "./stages/evaluate.ts";
-import { runPush, type PushArtifacts } from "./stages/push.ts";
+import { pushSummary, runPush, type PushArtifacts } from "./stages/push.ts";
 import { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
 import { planStages, stageKeys, type KeyInputs, type StageKeys, type StagePlan } from "./plan.ts";
 import { currentModelSha256 } from "./models/model-file.ts";
@@ -325,7 +325,7 @@ export async function runModelStages(prepared: PreparedRun, recorder: RunRecorde
   // can leave the rows it was trained on out of the comparison.
   const trainingSet = await readTrainingSet(validation.validTrain, schema);
   const evaluation = await recorder.stage("evaluation", keys.evaluation, async () => runEvaluate(await evaluateInputOf(trainer, transformation, validation.validTest, trainingSet), { ...context, ...plan.evaluation }), evaluationSummary);
-  const push = await recorder.stage("push", "", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet), { ...plan.push, schema, runDir: recorder.run.dir, reporter }), (a) => ({ dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons }));
+  const push = await recorder.stage("push", "", () => runPush(pushInputOf(trainer, transformation, evaluation, trainingSet), { ...plan.push, schema, runDir: recorder.run.dir, reporter }), pushSummary);
   return { trainer, evaluation, push };
 }
 

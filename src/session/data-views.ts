@@ -7,7 +7,9 @@ import type { Schema } from "../schema.ts";
 import type { IngestArtifacts } from "../stages/ingest.ts";
 import type { ValidateArtifacts } from "../stages/validate.ts";
 import { classBalanceFigure } from "../viz/class-balance.ts";
-import { distributionFigure } from "../viz/distributions.ts";
+import { distributionFigure, frameProfile } from "../viz/distributions.ts";
+import { readCsv } from "../data/csv.ts";
+import type { SplitProfile } from "../stages/profile.ts";
 import { driftColumnsOf, driftFigure } from "../viz/drift.ts";
 import type { Provenance } from "./engine.ts";
 import { figure, frameOf, lines, Shown, table, type DataFrame, type Part } from "./show.ts";
@@ -21,11 +23,17 @@ function labelled(schema: Schema, classes: Record<string, number>): Record<strin
   return Object.fromEntries(Object.entries(classes).map(([value, count]) => [value === "invalid" ? "invalid target" : schema.labelOf(Number(value)), count]));
 }
 
+/** Value counts of every feature in the ingested train and test files (what the data result's shares figure draws). */
+export async function splitProfiles(ingestion: IngestArtifacts, schema: Schema): Promise<{ train: SplitProfile; test: SplitProfile }> {
+  const profile = async (file: string) => frameProfile((await readCsv(file)).frame, schema.featureNames);
+  return { train: await profile(ingestion.train), test: await profile(ingestion.test) };
+}
+
 export class DataResult extends Shown {
   /** Rows per class and split (label, train, test, shares). */
   readonly table: DataFrame;
 
-  constructor(readonly ingestion: IngestArtifacts, private readonly schema: Schema, readonly provenance: Provenance[]) {
+  constructor(readonly ingestion: IngestArtifacts, private readonly schema: Schema, readonly provenance: Provenance[], readonly profiles?: { train: SplitProfile; test: SplitProfile }) {
     super();
     const s = ingestion.summary;
     const labels = [...new Set([...Object.keys(s.train.classes), ...Object.keys(s.test.classes)])];
@@ -61,6 +69,7 @@ export class DataResult extends Shown {
       ),
       table("Rows per class", this.table),
       figure(classBalanceFigure([{ name: "train", counts: labelled(this.schema, s.train.classes) }, { name: "test", counts: labelled(this.schema, s.test.classes) }])),
+      ...(this.profiles ? [figure(distributionFigure(this.profiles.train, this.profiles.test, { title: "Value shares of every feature, train vs test (as ingested)" }))] : []),
     ];
   }
 

@@ -17,12 +17,28 @@ import type { Experiment } from "../experiment.ts";
 import type { Settings } from "../settings.ts";
 import { RunRecorder, evaluationSummary, trainerSummary, type PipelineHooks, type PipelineStages, type StageEvent } from "../pipeline.ts";
 import { findStage } from "../stage-cache.ts";
+import { pushSummary } from "../stages/push.ts";
 import { loadEvaluation, loadIngestion, loadTrainer, loadTransformation, loadValidation } from "../stages/load.ts";
 import { startPipelineTracking, type PipelineTracking } from "../tracking/pipeline.ts";
+import { redactCredentials } from "../tracking/dataset.ts";
 import { writeRunReport } from "../report/write.ts";
 import { runRecordOf } from "../report/record.ts";
 
 export type Origin = "memory" | "disk" | "ran";
+
+/** Where a finished run of this session was recorded (the run log or MLflow), for the step's output. */
+export interface RunTracked {
+  runDir: string;
+  kind: "mlflow" | "local";
+  /** MLflow URI (credentials removed), or the local run log's folder. */
+  target: string;
+  /** The client run id; `serverId` and `url` once the server has it. */
+  id?: string;
+  serverId?: string;
+  url?: string;
+  /** Set when some of the run waits for `netsec sync`. */
+  outbox?: string;
+}
 
 /** Where a result came from, for the step's output ("reused from …", "ran in … s"). */
 export interface Provenance {
@@ -56,6 +72,8 @@ export class StageEngine {
   #held: Results = {};
   #tracking?: PipelineTracking;
   #pushed = false;
+  /** The tracked runs this session finished, oldest first. */
+  readonly tracked: RunTracked[] = [];
 
   constructor(private readonly options: EngineOptions) {}
 
@@ -102,24 +120,34 @@ export class StageEngine {
     return { result, provenance };
   }
 
-  /** Record a push of the current run's model (tracking: the model registered; the run finished). */
-  async pushed(results: Results, push: PipelineStages["push"]): Promise<RunFolder> {
+  /** Push the current run's model and record it (tracking: the model registered; the run finished). */
+  async pushed(results: Results, runPush: (run: RunFolder) => Promise<PipelineStages["push"]>): Promise<{ run: RunFolder; push: PipelineStages["push"]; tracked?: RunTracked }> {
+    // The folder that records the push (the manifest names it): the current one when it holds the
+    // model pushed, else a new one reusing it by lineage, so `compare` and `gc` find the model's run.
     const recorder = await this.#recorderHolding(results);
     const hooks = await this.#trackingHooks(recorder);
     recorder.attach(hooks);
-    await recorder.stage("push", "", async () => push);
+    let push: PipelineStages["push"];
+    try {
+      push = await recorder.stage("push", "", async () => await runPush(recorder.run), pushSummary);
+    } catch (error) {
+      await recorder.fail(error);
+      throw error;
+    }
     await recorder.complete();
     this.#pushed = true;
-    await this.close();
-    return recorder.run;
+    return { run: recorder.run, push, tracked: await this.close() };
   }
 
-  /** Finish the tracked run of the current folder (its model logged, not registered, when it was not pushed) and write its report. */
-  async close(): Promise<void> {
+  /**
+   * Finish the tracked run of the current folder (its model logged, not registered, when it was not
+   * pushed) and write its report; returns where the run was recorded (none when nothing was tracked).
+   */
+  async close(): Promise<RunTracked | undefined> {
     const tracking = this.#tracking;
     const recorder = this.#recorder;
     this.#tracking = undefined;
-    if (!recorder) return;
+    if (!recorder) return undefined;
     const held = this.#held;
     let report: string | undefined;
     try {
@@ -127,11 +155,15 @@ export class StageEngine {
     } catch (error) {
       this.options.reporter.warn(`report: not written: ${(error as Error).message}`);
     }
-    if (!tracking) return;
+    if (!tracking) return undefined;
     if (held.trainer && !this.#pushed) await tracking.logModel(held.trainer.modelFile, false);
     if (report) await tracking.parent.logArtifact("report.html", { file: report });
     const stages = Object.fromEntries(Object.entries(recorder.stages));
-    await tracking.finish("FINISHED", { runDir: recorder.run.dir, experiment: this.options.experiment().name, stages, lineage: recorder.run.lineage, warnings: [...this.options.reporter.warnings] });
+    const where = await tracking.finish("FINISHED", { runDir: recorder.run.dir, experiment: this.options.experiment().name, stages, lineage: recorder.run.lineage, warnings: [...this.options.reporter.warnings] });
+    const last = where.runs.at(-1);
+    const tracked: RunTracked = { runDir: recorder.run.dir, kind: where.kind, target: redactCredentials(where.target), id: last?.id, serverId: last?.serverId, url: last?.url, outbox: where.outbox };
+    this.tracked.push(tracked);
+    return tracked;
   }
 
   async #load(stage: StageName, run: RunFolder): Promise<unknown> {

@@ -10,14 +10,16 @@ import type { EvaluateArtifacts } from "../stages/evaluate.ts";
 import type { PushArtifacts } from "../stages/push.ts";
 import { decisionText, type PushDecision } from "../stages/gates.ts";
 import type { ExplanationSummary } from "../stages/explanations.ts";
+import { ONNX_INPUT, onnxOutputNames } from "../models/onnx/export.ts";
 import { cvScoresFigure } from "../viz/cv-scores.ts";
 import { confusionFigure } from "../viz/confusion.ts";
 import { prFigure, rocFigure, thresholdFigure } from "../viz/curves.ts";
 import { beeswarmFigure, contributionBarFigure } from "../viz/explanations.ts";
 import type { PrCurve } from "../stats/metrics.ts";
-import type { Provenance } from "./engine.ts";
+import type { Provenance, RunTracked } from "./engine.ts";
 import { figure, frameOf, lines, Shown, table, type DataFrame, type Part } from "./show.ts";
 import { provenanceLine } from "./provenance.ts";
+import { registeredLine, trackedLine, type Registered } from "./tracked.ts";
 
 const f4 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "n/a" : v.toFixed(4));
 /** How a notebook forces a push the evaluation refused. */
@@ -178,8 +180,26 @@ export class ExplanationResult extends Shown {
 }
 
 export class PushResult extends Shown {
-  constructor(readonly push: Pick<PushArtifacts, "pushed" | "reasons" | "version" | "sha256" | "modelDir"> & { decision?: PushDecision }, readonly already = false, readonly runDir?: string) {
+  /** The pushed model set (or the refused model): one row per property. */
+  readonly table: DataFrame;
+
+  constructor(
+    readonly push: Pick<PushArtifacts, "pushed" | "reasons" | "version" | "sha256" | "modelDir"> & { decision?: PushDecision },
+    readonly already = false,
+    readonly runDir?: string,
+    /** Where the push was tracked (the run, the registry's version), when tracking is on. */
+    readonly tracked?: { run?: RunTracked; registered?: Registered },
+  ) {
     super();
+    const p = this.push;
+    this.table = frameOf([
+      { property: "model folder", value: p.modelDir },
+      { property: "version", value: p.version === undefined ? "" : String(p.version) },
+      { property: "model.json sha256", value: p.sha256 ?? "" },
+      { property: "run folder", value: runDir ?? "" },
+      ...(tracked?.run ? [{ property: "tracked", value: tracked.run.kind === "mlflow" ? `MLflow run ${tracked.run.serverId ?? "(waiting for netsec sync)"}` : `local run log, run ${tracked.run.id ?? "?"}` }] : []),
+      ...(tracked?.registered ? [{ property: "registered", value: tracked.registered.version ? `${tracked.registered.name} version ${tracked.registered.version} (alias ${tracked.registered.alias})` : "no" }] : []),
+    ].filter((r) => r.value !== ""), ["property", "value"]);
   }
 
   get title(): string {
@@ -189,21 +209,51 @@ export class PushResult extends Shown {
 
   protected parts(): Part[] {
     const why = this.push.decision ? decisionText(this.push.decision, FORCE_IN_NOTEBOOK) : this.push.reasons.join("; ");
-    return [lines(
-      `why: ${why}`,
-      this.push.sha256 && `model.json sha256 ${this.push.sha256.slice(0, 16)}…`,
-      this.runDir && `run ${this.runDir}`,
-    )];
+    return [
+      lines(
+        `why: ${why}`,
+        this.tracked?.run && trackedLine(this.tracked.run),
+        this.tracked?.registered && registeredLine(this.tracked.registered),
+      ),
+      table(this.push.pushed ? "The pushed model" : "The model", this.table),
+    ];
   }
 
   toJSON(): unknown {
-    return { pushed: this.push.pushed, already: this.already, version: this.push.version ?? null, reasons: this.push.reasons, modelDir: this.push.modelDir };
+    const t = this.tracked;
+    return {
+      pushed: this.push.pushed, already: this.already, version: this.push.version ?? null, reasons: this.push.reasons, modelDir: this.push.modelDir,
+      ...(t ? { tracking: t.run ? { kind: t.run.kind, runId: t.run.serverId ?? t.run.id ?? null, url: t.run.url ?? null } : null, registered: t.registered ? { name: t.registered.name, version: t.registered.version ?? null } : null } : {}),
+    };
   }
 }
 
+/** One input or output of an exported ONNX graph. */
+export interface OnnxPort {
+  name: string;
+  type: string;
+  meaning: string;
+}
+
+/** The input and outputs of the ONNX graph netsec exports for this contract (src/models/onnx/export.ts). */
+export function onnxPorts(schema: Schema): OnnxPort[] {
+  const [label, p0, p1] = onnxOutputNames([0, 1].map((i) => schema.labelOf(schema.targetValue(i))) as [string, string]);
+  return [
+    { name: ONNX_INPUT, type: `float32 [N, ${schema.featureNames.length}]`, meaning: `the features of ${schema.source} in its order, imputed` },
+    { name: label, type: "int64 [N]", meaning: `the predicted ${schema.target.name} at the model's threshold` },
+    ...[p0, p1].map((name) => ({ name, type: "float32 [N]", meaning: `P(${name.replace(/^probability_/, "")})` })),
+  ];
+}
+
 export class ExportResult extends Shown {
-  constructor(readonly exported: { format: "onnx"; path?: string; bytes?: number; family: string; refused?: string }) {
+  /** The graph's input and outputs (exported), or the families ONNX can express (refused). */
+  readonly table: DataFrame;
+
+  constructor(readonly exported: { format: "onnx"; path?: string; bytes?: number; family: string; refused?: string; ports?: OnnxPort[]; exportable?: string[] }) {
     super();
+    this.table = exported.refused
+      ? frameOf((exported.exportable ?? []).map((family) => ({ "families ONNX can express": family })), ["families ONNX can express"])
+      : frameOf((exported.ports ?? []).map((p) => ({ ...p })), ["name", "type", "meaning"]);
   }
 
   get title(): string {
@@ -212,10 +262,15 @@ export class ExportResult extends Shown {
   }
 
   protected parts(): Part[] {
-    return [lines(this.exported.refused ? "families ONNX can express: hist_gbt, hist_forest, decision_tree, ml_random_forest, logistic_regression — search one of those" : "outputs: label (at the model's threshold), probability of each class; loads in onnxruntime (Python, Node) and MLflow's onnx flavor")];
+    if (this.exported.refused) return [lines("search one of these families to export a model"), table("Exportable families", this.table)];
+    return [
+      lines("standard ai.onnx.ml operators: loads in onnxruntime (Python, Node), MLflow's onnx flavor, any ONNX runtime"),
+      table("Input and outputs", this.table),
+    ];
   }
 
   toJSON(): unknown {
-    return this.exported;
+    const { ports: _ports, exportable: _exportable, ...rest } = this.exported;
+    return rest;
   }
 }

@@ -32,9 +32,7 @@ import type { ThresholdRule } from "../stats/threshold.ts";
 import { prCurve } from "../stats/metrics.ts";
 import { MODEL_FILES, modelSetDir, type ModelManifest } from "../models/model-file.ts";
 import { onnxFromFitted, onnxFromModelDir } from "../models/onnx/sources.ts";
-import { localRunRows, remoteRunRows } from "../tracking/runs.ts";
-import { MlflowClient } from "../tracking/mlflow.ts";
-import { resolveTrackingConfig } from "../tracking/config.ts";
+import { exportableFamilies } from "../models/onnx/families.ts";
 import { loadRunRecord, runRecordOf } from "../report/record.ts";
 import { writeRunReport } from "../report/write.ts";
 import { collectRuns } from "../report/gc.ts";
@@ -43,12 +41,15 @@ import { learningCurveFigure } from "../viz/learning-curve.ts";
 import { StageEngine, type Provenance } from "./engine.ts";
 import { computeStage, type ComputeContext } from "./compute.ts";
 import { evaluationOfServed, servedModel } from "./served.ts";
-import { DataResult, ValidationResult } from "./data-views.ts";
-import { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, PushResult, ThresholdResult } from "./model-views.ts";
+import { DataResult, splitProfiles, ValidationResult } from "./data-views.ts";
+import { EvaluationResult, ExplanationResult, ExportResult, LeaderboardResult, onnxPorts, PushResult, ThresholdResult } from "./model-views.ts";
 import { CompareResult, GcResult, MistakesResult, RunsResult } from "./runs-views.ts";
 import { comparedRun, disagreements, explainRow, findMistakes, testSourceRows } from "./questions.ts";
-import { FigureResult, frameOf } from "./show.ts";
+import { FigureResult, frameOf, type Shown } from "./show.ts";
+import type { MimeBundle } from "../viz/display.ts";
 import { ReportResult } from "./report-view.ts";
+import { SessionResult } from "./session-view.ts";
+import { registeredVersion, runRows, trackingTarget } from "./tracked.ts";
 
 export interface SessionOptions extends Omit<SettingsInput, "experiment"> {
   /** An experiment name ("fast" → experiments/fast.yaml), a file, or an experiment object (default: experiments/default.yaml). */
@@ -86,6 +87,10 @@ export class Session {
   #source?: { spec: string; source: IngestSource; size: number; mtimeMs: number; digest?: string };
   /** Refused pushes by evaluation key and force: asking again gives the same answer and records nothing. */
   readonly #pushes = new Map<string, PushResult>();
+  /** The latest result of each step, for the session's own display. */
+  readonly #steps = new Map<string, Shown>();
+  /** Value counts of the ingested splits, by ingestion folder. */
+  readonly #profiles = new Map<string, Awaited<ReturnType<typeof splitProfiles>>>();
 
   constructor(readonly settings: Settings, readonly schema: Schema, experiment: Experiment, readonly reporter: Reporter, readonly tracking: boolean) {
     this.#experiment = experiment;
@@ -110,13 +115,15 @@ export class Session {
   /** Ingest: the data read, kept in the feature store, split into train and test. */
   async data(): Promise<DataResult> {
     const got = await this.#stage("ingestion");
-    return new DataResult(got.result, this.schema, got.provenance);
+    const dir = got.result.dir;
+    if (!this.#profiles.has(dir)) this.#profiles.set(dir, await splitProfiles(got.result, this.schema));
+    return this.#step("data", new DataResult(got.result, this.schema, got.provenance, this.#profiles.get(dir)));
   }
 
   /** Validate: the contract (invalid rows, duplicates, conflicting labels) and drift. */
   async validate(): Promise<ValidationResult> {
     const got = await this.#stage("validation");
-    return new ValidationResult(got.result, this.schema, got.provenance);
+    return this.#step("validate", new ValidationResult(got.result, this.schema, got.provenance));
   }
 
   /**
@@ -128,13 +135,13 @@ export class Session {
   async search(candidates?: string | Candidate | Candidate[], grid?: Grid): Promise<LeaderboardResult> {
     if (candidates !== undefined) this.#setCandidates(candidates, grid);
     const got = await this.#stage("trainer");
-    return new LeaderboardResult(got.result, got.provenance);
+    return this.#step("search", new LeaderboardResult(got.result, got.provenance));
   }
 
   /** Evaluate the searched model on the test rows at its threshold, against the pushed model. */
   async evaluate(): Promise<EvaluationResult> {
     const got = await this.#stage("evaluation");
-    return new EvaluationResult(got.result, this.schema, got.provenance);
+    return this.#step("evaluate", new EvaluationResult(got.result, this.schema, got.provenance));
   }
 
   /**
@@ -145,19 +152,23 @@ export class Session {
     const keys = await this.#keys();
     const trainer = await this.#stage("trainer", keys);
     const served = await servedModel(this.settings.modelDir, this.schema, trainer.result);
-    if (served) return new PushResult({ pushed: true, reasons: [`this model is already the one ${this.settings.modelDir} serves`], ...served, modelDir: this.settings.modelDir }, true);
+    if (served) {
+      const registered = this.tracking ? await registeredVersion(served.sha256) : undefined;
+      return this.#step("push", new PushResult({ pushed: true, reasons: [`this model is already the one ${this.settings.modelDir} serves`], ...served, modelDir: this.settings.modelDir }, true, undefined, registered ? { registered } : undefined));
+    }
     const evaluation = await this.#stage("evaluation", keys);
     const asked = `${keys.evaluation}:${Boolean(options.force)}`;
     const before = this.#pushes.get(asked);
-    if (before) return before;
+    if (before) return this.#step("push", before);
     const results = await this.#upstream("evaluation", keys);
     const { transformation, validation } = results;
     const trainingSet = await readTrainingSet(validation!.validTrain, this.schema);
-    const push = await runPush(pushInputOf(trainer.result, transformation!, evaluation.result, trainingSet), { ...this.#plan().push, force: options.force, schema: this.schema, runDir: this.#engine.run?.dir, reporter: this.reporter });
-    const folder = await this.#engine.pushed({ ...results, evaluation: evaluation.result }, push);
-    const result = new PushResult(push, false, folder.dir);
+    const { run, push, tracked } = await this.#engine.pushed({ ...results, evaluation: evaluation.result }, async (folder) =>
+      await runPush(pushInputOf(trainer.result, transformation!, evaluation.result, trainingSet), { ...this.#plan().push, force: options.force, schema: this.schema, runDir: folder.dir, reporter: this.reporter }));
+    const registered = tracked && push.pushed ? await registeredVersion(push.sha256) : undefined;
+    const result = new PushResult(push, false, run.dir, tracked ? { run: tracked, registered } : undefined);
     if (!push.pushed) this.#pushes.set(asked, result);
-    return result;
+    return this.#step("push", result);
   }
 
   /**
@@ -177,7 +188,7 @@ export class Session {
     const oof = oofPositive(trainer!.search, positive);
     const known = [...oof.keys()].filter((i) => !Number.isNaN(oof[i]));
     const curve = prCurve(known.map((i) => transformation!.train.y[i]), known.map((i) => oof[i]), positive);
-    return new ThresholdResult(trainer!, evaluation.result, this.schema.labelOf(this.schema.target.positive), curve);
+    return this.#step("threshold", new ThresholdResult(trainer!, evaluation.result, this.schema.labelOf(this.schema.target.positive), curve));
   }
 
   /** Why the model decides: a sample of test rows (no argument), one row of the data file by its row number, or a row given by its feature values. */
@@ -186,12 +197,12 @@ export class Session {
     if (row === undefined) {
       const evaluation = await this.#stage("evaluation", keys);
       if (!evaluation.result.explanations) throw new NetsecError("EXPLAIN_UNAVAILABLE", `the ${(await this.#stage("trainer", keys)).result.model.family} model has no per-prediction explanations: search hist_gbt, hist_forest or logistic_regression`);
-      return new ExplanationResult(evaluation.result.explanations);
+      return this.#step("explain", new ExplanationResult(evaluation.result.explanations));
     }
     const trainer = await this.#stage("trainer", keys);
     const { ingestion, validation, transformation } = await this.#upstream("trainer", keys);
     const explained = explainRow(this.schema, row, trainer.result, transformation!, { test: testSourceRows(ingestion!, validation!), train: Uint32Array.from(validation!.fileRows.train, (r) => ingestion!.sourceRows.train[r - 1] ?? 0) });
-    return new ExplanationResult(explained.summary, explained);
+    return this.#step("explain", new ExplanationResult(explained.summary, explained));
   }
 
   /** The test rows the model gets wrong at its threshold: the data file's row number, the label, the probability, the top reasons, the features. */
@@ -200,26 +211,13 @@ export class Session {
     const evaluation = await this.#stage("evaluation", keys);
     const { ingestion, validation, transformation, trainer } = await this.#upstream("evaluation", keys);
     const found = findMistakes(this.schema, ingestion!, validation!, transformation!, trainer!, evaluation.result, options.limit);
-    return new MistakesResult(frameOf(found.rows), found.of, evaluation.result.threshold, found.note);
+    return this.#step("mistakes", new MistakesResult(frameOf(found.rows), found.of, evaluation.result.threshold, found.note));
   }
 
   /** Every recorded run side by side: the local run log (CLI and notebook runs alike) and, when a tracking server is configured, its runs. */
   async runs(options: { limit?: number } = {}): Promise<RunsResult> {
-    const rows = await localRunRows(this.settings.stateDir);
-    const sources = [`local run log ${this.settings.stateDir}`];
-    const config = resolveTrackingConfig((name) => platform.env(name));
-    if (config) {
-      try {
-        const remote = await remoteRunRows(new MlflowClient(config.uri, config.auth, { timeoutMs: 10_000, retries: 0 }), config.experimentName, options.limit ?? 200);
-        const sent = new Set(rows.map((r) => r.serverRunId).filter(Boolean));
-        rows.push(...remote.filter((r) => !sent.has(r.serverRunId)));
-        sources.push(`MLflow ${config.uri} (${config.experimentName})`);
-      } catch (error) {
-        sources.push(`MLflow ${config.uri} not reachable: ${(error as Error).message}`);
-      }
-    }
-    rows.sort((x, y) => (x.time < y.time ? 1 : -1));
-    return new RunsResult(rows.slice(0, options.limit ?? 200), sources);
+    const { rows, sources } = await runRows(this.settings.stateDir, options.limit ?? 200);
+    return this.#step("runs", new RunsResult(rows, sources));
   }
 
   /**
@@ -239,7 +237,7 @@ export class Session {
     }
     const ra = await loadRunRecord(aDir, this.schema), rb = await loadRunRecord(bDir, this.schema);
     const scored = await disagreements(this.schema, ra, rb);
-    return new CompareResult(comparedRun(ra), comparedRun(rb), scored.rows, { rows: scored.pa.length, pa: scored.pa, pb: scored.pb, agree: scored.agree });
+    return this.#step("compare", new CompareResult(comparedRun(ra), comparedRun(rb), scored.rows, { rows: scored.pa.length, pa: scored.pa, pb: scored.pb, agree: scored.agree }));
   }
 
   /** The learning curve of the searched winner on grouped folds (as the search's): would more data help? */
@@ -250,7 +248,7 @@ export class Session {
     const best = trainer.result.search.best;
     const e = this.experiment;
     const points = await learningCurve(transformation!.train.x, transformation!.train.y, this.schema.positiveIndex, { family: best.family, params: best.params, scoring: e.search.scoring, folds: e.search.folds, seed: e.seed, sizes: options.sizes ?? [0.1, 0.3, 0.6, 1], grouped: e.split.group_duplicates });
-    return new FigureResult(learningCurveFigure(points, e.search.scoring, `Learning curve: ${best.family} (${e.split.group_duplicates ? "grouped" : "leaky"} folds)`), `validation scores on ${e.split.group_duplicates ? "grouped folds, the search's: the curve ends at the search's CV score" : "row-by-row folds"}`);
+    return this.#step("learning curve", new FigureResult(learningCurveFigure(points, e.search.scoring, `Learning curve: ${best.family} (${e.split.group_duplicates ? "grouped" : "leaky"} folds)`), `validation scores on ${e.split.group_duplicates ? "grouped folds, the search's: the curve ends at the search's CV score" : "row-by-row folds"}`));
   }
 
   /** Export the searched model (default) or the served one to ONNX; a family ONNX cannot express is refused with the reason. */
@@ -267,9 +265,9 @@ export class Session {
       }
       const output = options.output ?? `${this.runDir ?? this.settings.artifacts}/model.onnx`;
       await platform.writeFileAtomic(output, exported.bytes);
-      return new ExportResult({ format, path: output, bytes: exported.bytes.length, family: exported.family });
+      return this.#step("export", new ExportResult({ format, path: output, bytes: exported.bytes.length, family: exported.family, ports: onnxPorts(this.schema) }));
     } catch (error) {
-      if (isNetsecError(error, "EXPORT_REFUSED")) return new ExportResult({ format, family: "", refused: error.message });
+      if (isNetsecError(error, "EXPORT_REFUSED")) return this.#step("export", new ExportResult({ format, family: "", refused: error.message, exportable: exportableFamilies() }));
       throw error;
     }
   }
@@ -282,20 +280,39 @@ export class Session {
     const run = this.#engine.run;
     if (!run) throw new NetsecError("USAGE", "report: nothing has run in this session yet (run a step first, e.g. lab.search())");
     const path = await writeRunReport(runRecordOf(run, results), { schema: this.schema });
-    return new ReportResult(path);
+    return this.#step("report", new ReportResult(path, (await platform.stat(path))?.size, `${this.settings.artifacts}/index.html`));
   }
 
   /** Remove old run folders, keeping the newest `keep` — never the run behind the served model, nor runs a kept run reuses. */
   async gc(options: { keep: number; dryRun?: boolean }): Promise<GcResult> {
-    return new GcResult(await collectRuns(this.settings.artifacts, { keep: options.keep, modelDir: this.settings.modelDir, dryRun: options.dryRun }));
+    return this.#step("gc", new GcResult(await collectRuns(this.settings.artifacts, { keep: options.keep, modelDir: this.settings.modelDir, dryRun: options.dryRun })));
   }
 
-  /** Finish the current run's tracking (its report written, its model logged); the next step starts a new run. */
-  async close(): Promise<void> {
+  /** Finish the current run's tracking (its report written, its model logged) and show what the session did; the next step starts a new run. */
+  async close(): Promise<SessionResult> {
     await this.#engine.close();
+    return this.status(true);
+  }
+
+  /** The settings, where runs are tracked and the steps taken (what `lab` shows as a cell's last value). */
+  status(closed = false): SessionResult {
+    return new SessionResult({ settings: this.settings, schemaSource: this.schema.source, experiment: this.experiment, tracking: trackingTarget(this.tracking, this.settings.stateDir), runDir: this.runDir, steps: this.#steps, tracked: this.#engine.tracked, closed });
+  }
+
+  async [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
+    return await this.status().kernelBundle();
+  }
+
+  toString(): string {
+    return this.status().toString();
   }
 
   // ——— internals ———
+
+  #step<T extends Shown>(step: string, result: T): T {
+    this.#steps.set(step, result);
+    return result;
+  }
 
   #plan(): StagePlan {
     return planStages(this.experiment, { modelDir: this.settings.modelDir, reference: this.settings.reference });

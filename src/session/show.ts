@@ -53,17 +53,22 @@ function tableMarkup(part: Extract<Part, { kind: "table" }>): Markup {
   const records = head.toRecords() as Record<string, unknown>[];
   const columns = part.frame.columns;
   const more = part.frame.height > limit ? html`<p class="netsec-note">${part.frame.height.toLocaleString("en-US")} rows × ${columns.length} columns; the first ${limit} shown (the whole table is <code>.table</code>, a polars DataFrame)</p>` : "";
-  return html`<h4>${part.title}</h4><div class="netsec-scroll"><table class="netsec-table"><thead><tr>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${
-    records.map((r) => html`<tr>${columns.map((c) => html`<td>${cellText(r[c])}</td>`)}</tr>`)
+  // numbers right-aligned (digits line up), text left
+  const numeric = new Set(columns.filter((c) => records.length > 0 && records.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === "number" || typeof r[c] === "bigint")));
+  const cls = (c: string) => (numeric.has(c) ? "num" : "");
+  return html`<h4>${part.title}</h4><div class="netsec-scroll"><table class="netsec-table"><thead><tr>${columns.map((c) => html`<th class="${cls(c)}">${c}</th>`)}</tr></thead><tbody>${
+    records.map((r) => html`<tr>${columns.map((c) => html`<td class="${cls(c)}">${cellText(r[c])}</td>`)}</tr>`)
   }</tbody></table></div>${more}`;
 }
 
+// Table selectors outrank JupyterLab's and nbconvert's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td`
+// (right-aligns every cell): text left, numbers right.
 const STYLE = `.netsec-result{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;font-size:13px;max-width:100%}
 .netsec-result h3{margin:.2em 0 .4em;font-size:15px}.netsec-result h4{margin:.8em 0 .3em;font-size:13px}
 .netsec-result p{margin:.25em 0}.netsec-result .netsec-note{color:#666;font-size:12px}
 .netsec-scroll{overflow-x:auto;max-width:100%}.netsec-table{border-collapse:collapse;font-size:12px}
-.netsec-table th,.netsec-table td{border:1px solid #ddd;padding:2px 6px;text-align:right;white-space:nowrap}
-.netsec-table th{background:#f5f5f5}.netsec-table td:first-child,.netsec-table th:first-child{text-align:left}`;
+.netsec-result table.netsec-table th,.netsec-result table.netsec-table td{border:1px solid #ddd;padding:2px 6px;text-align:left;white-space:nowrap}
+.netsec-result table.netsec-table th{background:#f5f5f5}.netsec-result table.netsec-table .num{text-align:right;font-variant-numeric:tabular-nums}`;
 
 /** A result a notebook cell shows by ending with it. */
 export abstract class Shown {
@@ -85,7 +90,8 @@ export abstract class Shown {
     const body = parts.map((p) => {
       if (p.kind === "lines") return html`${p.lines.map((l) => html`<p>${l}</p>`)}`;
       if (p.kind === "table") return tableMarkup(p);
-      return raw(figureHtml(p.figure));
+      // a figure wider than a narrow window (fixed-width layouts) scrolls instead of being cut off
+      return html`<div class="netsec-scroll">${raw(figureHtml(p.figure))}</div>`;
     });
     const page = html`<div class="netsec-result"><style>${raw(STYLE)}</style>${raw(preamble)}<h3>${this.title}</h3>${body}</div>`;
     const bundle: MimeBundle = { "text/html": page.toString(), "text/plain": this.toString(), "application/json": JSON.parse(JSON.stringify(this.toJSON() ?? null)) };
@@ -98,9 +104,16 @@ export abstract class Shown {
    * What the kernel calls for a cell's last value. The result goes out as display_data (and the
    * kernel's execute_result is left empty): the Deno kernel can publish a cell's execute_result
    * after its "idle" status, and headless clients (nbclient, CI) stop listening there and lose it;
-   * a display_data followed by a short pause is sent before the cell ends.
+   * a display_data followed by a short pause is sent before the cell ends. (Returning undefined
+   * would send no execute_result from a synchronous method, but from an async one Deno 2.9.6 sends
+   * an execute_result without a `data` field, which nbclient fails on: KeyError 'data'.)
    */
   async [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
+    return await this.kernelBundle();
+  }
+
+  /** What the display symbol returns: `{}` once the bundle went out as display_data (in a kernel), else the bundle. */
+  async kernelBundle(): Promise<MimeBundle> {
     const bundle = await this.bundle();
     return (await platform.jupyterDisplay(bundle)) ? {} : bundle;
   }
@@ -138,4 +151,28 @@ export class FigureResult extends Shown {
   toJSON(): unknown {
     return { title: this.title, traces: this.figure.data.length };
   }
+}
+
+/** A polars DataFrame as a result: its first rows as a table (what `show(df)` gives). */
+export class TableResult extends Shown {
+  constructor(readonly table: DataFrame, readonly title = "Table", readonly limit = 20) {
+    super();
+  }
+
+  protected parts(): Part[] {
+    return [table(`${this.table.height.toLocaleString("en-US")} rows × ${this.table.width} columns`, this.table, this.limit)];
+  }
+
+  toJSON(): unknown {
+    return { rows: this.table.height, columns: this.table.columns };
+  }
+}
+
+/**
+ * Anything a notebook computed, as a result that shows itself: a polars DataFrame (its first
+ * `limit` rows, as every result's tables) or a Plotly figure (e.g. from the figure functions).
+ */
+export function show(value: DataFrame | PlotlyFigure, title?: string, limit = 20): Shown {
+  if ("layout" in value && Array.isArray(value.data)) return new FigureResult(title ? { ...value, layout: { ...value.layout, title: { text: title } } } : value);
+  return new TableResult(value as DataFrame, title, limit);
 }

@@ -164,3 +164,8 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
   options.reporter?.info(`push: ${modelDir}/model.json version ${version} (sha256 ${sha256.slice(0, 12)}…): ${decision.reasons.join("; ")}`);
   return { pushed: true, reasons: decision.reasons, decision, modelDir, version, sha256, modelFile: `${versionDir}/${MODEL_FILES.model}`, ...(onnx ? { onnxFile: `${versionDir}/${MODEL_FILES.onnx}` } : {}) };
 }
+
+/** What run.json and summary.json say of a push (netsec train and a session alike; `netsec runs`, compare and the report read it). */
+export function pushSummary(a: PushArtifacts): Record<string, unknown> {
+  return { dir: a.modelDir, pushed: a.pushed, version: a.version ?? null, sha256: a.sha256 ?? null, onnx: a.onnxFile ?? null, reasons: a.reasons };
+}
