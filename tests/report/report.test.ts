@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { renderRunReport, writeRunReport } from "../../src/report/write.ts";
 import { loadRunRecord, runRecordOf } from "../../src/report/record.ts";
@@ -57,7 +58,11 @@ describe("writeRunReport", () => {
     expect(figures[prPlot].data.find((trace) => trace.name === "no skill")).toMatchObject({ y: [prevalence, prevalence] });
     expect(html).not.toContain("Files not found");
     // self-contained: plotly.js inlined, no external script, stylesheet or image
-    expect(html).toMatch(/plotly\.js v\d/);
+    // plotly.js (the minified bundle) once, gzip+base64, unpacked by the browser's DecompressionStream
+    const packed = [...html.matchAll(/atob\("([A-Za-z0-9+/=]+)"\)/g)].map((m) => m[1]);
+    expect(packed).toHaveLength(1);
+    // the cartesian bundle: every figure of the report is bar, box, heatmap or scatter
+    expect(gunzipSync(Buffer.from(packed[0], "base64")).toString("utf8").slice(0, 60)).toMatch(/^\/\*\*\n\* plotly\.js \(cartesian - minified\) v\d+\.\d+\.\d+/);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
     // the folder holding the runs links every run's report
     const index = readFileSync(join(run, "..", "index.html"), "utf8");
