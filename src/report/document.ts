@@ -27,7 +27,7 @@ table.kv{font-size:.95rem}table.kv>tbody>tr>th{width:9rem;white-space:nowrap}
 .missing{color:#a55;font-style:italic}.note{color:#666;font-size:.85rem}
 #verdict h2{display:none}.decision{font-size:1.1rem;margin:.4rem 0;padding:.45rem .7rem;border-radius:4px}
 .decision.pushed{background:#e6f4ea;border-left:5px solid #2ca02c}.decision.kept{background:#fdf1e1;border-left:5px solid #e08a00}
-.big{font-size:1.15rem}.warnings{background:#fffbe6;border:1px solid #f0e0a0;padding:.3rem .7rem;border-radius:4px;font-size:.85rem}
+.big{font-size:1.15rem}.warnings{background:#fffbe6;border:1px solid #f0e0a0;padding:.3rem .7rem;border-radius:4px;font-size:.85rem;margin-bottom:.6rem}
 .warnings ul{margin:.2rem 0;padding-left:1.2rem}details{margin:.5rem 0}summary{cursor:pointer;color:#1f4f99}
 .netsec-plot{margin:1rem 0}`;
 

@@ -60,6 +60,7 @@ function arrange(parsed) {
 function cellText(column, value) {
   if (Number.isNaN(value)) return "";
   if (column === "prediction") return (cfg.labels[String(value)] ?? "") + " (" + value + ")";
+  if (column === "probability") return value.toFixed(3);
   return String(value);
 }
 
@@ -193,6 +194,7 @@ th{background:#f2f2f2;cursor:pointer;position:sticky;top:0;user-select:none}
 tr.positive td{background:#fde2e1}
 .legend{display:inline-block;width:1em;height:1em;background:#fde2e1;border:1px solid #d4d4d4;vertical-align:middle}
 td.why{text-align:left;white-space:normal;min-width:16rem;max-width:26rem}
+@media (max-width:600px){body{padding:.75rem}td.why{min-width:11rem}}
 th.why{text-align:left;cursor:default}
 label{white-space:nowrap}
 #threshold{width:12rem}
