@@ -181,8 +181,8 @@ function evaluationSection(record: RunRecord, schema: Schema): Section {
   const names = Object.keys(evaluation.scalars);
   const train = evaluation.trainMetrics as unknown as Record<string, number>;
   blocks.push(block(rowsTable(
-    ["metric", "new model (test)", "new model (train)", ...(currentName ? [currentName] : [])],
-    names.map((k): Cell[] => [k, evaluation.scalars[k], train[k], ...(current ? [current.metrics[k]] : [])]),
+    ["metric", "new model (test)", "new model (train)", ...(currentName ? [`${currentName} (compared rows)`] : [])],
+    names.map((k): Cell[] => [metricName(k, schema), f4(evaluation.scalars[k]), f4(train[k]), ...(current ? [f4(current.metrics[k])] : [])]),
   )));
   blocks.push(fig(confusionFigure({ labels, matrix: evaluation.metrics.confusion.matrix }, "Confusion matrix: new model (test rows)")));
   if (evaluation.currentConfusion) blocks.push(fig(confusionFigure({ labels, matrix: evaluation.currentConfusion.matrix }, `Confusion matrix: ${currentName ?? "pushed model"} (compared rows)`)));
@@ -195,11 +195,18 @@ function evaluationSection(record: RunRecord, schema: Schema): Section {
   if (evaluation.explanations) blocks.push(...explanationBlocks(evaluation.explanations));
   const decision = evaluation.decision;
   const comparedOn = evaluation.comparedOn;
-  blocks.push(block(html`<h3>Comparison with the pushed model</h3><p>${current ? `${comparedOn?.reason ?? ""}.` : evaluation.currentNote ?? "No model was pushed before this run."}</p><p>Decision: <b>${decision.push ? "push" : "do not push"}</b> — ${decision.reasons.join("; ")}.</p>${
+  blocks.push(block(html`<h3>Comparison with the pushed model</h3><p>${current ? `${sentence(comparedOn?.reason ?? "compared on the test rows")}.` : evaluation.currentNote ?? "No model was pushed before this run."}</p><p>Decision: <b>${decision.push ? "push" : "do not push"}</b> — ${decision.reasons.join("; ")}.</p>${
     rowsTable(["gate", "passed", "value", "limit"], decision.gates.map((g): Cell[] => [g.name, g.passed ? "yes" : "no", f4(g.value), g.limit]))
   }`));
   return { id: "evaluation", title: "Evaluation", blocks };
 }
+
+/** Metrics of the positive class name it (precision, recall and F1 are phishing's). */
+function metricName(key: string, schema: Schema): string {
+  return ["precision", "recall", "f1"].includes(key) ? `${key} (${schema.labelOf(schema.target.positive)})` : key;
+}
+
+const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function buildSections(record: RunRecord, schema: Schema): Section[] {
   return [verdictSection(record, schema), dataSection(record, schema), contractSection(record, schema), driftSection(record), searchSection(record), evaluationSection(record, schema)];
