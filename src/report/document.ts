@@ -23,13 +23,14 @@ h1{margin:.6rem 0 .4rem;font-size:1.6rem}h2{border-bottom:1px solid #ddd;padding
 .sub{color:#666;margin:.1rem 0;font-size:.85rem}nav{margin:.6rem 0}nav a{margin-right:1rem}
 table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem;display:block;overflow-x:auto;max-width:100%}
 th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}th{background:#f5f5f5}
-table.kv{font-size:.95rem}table.kv>tbody>tr>th{width:9rem;white-space:nowrap}
+table.kv{font-size:.95rem;display:table;width:100%}table.kv>tbody>tr>th{width:9rem;white-space:nowrap}table.kv td{overflow-wrap:anywhere}
 .missing{color:#a55;font-style:italic}.note{color:#666;font-size:.85rem}
 #verdict h2{display:none}.decision{font-size:1.1rem;margin:.4rem 0;padding:.45rem .7rem;border-radius:4px}
 .decision.pushed{background:#e6f4ea;border-left:5px solid #2ca02c}.decision.kept{background:#fdf1e1;border-left:5px solid #e08a00}
 .big{font-size:1.15rem}.warnings{background:#fffbe6;border:1px solid #f0e0a0;padding:.3rem .7rem;border-radius:4px;font-size:.85rem;margin-bottom:.6rem}
 .warnings ul{margin:.2rem 0;padding-left:1.2rem}details{margin:.5rem 0}summary{cursor:pointer;color:#1f4f99}
-.netsec-plot{margin:1rem 0}`;
+.netsec-plot{margin:1rem 0;overflow-x:auto;max-width:100%}
+@media (max-width:600px){body{padding:.5rem .75rem 2rem}table.kv>tbody>tr>th{width:auto;white-space:normal}}`;
 
 function sectionMarkup(s: Section, plotNumber: () => number): Markup {
   const blocks = s.blocks.map((b) => ("figure" in b ? raw(figureHtml(b.figure, `plot-${s.id}-${plotNumber()}`)) : b.html));

@@ -65,6 +65,16 @@ describe("report in a browser", () => {
       expect(overlaps.covered).toBe(0);
       mkdirSync(join(ROOT, "test-results"), { recursive: true });
       await page.screenshot({ path: join(ROOT, "test-results", "report.png"), fullPage: true });
+      // on a phone (390 px): the page does not scroll sideways and the verdict still comes first
+      await page.setViewportSize({ width: 390, height: 900 });
+      const phone = await page.evaluate(() => ({
+        width: document.documentElement.scrollWidth,
+        f1: [...document.querySelectorAll("#verdict table.kv tr")].find((tr) => tr.querySelector("th")?.textContent === "test F1")!.getBoundingClientRect().bottom,
+        decision: document.querySelector("#verdict .decision")!.getBoundingClientRect().bottom,
+      }));
+      expect(phone.width).toBeLessThanOrEqual(390);
+      expect(phone.f1).toBeLessThanOrEqual(900);
+      expect(phone.decision).toBeLessThanOrEqual(900);
       expect(problems).toEqual([]);
       expect(requests).toEqual([]);
     } finally {
