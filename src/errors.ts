@@ -23,6 +23,7 @@ export type NetsecErrorCode =
   | "TRACKING_FAILED"
   | "OUTPUT_UNWRITABLE"
   | "EXPORT_REFUSED"
+  | "PORT_IN_USE"
   | "USAGE";
 
 /** Where a problem is, as precisely as known. Rows are 1-based data rows (the header is row 0). */

@@ -75,6 +75,21 @@ function numberOption(value: string | undefined, name: string, min: number, max:
   return n;
 }
 
+/** A listener that could not bind (port in use, port needing privileges) as one line saying what to do; undefined for any other error. */
+export function listenRefusal(error: unknown, host: string, port: number): NetsecError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE") {
+    return new NetsecError("PORT_IN_USE", `port ${port} on ${host} is already in use (another netsec serve, or another program); pick another with --port <n>, or --port 0 for any free port`, { cause: error });
+  }
+  if (code === "EACCES") {
+    return new NetsecError("PORT_IN_USE", `port ${port} on ${host} needs privileges this process does not have; pick a port from 1024 up with --port <n>, or --port 0 for any free port`, { cause: error });
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return new NetsecError("USAGE", `--host ${host}: no network interface of this machine has that address; give one of its addresses (127.0.0.1, or 0.0.0.0 for all)`, { cause: error });
+  }
+  return undefined;
+}
+
 /** The registry side of `--model-uri`: the URI, a client of the configured tracking server, the cache folder. */
 async function registryOptions(modelUri: string, pollMs: number, cache: string | undefined): Promise<NonNullable<ServiceOptions["registry"]> & { hosts: string[] }> {
   const ref = parseModelUri(modelUri);
@@ -141,6 +156,9 @@ when requests were still running at the deadline or a second signal came.`,
     const signals = signalQueue();
     // Loaded on use, so the other commands start without the model families.
     const { loadModelFile } = await import("../models/model-file.ts");
+    // What the service says while it starts waits until it listens: a port in use is then the only line.
+    const early: string[] = [];
+    let log = (message: string): void => void early.push(message);
     const server = await startServer({
       port,
       host,
@@ -154,8 +172,15 @@ when requests were still running at the deadline or a second signal came.`,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
       registry,
-      log: (message) => reporter.info(`netsec serve: ${message}`),
+      log: (message) => log(message),
+    }).catch((error) => {
+      const refused = listenRefusal(error, host, port);
+      if (refused) throw refused;
+      for (const message of early) reporter.info(`netsec serve: ${message}`);
+      throw error;
     });
+    log = (message) => reporter.info(`netsec serve: ${message}`);
+    for (const message of early) log(message);
     const origin = registry
       ? `${modelUri} from ${registry.client.uri}, version ${server.registry?.status().version}; POST /train disabled`
       : `model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}`;

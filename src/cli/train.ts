@@ -10,6 +10,7 @@ import { runRecordOf } from "../report/record.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
 import { writeRunsIndex } from "../report/index-page.ts";
 import { decisionText } from "../stages/gates.ts";
+import { trainSummaryText } from "./train-summary.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -51,12 +52,15 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     const { summary } = result;
     // The run's HTML report (plots inlined) next to its stage folders, and in MLflow with the run.
     // The model is already pushed by now: a report that cannot be written is a warning, not a failure.
+    let report: { file: string } | { error: string };
     try {
-      const report = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }));
-      await tracking.parent.logArtifact("report.html", { file: report });
-      reporter.info(`report: ${report}`);
+      const file = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }));
+      report = { file };
+      reporter.info(`report: ${file}`);
+      await tracking.parent.logArtifact("report.html", { file });
     } catch (error) {
-      reporter.warn(`report: not written: ${error instanceof Error ? error.message : String(error)}`);
+      report = { error: error instanceof Error ? error.message : String(error) };
+      reporter.warn(`report: not written: ${report.error}`);
     }
     await tracking.finish("FINISHED", result.summary);
     // finish() wrote the run's summary.json (push, data digest): the index shows them from it.
@@ -74,11 +78,8 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
       modelVersion: result.push.version ?? null,
     } : {};
     if (optionFlag(args, "json")) platform.stdoutWrite(JSON.stringify({ ...summary, ...model }) + "\n");
-    else {
-      platform.stdoutWrite(`run folder: ${summary.runDir}\n`);
-      for (const [name, stage] of Object.entries(summary.stages)) platform.stdoutWrite(`  ${name.padEnd(16)} ${stage.dir}  (${stage.seconds.toFixed(1)} s)\n`);
-      if (summary.warnings.length) platform.stdoutWrite(`${summary.warnings.length} warning(s):\n${summary.warnings.map((w) => `  - ${w}`).join("\n")}\n`);
-    }
+    // Without --json: one plain summary (stage timings are in run.json and the report).
+    else platform.stdoutWrite(trainSummaryText({ result, report, modelDir: settings.modelDir }));
     return 0;
   },
 };

@@ -137,7 +137,11 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
 
 export async function startServer(options: ServerOptions): Promise<NetsecServer> {
   const service = await createService(options);
-  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener });
+  // A port that cannot be bound: stop the model watcher too, so nothing keeps running.
+  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener }).catch(async (error) => {
+    await service.stop().catch(() => undefined);
+    throw error;
+  });
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const listening = server;
   return {
