@@ -77,6 +77,8 @@ export interface PipelineOptions {
   modelDir?: string;
   /** Push even when the new model is not better than the current one (gates still apply). */
   force?: boolean;
+  /** Called once the run folder exists, with its recorder (a signal handler marks it interrupted through it). */
+  onRecorder?: (recorder: RunRecorder) => void;
 }
 
 export interface StageSummary {
@@ -215,7 +217,8 @@ export class RunRecorder {
    */
   async fail(error: unknown, status: "failed" | "interrupted" = "failed"): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
-    if (Object.keys(this.#status.stages ?? {}).length === 0 && Object.keys(this.run.lineage).length === 0) {
+    // An interrupted run keeps its folder even before its first stage: run.json says what stopped it.
+    if (status === "failed" && Object.keys(this.#status.stages ?? {}).length === 0 && Object.keys(this.run.lineage).length === 0) {
       await platform.remove(this.run.dir).catch(() => undefined);
       return;
     }
@@ -383,7 +386,24 @@ function summaryOf(prepared: PreparedRun, recorder: RunRecorder, warningsBefore:
 async function startRecorder(prepared: PreparedRun, hooks: PipelineHooks): Promise<RunRecorder> {
   const recorder = await RunRecorder.create(prepared.options.artifacts ?? "Artifacts", "netsec train", hooks);
   prepared.options.reporter.info(`run folder ${recorder.run.dir}`);
+  prepared.options.onRecorder?.(recorder);
   return recorder;
+}
+
+/** Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it. */
+export const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Mark the run stopped by `signal`: run.json says `interrupted` (in which stage, by which signal),
+ * which the runs index and `netsec runs` show. A push in progress is let finish first (it takes
+ * well under a second; at most `pushGraceMs`), so the model folder's lock is released.
+ */
+export async function interruptRun(recorder: RunRecorder | undefined, signal: keyof typeof INTERRUPT_EXIT_CODES, pushGraceMs = 5000): Promise<void> {
+  if (!recorder) return;
+  const until = Date.now() + pushGraceMs;
+  while (recorder.current === "push" && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (recorder.status.status !== "running") return;
+  await recorder.fail(new Error(`interrupted by ${signal}`), "interrupted");
 }
 
 /** Ingest → validate → transform only (benchmarks, tests of the data half). */

@@ -2,7 +2,7 @@
 import type { Command } from "./command.ts";
 import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
-import { cvScores, prepareRun, runPipeline } from "../pipeline.ts";
+import { cvScores, INTERRUPT_EXIT_CODES, interruptRun, prepareRun, runPipeline, type RunRecorder } from "../pipeline.ts";
 import { resolveSettings } from "../settings.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
@@ -34,21 +34,39 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
 …, "cv": {"grouped": …, "leaky": …}, "threshold": …, "metrics": …, "pushed": …}.`,
   async run({ args, reporter }) {
     const settings = resolveSettings({ data: optionString(args, "data"), experiment: optionString(args, "experiment"), artifacts: optionString(args, "artifacts"), modelDir: optionString(args, "model-dir"), reference: optionString(args, "reference") }, { base: "" });
-    const options = { data: settings.data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), reporter };
+    let recorder: RunRecorder | undefined;
+    const options = { data: settings.data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), reporter, onRecorder: (r: RunRecorder) => void (recorder = r) };
     // The experiment (families, parameters, grid size) and the data source are checked before
     // anything is recorded: a run that cannot start leaves no folder and no tracked run.
     const prepared = await prepareRun(options);
     // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
     const tracking = await startPipelineTracking({ reporter, experiment: prepared.experiment, schema: prepared.schema, stateDir: settings.stateDir });
+    // SIGINT/SIGTERM: run.json says "interrupted", tracking ends the run KILLED (bounded), the
+    // index is rewritten, exit 130/143. A second signal exits at once.
+    let stopping = false;
+    const stopSignals = platform.onSignal(["SIGINT", "SIGTERM"], (signal) => {
+      const code = INTERRUPT_EXIT_CODES[signal as keyof typeof INTERRUPT_EXIT_CODES];
+      if (stopping) platform.exit(code);
+      stopping = true;
+      reporter.warn(`train: ${signal}: stopping; the run is marked interrupted`);
+      void (async () => {
+        await interruptRun(recorder, signal as keyof typeof INTERRUPT_EXIT_CODES).catch(() => undefined);
+        await Promise.race([tracking.finish("KILLED", { interrupted: signal }).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000))]);
+        await writeRunsIndex(settings.artifacts).catch(() => undefined);
+        platform.exit(code);
+      })();
+    });
     let result: Awaited<ReturnType<typeof runPipeline>>;
     try {
       result = await runPipeline(options, tracking, prepared);
     } catch (error) {
+      stopSignals();
       await tracking.finish("FAILED", { error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
       // The runs index shows this run as failed (its run.json says why), or no longer lists it.
       await writeRunsIndex(settings.artifacts).catch(() => undefined);
       throw error;
     }
+    stopSignals();
     const { summary } = result;
     // The run's HTML report (plots inlined) next to its stage folders, and in MLflow with the run.
     // The model is already pushed by now: a report that cannot be written is a warning, not a failure.
