@@ -96,7 +96,7 @@ export const serveCommand: Command = {
     { name: "port", value: "<n>", description: "TCP port (0 = any free port)", default: "8000" },
     { name: "host", value: "<address>", description: "Address to listen on (0.0.0.0 for all interfaces)", default: "127.0.0.1" },
     { name: "model-dir", value: "<dir>", description: "Folder holding model.json; watched for new pushes (default: final_model)" },
-    { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>), fetched through MLFLOW_TRACKING_URI" },
+    { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>, or runs:/<run_id>/<path> on DagsHub), fetched through MLFLOW_TRACKING_URI" },
     { name: "registry-poll-s", value: "<n>", description: "With --model-uri and an alias: how often to check where the alias points", default: String(DEFAULT_REGISTRY_POLL_MS / 1000) },
     { name: "model-cache", value: "<dir>", description: "With --model-uri: where fetched versions are kept (default: a new temporary folder)" },
     { name: "max-body-mb", value: "<n>", description: "Largest accepted request body in MB (413 above)", default: "64" },
@@ -117,6 +117,9 @@ through the tracking server of MLFLOW_TRACKING_URI (credentials as for netsec tr
 against the sha256 its run recorded; the alias is checked every --registry-poll-s seconds and a
 new version is swapped in the same way. Unreachable registry at start: exit 1; later: the last
 good model keeps serving and /model shows the error. /train is off in this mode.
+--model-uri runs:/<run_id>/model serves the model a run logged (DagsHub's MLflow has no
+registry), checked the same way, never polled. What the registry answers is checked: positive
+version numbers of the model asked for, size caps, redirects within the tracking server only.
 
 SIGTERM, SIGINT or SIGHUP stops the server gracefully: new requests get 503, requests in
 flight finish (up to --shutdown-timeout-s), a running training job is stopped; exit code 0, or 1
