@@ -100,6 +100,7 @@ export const serveCommand: Command = {
     { name: "registry-poll-s", value: "<n>", description: "With --model-uri and an alias: how often to check where the alias points", default: String(DEFAULT_REGISTRY_POLL_MS / 1000) },
     { name: "model-cache", value: "<dir>", description: "With --model-uri: where fetched versions are kept (default: a new temporary folder)" },
     { name: "max-body-mb", value: "<n>", description: "Largest accepted request body in MB (413 above)", default: "64" },
+    { name: "max-explain-cost", value: "<n>", description: "Most work of one /predict?explain=true request, distinct rows × trees (422 above)", default: "200000" },
     { name: "cors-origin", value: "<origins>", description: "Comma-separated origins allowed by CORS (default: NETSEC_CORS_ORIGINS, else CORS off)" },
     { name: "body-timeout-s", value: "<n>", description: "Seconds a client may take to send a body (408 after)", default: "60" },
     { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
@@ -127,6 +128,7 @@ when requests were still running at the deadline or a second signal came.`,
   async run({ args, reporter }) {
     const port = numberOption(optionString(args, "port"), "port", 0, 65535);
     const maxMb = numberOption(optionString(args, "max-body-mb"), "max-body-mb", 0.001, 4096);
+    const maxExplainCost = numberOption(optionString(args, "max-explain-cost"), "max-explain-cost", 1, 1e12);
     const bodySeconds = numberOption(optionString(args, "body-timeout-s"), "body-timeout-s", 1, 3600);
     const pollMs = numberOption(optionString(args, "watch-ms"), "watch-ms", 0, 3_600_000);
     const headerSeconds = numberOption(optionString(args, "header-timeout-s"), "header-timeout-s", 0.1, 3600);
@@ -149,7 +151,7 @@ when requests were still running at the deadline or a second signal came.`,
       host,
       modelDir,
       load: (dir) => loadModelFile(dir),
-      limits: { maxBytes: Math.round(maxMb * 1024 * 1024), totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
+      limits: { maxBytes: Math.round(maxMb * 1024 * 1024), maxExplainCost, totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
       corsOrigins,
       trainToken,
       train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data") }),

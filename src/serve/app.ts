@@ -12,6 +12,7 @@ import { errorBody, HttpError } from "./http-error.ts";
 import { type BodyLimits, DEFAULT_LIMITS, readBody, TurnGate } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
+import { checkExplainCost, explainInSlices } from "./explain-slices.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
 import { parseThreshold } from "../models/model-file.ts";
 import { requireBearer } from "./auth.ts";
@@ -174,7 +175,10 @@ export function createApp(options: AppOptions): Hono<Env> {
       });
       c.set("rows", features.rows);
       const scores = model.predictGrouped(features, { threshold });
-      const extras = { threshold: threshold ?? model.threshold, explanation: explain ? model.explainFrame!(features) : undefined, features: schema.featureNames };
+      // Explanations: cost-capped before any work, then computed in slices that let /health in and stop when the client leaves.
+      if (explain) checkExplainCost(model, scores.distinct, limits.maxExplainCost);
+      const explanation = explain ? await explainInSlices(model, features, scores, c.req.raw.signal) : undefined;
+      const extras = { threshold: threshold ?? model.threshold, explanation, features: schema.featureNames };
       const headers = { "x-model-version": version };
       if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
       if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
