@@ -165,6 +165,19 @@ function linger(req: http.IncomingMessage): void {
   req.resume();
 }
 
+/** The answer to a request `webRequest` could not build (its method): `options.refuseMethod`, else 501 JSON. */
+function refuseMethod(req: http.IncomingMessage, options: ServeOptions): Response {
+  const method = req.method ?? "";
+  let path = "/";
+  try {
+    path = new URL(req.url ?? "/", "http://x").pathname;
+  } catch { /* CONNECT's host:port, or garbage: "/" */ }
+  const answer = options.refuseMethod?.(method, path);
+  if (answer) return answer;
+  const body = { error: { status: 501, code: "METHOD_NOT_IMPLEMENTED", message: `method ${method.slice(0, 20)} is not implemented by this server` } };
+  return new Response(JSON.stringify(body), { status: 501, headers: { "content-type": "application/json; charset=utf-8" } });
+}
+
 /** Serve `handler` on `node:http` with the limits above (defaults: DEFAULT_LISTENER_LIMITS). */
 export async function serveHttp(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
   const limits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
@@ -191,8 +204,13 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
     const entry: Pending = {
       done: (async () => {
         try {
-          const request = webRequest(req, base, abort.signal);
-          const response = await handler(request);
+          let request: Request | undefined;
+          try {
+            request = webRequest(req, base, abort.signal);
+          } catch {
+            // A method a web Request refuses (TRACE, CONNECT, TRACK): answered here, never a 500.
+          }
+          const response = request ? await handler(request) : refuseMethod(req, options);
           // Stopping: this connection ends with this answer.
           await writeResponse(response, req, res, limits, refuse !== undefined);
         } catch {
