@@ -123,6 +123,22 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
   }
 }
 
+/** Resolves once the whole answer was handed to the socket ('finish'), the connection closed, or after `timeoutMs`. */
+function flushed(res: http.ServerResponse, timeoutMs: number): Promise<void> {
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("finish", done);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    res.once("finish", done);
+    res.once("close", done);
+  });
+}
+
 /** Wait for the socket to take more, or drop a client that stopped reading. */
 function drained(res: http.ServerResponse, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -213,6 +229,9 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
           const response = request ? await handler(request) : refuseMethod(req, options);
           // Stopping: this connection ends with this answer.
           await writeResponse(response, req, res, limits, refuse !== undefined);
+          // The request counts as in flight until its answer has left (res.end only queues it): a
+          // graceful stop closes connections after the last one, so a large answer is not cut short.
+          await flushed(res, limits.writeTimeoutMs);
         } catch {
           // The app answers its own errors (with a request id); this is only a failure to write.
           if (!res.headersSent) {
