@@ -111,10 +111,11 @@ export const serveCommand: Command = {
     { name: "port", value: "<n>", description: "TCP port (0 = any free port)", default: "8000" },
     { name: "host", value: "<address>", description: "Address to listen on (0.0.0.0 for all interfaces)", default: "127.0.0.1" },
     { name: "model-dir", value: "<dir>", description: "Folder holding model.json; watched for new pushes (default: final_model)" },
-    { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>), fetched through MLFLOW_TRACKING_URI" },
+    { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>, or runs:/<run_id>/<path> on DagsHub), fetched through MLFLOW_TRACKING_URI" },
     { name: "registry-poll-s", value: "<n>", description: "With --model-uri and an alias: how often to check where the alias points", default: String(DEFAULT_REGISTRY_POLL_MS / 1000) },
     { name: "model-cache", value: "<dir>", description: "With --model-uri: where fetched versions are kept (default: a new temporary folder)" },
     { name: "max-body-mb", value: "<n>", description: "Largest accepted request body in MB (413 above)", default: "64" },
+    { name: "max-explain-cost", value: "<n>", description: "Most work of one /predict?explain=true request, distinct rows × trees (422 above)", default: "200000" },
     { name: "cors-origin", value: "<origins>", description: "Comma-separated origins allowed by CORS (default: NETSEC_CORS_ORIGINS, else CORS off)" },
     { name: "body-timeout-s", value: "<n>", description: "Seconds a client may take to send a body (408 after)", default: "60" },
     { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
@@ -132,6 +133,9 @@ through the tracking server of MLFLOW_TRACKING_URI (credentials as for netsec tr
 against the sha256 its run recorded; the alias is checked every --registry-poll-s seconds and a
 new version is swapped in the same way. Unreachable registry at start: exit 1; later: the last
 good model keeps serving and /model shows the error. /train is off in this mode.
+--model-uri runs:/<run_id>/model serves the model a run logged (DagsHub's MLflow has no
+registry), checked the same way, never polled. What the registry answers is checked: positive
+version numbers of the model asked for, size caps, redirects within the tracking server only.
 
 SIGTERM, SIGINT or SIGHUP stops the server gracefully: new requests get 503, requests in
 flight finish (up to --shutdown-timeout-s), a running training job is stopped; exit code 0, or 1
@@ -139,6 +143,7 @@ when requests were still running at the deadline or a second signal came.`,
   async run({ args, reporter }) {
     const port = numberOption(optionString(args, "port"), "port", 0, 65535);
     const maxMb = numberOption(optionString(args, "max-body-mb"), "max-body-mb", 0.001, 4096);
+    const maxExplainCost = numberOption(optionString(args, "max-explain-cost"), "max-explain-cost", 1, 1e12);
     const bodySeconds = numberOption(optionString(args, "body-timeout-s"), "body-timeout-s", 1, 3600);
     const pollMs = numberOption(optionString(args, "watch-ms"), "watch-ms", 0, 3_600_000);
     const headerSeconds = numberOption(optionString(args, "header-timeout-s"), "header-timeout-s", 0.1, 3600);
@@ -164,7 +169,7 @@ when requests were still running at the deadline or a second signal came.`,
       host,
       modelDir,
       load: (dir) => loadModelFile(dir),
-      limits: { maxBytes: Math.round(maxMb * 1024 * 1024), totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
+      limits: { maxBytes: Math.round(maxMb * 1024 * 1024), maxExplainCost, totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
       corsOrigins,
       trainToken,
       train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data") }),

@@ -7,7 +7,7 @@
 import { platform } from "../runtime/index.ts";
 import type { ListenerLimitOptions, RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
-import { createApp } from "./app.ts";
+import { createApp, methodRefusal } from "./app.ts";
 import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
@@ -50,6 +50,8 @@ export interface NetsecService {
   fetch(request: Request): Response | Promise<Response>;
   /** A request without a socket: `request("/health")` (Hono's app.request). */
   request(path: string, init?: RequestInit): Response | Promise<Response>;
+  /** The answer (405/501 JSON, request id, log line) to a method the listener cannot hand to `fetch` (TRACE, CONNECT). */
+  refuseMethod(method: string, path: string): Response;
   /** Stop the model watcher and any training job; resolves when the job has ended. */
   stop(): Promise<void>;
 }
@@ -108,6 +110,7 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
     jobs,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
+    refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       store.stop();
       await jobs.stop();
@@ -128,6 +131,7 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
     registry: follower,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
+    refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       follower.stop();
       await jobs.stop();
@@ -138,7 +142,7 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
 export async function startServer(options: ServerOptions): Promise<NetsecServer> {
   const service = await createService(options);
   // A port that cannot be bound: stop the model watcher too, so nothing keeps running.
-  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener }).catch(async (error) => {
+  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener, refuseMethod: service.refuseMethod }).catch(async (error) => {
     await service.stop().catch(() => undefined);
     throw error;
   });
