@@ -8,7 +8,7 @@ import { DEFAULT_REGISTRY_POLL_MS } from "../serve/registry-follower.ts";
 import { parseModelUri } from "../tracking/registry-model.ts";
 import { MlflowClient } from "../tracking/mlflow.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
-import { type Command, optionString } from "./command.ts";
+import { type Command, optionFlag, optionString } from "./command.ts";
 
 const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
@@ -105,6 +105,7 @@ export const serveCommand: Command = {
     { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
     { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
+    { name: "no-metrics", description: "Do not measure requests nor answer GET /metrics (by default open; NETSEC_METRICS_TOKEN restricts it to a bearer token)" },
     { name: "shutdown-timeout-s", value: "<n>", description: "On SIGTERM/SIGINT/SIGHUP: how long requests in flight may take to finish", default: "8" },
   ],
   details: `
@@ -154,6 +155,8 @@ when requests were still running at the deadline or a second signal came.`,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
       registry,
+      metrics: !optionFlag(args, "no-metrics"),
+      metricsToken: platform.env("NETSEC_METRICS_TOKEN") || undefined,
       log: (message) => reporter.info(`netsec serve: ${message}`),
     });
     const origin = registry

@@ -14,7 +14,9 @@ import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
 import { parseThreshold } from "../models/model-file.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer, requireTokenIfSet } from "./auth.ts";
+import { matchedRoutes } from "hono/route";
+import type { ServiceMetrics } from "./metrics.ts";
 import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { indexPage } from "./pages/index-page.ts";
@@ -36,6 +38,10 @@ export interface AppOptions {
   modelInfo?: () => Record<string, unknown>;
   /** One line per request (method, path, status, ms, rows, request id); default: `log`. */
   accessLog?: (line: string) => void;
+  /** Prometheus metrics (GET /metrics); undefined = no /metrics route, nothing measured. */
+  metrics?: ServiceMetrics;
+  /** Bearer token GET /metrics asks for (NETSEC_METRICS_TOKEN); undefined = open. */
+  metricsToken?: string;
 }
 
 export type Env = { Variables: { requestId: string; rows: number } };
@@ -82,6 +88,20 @@ export function createApp(options: AppOptions): Hono<Env> {
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
   const app = new Hono<Env>();
+  const metrics = options.metrics;
+
+  // Requests by route pattern (never the raw path: bounded labels), method and status.
+  if (metrics) {
+    app.use("*", async (c, next) => {
+      const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "(unmatched)";
+      const done = metrics.startRequest(route, c.req.method);
+      try {
+        await next();
+      } finally {
+        done(c.res.status);
+      }
+    });
+  }
 
   // One access-log line per request, with the id that a 500's body and error log line carry.
   app.use("*", async (c, next) => {
@@ -135,6 +155,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     return json({ status: status.loaded ? "ok" : "no-model", model: { loaded: status.loaded, version: status.version } }, status.loaded ? 200 : 503);
   });
 
+  if (metrics) {
+    app.get("/metrics", async (c) => {
+      await requireTokenIfSet(c.req.raw, options.metricsToken, "NETSEC_METRICS_TOKEN");
+      const { body, contentType } = await metrics.render();
+      return new Response(body, { headers: { "content-type": contentType } });
+    });
+  }
+
   app.get("/model", () => {
     const model = requireModel(store);
     const status = store.status();
@@ -173,7 +201,9 @@ export function createApp(options: AppOptions): Hono<Env> {
         release = await gate.acquire();
       });
       c.set("rows", features.rows);
+      const scoring = performance.now();
       const scores = model.predictGrouped(features, { threshold });
+      metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);
       const extras = { threshold: threshold ?? model.threshold, explanation: explain ? model.explainFrame!(features) : undefined, features: schema.featureNames };
       const headers = { "x-model-version": version };
       if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });

@@ -13,6 +13,7 @@ import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
 import { RegistryFollower, type RegistryFollowerOptions } from "./registry-follower.ts";
+import { type ModelInfoLabels, ServiceMetrics } from "./metrics.ts";
 
 export interface ServiceOptions {
   modelDir: string;
@@ -32,6 +33,10 @@ export interface ServiceOptions {
    */
   registry?: Pick<RegistryFollowerOptions, "client" | "ref" | "cacheDir" | "pollMs">;
   log?: (message: string) => void;
+  /** Prometheus metrics at GET /metrics (default true; false = no route, nothing measured). */
+  metrics?: boolean;
+  /** Bearer token GET /metrics asks for (NETSEC_METRICS_TOKEN); undefined = open. */
+  metricsToken?: string;
 }
 
 export interface ServerOptions extends ServiceOptions {
@@ -46,6 +51,8 @@ export interface NetsecService {
   jobs: TrainJobs;
   /** Set when serving from the registry. */
   registry?: RegistryFollower;
+  /** The Prometheus registry behind /metrics (undefined when metrics are off): add gauges to it. */
+  metrics?: ServiceMetrics;
   /** The app's fetch handler (what a listener calls). */
   fetch(request: Request): Response | Promise<Response>;
   /** A request without a socket: `request("/health")` (Hono's app.request). */
@@ -88,6 +95,16 @@ export function parseOrigins(value: string | undefined): string[] {
   return (value ?? "").split(",").map((o) => o.trim()).filter(Boolean);
 }
 
+/** The service's metrics over `store`, `source` naming where its model comes from. */
+function serviceMetrics(options: ServiceOptions, schema: Schema, store: ModelStore, source: () => string): ServiceMetrics | undefined {
+  if (options.metrics === false) return undefined;
+  const modelInfo = (): ModelInfoLabels | undefined => {
+    const status = store.status();
+    return status.loaded ? { version: status.version ?? "", sha256: status.sha256 ?? "", source: source() } : undefined;
+  };
+  return new ServiceMetrics({ schema, modelInfo });
+}
+
 export async function createService(options: ServiceOptions): Promise<NetsecService> {
   const log = options.log ?? (() => {});
   const schema = options.schema ?? await loadSchema();
@@ -102,10 +119,12 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
       void store.check();
     },
   });
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log });
+  const metrics = serviceMetrics(options, schema, store, () => store.file);
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log, metrics, metricsToken: options.metricsToken });
   return {
     store,
     jobs,
+    metrics,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
     async stop() {
@@ -121,10 +140,12 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
   const follower = new RegistryFollower({ ...registry, store, load: options.load, log });
   await follower.start();
   const jobs = new TrainJobs({ ...(options.train ?? defaultTrainCommand(options.modelDir)) });
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }) });
+  const metrics = serviceMetrics(options, schema, store, () => follower.status().modelUri);
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }), metrics, metricsToken: options.metricsToken });
   return {
     store,
     jobs,
+    metrics,
     registry: follower,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
