@@ -17,6 +17,8 @@ import { parseThreshold } from "../models/model-file.ts";
 import { requireBearer, requireTokenIfSet } from "./auth.ts";
 import { matchedRoutes } from "hono/route";
 import type { ServiceMetrics } from "./metrics.ts";
+import type { PredictionLog } from "./prediction-log.ts";
+import { recordFeedback } from "./feedback.ts";
 import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { indexPage } from "./pages/index-page.ts";
@@ -42,6 +44,10 @@ export interface AppOptions {
   metrics?: ServiceMetrics;
   /** Bearer token GET /metrics asks for (NETSEC_METRICS_TOKEN); undefined = open. */
   metricsToken?: string;
+  /** Where scored rows are logged (off the request path); undefined = not logged, /feedback 409. */
+  predictionLog?: PredictionLog;
+  /** Bearer token of POST /feedback (NETSEC_FEEDBACK_TOKEN); undefined = /feedback disabled (403). */
+  feedbackToken?: string;
 }
 
 export type Env = { Variables: { requestId: string; rows: number } };
@@ -204,6 +210,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       const scoring = performance.now();
       const scores = model.predictGrouped(features, { threshold });
       metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);
+      options.predictionLog?.offer(c.get("requestId"), version, features, scores);
       const extras = { threshold: threshold ?? model.threshold, explanation: explain ? model.explainFrame!(features) : undefined, features: schema.featureNames };
       const headers = { "x-model-version": version };
       if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
@@ -212,6 +219,13 @@ export function createApp(options: AppOptions): Hono<Env> {
     } finally {
       release?.();
     }
+  });
+
+  app.post("/feedback", async (c) => {
+    if (!options.feedbackToken) throw new HttpError(403, "FEEDBACK_DISABLED", "feedback over HTTP is disabled: start the server with NETSEC_FEEDBACK_TOKEN set (clients then send Authorization: Bearer <token>) and --prediction-log");
+    await requireTokenIfSet(c.req.raw, options.feedbackToken, "NETSEC_FEEDBACK_TOKEN");
+    const { status, ...outcome } = await recordFeedback(c.req.raw, schema, limits, options.predictionLog);
+    return json(outcome, status);
   });
 
   app.post("/train", async (c) => {

@@ -14,6 +14,8 @@ import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
 import { RegistryFollower, type RegistryFollowerOptions } from "./registry-follower.ts";
 import { type ModelInfoLabels, ServiceMetrics } from "./metrics.ts";
+import { PredictionLog, type PredictionLogSink } from "./prediction-log.ts";
+import { openPredictionLogSink } from "./prediction-log-sinks.ts";
 
 export interface ServiceOptions {
   modelDir: string;
@@ -37,6 +39,10 @@ export interface ServiceOptions {
   metrics?: boolean;
   /** Bearer token GET /metrics asks for (NETSEC_METRICS_TOKEN); undefined = open. */
   metricsToken?: string;
+  /** Log scored rows (`--prediction-log`): a MongoDB URI, a JSONL path, or a sink. */
+  predictionLog?: { sink: string | PredictionLogSink; share?: number; maxQueuedRows?: number; batchRows?: number };
+  /** Bearer token of POST /feedback (NETSEC_FEEDBACK_TOKEN); undefined = disabled. */
+  feedbackToken?: string;
 }
 
 export interface ServerOptions extends ServiceOptions {
@@ -53,6 +59,8 @@ export interface NetsecService {
   registry?: RegistryFollower;
   /** The Prometheus registry behind /metrics (undefined when metrics are off): add gauges to it. */
   metrics?: ServiceMetrics;
+  /** The prediction log, when one is configured. */
+  predictionLog?: PredictionLog;
   /** The app's fetch handler (what a listener calls). */
   fetch(request: Request): Response | Promise<Response>;
   /** A request without a socket: `request("/health")` (Hono's app.request). */
@@ -105,6 +113,13 @@ function serviceMetrics(options: ServiceOptions, schema: Schema, store: ModelSto
   return new ServiceMetrics({ schema, modelInfo });
 }
 
+function predictionLog(options: ServiceOptions, schema: Schema, metrics: ServiceMetrics | undefined, log: (message: string) => void): PredictionLog | undefined {
+  const spec = options.predictionLog;
+  if (!spec) return undefined;
+  const sink = typeof spec.sink === "string" ? openPredictionLogSink(spec.sink) : spec.sink;
+  return new PredictionLog({ sink, schema, share: spec.share, maxQueuedRows: spec.maxQueuedRows, batchRows: spec.batchRows, registry: metrics?.registry, log });
+}
+
 export async function createService(options: ServiceOptions): Promise<NetsecService> {
   const log = options.log ?? (() => {});
   const schema = options.schema ?? await loadSchema();
@@ -120,16 +135,18 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
     },
   });
   const metrics = serviceMetrics(options, schema, store, () => store.file);
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log, metrics, metricsToken: options.metricsToken });
+  const rowLog = predictionLog(options, schema, metrics, log);
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log, metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken });
   return {
     store,
     jobs,
     metrics,
+    predictionLog: rowLog,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
     async stop() {
       store.stop();
-      await jobs.stop();
+      await Promise.all([jobs.stop(), rowLog?.close()]);
     },
   };
 }
@@ -141,7 +158,8 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
   await follower.start();
   const jobs = new TrainJobs({ ...(options.train ?? defaultTrainCommand(options.modelDir)) });
   const metrics = serviceMetrics(options, schema, store, () => follower.status().modelUri);
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }), metrics, metricsToken: options.metricsToken });
+  const rowLog = predictionLog(options, schema, metrics, log);
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }), metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken });
   return {
     store,
     jobs,
@@ -151,7 +169,7 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
     request: (path, init) => app.request(path, init),
     async stop() {
       follower.stop();
-      await jobs.stop();
+      await Promise.all([jobs.stop(), rowLog?.close()]);
     },
   };
 }

@@ -8,18 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { FEATURES, featureCsv, rowObjects, schema, startToyService, type TestService, toyProbability } from "./helpers.ts";
 import { PROBABILITY_BUCKETS } from "../../src/serve/metrics.ts";
-
-/** `name{labels} value` lines → value of the series with exactly these labels (sorted). */
-export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).sort().join(",");
-  for (const line of text.split("\n")) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = (match[2] ?? "").split(/,(?=[a-zA-Z_][a-zA-Z0-9_]*=")/).filter(Boolean).sort().join(",");
-    if (got === want) return Number(match[3]);
-  }
-  return undefined;
-}
+import { sample } from "./metrics-helpers.ts";
 
 let service: TestService | undefined;
 afterEach(async () => {
