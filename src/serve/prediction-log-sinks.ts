@@ -8,19 +8,12 @@ import { MongoClient } from "mongodb";
 import { platform } from "../runtime/index.ts";
 import type { FileWriter } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
-import { isMongoUri, parseMongoUri, scrub, type MongoTarget } from "../data/mongo-uri.ts";
+import { isMongoUri, scrub, type MongoTarget } from "../data/mongo-uri.ts";
+import { predictionLogTarget } from "../stages/feedback-data.ts";
 import type { Schema } from "../schema.ts";
 import type { FeedbackItem, FeedbackMark, FeedbackOutcome, PredictionDocument, PredictionLogSink } from "./prediction-log.ts";
 
-/** Collection of the prediction log when the URI names none. */
-export const DEFAULT_LOG_COLLECTION = "predictions";
-
-/** `mongodb://host/db.collection` (or `?db=…&collection=…`) → the target; default collection "predictions". */
-export function predictionLogTarget(uri: string): MongoTarget {
-  const match = /^(mongodb(?:\+srv)?:\/\/[^/?]+)\/([^?.]+)\.([^?]+)(\?.*)?$/i.exec(uri.trim());
-  if (match) return parseMongoUri(`${match[1]}/${match[2]}${match[4] ?? ""}`, { collection: decodeURIComponent(match[3]) });
-  return parseMongoUri(uri, /[?&]collection=/.test(uri) ? {} : { collection: DEFAULT_LOG_COLLECTION });
-}
+export { DEFAULT_LOG_COLLECTION, predictionLogTarget } from "../stages/feedback-data.ts";
 
 /** The value a feedback item's mark stores: the true label (given, or derived from right/wrong). */
 export function feedbackMark(item: FeedbackItem, predicted: number | undefined, schema: Schema, at: string): FeedbackMark | undefined {
