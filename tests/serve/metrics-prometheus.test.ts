@@ -5,8 +5,8 @@
  * its HTTP API returns those counts. Waits are bounded by a deadline; nothing is timed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/env.ts";
 import { type DenoServe, freePort, narrowedFlags, startDenoServe } from "./deno-serve.ts";
@@ -20,6 +20,7 @@ let serve: DenoServe | undefined;
 let prometheus: ChildProcess | undefined;
 let promUrl = "";
 let promLog = "";
+let logFile = "";
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 90_000): Promise<T> {
   const end = Date.now() + deadlineMs;
@@ -50,7 +51,9 @@ beforeAll(async () => {
   const modelDir = join(tempDir("netsec-metrics-prom-"), "final_model");
   await writeRealModel(modelDir, 1);
   const port = await freePort();
-  serve = await startDenoServe({ flags: narrowedFlags(modelDir, port), args: ["--port", String(port), "--model-dir", modelDir, "--watch-ms", "0"], env: { NETSEC_METRICS_TOKEN: TOKEN } });
+  // With a JSONL prediction log: write is granted for that file only.
+  logFile = join(dirname(modelDir), "predictions.jsonl");
+  serve = await startDenoServe({ flags: [...narrowedFlags(modelDir, port), `--allow-write=${logFile}`], args: ["--port", String(port), "--model-dir", modelDir, "--watch-ms", "0", "--prediction-log", logFile], env: { NETSEC_METRICS_TOKEN: TOKEN } });
 
   const dir = tempDir("netsec-prometheus-");
   mkdirSync(join(dir, "data"));
@@ -116,5 +119,15 @@ describe("Prometheus scrapes netsec serve", () => {
     expect(info.metric.version).toBe("1");
     expect(info.metric.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(info.metric.source).toMatch(/final_model\/model\.json$/);
+    // The prediction log wrote every scored row under Deno's narrowed permissions, and dropped none.
+    const written = await until("100 logged rows in prometheus", async () => {
+      const [sample] = await query('netsec_prediction_log_written_total{job="netsec"}');
+      return sample?.value[1] === "100" ? sample : undefined;
+    });
+    expect(written.value[1]).toBe("100");
+    const [dropped] = await query('netsec_prediction_log_dropped_total{job="netsec"}');
+    expect(dropped.value[1]).toBe("0");
+    expect(readFileSync(logFile, "utf8").trim().split("\n")).toHaveLength(100);
+    expect(serve!.log()).toContain("(write kept: the prediction log)");
   }, 180_000);
 });
