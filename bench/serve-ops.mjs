@@ -11,7 +11,7 @@
 //   2. The server's RSS (/proc/<pid>/status VmRSS) after 1M scored rows with metrics and the JSONL
 //      prediction log on (100 CSV requests of 10k rows), and its /metrics counters.
 // Usage: flock /tmp/netsec-heavy.lock node bench/serve-ops.mjs --model-dir <dir> [--mongo mongodb://127.0.0.1:27117]
-//        [--single 4000] [--batches 600] [--rounds 2] [--million 1000000]
+//        [--single 12000] [--batches 2000] [--rounds 2] [--million 1000000]
 // Prints a Markdown block for bench/RESULTS.md.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -24,8 +24,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 const modelDir = resolve(args["model-dir"] ?? join(root, "final_model"));
 const mongo = args.mongo;
-const singles = Number(args.single ?? 4000);
-const batches = Number(args.batches ?? 600);
+const singles = Number(args.single ?? 12000);
+const batches = Number(args.batches ?? 2000);
 const rounds = Number(args.rounds ?? 2);
 const million = Number(args.million ?? 1_000_000);
 const dataset = join(root, "..", "shared", "data", "phisingData.csv");
@@ -90,14 +90,19 @@ async function measure(config) {
   const flags = typeof config.flags === "function" ? config.flags(dir) : config.flags;
   const { child, url } = await startServer(flags);
   try {
-    const run = (body, type, amount) => autocannon({ url: `${url}/predict`, method: "POST", headers: { "content-type": type }, body, connections: 8, amount, timeout: 20 });
+    // Throughput from our own clock (autocannon's duration is rounded to whole seconds).
+    const run = async (body, type, amount) => {
+      const started = performance.now();
+      const result = await autocannon({ url: `${url}/predict`, method: "POST", headers: { "content-type": type }, body, connections: 8, amount, timeout: 20 });
+      return { ...result, seconds: (performance.now() - started) / 1000 };
+    };
     await run(single, "application/json", 500); // warm-up
     const one = await run(single, "application/json", singles);
     const hundred = await run(batch, "text/csv", batches);
     const bad = (r) => r.errors + r.timeouts + r.non2xx;
     return {
-      single: { rps: one.requests.total / one.duration, p50: one.latency.p50, p99: one.latency.p99, errors: bad(one) },
-      batch: { rps: hundred.requests.total / hundred.duration, p50: hundred.latency.p50, p99: hundred.latency.p99, errors: bad(hundred) },
+      single: { rps: one.requests.total / one.seconds, p50: one.latency.p50, p99: one.latency.p99, errors: bad(one) },
+      batch: { rps: hundred.requests.total / hundred.seconds, p50: hundred.latency.p50, p99: hundred.latency.p99, errors: bad(hundred) },
     };
   } finally {
     await stop(child);
@@ -113,33 +118,39 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-// 1M scored rows with metrics and the JSONL log on: RSS before and after, the log's counters.
-const dir = mkdtempSync(join(work, "million-"));
-const logFile = join(dir, "log.jsonl");
-const big = await startServer(["--prediction-log", logFile]);
-const perRequest = 10_000;
-const bigBody = csvOf(perRequest, 101);
-let scored = 0;
-const rssStart = rss(big.child.pid);
-let rssPeak = rssStart;
-for (let i = 0; scored < million; i++) {
-  const response = await fetch(`${big.url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/csv" }, body: bigBody });
-  if (response.status !== 200) throw new Error(`/predict answered ${response.status}`);
-  await response.arrayBuffer();
-  scored += perRequest;
-  rssPeak = Math.max(rssPeak, rss(big.child.pid));
+// 1M scored rows (100 CSV requests of 10k rows, back to back): RSS at start, peak and at the end,
+// without and with metrics + the JSONL log of every row; the log's counters.
+async function million1(name, flags, logFile) {
+  const big = await startServer(flags);
+  const perRequest = 10_000;
+  const bigBody = csvOf(perRequest, 101);
+  let scored = 0;
+  const rssStart = rss(big.child.pid);
+  let rssPeak = rssStart;
+  const started = performance.now();
+  while (scored < million) {
+    const response = await fetch(`${big.url}/predict`, { method: "POST", headers: { "content-type": "text/csv", accept: "text/csv" }, body: bigBody });
+    if (response.status !== 200) throw new Error(`/predict answered ${response.status}`);
+    await response.arrayBuffer();
+    scored += perRequest;
+    rssPeak = Math.max(rssPeak, rss(big.child.pid));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  // Let the writer catch up before the counters are read (bounded wait).
+  let text = "";
+  for (let i = 0; i < 600; i++) {
+    const response = await fetch(`${big.url}/metrics`);
+    text = response.ok ? await response.text() : "";
+    if (!logFile || /^netsec_prediction_log_queued_rows 0$/m.test(text)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const rssEnd = rss(big.child.pid);
+  const counter = (metric) => new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? "—";
+  await stop(big.child);
+  return { name, scored, perRequest, seconds, rssStart, rssPeak, rssEnd, logBytes: logFile ? statSync(logFile).size : 0, written: counter("netsec_prediction_log_written_total"), dropped: counter("netsec_prediction_log_dropped_total") };
 }
-// Let the writer catch up before the counters are read (bounded wait).
-let metricsText = "";
-for (let i = 0; i < 600; i++) {
-  metricsText = await (await fetch(`${big.url}/metrics`)).text();
-  if (/^netsec_prediction_log_queued_rows 0$/m.test(metricsText)) break;
-  await new Promise((r) => setTimeout(r, 500));
-}
-const rssEnd = rss(big.child.pid);
-const counter = (name) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metricsText)?.[1]);
-const logBytes = statSync(logFile).size;
-await stop(big.child);
+const millionDir = mkdtempSync(join(work, "million-"));
+const millions = [await million1("off", ["--no-metrics"]), await million1("ops (JSONL log)", ["--prediction-log", join(millionDir, "log.jsonl")], join(millionDir, "log.jsonl"))];
 rmSync(work, { recursive: true, force: true });
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -154,6 +165,8 @@ const out = [
   "|---|---|---|---|",
   ...configs.map((c) => `| ${c.name} | ${cell(c.name, "single")} | ${cell(c.name, "batch")} | ${c.name === "off" ? "—" : `${cost(c.name, "single")} / ${cost(c.name, "batch")}`} |`),
   "",
-  `${scored} scored rows (${scored / perRequest} CSV requests of ${perRequest} rows, metrics + JSONL prediction log of every row): RSS ${mb(rssStart)} at start, peak ${mb(rssPeak)}, ${mb(rssEnd)} after the log drained; log ${mb(logBytes)}; netsec_prediction_log_written_total ${counter("netsec_prediction_log_written_total")}, dropped ${counter("netsec_prediction_log_dropped_total")}; netsec_rows_scored_total ${metricsText.match(/^netsec_rows_scored_total\{[^}]*\} (\S+)$/m)?.[1]}.`,
+  `| ${million} scored rows, ${million / 10_000} CSV requests of 10 000 rows back to back | rows/s | RSS at start | peak | at the end | log written / dropped | log size |`,
+  "|---|---|---|---|---|---|---|",
+  ...millions.map((m) => `| ${m.name} | ${(m.scored / m.seconds).toFixed(0)} | ${mb(m.rssStart)} | ${mb(m.rssPeak)} | ${mb(m.rssEnd)} | ${m.name === "off" ? "—" : `${m.written} / ${m.dropped}`} | ${m.logBytes ? mb(m.logBytes) : "—"} |`),
 ];
 console.log(out.join("\n"));
