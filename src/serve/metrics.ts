@@ -10,7 +10,7 @@
  * stage. Labels are bounded: the route pattern (never the raw path), the method, the status code,
  * the class label from schema.yaml, the model version; nothing per row.
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, type Metric, Registry } from "prom-client";
 import type { Schema } from "../schema.ts";
 import type { GroupedPrediction } from "../models/model-file.ts";
 
@@ -21,6 +21,53 @@ export const METRIC_PREFIX = "netsec_";
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 /** Buckets of the positive-class probability: tenths. */
 export const PROBABILITY_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+/**
+ * A histogram of per-row values filled a request at a time: prom-client's `observe` costs about a
+ * microsecond a call (closures, label hashing), 9 ms for a 10 000-row request; this one counts a
+ * request's rows in a loop and renders the same exposition lines (`_bucket{le}`, `_sum`, `_count`).
+ */
+class RowHistogram {
+  readonly type = "histogram";
+  readonly aggregator = "sum";
+  readonly labelNames: string[] = [];
+  readonly #counts: Float64Array;
+  #sum = 0;
+  #count = 0;
+
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {
+    this.#counts = new Float64Array(buckets.length + 1);
+  }
+
+  /** Add `values[index[i]]` for every i (the rows' values through their distinct-row index). */
+  observeRows(values: Float64Array, index: Uint32Array): void {
+    const { buckets } = this;
+    const counts = this.#counts;
+    let sum = 0;
+    for (let i = 0; i < index.length; i++) {
+      const v = values[index[i]];
+      let b = 0;
+      while (b < buckets.length && v > buckets[b]) b++;
+      counts[b] += 1;
+      sum += v;
+    }
+    this.#sum += sum;
+    this.#count += index.length;
+  }
+
+  get() {
+    let cumulative = 0;
+    const values = this.buckets.map((le, b) => ({ metricName: `${this.name}_bucket`, labels: { le }, value: (cumulative += this.#counts[b]) }));
+    values.push({ metricName: `${this.name}_bucket`, labels: { le: "+Inf" as unknown as number }, value: this.#count });
+    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: [...values, { metricName: `${this.name}_sum`, labels: {}, value: this.#sum }, { metricName: `${this.name}_count`, labels: {}, value: this.#count }] };
+  }
+
+  reset(): void {
+    this.#counts.fill(0);
+    this.#sum = 0;
+    this.#count = 0;
+  }
+}
 
 /** What `netsec_model_info` shows about the model being served (read at each scrape). */
 export interface ModelInfoLabels {
@@ -44,7 +91,7 @@ export class ServiceMetrics {
   readonly #predictSeconds: Histogram<"model_version">;
   readonly #rows: Counter<"model_version">;
   readonly #predictions: Counter<"class">;
-  readonly #probability: Histogram;
+  readonly #probability: RowHistogram;
   readonly #labels: Map<number, string>;
 
   constructor(options: ServiceMetricsOptions) {
@@ -57,7 +104,8 @@ export class ServiceMetrics {
     this.#predictSeconds = new Histogram({ name: `${METRIC_PREFIX}request_predict_seconds`, help: "Time the model takes to score one request's rows (the predict stage, parsing excluded), in seconds", labelNames: ["model_version"], buckets: LATENCY_BUCKETS, registers });
     this.#rows = new Counter({ name: `${METRIC_PREFIX}rows_scored_total`, help: "Rows scored by /predict", labelNames: ["model_version"], registers });
     this.#predictions = new Counter({ name: `${METRIC_PREFIX}predictions_total`, help: `Predictions by class (the labels of schema.yaml's target ${schema.target.name})`, labelNames: ["class"], registers });
-    this.#probability = new Histogram({ name: `${METRIC_PREFIX}prediction_probability`, help: `Probability of the positive class (${schema.labelOf(schema.target.positive)}) of each scored row`, buckets: PROBABILITY_BUCKETS, registers });
+    this.#probability = new RowHistogram(`${METRIC_PREFIX}prediction_probability`, `Probability of the positive class (${schema.labelOf(schema.target.positive)}) of each scored row`, PROBABILITY_BUCKETS);
+    this.registry.registerMetric(this.#probability as unknown as Metric);
     for (const label of this.#labels.values()) this.#predictions.inc({ class: label }, 0);
     const modelInfo = options.modelInfo;
     new Gauge({
@@ -90,14 +138,13 @@ export class ServiceMetrics {
     const rows = scores.group.length;
     this.#predictSeconds.observe({ model_version: modelVersion }, seconds);
     this.#rows.inc({ model_version: modelVersion }, rows);
-    // Rows that share a distinct row share its score: count per class once, observe per row.
+    // Rows that share a distinct row share its score: count per class in one pass.
     const byClass = new Map<number, number>();
     for (let r = 0; r < rows; r++) {
-      const g = scores.group[r];
-      const value = scores.prediction[g];
+      const value = scores.prediction[scores.group[r]];
       byClass.set(value, (byClass.get(value) ?? 0) + 1);
-      this.#probability.observe(scores.probability[g]);
     }
+    this.#probability.observeRows(scores.probability, scores.group);
     for (const [value, count] of byClass) this.#predictions.inc({ class: this.#labels.get(value) ?? String(value) }, count);
   }
 

@@ -115,6 +115,10 @@ describe("Prometheus scrapes netsec serve", () => {
     const byClass = await query('netsec_predictions_total{job="netsec"}');
     expect(byClass.map((s) => s.metric.class).sort()).toEqual(["legitimate", "phishing"]);
     expect(byClass.reduce((sum, s) => sum + Number(s.value[1]), 0)).toBe(100);
+    const [probabilities] = await query('netsec_prediction_probability_count{job="netsec"}');
+    expect(probabilities.value[1]).toBe("100");
+    const [atOrBelowOne] = await query('netsec_prediction_probability_bucket{job="netsec",le="1"}');
+    expect(atOrBelowOne.value[1]).toBe("100");
     const [info] = await query('netsec_model_info{job="netsec"}');
     expect(info.metric.version).toBe("1");
     expect(info.metric.sha256).toMatch(/^[0-9a-f]{64}$/);
