@@ -8,7 +8,9 @@ import { DEFAULT_REGISTRY_POLL_MS } from "../serve/registry-follower.ts";
 import { parseModelUri } from "../tracking/registry-model.ts";
 import { MlflowClient } from "../tracking/mlflow.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
-import { type Command, optionString } from "./command.ts";
+import { type Command, optionFlag, optionString } from "./command.ts";
+import { isMongoUri } from "../data/mongo-uri.ts";
+import { predictionLogTarget } from "../serve/prediction-log-sinks.ts";
 
 const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
@@ -38,7 +40,7 @@ function absolute(path: string): string {
  * failure at the first request), drop those it never needs even when started with --allow-all
  * (write, FFI; run unless POST /train is on), and say what it runs with.
  */
-function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] } }): string {
+function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] }; rowLog?: { write?: string; hosts?: string[] } }): string {
   const permissions = platform.permissions;
   if (!permissions) return "permissions: those of the process (Node)";
   const { registry } = options;
@@ -50,18 +52,21 @@ function checkPermissions(options: { modelDir: string; host: string; port: numbe
     host: options.host,
     port: options.port,
     trainCommand: options.train ? platform.denoPath() : undefined,
-    netHosts: registry?.hosts,
+    netHosts: [...registry?.hosts ?? [], ...options.rowLog?.hosts ?? []],
   });
-  const needed = registry ? { ...base, write: [absolute(registry.cacheDir)] } : base;
+  // The prediction log: its MongoDB hosts (net, above) or its JSONL file (write).
+  const writes = [...registry ? [absolute(registry.cacheDir)] : [], ...options.rowLog?.write ? [absolute(options.rowLog.write)] : []];
+  const needed = writes.length ? { ...base, write: writes } : base;
   const missing = permissions.missing(needed);
   if (missing.length) {
     throw new NetsecError("USAGE", `netsec serve: Deno was started without ${missing.join(" ")}; serving needs ${denoFlags(needed).join(" ")} (docs/serving.md, "Permissions")`);
   }
   const all = permissions.unrestricted();
-  if (!registry) permissions.revoke("write");
+  if (!writes.length) permissions.revoke("write");
   permissions.revoke("ffi");
   if (!options.train) permissions.revoke("run");
-  const dropped = `${registry ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${registry ? " (write kept: the model cache)" : ""}`;
+  const kept = [...registry ? ["the model cache"] : [], ...options.rowLog?.write ? ["the prediction log"] : []];
+  const dropped = `${kept.length ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${kept.length ? ` (write kept: ${kept.join(", ")})` : ""}`;
   return all
     ? `permissions: started with --allow-all: ${dropped}; read, net and env stay unrestricted (docs/serving.md, "Permissions", narrows them)`
     : `permissions: has what serving needs (${denoFlags(needed).join(" ")}); ${dropped}`;
@@ -121,6 +126,9 @@ export const serveCommand: Command = {
     { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
     { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
+    { name: "prediction-log", value: "<mongodb uri | file.jsonl>", description: "Log scored rows (request id, row, model version, features, probability) to mongodb://host/db.collection or a JSONL file, off the request path; needed by POST /feedback" },
+    { name: "prediction-log-share", value: "<0..1>", description: "Share of scored rows logged (sampled per row)", default: "1" },
+    { name: "no-metrics", description: "Do not measure requests nor answer GET /metrics (by default open; NETSEC_METRICS_TOKEN restricts it to a bearer token)" },
     { name: "shutdown-timeout-s", value: "<n>", description: "On SIGTERM/SIGINT/SIGHUP: how long requests in flight may take to finish", default: "8" },
   ],
   details: `
@@ -155,7 +163,10 @@ when requests were still running at the deadline or a second signal came.`,
     const registry = modelUri ? await registryOptions(modelUri, numberOption(optionString(args, "registry-poll-s"), "registry-poll-s", 0, 86_400) * 1000, optionString(args, "model-cache")) : undefined;
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
-    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts } });
+    const logSpec = optionString(args, "prediction-log");
+    const logShare = numberOption(optionString(args, "prediction-log-share") ?? "1", "prediction-log-share", 0.000001, 1);
+    const rowLog = logSpec ? (isMongoUri(logSpec) ? { hosts: predictionLogTarget(logSpec).hosts.split(",") } : { write: logSpec }) : undefined;
+    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts }, rowLog });
     // Listen for stop signals before anything else: as PID 1 in a container a signal without a
     // handler is ignored, elsewhere it kills the process on the spot.
     const signals = signalQueue();
@@ -177,6 +188,10 @@ when requests were still running at the deadline or a second signal came.`,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
       registry,
+      metrics: !optionFlag(args, "no-metrics"),
+      metricsToken: platform.env("NETSEC_METRICS_TOKEN") || undefined,
+      predictionLog: logSpec ? { sink: logSpec, share: logShare } : undefined,
+      feedbackToken: platform.env("NETSEC_FEEDBACK_TOKEN") || undefined,
       log: (message) => log(message),
     }).catch((error) => {
       const refused = listenRefusal(error, host, port);
@@ -190,6 +205,7 @@ when requests were still running at the deadline or a second signal came.`,
       ? `${modelUri} from ${registry.client.uri}, version ${server.registry?.status().version}; POST /train disabled`
       : `model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}`;
     reporter.info(`netsec serve: ${permissionNote}`);
+    if (server.predictionLog) reporter.info(`netsec serve: prediction log: ${server.predictionLog.description}${logShare < 1 ? ` (${logShare * 100} % of rows)` : ""}; POST /feedback ${platform.env("NETSEC_FEEDBACK_TOKEN") ? "enabled" : "disabled: NETSEC_FEEDBACK_TOKEN not set"}`);
     reporter.info(`netsec serve: listening on ${server.url} (${origin}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);
     const signal = await signals.next();
     const inFlight = server.inFlight();
