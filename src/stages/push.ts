@@ -19,6 +19,10 @@ import type { TrainingSetJson } from "../models/training-set.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
 import { onnxBytesFor } from "../models/onnx/sources.ts";
 import { modelCard } from "./model-card.ts";
+import type { MonitorReference } from "../monitor/reference.ts";
+
+/** The monitoring reference in a model set (docs/monitoring.md). */
+export const REFERENCE_FILE = "reference.json";
 
 export interface PushInput {
   model: Classifier;
@@ -31,6 +35,8 @@ export interface PushInput {
   /** The decision threshold on P(positive class) and how it was chosen (recorded in manifest.json). */
   threshold?: { value: number; record: ThresholdRecord };
   decision: PushDecision;
+  /** The monitoring reference (evaluation's), written as reference.json into the set. */
+  reference?: MonitorReference;
 }
 
 /** Push's own settings: plain data, part of its result's key. */
@@ -101,7 +107,7 @@ async function nextVersion(modelDir: string): Promise<number> {
 
 const STAGING = /^\d+\.partial(-.*)?$/;
 /** Every file a set may hold; each one present gets its top-level link. */
-const SET_FILES = [MODEL_FILES.model, MODEL_FILES.checksum, MODEL_FILES.manifest, MODEL_FILES.card, MODEL_FILES.onnx];
+const SET_FILES = [MODEL_FILES.model, MODEL_FILES.checksum, MODEL_FILES.manifest, MODEL_FILES.card, MODEL_FILES.onnx, REFERENCE_FILE];
 
 /**
  * Write `contents` as the set `versions/<version>/` of `modelDir` and make it the current one:
@@ -158,6 +164,7 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
     [MODEL_FILES.checksum, `${sha256}  ${MODEL_FILES.model}\n`],
     [MODEL_FILES.manifest, JSON.stringify(manifest, null, 2) + "\n"],
     [MODEL_FILES.card, modelCard(file, manifest, decision)],
+    ...(input.reference ? [[REFERENCE_FILE, JSON.stringify(input.reference) + "\n"] as [string, string]] : []),
   ];
   const versionDir = await writeModelSet(modelDir, version, contents);
   if (onnxRefused !== undefined) options.reporter?.warn(`push: no ${MODEL_FILES.onnx} for this ${file.model.family} model: ${onnxRefused}`);
