@@ -4,7 +4,7 @@
  *   - per feature: PSI of the bucket shares (src/stats/psi.ts), the chi-square test of
  *     homogeneity on the bucket counts and the two-sample KS test on the values (the tests
  *     `validate` uses for train vs test, src/stats/chi2.ts and ks.ts; KS only over allowed values
- *     or bins, in their order). A feature drifts when PSI ≥ 0.1 AND the chi-square p-value < 0.05:
+ *     or bins, in their order, with the asymptotic p-value: `ksTwoSampleCounts`). A feature drifts when PSI ≥ 0.1 AND the chi-square p-value < 0.05:
  *     a shift large enough to matter that is also not sampling noise (with thousands of rows a
  *     p-value alone flags differences too small to matter; with a hundred rows PSI alone flags
  *     noise);
@@ -15,8 +15,8 @@
  *     calibrated probabilities above MAX_CALIBRATED_ECE).
  * No verdict on drift below MIN_ROWS rows either (the report says so).
  */
-import { chiSquareTwoSample, type ChiSquareResult } from "../stats/chi2.ts";
-import { ksTwoSample, type KsResult } from "../stats/ks.ts";
+import { chiSquareCounts, type ChiSquareResult } from "../stats/chi2.ts";
+import { ksTwoSampleCounts, type KsResult } from "../stats/ks.ts";
 import { psi, PSI_DRIFT_THRESHOLD } from "../stats/psi.ts";
 import { cbpeEstimate, type CbpeEstimate } from "../stats/cbpe.ts";
 import type { FeatureBuckets, MonitorReference } from "./reference.ts";
@@ -70,26 +70,16 @@ export function bucketNames(f: FeatureBuckets): string[] {
 
 const round = (v: number) => Number(v.toPrecision(4));
 
-/** Expand counts into a sample of bucket indices (the tests take samples). */
-function sampleOf(counts: ArrayLike<number>, upTo = counts.length): Float64Array {
-  let n = 0;
-  for (let k = 0; k < upTo; k++) n += counts[k]!;
-  const out = new Float64Array(n);
-  let at = 0;
-  for (let k = 0; k < upTo; k++) out.fill(k, at, (at += counts[k]!));
-  return out;
-}
-
 function compare(name: string, buckets: string[], reference: ArrayLike<number>, current: ArrayLike<number>, ordered: number, enough: boolean): ColumnComparison {
   const refTotal = Array.from(reference).reduce((s, v) => s + v, 0);
   const curTotal = Array.from(current).reduce((s, v) => s + v, 0);
   const out: ColumnComparison = { name, buckets, reference: Array.from(reference), current: Array.from(current), psi: NaN, chi2: null, ks: null, drifted: false };
   if (refTotal === 0 || curTotal === 0) return out;
   out.psi = psi(reference, current);
-  out.chi2 = chiSquareTwoSample(sampleOf(reference), sampleOf(current));
-  const a = sampleOf(reference, ordered);
-  const b = sampleOf(current, ordered);
-  if (a.length && b.length) out.ks = ksTwoSample(a, b);
+  out.chi2 = chiSquareCounts(reference, current);
+  const a = Array.from(reference).slice(0, ordered);
+  const b = Array.from(current).slice(0, ordered);
+  if (a.some((v) => v > 0) && b.some((v) => v > 0)) out.ks = ksTwoSampleCounts(a, b);
   out.drifted = enough && out.psi >= PSI_DRIFT_THRESHOLD && out.chi2.pValue < DRIFT_P_VALUE;
   return out;
 }

@@ -225,8 +225,8 @@ const referenceJson = z.object({
   }),
 });
 
-/** Check a reference read back from `file` against the features of `schema`. */
-export function parseReference(value: unknown, file: string, schema: Schema): MonitorReference {
+/** Check a reference read back from `file` (against the model's features, when given). */
+export function parseReference(value: unknown, file: string, features?: readonly string[]): MonitorReference {
   const parsed = referenceJson.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -234,8 +234,8 @@ export function parseReference(value: unknown, file: string, schema: Schema): Mo
   }
   const ref = parsed.data as MonitorReference;
   const names = ref.train.features.map((f) => f.name);
-  if (names.length !== schema.featureNames.length || names.some((n, i) => n !== schema.featureNames[i])) {
-    throw new NetsecError("MODEL_INVALID", `${file}: its features are not the ${schema.featureNames.length} features of ${schema.source} in order`, { location: { file } });
+  if (features && (names.length !== features.length || names.some((n, i) => n !== features[i]))) {
+    throw new NetsecError("MODEL_INVALID", `${file}: its features are not the model's ${features.length} features in order`, { location: { file } });
   }
   for (const f of ref.train.features) {
     if (f.counts.length !== bucketCount(f)) throw new NetsecError("MODEL_INVALID", `${file}: feature ${f.name} has ${f.counts.length} counts, expected ${bucketCount(f)}`, { location: { file } });

@@ -19,6 +19,8 @@ import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { indexPage } from "./pages/index-page.ts";
 import { docsPage } from "./pages/docs-page.ts";
+import { ServedMonitor } from "../monitor/served.ts";
+import { monitorResponse } from "./monitor-route.ts";
 
 export interface AppOptions {
   schema: Schema;
@@ -36,6 +38,8 @@ export interface AppOptions {
   modelInfo?: () => Record<string, unknown>;
   /** One line per request (method, path, status, ms, rows, request id); default: `log`. */
   accessLog?: (line: string) => void;
+  /** Rolling windows of scored rows for /monitor (default: 10 000 rows per model). */
+  monitor?: ServedMonitor;
 }
 
 export type Env = { Variables: { requestId: string; rows: number } };
@@ -82,6 +86,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
   const app = new Hono<Env>();
+  const monitor = options.monitor ?? new ServedMonitor();
 
   // One access-log line per request, with the id that a 500's body and error log line carry.
   app.use("*", async (c, next) => {
@@ -174,6 +179,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       });
       c.set("rows", features.rows);
       const scores = model.predictGrouped(features, { threshold });
+      monitor.record(model, store.referenceOf(model), features, scores.probability, scores.group);
       const extras = { threshold: threshold ?? model.threshold, explanation: explain ? model.explainFrame!(features) : undefined, features: schema.featureNames };
       const headers = { "x-model-version": version };
       if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
@@ -183,6 +189,8 @@ export function createApp(options: AppOptions): Hono<Env> {
       release?.();
     }
   });
+
+  app.get("/monitor", (c) => monitorResponse(c.req.raw, requireModel(store), store, monitor));
 
   app.post("/train", async (c) => {
     await requireBearer(c.req.raw, options.trainToken);

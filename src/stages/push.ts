@@ -20,9 +20,7 @@ import { onnxSupport } from "../models/onnx/export.ts";
 import { onnxBytesFor } from "../models/onnx/sources.ts";
 import { modelCard } from "./model-card.ts";
 import type { MonitorReference } from "../monitor/reference.ts";
-
-/** The monitoring reference in a model set (docs/monitoring.md). */
-export const REFERENCE_FILE = "reference.json";
+import { REFERENCE_FILE } from "../monitor/reference-file.ts";
 
 export interface PushInput {
   model: Classifier;

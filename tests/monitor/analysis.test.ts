@@ -14,7 +14,7 @@ describe("monitoring a window against the reference", () => {
   test("the reference is small and reads back", () => {
     const text = JSON.stringify(m.reference);
     expect(text.length).toBeLessThan(64 * 1024);
-    expect(parseReference(JSON.parse(text), "reference.json", schema)).toEqual(JSON.parse(text));
+    expect(parseReference(JSON.parse(text), "reference.json", schema.featureNames)).toEqual(JSON.parse(text));
     expect(m.reference.train.rows + m.reference.test.rows).toBe(9055);
   });
 

@@ -4,7 +4,11 @@
  * on the training rows, the reference built from them as evaluate builds it. The test rows are
  * never seen by the model.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { readCsv } from "../../src/data/csv.ts";
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileJson, type ModelManifest } from "../../src/models/model-file.ts";
 import { createFrame, type Frame } from "../../src/data/frame.ts";
 import { loadSchema } from "../../src/schema.ts";
 import { createModel } from "../../src/models/registry.ts";
@@ -24,6 +28,8 @@ export interface Fitted {
   isPositive: Uint8Array;
   threshold: number;
   score(frame: Frame): Float64Array;
+  /** Write the model as a model set into `dir` (model.json, checksum, manifest with the threshold, reference.json unless told not to). */
+  writeSet(dir: string, options?: { reference?: boolean }): void;
 }
 
 function rowsOf(frame: Frame, keep: (r: number) => boolean): Frame {
@@ -54,12 +60,44 @@ export function fittedModel(): Promise<Fitted> {
     // the threshold as training picks it (best F1), here on the training rows' own scores
     const threshold = chooseThreshold(Uint8Array.from(t.y!), score(train), positive).threshold;
     const reference = buildReference({ schema, train: { values: t.x.values, rows: t.x.rows, stride: t.x.cols }, testIsPositive: isPositive, testProbability: probability, threshold });
-    return { reference, test, probability, isPositive, threshold, score };
+    const writeSet = (dir: string, options: { reference?: boolean } = {}) => {
+      const file: ModelFileJson = {
+        format: MODEL_FORMAT,
+        formatVersion: MODEL_FORMAT_VERSION,
+        schemaHash: schema.hash,
+        dataFingerprint: "0".repeat(64),
+        experiment: { name: "monitor-test", seed: 1, scoring: "f1" },
+        features: schema.featureNames,
+        target: { name: schema.target.name, values: [schema.targetValue(0), schema.targetValue(1)], positive: schema.target.positive },
+        preprocessor: pre.toJSON(),
+        model: model.toJSON(),
+        metrics: { f1: reference.test.metrics.f1 },
+        cv: { meanScore: 0.95, stdScore: 0.01, folds: 3 },
+      };
+      const bytes = JSON.stringify(file);
+      const sha = createHash("sha256").update(bytes).digest("hex");
+      const manifest: ModelManifest = { format: "netsec-model-manifest", version: 1, createdAt: "2026-12-08T00:00:00.000Z", sha256: sha, threshold };
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "model.json"), bytes);
+      writeFileSync(join(dir, "model.json.sha256"), `${sha}  model.json\n`);
+      writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+      if (options.reference !== false) writeFileSync(join(dir, "reference.json"), JSON.stringify(reference));
+    };
+    return { reference, test, probability, isPositive, threshold, score, writeSet };
   })();
   return fitted;
 }
 
 export { rowsOf };
+
+/** The feature columns of `frame` as CSV text (what a client posts to /predict). */
+export function featureCsv(frame: Frame): string {
+  const width = frame.columns.length;
+  const cols = schema.featureNames.map((n) => frame.columns.indexOf(n));
+  const lines = [schema.featureNames.join(",")];
+  for (let r = 0; r < frame.rows; r++) lines.push(cols.map((c) => frame.values[r * width + c]).join(","));
+  return lines.join("\n") + "\n";
+}
 
 /** A copy of `frame` with `column` set to `value` in the rows where `pick(r)` holds. */
 export function shifted(frame: Frame, column: string, value: number, pick: (r: number) => boolean): Frame {
