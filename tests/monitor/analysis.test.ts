@@ -4,7 +4,7 @@
 import { describe, expect, test } from "vitest";
 import { analyzeWindow, MIN_ROWS } from "../../src/monitor/analysis.ts";
 import { countRows, RollingWindow } from "../../src/monitor/window.ts";
-import { parseReference } from "../../src/monitor/reference.ts";
+import { buildReference, parseReference } from "../../src/monitor/reference.ts";
 import { confusionScores } from "../../src/stats/cbpe.ts";
 import { fittedModel, rowsOf, schema, shifted } from "./helpers.ts";
 
@@ -47,6 +47,28 @@ describe("monitoring a window against the reference", () => {
       expect(real[e.metric]).toBeGreaterThanOrEqual(e.lower);
       expect(real[e.metric]).toBeLessThanOrEqual(e.upper);
       expect(e.upper - e.lower).toBeGreaterThan(0);
+    }
+  });
+
+  test("out of sample: calibrator and interval from the even test rows, the odd rows' real metrics inside the intervals", () => {
+    const even = (r: number) => r % 2 === 0;
+    const idx = (keep: (r: number) => boolean) => Array.from({ length: m.test.rows }, (_, r) => r).filter(keep);
+    const ref = buildReference({
+      schema,
+      train: { values: new Float64Array(0), rows: 0, stride: schema.featureNames.length },
+      testIsPositive: idx(even).map((r) => m.isPositive[r]!),
+      testProbability: idx(even).map((r) => m.probability[r]!),
+      threshold: m.threshold,
+    });
+    const odd = rowsOf(m.test, (r) => !even(r));
+    const oddRows = idx((r) => !even(r));
+    const report = analyzeWindow(ref, countRows(ref, odd, oddRows.map((r) => m.probability[r]!)));
+    const real = { tp: 0, fp: 0, fn: 0, tn: 0 };
+    for (const r of oddRows) m.probability[r]! >= m.threshold ? (m.isPositive[r] ? real.tp++ : real.fp++) : m.isPositive[r] ? real.fn++ : real.tn++;
+    const scores = confusionScores(real);
+    for (const e of report.estimate.metrics) {
+      expect(scores[e.metric]).toBeGreaterThanOrEqual(e.lower);
+      expect(scores[e.metric]).toBeLessThanOrEqual(e.upper);
     }
   });
 
