@@ -9,6 +9,7 @@ import { parseModelUri } from "../tracking/registry-model.ts";
 import { MlflowClient } from "../tracking/mlflow.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
 import { type Command, optionString } from "./command.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
@@ -38,7 +39,7 @@ function absolute(path: string): string {
  * failure at the first request), drop those it never needs even when started with --allow-all
  * (write, FFI; run unless POST /train is on), and say what it runs with.
  */
-function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] } }): string {
+function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; schema?: string; registry?: { cacheDir: string; hosts: string[] } }): string {
   const permissions = platform.permissions;
   if (!permissions) return "permissions: those of the process (Node)";
   const { registry } = options;
@@ -51,6 +52,7 @@ function checkPermissions(options: { modelDir: string; host: string; port: numbe
     port: options.port,
     trainCommand: options.train ? platform.denoPath() : undefined,
     netHosts: registry?.hosts,
+    readPaths: options.schema ? [absolute(options.schema)] : undefined,
   });
   const needed = registry ? { ...base, write: [absolute(registry.cacheDir)] } : base;
   const missing = permissions.missing(needed);
@@ -96,6 +98,7 @@ export const serveCommand: Command = {
     { name: "port", value: "<n>", description: "TCP port (0 = any free port)", default: "8000" },
     { name: "host", value: "<address>", description: "Address to listen on (0.0.0.0 for all interfaces)", default: "127.0.0.1" },
     { name: "model-dir", value: "<dir>", description: "Folder holding model.json; watched for new pushes (default: final_model)" },
+    schemaOption,
     { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>), fetched through MLFLOW_TRACKING_URI" },
     { name: "registry-poll-s", value: "<n>", description: "With --model-uri and an alias: how often to check where the alias points", default: String(DEFAULT_REGISTRY_POLL_MS / 1000) },
     { name: "model-cache", value: "<dir>", description: "With --model-uri: where fetched versions are kept (default: a new temporary folder)" },
@@ -135,21 +138,24 @@ when requests were still running at the deadline or a second signal came.`,
     const registry = modelUri ? await registryOptions(modelUri, numberOption(optionString(args, "registry-poll-s"), "registry-poll-s", 0, 86_400) * 1000, optionString(args, "model-cache")) : undefined;
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
-    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts } });
+    const schemaPath = optionString(args, "schema");
+    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, schema: schemaPath, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts } });
     // Listen for stop signals before anything else: as PID 1 in a container a signal without a
     // handler is ignored, elsewhere it kills the process on the spot.
     const signals = signalQueue();
     // Loaded on use, so the other commands start without the model families.
     const { loadModelFile } = await import("../models/model-file.ts");
+    const schema = await schemaFromArgs(args);
     const server = await startServer({
       port,
       host,
       modelDir,
-      load: (dir) => loadModelFile(dir),
+      schema,
+      load: (dir) => loadModelFile(dir, { schema }),
       limits: { maxBytes: Math.round(maxMb * 1024 * 1024), totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
       corsOrigins,
       trainToken,
-      train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data") }),
+      train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data"), schema: schemaPath && absolute(schemaPath) }),
       pollMs,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },

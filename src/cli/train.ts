@@ -10,6 +10,7 @@ import { runRecordOf } from "../report/record.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
 import { writeRunsIndex } from "../report/index-page.ts";
 import { decisionText } from "../stages/gates.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -19,6 +20,7 @@ export const trainCommand: Command = {
     { name: "experiment", value: "<file>", description: "experiment file (split, validation limits, imputer, model search)", default: "experiments/default.yaml" },
     { name: "artifacts", value: "<dir>", description: "where run folders are created", default: "Artifacts" },
     { name: "model-dir", value: "<dir>", description: "where the accepted model is pushed", default: "final_model" },
+    schemaOption,
     { name: "reference", value: "<run dir>", description: "an earlier run folder: report drift of the new data against its validated train data" },
     { name: "force", description: "push even when the new model is not better than the current one (the gates still apply)" },
     { name: "json", description: "print one JSON object (run folder, stages, warnings) as the last line of stdout" },
@@ -33,7 +35,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
 …, "cv": {"grouped": …, "leaky": …}, "threshold": …, "metrics": …, "pushed": …}.`,
   async run({ args, reporter }) {
     const settings = resolveSettings({ data: optionString(args, "data"), experiment: optionString(args, "experiment"), artifacts: optionString(args, "artifacts"), modelDir: optionString(args, "model-dir"), reference: optionString(args, "reference") }, { base: "" });
-    const options = { data: settings.data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), reporter };
+    const options = { data: settings.data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), schema: await schemaFromArgs(args), reporter };
     // The experiment (families, parameters, grid size) and the data source are checked before
     // anything is recorded: a run that cannot start leaves no folder and no tracked run.
     const prepared = await prepareRun(options);
@@ -52,7 +54,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     // The run's HTML report (plots inlined) next to its stage folders, and in MLflow with the run.
     // The model is already pushed by now: a report that cannot be written is a warning, not a failure.
     try {
-      const report = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }));
+      const report = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }), { schema: prepared.schema });
       await tracking.parent.logArtifact("report.html", { file: report });
       reporter.info(`report: ${report}`);
     } catch (error) {
