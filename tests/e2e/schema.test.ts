@@ -75,6 +75,16 @@ describe("--schema: a generated continuous-feature table end to end through the 
     expect(accuracy).toBeGreaterThan(0.9);
   });
 
+  it("report --schema rewrites the run's report from its folder, in the table's labels", () => {
+    const r = netsec(cwd, ["report", runDir, "--schema", SCHEMA, "--output", "flows-report.html", "--json"]);
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(join(cwd, "flows-report.html"), "utf8");
+    expect(html).toContain("payload_entropy");
+    expect(html).toContain("benign");
+    // schema.yaml's class names would be there without --schema.
+    expect(html).not.toMatch(/phishing|legitimate/i);
+  });
+
   it("without --schema, schema.yaml stays the contract: the model is refused, naming both contracts", () => {
     const r = netsec(cwd, ["predict", "--input", "flows.csv", "--output", "x.csv"]);
     expect(r.status).toBe(1);
