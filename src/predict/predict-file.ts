@@ -20,6 +20,7 @@ import { checkOutputPath, writeError } from "./output-path.ts";
 import { allowedTest, CsvRowWriter } from "./csv-out.ts";
 import { describeOutput } from "../models/explain.ts";
 import { createRowExplainer } from "./explain-rows.ts";
+import { personCell } from "../data/csv-write.ts";
 
 /** The explanation columns `--explain` adds, after prediction and probability. */
 export function contributionColumns(features: readonly string[]): string[] {
@@ -178,7 +179,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
           const r = p.row - chunk.firstRow;
           const cells: string[] = [];
           for (let c = 0; c < width; c++) cells.push(formatCell(chunk.values[r * width + c]));
-          lines.push(`${cells.join(",")},"${describe(p).replaceAll('"', '""')}"`);
+          lines.push(`${cells.join(",")},${personCell(describe(p))}`);
         }
         await bad.write(lines.join("\n") + "\n");
         invalid += problems.size;
