@@ -17,7 +17,8 @@ import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
 import { checkOutputPath, writeError } from "./output-path.ts";
-import { allowedTest, CsvRowWriter } from "./csv-out.ts";
+import { CsvRowWriter } from "./csv-out.ts";
+import { checkValue, columnRule } from "../data/row-check.ts";
 import { describeOutput } from "../models/explain.ts";
 import { createRowExplainer } from "./explain-rows.ts";
 import { personCell } from "../data/csv-write.ts";
@@ -121,8 +122,9 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   checkColumns(csv.columns, schema, options.input);
   const width = csv.columns.length;
   // Allowed values / nullability per input column (features only).
-  const rules = csv.columns.map((name) => schema.features.find((f) => f.name === name));
-  const allowed = rules.map((f) => (f?.allowed ? allowedTest(f.allowed) : undefined));
+  const specs = csv.columns.map((name) => schema.features.find((f) => f.name === name));
+  // The one value check (data/row-check.ts), features only (the target is passed through).
+  const rules = specs.map((f) => (f ? columnRule(f, { integer: false }) : undefined));
   const out = await platform.openWriter(partial).catch((error) => {
     throw writeError(error, options.output);
   });
@@ -153,11 +155,9 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
           const v = chunk.values[r * width + c];
           const rule = rules[c];
           if (!rule) continue;
-          if (Number.isNaN(v)) {
-            if (rule.nullable === false) problems.set(row, { row, column: rule.name, value: "", expected: "a value (the column is not nullable)" });
-          } else if (allowed[c] && !allowed[c]!(v)) {
-            problems.set(row, { row, column: rule.name, value: String(v), expected: `one of ${rule.allowed!.join(", ")}` });
-          }
+          const verdict = checkValue(rule, v);
+          if (verdict === "missing") problems.set(row, { row, column: csv.columns[c], value: "", expected: "a value (the column is not nullable)" });
+          else if (verdict !== "ok") problems.set(row, { row, column: csv.columns[c], value: String(v), expected: rule.expectedText! });
           if (problems.has(row)) break;
         }
       }
