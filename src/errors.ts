@@ -24,6 +24,7 @@ export type NetsecErrorCode =
   | "REGISTRY_REFUSED"
   | "OUTPUT_UNWRITABLE"
   | "EXPORT_REFUSED"
+  | "PORT_IN_USE"
   | "USAGE";
 
 /** Where a problem is, as precisely as known. Rows are 1-based data rows (the header is row 0). */

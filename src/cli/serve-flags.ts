@@ -12,7 +12,7 @@ import { platform } from "../runtime/index.ts";
 import { denoFlags } from "../runtime/deno-permissions.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
 import { parseArgs } from "./args.ts";
-import { absolute, neededPermissions, serveCommand, trackingHosts } from "./serve.ts";
+import { absolute, neededPermissions, rowLogNeeds, serveCommand, trackingHosts } from "./serve.ts";
 import { optionString } from "./command.ts";
 
 async function flags(argv: string[]): Promise<{ cache: string; flags: string[] }> {
@@ -22,16 +22,17 @@ async function flags(argv: string[]): Promise<{ cache: string; flags: string[] }
   if (!Number.isInteger(port) || port < 0 || port > 65535) return { cache: "", flags: ["--allow-all"] };
   const modelUri = optionString(args, "model-uri");
   const modelDir = optionString(args, "model-dir") ?? "final_model";
+  const rowLog = rowLogNeeds(optionString(args, "prediction-log"));
   if (!modelUri) {
     const train = Boolean(platform.env("NETSEC_TRAIN_TOKEN"));
-    return { cache: "", flags: denoFlags(neededPermissions({ modelDir, host, port, train })) };
+    return { cache: "", flags: denoFlags(neededPermissions({ modelDir, host, port, train, rowLog })) };
   }
   const config = resolveTrackingConfig((name) => platform.env(name));
   if (!config) return { cache: "", flags: ["--allow-all"] };
   const given = optionString(args, "model-cache") ?? (platform.env("NETSEC_MODEL_CACHE") || undefined);
   const cacheDir = given ? absolute(given) : await platform.makeTempDir("netsec-registry-");
   await platform.mkdir(cacheDir);
-  return { cache: given ? "" : cacheDir, flags: denoFlags(neededPermissions({ modelDir, host, port, train: false, registry: { cacheDir, hosts: trackingHosts(config) } })) };
+  return { cache: given ? "" : cacheDir, flags: denoFlags(neededPermissions({ modelDir, host, port, train: false, registry: { cacheDir, hosts: trackingHosts(config) }, rowLog })) };
 }
 
 let out: { cache: string; flags: string[] };

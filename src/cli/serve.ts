@@ -9,7 +9,9 @@ import { DEFAULT_REGISTRY_POLL_MS } from "../serve/registry-follower.ts";
 import { parseModelUri } from "../tracking/registry-model.ts";
 import { MlflowClient } from "../tracking/mlflow.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
-import { type Command, optionString } from "./command.ts";
+import { type Command, optionFlag, optionString } from "./command.ts";
+import { isMongoUri } from "../data/mongo-uri.ts";
+import { predictionLogTarget } from "../serve/prediction-log-sinks.ts";
 
 const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
@@ -40,6 +42,7 @@ export interface ServePermissionInput {
   port: number;
   train: boolean;
   registry?: { cacheDir: string; hosts: string[] };
+  rowLog?: { write?: string; hosts?: string[] };
 }
 
 /**
@@ -56,14 +59,21 @@ export function neededPermissions(options: ServePermissionInput): PermissionSet 
     host: options.host,
     port: options.port,
     trainCommand: options.train ? platform.denoPath() : undefined,
-    netHosts: registry?.hosts,
+    netHosts: [...registry?.hosts ?? [], ...options.rowLog?.hosts ?? []],
   });
-  return registry ? { ...base, write: [absolute(registry.cacheDir)] } : base;
+  // The prediction log: its MongoDB hosts (net, above) or its JSONL file (write).
+  const writes = [...registry ? [absolute(registry.cacheDir)] : [], ...options.rowLog?.write ? [absolute(options.rowLog.write)] : []];
+  return writes.length ? { ...base, write: writes } : base;
 }
 
 /** The hosts `--model-uri` talks to: the tracking server, and DagsHub's user API when its token is used. */
 export function trackingHosts(config: NonNullable<ReturnType<typeof resolveTrackingConfig>>): string[] {
   return [...new Set([new URL(config.uri).host, ...(config.auth.kind === "dagshub" ? [new URL(config.auth.host).host] : [])])];
+}
+
+/** What `--prediction-log` needs: the MongoDB hosts, or the JSONL file it writes. */
+export function rowLogNeeds(logSpec: string | undefined): ServePermissionInput["rowLog"] {
+  return logSpec ? (isMongoUri(logSpec) ? { hosts: predictionLogTarget(logSpec).hosts.split(",") } : { write: logSpec }) : undefined;
 }
 
 /**
@@ -76,15 +86,17 @@ function checkPermissions(options: ServePermissionInput): string {
   if (!permissions) return "permissions: those of the process (Node)";
   const { registry } = options;
   const needed = neededPermissions(options);
+  const writes = needed.write;
   const missing = permissions.missing(needed);
   if (missing.length) {
     throw new NetsecError("USAGE", `netsec serve: Deno was started without ${missing.join(" ")}; serving needs ${denoFlags(needed).join(" ")} (docs/serving.md, "Permissions")`);
   }
   const all = permissions.unrestricted();
-  if (!registry) permissions.revoke("write");
+  if (!writes.length) permissions.revoke("write");
   permissions.revoke("ffi");
   if (!options.train) permissions.revoke("run");
-  const dropped = `${registry ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${registry ? " (write kept: the model cache)" : ""}`;
+  const kept = [...registry ? ["the model cache"] : [], ...options.rowLog?.write ? ["the prediction log"] : []];
+  const dropped = `${kept.length ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${kept.length ? ` (write kept: ${kept.join(", ")})` : ""}`;
   return all
     ? `permissions: started with --allow-all: ${dropped}; read, net and env stay unrestricted (docs/serving.md, "Permissions", narrows them)`
     : `permissions: has what serving needs (${denoFlags(needed).join(" ")}); ${dropped}`;
@@ -96,6 +108,21 @@ function numberOption(value: string | undefined, name: string, min: number, max:
     throw new NetsecError("USAGE", `netsec serve: --${name} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/** A listener that could not bind (port in use, port needing privileges) as one line saying what to do; undefined for any other error. */
+export function listenRefusal(error: unknown, host: string, port: number): NetsecError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "EADDRINUSE") {
+    return new NetsecError("PORT_IN_USE", `port ${port} on ${host} is already in use (another netsec serve, or another program); pick another with --port <n>, or --port 0 for any free port`, { cause: error });
+  }
+  if (code === "EACCES") {
+    return new NetsecError("PORT_IN_USE", `port ${port} on ${host} needs privileges this process does not have; pick a port from 1024 up with --port <n>, or --port 0 for any free port`, { cause: error });
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return new NetsecError("USAGE", `--host ${host}: no network interface of this machine has that address; give one of its addresses (127.0.0.1, or 0.0.0.0 for all)`, { cause: error });
+  }
+  return undefined;
 }
 
 /** The registry side of `--model-uri`: the URI, a client of the configured tracking server, the cache folder. */
@@ -129,6 +156,9 @@ export const serveCommand: Command = {
     { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
     { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
+    { name: "prediction-log", value: "<mongodb uri | file.jsonl>", description: "Log scored rows (request id, row, model version, features, probability) to mongodb://host/db.collection or a JSONL file, off the request path; needed by POST /feedback" },
+    { name: "prediction-log-share", value: "<0..1>", description: "Share of scored rows logged (sampled per row)", default: "1" },
+    { name: "no-metrics", description: "Do not measure requests nor answer GET /metrics (by default open; NETSEC_METRICS_TOKEN restricts it to a bearer token)" },
     { name: "shutdown-timeout-s", value: "<n>", description: "On SIGTERM/SIGINT/SIGHUP: how long requests in flight may take to finish", default: "8" },
   ],
   details: `
@@ -163,12 +193,18 @@ when requests were still running at the deadline or a second signal came.`,
     const registry = modelUri ? await registryOptions(modelUri, numberOption(optionString(args, "registry-poll-s"), "registry-poll-s", 0, 86_400) * 1000, optionString(args, "model-cache")) : undefined;
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
-    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts } });
+    const logSpec = optionString(args, "prediction-log");
+    const logShare = numberOption(optionString(args, "prediction-log-share") ?? "1", "prediction-log-share", 0.000001, 1);
+    const rowLog = rowLogNeeds(logSpec);
+    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts }, rowLog });
     // Listen for stop signals before anything else: as PID 1 in a container a signal without a
     // handler is ignored, elsewhere it kills the process on the spot.
     const signals = signalQueue();
     // Loaded on use, so the other commands start without the model families.
     const { loadModelFile } = await import("../models/model-file.ts");
+    // What the service says while it starts waits until it listens: a port in use is then the only line.
+    const early: string[] = [];
+    let log = (message: string): void => void early.push(message);
     const server = await startServer({
       port,
       host,
@@ -182,12 +218,24 @@ when requests were still running at the deadline or a second signal came.`,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
       registry,
-      log: (message) => reporter.info(`netsec serve: ${message}`),
+      metrics: !optionFlag(args, "no-metrics"),
+      metricsToken: platform.env("NETSEC_METRICS_TOKEN") || undefined,
+      predictionLog: logSpec ? { sink: logSpec, share: logShare } : undefined,
+      feedbackToken: platform.env("NETSEC_FEEDBACK_TOKEN") || undefined,
+      log: (message) => log(message),
+    }).catch((error) => {
+      const refused = listenRefusal(error, host, port);
+      if (refused) throw refused;
+      for (const message of early) reporter.info(`netsec serve: ${message}`);
+      throw error;
     });
+    log = (message) => reporter.info(`netsec serve: ${message}`);
+    for (const message of early) log(message);
     const origin = registry
       ? `${modelUri} from ${registry.client.uri}, version ${server.registry?.status().version}; POST /train disabled`
       : `model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}`;
     reporter.info(`netsec serve: ${permissionNote}`);
+    if (server.predictionLog) reporter.info(`netsec serve: prediction log: ${server.predictionLog.description}${logShare < 1 ? ` (${logShare * 100} % of rows)` : ""}; POST /feedback ${platform.env("NETSEC_FEEDBACK_TOKEN") ? "enabled" : "disabled: NETSEC_FEEDBACK_TOKEN not set"}`);
     reporter.info(`netsec serve: listening on ${server.url} (${origin}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);
     const signal = await signals.next();
     const inFlight = server.inFlight();

@@ -15,7 +15,11 @@ import { readPredictInput } from "./input.ts";
 import { checkExplainCost, explainInSlices } from "./explain-slices.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
 import { parseThreshold } from "../models/model-file.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer, requireTokenIfSet } from "./auth.ts";
+import { matchedRoutes } from "hono/route";
+import type { ServiceMetrics } from "./metrics.ts";
+import type { PredictionLog } from "./prediction-log.ts";
+import { recordFeedback } from "./feedback.ts";
 import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { indexPage } from "./pages/index-page.ts";
@@ -37,6 +41,14 @@ export interface AppOptions {
   modelInfo?: () => Record<string, unknown>;
   /** One line per request (method, path, status, ms, rows, request id); default: `log`. */
   accessLog?: (line: string) => void;
+  /** Prometheus metrics (GET /metrics); undefined = no /metrics route, nothing measured. */
+  metrics?: ServiceMetrics;
+  /** Bearer token GET /metrics asks for (NETSEC_METRICS_TOKEN); undefined = open. */
+  metricsToken?: string;
+  /** Where scored rows are logged (off the request path); undefined = not logged, /feedback 409. */
+  predictionLog?: PredictionLog;
+  /** Bearer token of POST /feedback (NETSEC_FEEDBACK_TOKEN); undefined = /feedback disabled (403). */
+  feedbackToken?: string;
 }
 
 export type Env = { Variables: { requestId: string; rows: number } };
@@ -123,6 +135,20 @@ export function createApp(options: AppOptions): Hono<Env> {
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
   const app = new Hono<Env>();
+  const metrics = options.metrics;
+
+  // Requests by route pattern (never the raw path: bounded labels), method and status.
+  if (metrics) {
+    app.use("*", async (c, next) => {
+      const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "(unmatched)";
+      const done = metrics.startRequest(route, c.req.method);
+      try {
+        await next();
+      } finally {
+        done(c.res.status);
+      }
+    });
+  }
 
   // One access-log line per request, with the id that a 500's body and error log line carry.
   app.use("*", async (c, next) => {
@@ -183,6 +209,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     return json({ status: status.loaded ? "ok" : "no-model", model: { loaded: status.loaded, version: status.version } }, status.loaded ? 200 : 503);
   });
 
+  if (metrics) {
+    app.get("/metrics", async (c) => {
+      await requireTokenIfSet(c.req.raw, options.metricsToken, "NETSEC_METRICS_TOKEN");
+      const { body, contentType } = await metrics.render();
+      return new Response(body, { headers: { "content-type": contentType } });
+    });
+  }
+
   app.get("/model", () => {
     const model = requireModel(store);
     const status = store.status();
@@ -221,7 +255,10 @@ export function createApp(options: AppOptions): Hono<Env> {
         release = await gate.acquire();
       });
       c.set("rows", features.rows);
+      const scoring = performance.now();
       const scores = model.predictGrouped(features, { threshold });
+      metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);
+      options.predictionLog?.offer(c.get("requestId"), version, features, scores);
       // Explanations: cost-capped before any work, then computed in slices that let /health in and stop when the client leaves.
       if (explain) checkExplainCost(model, scores.distinct, limits.maxExplainCost);
       const explanation = explain ? await explainInSlices(model, features, scores, c.req.raw.signal) : undefined;
@@ -233,6 +270,13 @@ export function createApp(options: AppOptions): Hono<Env> {
     } finally {
       release?.();
     }
+  });
+
+  app.post("/feedback", async (c) => {
+    if (!options.feedbackToken) throw new HttpError(403, "FEEDBACK_DISABLED", "feedback over HTTP is disabled: start the server with NETSEC_FEEDBACK_TOKEN set (clients then send Authorization: Bearer <token>) and --prediction-log");
+    await requireTokenIfSet(c.req.raw, options.feedbackToken, "NETSEC_FEEDBACK_TOKEN");
+    const { status, ...outcome } = await recordFeedback(c.req.raw, schema, limits, options.predictionLog);
+    return json(outcome, status);
   });
 
   app.post("/train", async (c) => {

@@ -87,7 +87,7 @@ export interface PipelineTracking {
    */
   logServedModel(modelDir: string): Promise<{ version: number; sha256: string } | undefined>;
   /** End the parent run; returns where things were recorded. */
-  finish(status: "FINISHED" | "FAILED", summary?: unknown): Promise<TrackerSummary>;
+  finish(status: "FINISHED" | "FAILED" | "KILLED", summary?: unknown): Promise<TrackerSummary>;
 }
 
 /** The scalar metrics of a full metrics record (the confusion matrix and supports left out). */
