@@ -12,7 +12,7 @@ import { errorBody, HttpError } from "./http-error.ts";
 import { type BodyLimits, DEFAULT_LIMITS, readBody, TurnGate } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
-import { checkExplainCost, explainInSlices } from "./explain-slices.ts";
+import { checkExplainCost, explainInSlices, precheckExplainCost } from "./explain-slices.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
 import { parseThreshold } from "../models/model-file.ts";
 import { requireBearer, requireTokenIfSet } from "./auth.ts";
@@ -255,6 +255,8 @@ export function createApp(options: AppOptions): Hono<Env> {
         release = await gate.acquire();
       });
       c.set("rows", features.rows);
+      // Far over the explanation cap: refused before scoring (distinct rows counted up to the cap).
+      if (explain) precheckExplainCost(model, features, limits.maxExplainCost);
       const scoring = performance.now();
       const scores = model.predictGrouped(features, { threshold });
       metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);

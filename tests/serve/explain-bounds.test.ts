@@ -63,6 +63,27 @@ describe("the cost cap: distinct rows × trees", () => {
     expect((await post(csv, "")).status).toBe(200);
   });
 
+  it("far over the cap: refused before scoring, after counting distinct rows only up to the cap", async () => {
+    let scored = 0;
+    const counted = await createService({
+      modelDir: dir, schema, pollMs: 0, limits: { maxExplainCost: 50 * TREES },
+      load: async (d) => {
+        const m = await loadModelFile(d, { schema });
+        return { ...m, predictGrouped: (f: Frame, o?: { threshold?: number }) => (scored++, m.predictGrouped(f, o)) };
+      },
+    });
+    try {
+      const r = await counted.request("/predict?explain=true", { method: "POST", headers: { "content-type": "text/csv" }, body: randomCsv(5000) });
+      expect(r.status).toBe(422);
+      const body = (await r.json()) as { error: Record<string, unknown> };
+      expect(body.error).toMatchObject({ code: "EXPLAIN_TOO_COSTLY", distinctRows: 51, atLeast: true, maxDistinctRows: 50 });
+      expect(body.error.message).toBe(`explaining at least 51 distinct rows with ${TREES} trees costs at least ${51 * TREES} (distinct rows × trees), over this server's cap of ${50 * TREES}: send at most 50 distinct rows with explain=true (the rest without it), or start the server with a larger --max-explain-cost`);
+      expect(scored).toBe(0);
+    } finally {
+      await counted.stop();
+    }
+  });
+
   it("at the cap it is explained; repeated rows count once", async () => {
     const at = await post(randomCsv(50));
     expect(at.status).toBe(200);
