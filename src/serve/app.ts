@@ -266,9 +266,9 @@ export function createApp(options: AppOptions): Hono<Env> {
       const explanation = explain ? await explainInSlices(model, features, scores, c.req.raw.signal) : undefined;
       const extras = { threshold: threshold ?? model.threshold, explanation, features: schema.featureNames };
       const headers = { "x-model-version": version };
-      if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
+      if (format === "csv") return new Response(await csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
       if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
-      return new Response(jsonBody(scores, schema, version, extras), { headers: { ...headers, "content-type": JSON_TYPE } });
+      return new Response(await jsonBody(scores, schema, version, extras), { headers: { ...headers, "content-type": JSON_TYPE } });
     } finally {
       release?.();
     }

@@ -52,9 +52,17 @@ export function checkExplainCost(model: ServingModel, distinctRows: number, maxC
 export function precheckExplainCost(model: ServingModel, frame: Frame, maxCost: number): void {
   const most = Math.floor(maxCost / explainTrees(model));
   const width = frame.columns.length;
-  const seen = new Set<string>();
+  const values = frame.values;
+  // 32-bit hashes of the rows: two distinct rows that collide count once, so the count never
+  // exceeds the true one (the exact check after scoring still applies).
+  const seen = new Set<number>();
   for (let r = 0; r < frame.rows; r++) {
-    seen.add(frame.values.subarray(r * width, (r + 1) * width).join(","));
+    let h = 0x811c9dc5;
+    for (let i = r * width, end = i + width; i < end; i++) {
+      const v = values[i];
+      h = Math.imul(h ^ (Number.isNaN(v) ? 0x7ff8 : Math.round(v * 1024) | 0), 0x01000193);
+    }
+    seen.add(h >>> 0);
     if (seen.size > most) return checkExplainCost(model, seen.size, maxCost, r < frame.rows - 1);
   }
 }
