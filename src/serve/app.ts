@@ -131,6 +131,9 @@ export function createApp(options: AppOptions): Hono<Env> {
   const { schema, store } = options;
   const limits: BodyLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const gate = new TurnGate(limits.maxConcurrentLarge, limits.maxQueuedLarge);
+  // One explanation at a time: each holds the event loop a slice at a time, so /health waits at
+  // most one slice; the others wait their turn (a few), then 503 BUSY.
+  const explainGate = new TurnGate(1, limits.maxQueuedExplain, "explanations");
   const log = options.log ?? (() => {});
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
@@ -263,7 +266,15 @@ export function createApp(options: AppOptions): Hono<Env> {
       options.predictionLog?.offer(c.get("requestId"), version, features, scores);
       // Explanations: cost-capped before any work, then computed in slices that let /health in and stop when the client leaves.
       if (explain) checkExplainCost(model, scores.distinct, limits.maxExplainCost);
-      const explanation = explain ? await explainInSlices(model, features, scores, c.req.raw.signal) : undefined;
+      let explanation: Awaited<ReturnType<typeof explainInSlices>> | undefined;
+      if (explain) {
+        const done = await explainGate.acquire();
+        try {
+          explanation = await explainInSlices(model, features, scores, c.req.raw.signal);
+        } finally {
+          done();
+        }
+      }
       const extras = { threshold: threshold ?? model.threshold, explanation, features: schema.featureNames };
       const headers = { "x-model-version": version };
       if (format === "csv") return new Response(await csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
