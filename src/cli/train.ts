@@ -2,7 +2,7 @@
 import type { Command } from "./command.ts";
 import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
-import { cvScores, INTERRUPT_EXIT_CODES, interruptRun, prepareRun, runPipeline, type RunRecorder } from "../pipeline.ts";
+import { cvScores, prepareRun, runPipeline, type PipelineHooks, type RunRecorder } from "../pipeline.ts";
 import { resolveSettings } from "../settings.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
@@ -33,23 +33,27 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
 …, "cv": {"grouped": …, "leaky": …}, "threshold": …, "metrics": …, "pushed": …}.`,
   async run({ args, reporter }) {
     const settings = resolveSettings({ data: optionString(args, "data"), experiment: optionString(args, "experiment"), artifacts: optionString(args, "artifacts"), modelDir: optionString(args, "model-dir"), reference: optionString(args, "reference") }, { base: "" });
-    let recorder: RunRecorder | undefined;
-    const options = { data: settings.data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), reporter, onRecorder: (r: RunRecorder) => void (recorder = r) };
+    const options = { data: settings.data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), reporter };
     // The experiment (families, parameters, grid size) and the data source are checked before
     // anything is recorded: a run that cannot start leaves no folder and no tracked run.
     const prepared = await prepareRun(options);
     // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
     const tracking = await startPipelineTracking({ reporter, experiment: prepared.experiment, schema: prepared.schema, stateDir: settings.stateDir });
-    // SIGINT/SIGTERM: run.json says "interrupted", tracking ends the run KILLED (bounded), the
-    // index is rewritten, exit 130/143. A second signal exits at once.
+    // SIGINT/SIGTERM: run.json says "interrupted" (stage, signal), tracking ends the run KILLED
+    // (at most 5 s), the index is rewritten, exit 128 + the signal's number. A push in progress is
+    // let finish first (well under a second; at most 5 s). A second signal exits at once.
+    let recorder: RunRecorder | undefined;
+    const hooks: PipelineHooks = { ...tracking, onStageStart: (name, run, r) => ((recorder = r), tracking.onStageStart(name, run)) };
     let stopping = false;
     const stopSignals = platform.onSignal(["SIGINT", "SIGTERM"], (signal) => {
-      const code = INTERRUPT_EXIT_CODES[signal as keyof typeof INTERRUPT_EXIT_CODES];
+      const code = signal === "SIGINT" ? 130 : 143;
       if (stopping) platform.exit(code);
       stopping = true;
       reporter.warn(`train: ${signal}: stopping; the run is marked interrupted`);
       void (async () => {
-        await interruptRun(recorder, signal as keyof typeof INTERRUPT_EXIT_CODES).catch(() => undefined);
+        const until = Date.now() + 5000;
+        while (recorder?.current === "push" && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+        if (recorder?.status.status === "running") await recorder.fail(new Error(`interrupted by ${signal}`), "interrupted").catch(() => undefined);
         await Promise.race([tracking.finish("KILLED", { interrupted: signal }).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000))]);
         await writeRunsIndex(settings.artifacts).catch(() => undefined);
         platform.exit(code);
@@ -57,7 +61,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     });
     let result: Awaited<ReturnType<typeof runPipeline>>;
     try {
-      result = await runPipeline(options, tracking, prepared);
+      result = await runPipeline(options, hooks, prepared);
     } catch (error) {
       stopSignals();
       await tracking.finish("FAILED", { error: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
