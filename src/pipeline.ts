@@ -14,7 +14,7 @@ import { platform } from "./runtime/index.ts";
 import { NetsecError } from "./errors.ts";
 import { loadSchema, type Schema } from "./schema.ts";
 import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experiment.ts";
-import { newRunFolder, readRunStatus, STAGE_DIRS, writeRunStatus, type RunFolder, type RunStatus, type StageName } from "./artifacts.ts";
+import { loadRunFolder, newRunFolder, readRunStatus, STAGE_DIRS, STAGE_FILES, writeRunStatus, type RunFolder, type RunStatus, type StageName } from "./artifacts.ts";
 import { openSource } from "./data/source.ts";
 import type { Reporter } from "./reporter.ts";
 import type { CandidateResult } from "./search/types.ts";
@@ -258,7 +258,21 @@ export async function prepareRun(options: PipelineOptions): Promise<PreparedRun>
   const data = options.data ?? (await resolveDefaultData(options.reporter));
   const source = await openDataSource(data, schema);
   const plan = planStages(experiment, { modelDir: options.modelDir ?? "final_model", reference: options.reference, force: options.force });
+  await checkRunPlaces(options.artifacts ?? "Artifacts", options.reference);
   return { schema, experiment, source, plan, options };
+}
+
+/** The folder runs go in can be made, and `--reference` is a run with validated data: checked before anything is recorded. */
+async function checkRunPlaces(artifacts: string, reference: string | undefined): Promise<void> {
+  if (reference !== undefined) {
+    const path = (await loadRunFolder(reference)).file("validation", STAGE_FILES.validation.validTrain);
+    if (!(await platform.stat(path))?.isFile) {
+      throw new NetsecError("FILE_NOT_FOUND", `--reference ${reference}: no validated training data at ${path} (give the folder of an earlier run, e.g. Artifacts/<timestamp>)`, { location: { file: path } });
+    }
+  }
+  await platform.mkdir(artifacts).catch((error) => {
+    throw new NetsecError("OUTPUT_UNWRITABLE", `--artifacts ${artifacts}: cannot create the folder for run folders (${error instanceof Error ? error.message : String(error)}); give a folder you can write to`, { cause: error, location: { file: artifacts } });
+  });
 }
 
 /**
