@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { mlflowUri, netsecCli, readBack, startProxy, type Proxy } from "./helpers.ts";
+import { DEFAULT_TRACKING_WAIT_MS, trackingWaitMs } from "../../src/tracking/remote.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 const FAST = join(ROOT, "experiments", "fast.yaml");
@@ -66,4 +67,13 @@ describe("a slow server (every call answered after 10 s), default HTTP settings"
     expect(parent.metrics["test.f1"]).toHaveLength(1);
     expect(back.model!.alias_version).toBe("1");
   }, 300_000);
+});
+
+describe("NETSEC_TRACKING_WAIT_MS", () => {
+  it("defaults to 15 s; a value that is not a number of milliseconds is refused naming the variable", () => {
+    expect(DEFAULT_TRACKING_WAIT_MS).toBe(15_000);
+    expect(trackingWaitMs(() => undefined)).toBe(15_000);
+    expect(trackingWaitMs((n) => (n === "NETSEC_TRACKING_WAIT_MS" ? "2500" : undefined))).toBe(2500);
+    expect(() => trackingWaitMs(() => "soon")).toThrow('NETSEC_TRACKING_WAIT_MS="soon" is not a valid number of milliseconds');
+  });
 });
