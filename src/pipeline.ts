@@ -27,7 +27,7 @@ import { pushSummary, runPush, type PushArtifacts } from "./stages/push.ts";
 import { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
 import { planStages, stageKeys, type KeyInputs, type StageKeys, type StagePlan } from "./plan.ts";
 import { currentModelSha256 } from "./models/model-file.ts";
-export { INTERRUPT_EXIT_CODES, interruptRun, recordRun, RunRecorder } from "./run-recorder.ts";
+export { recordRun, RunRecorder } from "./run-recorder.ts";
 export type { PipelineHooks, PipelineStageName, PipelineStages, StageEvent, StageSummary } from "./run-recorder.ts";
 import { recordRun, RunRecorder, type PipelineHooks, type PipelineStages, type StageSummary } from "./run-recorder.ts";
 
@@ -53,8 +53,6 @@ export interface PipelineOptions {
   modelDir?: string;
   /** Push even when the new model is not better than the current one (gates still apply). */
   force?: boolean;
-  /** Called once the run folder exists, with its recorder (a signal handler marks it interrupted through it). */
-  onRecorder?: (recorder: RunRecorder) => void;
 }
 
 export interface PipelineSummary {
@@ -259,7 +257,6 @@ function summaryOf(prepared: PreparedRun, recorder: RunRecorder, warningsBefore:
 async function startRecorder(prepared: PreparedRun, hooks: PipelineHooks): Promise<RunRecorder> {
   const recorder = await RunRecorder.create(prepared.options.artifacts ?? "Artifacts", "netsec train", hooks);
   prepared.options.reporter.info(`run folder ${recorder.run.dir}`);
-  prepared.options.onRecorder?.(recorder);
   return recorder;
 }
 
