@@ -6,6 +6,7 @@
 //        off:      --no-metrics, no prediction log
 //        metrics:  /metrics on (the default), no prediction log
 //        ops:      /metrics on + --prediction-log to a JSONL file (every row)
+//        ops-10%:  the same, --prediction-log-share 0.1
 //        ops-mongo (with --mongo <uri>): /metrics on + --prediction-log to MongoDB (every row)
 //      Each configuration gets a fresh server; the rounds alternate the order (off first, then last)
 //      to spread the shared machine's drift; the table shows each round and their mean.
@@ -82,6 +83,7 @@ const configs = [
   { name: "off", flags: ["--no-metrics"] },
   { name: "metrics", flags: [] },
   { name: "ops", flags: (dir) => ["--prediction-log", join(dir, "log.jsonl")] },
+  { name: "ops-10%", flags: (dir) => ["--prediction-log", join(dir, "log.jsonl"), "--prediction-log-share", "0.1"] },
   ...(mongo ? [{ name: "ops-mongo", flags: () => ["--prediction-log", `${mongo.replace(/\/$/, "")}/netsec_bench.predictions_${Date.now().toString(36)}`] }] : []),
 ];
 
