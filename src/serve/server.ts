@@ -7,7 +7,7 @@
 import { platform } from "../runtime/index.ts";
 import type { ListenerLimitOptions, RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
-import { createApp } from "./app.ts";
+import { createApp, methodRefusal } from "./app.ts";
 import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
@@ -65,6 +65,8 @@ export interface NetsecService {
   fetch(request: Request): Response | Promise<Response>;
   /** A request without a socket: `request("/health")` (Hono's app.request). */
   request(path: string, init?: RequestInit): Response | Promise<Response>;
+  /** The answer (405/501 JSON, request id, log line) to a method the listener cannot hand to `fetch` (TRACE, CONNECT). */
+  refuseMethod(method: string, path: string): Response;
   /** Stop the model watcher and any training job; resolves when the job has ended. */
   stop(): Promise<void>;
 }
@@ -90,11 +92,12 @@ export interface StopResult {
 }
 
 /** `netsec train --json --model-dir <dir> [--data <source>] [--artifacts <dir>]` under the npm-installed Deno. */
-export function defaultTrainCommand(modelDir: string, options: { data?: string; artifacts?: string } = {}): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
+export function defaultTrainCommand(modelDir: string, options: { data?: string; artifacts?: string; schema?: string } = {}): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
   const root = platform.projectRoot();
   const args = ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "train", "--json", "--model-dir", modelDir];
   if (options.data) args.push("--data", options.data);
   if (options.artifacts) args.push("--artifacts", options.artifacts);
+  if (options.schema) args.push("--schema", options.schema);
   return { command: platform.denoPath(), args, cwd: platform.cwd() };
 }
 
@@ -144,6 +147,7 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
     predictionLog: rowLog,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
+    refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       store.stop();
       await Promise.all([jobs.stop(), rowLog?.close()]);
@@ -167,6 +171,7 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
     registry: follower,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
+    refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       follower.stop();
       await Promise.all([jobs.stop(), rowLog?.close()]);
@@ -176,7 +181,11 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
 
 export async function startServer(options: ServerOptions): Promise<NetsecServer> {
   const service = await createService(options);
-  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener });
+  // A port that cannot be bound: stop the model watcher too, so nothing keeps running.
+  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener, refuseMethod: service.refuseMethod }).catch(async (error) => {
+    await service.stop().catch(() => undefined);
+    throw error;
+  });
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const listening = server;
   return {
