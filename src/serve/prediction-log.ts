@@ -86,6 +86,9 @@ export interface PredictionLogOptions {
   random?: () => number;
 }
 
+/** "-128" … "127": feature values as JSON text without a number-to-string conversion. */
+const SMALL_INTEGERS = Array.from({ length: 256 }, (_, i) => String(i - 128));
+
 interface QueuedRequest {
   requestId: string;
   modelVersion: string;
@@ -260,6 +263,7 @@ export class PredictionLog {
     this.#keys ??= this.#columns.map((name) => `${JSON.stringify(name)}:`);
     const keys = this.#keys;
     const parts: string[] = [];
+    const cells = new Array<string>(width);
     let rows = 0;
     while (rows < this.#batchRows && this.#queue.length) {
       const q = this.#queue[0];
@@ -267,11 +271,13 @@ export class PredictionLog {
       const middle = `,"model_version":${JSON.stringify(q.modelVersion)},"at":${JSON.stringify(q.at)},"features":{`;
       while (q.taken < q.rows.length && rows < this.#batchRows) {
         const i = q.taken++;
-        let features = "";
+        // Cells joined once (concatenating 60 pieces per row was ~8x slower); small integers
+        // (the contract's -1/0/1) from a table instead of a double-to-string conversion.
         for (let c = 0; c < width; c++) {
           const v = q.values[i * width + c];
-          features += `${c ? "," : ""}${keys[c]}${Number.isNaN(v) ? "null" : v}`;
+          cells[c] = keys[c] + ((v | 0) === v && v >= -128 && v < 128 ? SMALL_INTEGERS[v + 128] : Number.isNaN(v) ? "null" : String(v));
         }
+        const features = cells.join(",");
         const prediction = q.prediction[i];
         parts.push(`${head}${q.rows[i] + 1}${middle}${features}},"probability":${q.probability[i]},"prediction":${prediction},"label":${JSON.stringify(schema.labelOf(prediction))}}\n`);
         rows += 1;
