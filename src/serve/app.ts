@@ -208,7 +208,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     return json(versioned(r.body), r.status, r.headers);
   });
 
-  app.get("/", () => new Response(indexPage(schema), { headers: { "content-type": "text/html; charset=utf-8" } }));
+  app.get("/", () => new Response(indexPage(schema, { feedback: Boolean(options.feedbackToken && options.predictionLog) }), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/docs", () => new Response(docsPage(doc), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/openapi.json", () => json(doc));
 
