@@ -6,6 +6,7 @@ import { analyzeWindow, MIN_ROWS } from "../../src/monitor/analysis.ts";
 import { countRows, RollingWindow } from "../../src/monitor/window.ts";
 import { buildReference, parseReference } from "../../src/monitor/reference.ts";
 import { confusionScores } from "../../src/stats/cbpe.ts";
+import { createFrame } from "../../src/data/frame.ts";
 import { fittedModel, rowsOf, schema, shifted } from "./helpers.ts";
 
 const m = await fittedModel();
@@ -128,5 +129,20 @@ describe("the rolling window", () => {
     const direct = countRows(m.reference, m.test, m.probability);
     expect(w.counts().probability).toEqual(direct.probability);
     expect(w.counts().expected.tp).toBeCloseTo(direct.expected.tp, 9);
+  });
+
+  test("repeated rows counted once with their multiplicity give the counts of every row, and never overfill the ring", () => {
+    const doubled = createFrame(m.test.columns, 2 * m.test.rows, Float64Array.from({ length: 2 * m.test.values.length }, (_, i) => m.test.values[i % m.test.values.length]!));
+    const group = Uint32Array.from({ length: doubled.rows }, (_, r) => r % m.test.rows);
+    const w = new RollingWindow(m.reference, { capacity: 100_000 });
+    w.record(doubled, m.probability, group);
+    const direct = countRows(m.reference, doubled, Float64Array.from({ length: doubled.rows }, (_, r) => m.probability[r % m.test.rows]!));
+    expect(w.counts().features).toEqual(direct.features);
+    expect(w.counts().probability).toEqual(direct.probability);
+    const small = new RollingWindow(m.reference, { capacity: 1000, slots: 10 });
+    small.record(doubled, m.probability, new Uint32Array(doubled.rows)); // one distinct row, 3622 times
+    expect(small.seen).toBe(doubled.rows);
+    expect(doubled.rows).toBe(3622);
+    expect(small.counts().rows).toBe(922); // 9 full buckets of 100 rows + the newest holding 3622 % 100
   });
 });
