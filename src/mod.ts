@@ -79,7 +79,7 @@ export { createTracker, resolveTrackingConfig, syncJournals } from "./tracking/i
 export type { Tracker, TrackingConfig } from "./tracking/index.ts";
 export { localRunRows, remoteRunRows } from "./tracking/runs.ts";
 export type { RunRow } from "./tracking/runs.ts";
-export { downloadModelVersion, exportRegisteredModel, parseModelUri } from "./tracking/registry-model.ts";
+export { downloadModelVersion, downloadRunModel, exportModelUri, exportRegisteredModel, parseModelUri, REGISTRY_LIMITS } from "./tracking/registry-model.ts";
 export { loadRunRecord, runRecordOf } from "./report/record.ts";
 export type { RunRecord } from "./report/record.ts";
 export { writeRunReport } from "./report/write.ts";
