@@ -115,19 +115,23 @@ export class RollingWindow {
    * Record the rows of a scored frame: `probability[group[r]]` is row r's P(positive) (the
    * service scores each distinct row once; `group` maps rows to them; omit it for one per row).
    * Rows that share a distinct row are counted together (weight = how many), spread over the
-   * ring's buckets so that each holds at most its share of rows.
+   * ring's buckets so that each holds at most its share of rows. A request of more rows than the
+   * window holds only has its last `capacity` rows counted (the earlier ones would leave the
+   * window within the same call): the cost per request is bounded too.
    */
   record(frame: Frame, probability: ArrayLike<number>, group?: ArrayLike<number>): void {
     const index = this.reference.train.features.map((f) => frame.columns.indexOf(f.name));
     if (index.some((i) => i < 0)) return; // a frame without the features is not what the model scored
     const stride = frame.columns.length;
+    const start = Math.max(0, frame.rows - this.capacity);
+    this.seen += start;
     if (!group) {
-      for (let r = 0; r < frame.rows; r++) this.#add(frame.values, r * stride, index, probability[r]!, 1);
+      for (let r = start; r < frame.rows; r++) this.#add(frame.values, r * stride, index, probability[r]!, 1);
       return;
     }
     const weight = new Uint32Array(probability.length);
     const first = new Int32Array(probability.length).fill(-1);
-    for (let r = 0; r < frame.rows; r++) {
+    for (let r = start; r < frame.rows; r++) {
       const g = group[r]!;
       if (weight[g]++ === 0) first[g] = r;
     }

@@ -143,6 +143,12 @@ describe("the rolling window", () => {
     small.record(doubled, m.probability, new Uint32Array(doubled.rows)); // one distinct row, 3622 times
     expect(small.seen).toBe(doubled.rows);
     expect(doubled.rows).toBe(3622);
-    expect(small.counts().rows).toBe(922); // 9 full buckets of 100 rows + the newest holding 3622 % 100
+    // a request over the capacity: only its last 1000 rows are counted (the others would leave anyway)
+    expect(small.counts().rows).toBe(1000);
+    const tail = new RollingWindow(m.reference, { capacity: 1000, slots: 10 });
+    tail.record(m.test, m.probability);
+    const last = countRows(m.reference, rowsOf(m.test, (r) => r >= m.test.rows - 1000), m.probability.slice(m.test.rows - 1000));
+    expect(tail.counts().features).toEqual(last.features);
+    expect(tail.seen).toBe(m.test.rows);
   });
 });
