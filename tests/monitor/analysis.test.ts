@@ -152,3 +152,15 @@ describe("the rolling window", () => {
     expect(tail.seen).toBe(m.test.rows);
   });
 });
+
+describe("buckets", () => {
+  test("allowed values, other, missing; an imputed fraction counts at the nearest allowed value", async () => {
+    const { bucketOf } = await import("../../src/monitor/reference.ts");
+    const f = { name: "URL_Length", kind: "values" as const, values: [-1, 0, 1] };
+    expect([-1, 0, 1, NaN, 2, 7, -0.6, 0.4, 0.8].map((v) => bucketOf(f, v))).toEqual([0, 1, 2, 4, 3, 3, 0, 1, 2]);
+    const binary = { name: "Favicon", kind: "values" as const, values: [-1, 1] };
+    expect([0, 0.2, -0.2].map((v) => bucketOf(binary, v))).toEqual([2, 1, 0]);
+    const bins = { name: "x", kind: "bins" as const, edges: [0, 1, 2, 3] };
+    expect([0, 0.5, 1, 2.5, 3, 9, -1, NaN, Infinity].map((v) => bucketOf(bins, v))).toEqual([0, 0, 1, 2, 2, 2, 0, 4, 3]);
+  });
+});
