@@ -21,8 +21,10 @@ export type NetsecErrorCode =
   | "PREDICT_INVALID"
   | "EXPLAIN_UNAVAILABLE"
   | "TRACKING_FAILED"
+  | "REGISTRY_REFUSED"
   | "OUTPUT_UNWRITABLE"
   | "EXPORT_REFUSED"
+  | "PORT_IN_USE"
   | "USAGE";
 
 /** Where a problem is, as precisely as known. Rows are 1-based data rows (the header is row 0). */

@@ -14,7 +14,7 @@ import { platform } from "./runtime/index.ts";
 import { NetsecError } from "./errors.ts";
 import { loadSchema, type Schema } from "./schema.ts";
 import { loadExperiment, DEFAULT_EXPERIMENT, type Experiment } from "./experiment.ts";
-import { newRunFolder, readRunStatus, STAGE_DIRS, writeRunStatus, type RunFolder, type RunStatus, type StageName } from "./artifacts.ts";
+import { loadRunFolder, newRunFolder, readRunStatus, STAGE_DIRS, STAGE_FILES, writeRunStatus, type RunFolder, type RunStatus, type StageName } from "./artifacts.ts";
 import { openSource } from "./data/source.ts";
 import type { Reporter } from "./reporter.ts";
 import type { CandidateResult } from "./search/types.ts";
@@ -77,6 +77,8 @@ export interface PipelineOptions {
   modelDir?: string;
   /** Push even when the new model is not better than the current one (gates still apply). */
   force?: boolean;
+  /** Called once the run folder exists, with its recorder (a signal handler marks it interrupted through it). */
+  onRecorder?: (recorder: RunRecorder) => void;
 }
 
 export interface StageSummary {
@@ -215,7 +217,8 @@ export class RunRecorder {
    */
   async fail(error: unknown, status: "failed" | "interrupted" = "failed"): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
-    if (Object.keys(this.#status.stages ?? {}).length === 0 && Object.keys(this.run.lineage).length === 0) {
+    // An interrupted run keeps its folder even before its first stage: run.json says what stopped it.
+    if (status === "failed" && Object.keys(this.#status.stages ?? {}).length === 0 && Object.keys(this.run.lineage).length === 0) {
       await platform.remove(this.run.dir).catch(() => undefined);
       return;
     }
@@ -258,7 +261,21 @@ export async function prepareRun(options: PipelineOptions): Promise<PreparedRun>
   const data = options.data ?? (await resolveDefaultData(options.reporter));
   const source = await openDataSource(data, schema);
   const plan = planStages(experiment, { modelDir: options.modelDir ?? "final_model", reference: options.reference, force: options.force });
+  await checkRunPlaces(options.artifacts ?? "Artifacts", options.reference);
   return { schema, experiment, source, plan, options };
+}
+
+/** The folder runs go in can be made, and `--reference` is a run with validated data: checked before anything is recorded. */
+async function checkRunPlaces(artifacts: string, reference: string | undefined): Promise<void> {
+  if (reference !== undefined) {
+    const path = (await loadRunFolder(reference)).file("validation", STAGE_FILES.validation.validTrain);
+    if (!(await platform.stat(path))?.isFile) {
+      throw new NetsecError("FILE_NOT_FOUND", `--reference ${reference}: no validated training data at ${path} (give the folder of an earlier run, e.g. Artifacts/<timestamp>)`, { location: { file: path } });
+    }
+  }
+  await platform.mkdir(artifacts).catch((error) => {
+    throw new NetsecError("OUTPUT_UNWRITABLE", `--artifacts ${artifacts}: cannot create the folder for run folders (${error instanceof Error ? error.message : String(error)}); give a folder you can write to`, { cause: error, location: { file: artifacts } });
+  });
 }
 
 /**
@@ -369,7 +386,24 @@ function summaryOf(prepared: PreparedRun, recorder: RunRecorder, warningsBefore:
 async function startRecorder(prepared: PreparedRun, hooks: PipelineHooks): Promise<RunRecorder> {
   const recorder = await RunRecorder.create(prepared.options.artifacts ?? "Artifacts", "netsec train", hooks);
   prepared.options.reporter.info(`run folder ${recorder.run.dir}`);
+  prepared.options.onRecorder?.(recorder);
   return recorder;
+}
+
+/** Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it. */
+export const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Mark the run stopped by `signal`: run.json says `interrupted` (in which stage, by which signal),
+ * which the runs index and `netsec runs` show. A push in progress is let finish first (it takes
+ * well under a second; at most `pushGraceMs`), so the model folder's lock is released.
+ */
+export async function interruptRun(recorder: RunRecorder | undefined, signal: keyof typeof INTERRUPT_EXIT_CODES, pushGraceMs = 5000): Promise<void> {
+  if (!recorder) return;
+  const until = Date.now() + pushGraceMs;
+  while (recorder.current === "push" && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (recorder.status.status !== "running") return;
+  await recorder.fail(new Error(`interrupted by ${signal}`), "interrupted");
 }
 
 /** Ingest → validate → transform only (benchmarks, tests of the data half). */

@@ -11,7 +11,7 @@
  * `INPUT_LIMITS.maxLineBytes`, more than `INPUT_LIMITS.maxColumns` columns.
  */
 import { platform } from "../runtime/index.ts";
-import { NetsecError } from "../errors.ts";
+import { NetsecError, quoted } from "../errors.ts";
 import type { Frame } from "./frame.ts";
 import { ChunkBuilder, type CellProblem, collectChunks, type NumericChunk } from "./chunks.ts";
 import { INPUT_LIMITS } from "./limits.ts";
@@ -90,6 +90,28 @@ function crOnly(source: string): NetsecError {
   return new NetsecError("CSV_INVALID", `${source}: the lines end with a carriage return only (CR, classic Mac OS line ends): expected \\n or \\r\\n line ends`, { location: { file: source, row: 0, expected: "LF or CRLF line ends" } });
 }
 
+/** The cell (1-based) whose opening quote is still open at the end of `line`, and its text so far. */
+function unclosedQuote(line: string): { cell: number; text: string } | undefined {
+  if (!line.includes('"')) return undefined;
+  let cell = 1;
+  let start = 0;
+  let inQuotes = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (inQuotes) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') i++;
+        else inQuotes = false;
+      }
+    } else if (ch === '"') inQuotes = true;
+    else if (ch === ",") {
+      cell++;
+      start = i + 1;
+    }
+  }
+  return inQuotes ? { cell, text: line.slice(start).trim().replace(/^"/, "").replace(/\r$/, "") } : undefined;
+}
+
 /**
  * The column names of a header line (no line end), or a CSV_INVALID error naming `source` for an
  * empty header, another delimiter than the comma, an empty header cell or too many columns.
@@ -97,6 +119,10 @@ function crOnly(source: string): NetsecError {
 export function parseHeaderLine(headerLine: string, source: string): string[] {
   if (headerLine.trim() === "") {
     throw new NetsecError("CSV_INVALID", `${source} is empty: expected a header line naming the columns, then one line per row`, { location: { file: source, row: 0 } });
+  }
+  const open = unclosedQuote(headerLine);
+  if (open) {
+    throw new NetsecError("CSV_INVALID", `${source}: header cell ${open.cell} (${quoted(open.text)}) opens a quote the header line does not close: a line break inside a quoted column name is not supported (netsec reads one line per row); remove the line break from the name`, { location: { file: source, row: 0, value: open.text, expected: "column names on one line" } });
   }
   if (headerLine.includes("\r")) throw crOnly(source);
   const delimiter = detectDelimiter(headerLine);

@@ -86,7 +86,8 @@ describe("the registered model in MLflow's own tools", () => {
       expect(answer.mlflow).toBe(client.split(" ")[1]);
       expect(answer.flavors).toEqual(["netsec_json", "onnx", "python_function"]);
       expect(answer.loader_module).toBe("mlflow.onnx");
-      expect(answer.files).toEqual(["MLmodel", "conda.yaml", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
+      // manifest.json: the threshold and rule it was pushed with (served from the registry at the same threshold)
+      expect(answer.files).toEqual(["MLmodel", "conda.yaml", "manifest.json", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
       expect(answer.signature_inputs).toEqual(features.map((f) => [f, "double"]));
       expect(answer.signature_outputs).toEqual([["label", "long"], ["probability_phishing", "float"], ["probability_legitimate", "float"]]);
       expect(answer.columns).toEqual(["label", "probability_phishing", "probability_legitimate"]);
