@@ -53,6 +53,8 @@ export interface PipelineOptions {
   modelDir?: string;
   /** Push even when the new model is not better than the current one (gates still apply). */
   force?: boolean;
+  /** Called once the run folder exists, with its recorder (a signal handler marks it interrupted through it). */
+  onRecorder?: (recorder: RunRecorder) => void;
 }
 
 export interface PipelineSummary {
@@ -257,6 +259,7 @@ function summaryOf(prepared: PreparedRun, recorder: RunRecorder, warningsBefore:
 async function startRecorder(prepared: PreparedRun, hooks: PipelineHooks): Promise<RunRecorder> {
   const recorder = await RunRecorder.create(prepared.options.artifacts ?? "Artifacts", "netsec train", hooks);
   prepared.options.reporter.info(`run folder ${recorder.run.dir}`);
+  prepared.options.onRecorder?.(recorder);
   return recorder;
 }
 

@@ -2,7 +2,7 @@
 import type { Command } from "./command.ts";
 import { optionFlag, optionString } from "./command.ts";
 import { platform } from "../runtime/index.ts";
-import { cvScores, prepareRun, resolveDefaultData, runPipeline, type PipelineHooks, type RunRecorder } from "../pipeline.ts";
+import { cvScores, INTERRUPT_EXIT_CODES, interruptRun, prepareRun, resolveDefaultData, runPipeline, type RunRecorder } from "../pipeline.ts";
 import { loadSchema } from "../schema.ts";
 import { evaluateOnFeedback, FEEDBACK_HOLDOUT, type FeedbackEvaluation, type FeedbackSet, loadFeedback, writeDataWithFeedback } from "../stages/feedback-data.ts";
 import { datasetInput } from "../tracking/dataset.ts";
@@ -40,6 +40,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
 …, "cv": {"grouped": …, "leaky": …}, "threshold": …, "metrics": …, "pushed": …}.`,
   async run({ args, reporter }) {
     const settings = resolveSettings({ data: optionString(args, "data"), experiment: optionString(args, "experiment"), artifacts: optionString(args, "artifacts"), modelDir: optionString(args, "model-dir"), reference: optionString(args, "reference") }, { base: "" });
+    let recorder: RunRecorder | undefined;
     const givenSchema = await schemaFromArgs(args);
     // --feedback: the labelled served rows; most join the training data (a CSV next to the run
     // folders: the data + those rows), the rest are held out and scored apart after the run.
@@ -56,27 +57,22 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
       await writeDataWithFeedback(baseData, feedback.train, schema, data);
       reporter.info(`feedback: ${feedback.train.length + feedback.holdout.length} labelled rows from ${feedback.location} (digest ${feedback.digest}): ${feedback.train.length} join the training data (${data}), ${feedback.holdout.length} held out (${FEEDBACK_HOLDOUT * 100} %) to evaluate on`);
     }
-    const options = { data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), schema: givenSchema, reporter };
+    const options = { data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), schema: givenSchema, reporter, onRecorder: (r: RunRecorder) => void (recorder = r) };
     // The experiment (families, parameters, grid size) and the data source are checked before
     // anything is recorded: a run that cannot start leaves no folder and no tracked run.
     const prepared = await prepareRun(options);
     // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
     const tracking = await startPipelineTracking({ reporter, experiment: prepared.experiment, schema: prepared.schema, stateDir: settings.stateDir });
-    // SIGINT/SIGTERM: run.json says "interrupted" (stage, signal), tracking ends the run KILLED
-    // (at most 5 s), the index is rewritten, exit 128 + the signal's number. A push in progress is
-    // let finish first (well under a second; at most 5 s). A second signal exits at once.
-    let recorder: RunRecorder | undefined;
-    const hooks: PipelineHooks = { ...tracking, onStageStart: (name, run, r) => ((recorder = r), tracking.onStageStart(name, run)) };
+    // SIGINT/SIGTERM: run.json says "interrupted", tracking ends the run KILLED (bounded), the
+    // index is rewritten, exit 130/143. A second signal exits at once.
     let stopping = false;
     const stopSignals = platform.onSignal(["SIGINT", "SIGTERM"], (signal) => {
-      const code = signal === "SIGINT" ? 130 : 143;
+      const code = INTERRUPT_EXIT_CODES[signal as keyof typeof INTERRUPT_EXIT_CODES];
       if (stopping) platform.exit(code);
       stopping = true;
       reporter.warn(`train: ${signal}: stopping; the run is marked interrupted`);
       void (async () => {
-        const until = Date.now() + 5000;
-        while (recorder?.current === "push" && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
-        if (recorder?.status.status === "running") await recorder.fail(new Error(`interrupted by ${signal}`), "interrupted").catch(() => undefined);
+        await interruptRun(recorder, signal as keyof typeof INTERRUPT_EXIT_CODES).catch(() => undefined);
         await Promise.race([tracking.finish("KILLED", { interrupted: signal }).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000))]);
         await writeRunsIndex(settings.artifacts).catch(() => undefined);
         platform.exit(code);
@@ -90,7 +86,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
         await tracking.parent.logParams({ feedback: feedback.location, feedback_digest: feedback.digest, feedback_train_rows: feedback.train.length, feedback_holdout_rows: feedback.holdout.length, base_data: feedback.baseData });
         await tracking.parent.logInputs([datasetInput({ name: "feedback", digest: feedback.digest, location: feedback.location, kind: "mongodb", context: "feedback", rows: feedback.train.length + feedback.holdout.length, columns: [...prepared.schema.features.map((f) => ({ name: f.name, dtype: f.dtype })), { name: prepared.schema.target.name, dtype: prepared.schema.target.dtype }] })]);
       }
-      result = await runPipeline(options, hooks, prepared);
+      result = await runPipeline(options, tracking, prepared);
       if (feedback && result.trainer && result.evaluation) {
         const evaluation = evaluateOnFeedback(feedback.holdout, result.schema, result.transformation.preprocessor, result.trainer.model, result.evaluation.threshold);
         feedbackReport = { ...evaluation, digest: feedback.digest, location: feedback.location, trainRows: feedback.train.length };
