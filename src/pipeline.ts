@@ -27,7 +27,7 @@ import { pushSummary, runPush, type PushArtifacts } from "./stages/push.ts";
 import { evaluateInputOf, pushInputOf, readTrainingSet } from "./stages/model-inputs.ts";
 import { planStages, stageKeys, type KeyInputs, type StageKeys, type StagePlan } from "./plan.ts";
 import { currentModelSha256 } from "./models/model-file.ts";
-export { recordRun, RunRecorder } from "./run-recorder.ts";
+export { INTERRUPT_EXIT_CODES, interruptRun, recordRun, RunRecorder } from "./run-recorder.ts";
 export type { PipelineHooks, PipelineStageName, PipelineStages, StageEvent, StageSummary } from "./run-recorder.ts";
 import { recordRun, RunRecorder, type PipelineHooks, type PipelineStages, type StageSummary } from "./run-recorder.ts";
 

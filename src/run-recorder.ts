@@ -30,8 +30,8 @@ export type PipelineStageName = keyof PipelineStages;
 export type StageEvent = { [S in PipelineStageName]: { name: S; result: PipelineStages[S] } }[PipelineStageName];
 
 export interface PipelineHooks {
-  /** Called before a stage starts (with the recorder: `netsec train` marks the run interrupted through it on a signal). */
-  onStageStart?(name: PipelineStageName, run: RunFolder, recorder?: RunRecorder): void | Promise<void>;
+  /** Called before a stage starts. */
+  onStageStart?(name: PipelineStageName, run: RunFolder): void | Promise<void>;
   /** Called with a stage's typed result once its folder is complete. */
   onStage?(event: StageEvent, run: RunFolder): void | Promise<void>;
   /** Called by the model search once per candidate (tracking: one nested MLflow run each). */
@@ -92,7 +92,7 @@ export class RunRecorder {
       this.#status = { ...this.#status, status: "running", finishedAt: undefined };
       await this.#write();
     }
-    await this.hooks.onStageStart?.(name, this.run, this);
+    await this.hooks.onStageStart?.(name, this.run);
     const started = Date.now();
     const result = await work();
     const seconds = (Date.now() - started) / 1000;
@@ -117,6 +117,7 @@ export class RunRecorder {
    */
   async fail(error: unknown, status: "failed" | "interrupted" = "failed"): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
+    // An interrupted run keeps its folder even before its first stage: run.json says what stopped it.
     if (status === "failed" && Object.keys(this.#status.stages ?? {}).length === 0 && Object.keys(this.run.lineage).length === 0) {
       await platform.remove(this.run.dir).catch(() => undefined);
       return;
@@ -144,4 +145,20 @@ export async function recordRun<T>(recorder: RunRecorder, work: () => Promise<T>
   }
   await recorder.complete();
   return result;
+}
+
+/** Exit status of a run stopped by a signal: 128 + the signal's number, as shells report it. */
+export const INTERRUPT_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/**
+ * Mark the run stopped by `signal`: run.json says `interrupted` (in which stage, by which signal),
+ * which the runs index and `netsec runs` show. A push in progress is let finish first (it takes
+ * well under a second; at most `pushGraceMs`), so the model folder's lock is released.
+ */
+export async function interruptRun(recorder: RunRecorder | undefined, signal: keyof typeof INTERRUPT_EXIT_CODES, pushGraceMs = 5000): Promise<void> {
+  if (!recorder) return;
+  const until = Date.now() + pushGraceMs;
+  while (recorder.current === "push" && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (recorder.status.status !== "running") return;
+  await recorder.fail(new Error(`interrupted by ${signal}`), "interrupted");
 }
