@@ -8,7 +8,8 @@
 #   - a second venv with mlflow 2.7.1 (the MLflow DagsHub serves) for the DagsHub tests, with
 #     onnx/onnxruntime so its client loads our logged model too
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
-#   - Debian's chromium (browser tests) and nginx (scale-out test), when missing and we are root
+#   - Debian's chromium (browser tests), nginx (scale-out test) and prometheus (the /metrics scrape
+#     test), when missing and we are root
 #   - Debian's podman, debootstrap and iproute2 (scripts/container-check.sh), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
 # Tools are cached under $NETSEC_CACHE (default ~/.cache/netsec) and reused when present.
@@ -91,6 +92,20 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
     if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     log "nginx not found and not root: the scale-out test will fail; install Debian's nginx"
+  fi
+fi
+
+# Debian's prometheus: tests/serve/metrics-prometheus.test.ts starts its own on loopback (config and
+# TSDB in a temp dir) to scrape `netsec serve`; the package's service is kept from starting.
+if ! command -v prometheus >/dev/null 2>&1 && [ ! -x /usr/bin/prometheus ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's prometheus (its service is kept from starting)"
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1; fi
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  else
+    log "prometheus not found and not root: the /metrics scrape test will fail; install Debian's prometheus"
   fi
 fi
 

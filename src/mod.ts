@@ -79,7 +79,7 @@ export { createTracker, resolveTrackingConfig, syncJournals } from "./tracking/i
 export type { Tracker, TrackingConfig } from "./tracking/index.ts";
 export { localRunRows, remoteRunRows } from "./tracking/runs.ts";
 export type { RunRow } from "./tracking/runs.ts";
-export { downloadModelVersion, exportRegisteredModel, parseModelUri } from "./tracking/registry-model.ts";
+export { downloadModelVersion, downloadRunModel, exportModelUri, exportRegisteredModel, parseModelUri, REGISTRY_LIMITS } from "./tracking/registry-model.ts";
 export { loadRunRecord, runRecordOf } from "./report/record.ts";
 export type { RunRecord } from "./report/record.ts";
 export { writeRunReport } from "./report/write.ts";
@@ -92,6 +92,7 @@ export { driftColumnsOf, driftFigure } from "./viz/drift.ts";
 export { cvScoresFigure } from "./viz/cv-scores.ts";
 export { confusionFigure } from "./viz/confusion.ts";
 export { prFigure, rocFigure, thresholdFigure } from "./viz/curves.ts";
+export { calibrationFigure } from "./viz/calibration.ts";
 export { importanceFigure } from "./viz/importance.ts";
 export { beeswarmFigure, contributionBarFigure } from "./viz/explanations.ts";
 export { learningCurveFigure } from "./viz/learning-curve.ts";

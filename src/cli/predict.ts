@@ -8,6 +8,7 @@ import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import { predictFile } from "../predict/predict-file.ts";
 import { parseThreshold } from "../models/model-file.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 /** `--workers`: "auto" (default) = one per core, 0 = none, n = n — as `search.workers` in an experiment. */
 function workerCount(value: string | undefined): number | undefined {
@@ -24,6 +25,7 @@ export const predictCommand: Command = {
     { name: "input", value: "<csv>", description: "rows to score: the schema's feature columns (target optional)", required: true },
     { name: "output", value: "<csv>", description: "where to write the input columns + prediction + probability", required: true },
     { name: "model-dir", value: "<dir>", description: "the pushed model", default: "final_model" },
+    schemaOption,
     { name: "skip-invalid", description: "write bad rows to <output>.invalid.csv with a reason instead of stopping" },
     { name: "workers", value: "<n>", description: "worker threads scoring chunks while the next one is read (auto: one per core, the default; 0: none)" },
     { name: "explain", description: "add contribution:<feature> columns and contribution:base: why each row got its score" },
@@ -70,6 +72,7 @@ regression). The input is streamed in chunks, so file size does not matter.`,
       workers: workerCount(optionString(args, "workers")),
       explain: optionFlag(args, "explain"),
       threshold,
+      schema: await schemaFromArgs(args),
       onExplainProgress,
       onProgress: (rows) => {
         if (rows - reported >= 1_000_000) {

@@ -8,7 +8,10 @@ import { DEFAULT_REGISTRY_POLL_MS } from "../serve/registry-follower.ts";
 import { parseModelUri } from "../tracking/registry-model.ts";
 import { MlflowClient } from "../tracking/mlflow.ts";
 import { resolveTrackingConfig } from "../tracking/config.ts";
-import { type Command, optionString } from "./command.ts";
+import { type Command, optionFlag, optionString } from "./command.ts";
+import { isMongoUri } from "../data/mongo-uri.ts";
+import { predictionLogTarget } from "../serve/prediction-log-sinks.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
@@ -38,7 +41,7 @@ function absolute(path: string): string {
  * failure at the first request), drop those it never needs even when started with --allow-all
  * (write, FFI; run unless POST /train is on), and say what it runs with.
  */
-function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] } }): string {
+function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] }; schema?: string; rowLog?: { write?: string; hosts?: string[] } }): string {
   const permissions = platform.permissions;
   if (!permissions) return "permissions: those of the process (Node)";
   const { registry } = options;
@@ -50,18 +53,22 @@ function checkPermissions(options: { modelDir: string; host: string; port: numbe
     host: options.host,
     port: options.port,
     trainCommand: options.train ? platform.denoPath() : undefined,
-    netHosts: registry?.hosts,
+    netHosts: [...registry?.hosts ?? [], ...options.rowLog?.hosts ?? []],
+    readPaths: options.schema ? [absolute(options.schema)] : undefined,
   });
-  const needed = registry ? { ...base, write: [absolute(registry.cacheDir)] } : base;
+  // The prediction log: its MongoDB hosts (net, above) or its JSONL file (write).
+  const writes = [...registry ? [absolute(registry.cacheDir)] : [], ...options.rowLog?.write ? [absolute(options.rowLog.write)] : []];
+  const needed = writes.length ? { ...base, write: writes } : base;
   const missing = permissions.missing(needed);
   if (missing.length) {
     throw new NetsecError("USAGE", `netsec serve: Deno was started without ${missing.join(" ")}; serving needs ${denoFlags(needed).join(" ")} (docs/serving.md, "Permissions")`);
   }
   const all = permissions.unrestricted();
-  if (!registry) permissions.revoke("write");
+  if (!writes.length) permissions.revoke("write");
   permissions.revoke("ffi");
   if (!options.train) permissions.revoke("run");
-  const dropped = `${registry ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${registry ? " (write kept: the model cache)" : ""}`;
+  const kept = [...registry ? ["the model cache"] : [], ...options.rowLog?.write ? ["the prediction log"] : []];
+  const dropped = `${kept.length ? "" : "write, "}FFI${options.train ? "" : " and run"} revoked${kept.length ? ` (write kept: ${kept.join(", ")})` : ""}`;
   return all
     ? `permissions: started with --allow-all: ${dropped}; read, net and env stay unrestricted (docs/serving.md, "Permissions", narrows them)`
     : `permissions: has what serving needs (${denoFlags(needed).join(" ")}); ${dropped}`;
@@ -111,15 +118,20 @@ export const serveCommand: Command = {
     { name: "port", value: "<n>", description: "TCP port (0 = any free port)", default: "8000" },
     { name: "host", value: "<address>", description: "Address to listen on (0.0.0.0 for all interfaces)", default: "127.0.0.1" },
     { name: "model-dir", value: "<dir>", description: "Folder holding model.json; watched for new pushes (default: final_model)" },
-    { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>), fetched through MLFLOW_TRACKING_URI" },
+    schemaOption,
+    { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>, or runs:/<run_id>/<path> on DagsHub), fetched through MLFLOW_TRACKING_URI" },
     { name: "registry-poll-s", value: "<n>", description: "With --model-uri and an alias: how often to check where the alias points", default: String(DEFAULT_REGISTRY_POLL_MS / 1000) },
     { name: "model-cache", value: "<dir>", description: "With --model-uri: where fetched versions are kept (default: a new temporary folder)" },
     { name: "max-body-mb", value: "<n>", description: "Largest accepted request body in MB (413 above)", default: "64" },
+    { name: "max-explain-cost", value: "<n>", description: "Most work of one /predict?explain=true request, distinct rows × trees (422 above)", default: "200000" },
     { name: "cors-origin", value: "<origins>", description: "Comma-separated origins allowed by CORS (default: NETSEC_CORS_ORIGINS, else CORS off)" },
     { name: "body-timeout-s", value: "<n>", description: "Seconds a client may take to send a body (408 after)", default: "60" },
     { name: "header-timeout-s", value: "<n>", description: "Seconds a client may take to send the request line and headers (408 and closed after; checked every second)", default: "10" },
     { name: "train-data", value: "<csv|arff|mongodb uri>", description: "Data for POST /train (passed to netsec train --data; default: its own default)" },
     { name: "watch-ms", value: "<n>", description: "How often to check the model folder for a new model (0 = never)", default: "1000" },
+    { name: "prediction-log", value: "<mongodb uri | file.jsonl>", description: "Log scored rows (request id, row, model version, features, probability) to mongodb://host/db.collection or a JSONL file, off the request path; needed by POST /feedback" },
+    { name: "prediction-log-share", value: "<0..1>", description: "Share of scored rows logged (sampled per row)", default: "1" },
+    { name: "no-metrics", description: "Do not measure requests nor answer GET /metrics (by default open; NETSEC_METRICS_TOKEN restricts it to a bearer token)" },
     { name: "shutdown-timeout-s", value: "<n>", description: "On SIGTERM/SIGINT/SIGHUP: how long requests in flight may take to finish", default: "8" },
   ],
   details: `
@@ -132,6 +144,9 @@ through the tracking server of MLFLOW_TRACKING_URI (credentials as for netsec tr
 against the sha256 its run recorded; the alias is checked every --registry-poll-s seconds and a
 new version is swapped in the same way. Unreachable registry at start: exit 1; later: the last
 good model keeps serving and /model shows the error. /train is off in this mode.
+--model-uri runs:/<run_id>/model serves the model a run logged (DagsHub's MLflow has no
+registry), checked the same way, never polled. What the registry answers is checked: positive
+version numbers of the model asked for, size caps, redirects within the tracking server only.
 
 SIGTERM, SIGINT or SIGHUP stops the server gracefully: new requests get 503, requests in
 flight finish (up to --shutdown-timeout-s), a running training job is stopped; exit code 0, or 1
@@ -139,6 +154,7 @@ when requests were still running at the deadline or a second signal came.`,
   async run({ args, reporter }) {
     const port = numberOption(optionString(args, "port"), "port", 0, 65535);
     const maxMb = numberOption(optionString(args, "max-body-mb"), "max-body-mb", 0.001, 4096);
+    const maxExplainCost = numberOption(optionString(args, "max-explain-cost"), "max-explain-cost", 1, 1e12);
     const bodySeconds = numberOption(optionString(args, "body-timeout-s"), "body-timeout-s", 1, 3600);
     const pollMs = numberOption(optionString(args, "watch-ms"), "watch-ms", 0, 3_600_000);
     const headerSeconds = numberOption(optionString(args, "header-timeout-s"), "header-timeout-s", 0.1, 3600);
@@ -150,7 +166,11 @@ when requests were still running at the deadline or a second signal came.`,
     const registry = modelUri ? await registryOptions(modelUri, numberOption(optionString(args, "registry-poll-s"), "registry-poll-s", 0, 86_400) * 1000, optionString(args, "model-cache")) : undefined;
     const corsOrigins = parseOrigins(optionString(args, "cors-origin") ?? platform.env("NETSEC_CORS_ORIGINS"));
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
-    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts } });
+    const logSpec = optionString(args, "prediction-log");
+    const logShare = numberOption(optionString(args, "prediction-log-share") ?? "1", "prediction-log-share", 0.000001, 1);
+    const rowLog = logSpec ? (isMongoUri(logSpec) ? { hosts: predictionLogTarget(logSpec).hosts.split(",") } : { write: logSpec }) : undefined;
+    const schemaPath = optionString(args, "schema");
+    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, schema: schemaPath, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts }, rowLog });
     // Listen for stop signals before anything else: as PID 1 in a container a signal without a
     // handler is ignored, elsewhere it kills the process on the spot.
     const signals = signalQueue();
@@ -159,19 +179,25 @@ when requests were still running at the deadline or a second signal came.`,
     // What the service says while it starts waits until it listens: a port in use is then the only line.
     const early: string[] = [];
     let log = (message: string): void => void early.push(message);
+    const schema = await schemaFromArgs(args);
     const server = await startServer({
       port,
       host,
       modelDir,
-      load: (dir) => loadModelFile(dir),
-      limits: { maxBytes: Math.round(maxMb * 1024 * 1024), totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
+      schema,
+      load: (dir) => loadModelFile(dir, { schema }),
+      limits: { maxBytes: Math.round(maxMb * 1024 * 1024), maxExplainCost, totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
       corsOrigins,
       trainToken,
-      train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data") }),
+      train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data"), schema: schemaPath && absolute(schemaPath) }),
       pollMs,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },
       registry,
+      metrics: !optionFlag(args, "no-metrics"),
+      metricsToken: platform.env("NETSEC_METRICS_TOKEN") || undefined,
+      predictionLog: logSpec ? { sink: logSpec, share: logShare } : undefined,
+      feedbackToken: platform.env("NETSEC_FEEDBACK_TOKEN") || undefined,
       log: (message) => log(message),
     }).catch((error) => {
       const refused = listenRefusal(error, host, port);
@@ -185,6 +211,7 @@ when requests were still running at the deadline or a second signal came.`,
       ? `${modelUri} from ${registry.client.uri}, version ${server.registry?.status().version}; POST /train disabled`
       : `model dir ${modelDir}; POST /train ${trainToken ? "enabled" : "disabled: NETSEC_TRAIN_TOKEN not set"}`;
     reporter.info(`netsec serve: ${permissionNote}`);
+    if (server.predictionLog) reporter.info(`netsec serve: prediction log: ${server.predictionLog.description}${logShare < 1 ? ` (${logShare * 100} % of rows)` : ""}; POST /feedback ${platform.env("NETSEC_FEEDBACK_TOKEN") ? "enabled" : "disabled: NETSEC_FEEDBACK_TOKEN not set"}`);
     reporter.info(`netsec serve: listening on ${server.url} (${origin}; CORS ${corsOrigins.length ? corsOrigins.join(", ") : "off"})`);
     const signal = await signals.next();
     const inFlight = server.inFlight();

@@ -5,6 +5,9 @@
  * tab or carriage return and is not a number gets a leading single quote (OWASP, "CSV
  * Injection"). Numbers, negative ones included (-1 is a feature value), are left as they are, so
  * a file the pipeline reads back keeps its numbers.
+ *
+ * Also the cells of the data files the pipeline reads back (`csvHeader`, `formatCell`): numbers in
+ * their shortest exact form, the header quoted as the seed's.
  */
 import { splitCsvLine } from "./csv.ts";
 
@@ -33,4 +36,18 @@ export function personCell(text: string): string {
 /** A CSV line (as read from a file, no line end) rewritten cell by cell with `personCell`. */
 export function personLine(line: string): string {
   return splitCsvLine(line).map(personCell).join(",");
+}
+
+/** Format one value for CSV output: missing → empty cell, numbers in their shortest exact form. */
+export function formatCell(value: number): string {
+  return Number.isNaN(value) ? "" : String(value);
+}
+
+function quoteHeader(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The header line in the seed's style (every name quoted). */
+export function csvHeader(columns: readonly string[]): string {
+  return columns.map(quoteHeader).join(",") + "\n";
 }

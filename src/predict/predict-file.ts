@@ -11,7 +11,8 @@
  */
 import { platform } from "../runtime/index.ts";
 import { listNames, NetsecError, quoted, showName } from "../errors.ts";
-import { CsvFile, csvHeader, formatCell } from "../data/csv.ts";
+import { CsvFile } from "../data/csv.ts";
+import { csvHeader, formatCell } from "../data/csv-write.ts";
 import { createFrame } from "../data/frame.ts";
 import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";

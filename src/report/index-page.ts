@@ -4,7 +4,7 @@
  * folder that holds the runs.
  */
 import { platform } from "../runtime/index.ts";
-import { escapeHtml } from "../viz/html.ts";
+import { html, join, raw } from "../viz/markup.ts";
 import { listRuns, type RunInfo } from "./runs.ts";
 import { runTableCells } from "../tracking/runs.ts";
 
@@ -24,21 +24,20 @@ export function renderRunsIndex(runs: readonly RunInfo[], title = "netsec runs")
   const heads = ["run", ...Object.keys(runTableCells({ id: "", name: "", time: "", params: {}, where: "folder" })).filter((h) => h !== "time" && h !== "where"), "stages", ""];
   const rows = runs.map((r) => {
     const cells = runTableCells(r.row);
-    const name = escapeHtml(r.run.timestamp);
-    const link = r.hasReport ? `<a href="${encodeURIComponent(r.run.timestamp)}/report.html">report</a>` : "";
-    const values = Object.entries(cells).filter(([h]) => h !== "time" && h !== "where").map(([, v]) => `<td>${escapeHtml(v)}</td>`);
-    return `<tr><td data-sort="${escapeHtml(r.row.time)}">${name}</td>${values.join("")}<td>${escapeHtml(r.stages.join(", ") || "(none)")}</td><td>${link}</td></tr>`;
+    const link = r.hasReport ? html`<a href="${encodeURIComponent(r.run.timestamp)}/report.html">report</a>` : "";
+    const values = Object.entries(cells).filter(([h]) => h !== "time" && h !== "where").map(([, v]) => html`<td>${v}</td>`);
+    return html`<tr><td data-sort="${r.row.time}">${r.run.timestamp}</td>${join(values)}<td>${r.stages.join(", ") || "(none)"}</td><td>${link}</td></tr>`;
   });
-  return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+  return String(html`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1rem 2rem}table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.2rem .6rem;text-align:left}th{background:#f5f5f5}th[data-col]{cursor:pointer}th[data-dir=asc]::after{content:" ▲"}th[data-dir=desc]::after{content:" ▼"}</style>
-</head><body><h1>${escapeHtml(title)}</h1>
+</head><body><h1>${title}</h1>
 <p>Click a column to sort. The same columns as <code>netsec runs</code>.</p>
-<table class="runs"><thead><tr>${heads.map((h, i) => (h ? `<th data-col="${i}">${escapeHtml(h)}</th>` : "<th></th>")).join("")}</tr></thead><tbody>
-${rows.join("\n")}
+<table class="runs"><thead><tr>${join(heads.map((h, i) => (h ? html`<th data-col="${i}">${h}</th>` : html`<th></th>`)))}</tr></thead><tbody>
+${join(rows, "\n")}
 </tbody></table>
-<script>${SORT_SCRIPT}</script></body></html>
-`;
+<script>${raw(SORT_SCRIPT)}</script></body></html>
+`);
 }
 
 /** Write `<artifactsRoot>/index.html`; returns its path. */

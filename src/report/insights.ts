@@ -5,7 +5,7 @@
  */
 import type { Schema } from "../schema.ts";
 import type { PlotlyFigure } from "../viz/figure.ts";
-import { escapeHtml } from "../viz/html.ts";
+import { html, type Markup } from "../viz/markup.ts";
 import { thresholdFigure } from "../viz/curves.ts";
 import { beeswarmFigure, contributionBarFigure } from "../viz/explanations.ts";
 import type { ContractReport } from "../stages/validate.ts";
@@ -13,40 +13,32 @@ import type { TrainArtifacts } from "../stages/train.ts";
 import type { ExplanationSummary } from "../stages/explanations.ts";
 import type { SearchResult } from "../search/types.ts";
 import type { PrCurve } from "../stats/metrics.ts";
-import { recordsTable } from "./json-html.ts";
+import { type Cell, rowsTable } from "./json-html.ts";
 
 /** Either HTML or a figure, in reading order. */
-export type Block = { html: string } | { figure: PlotlyFigure };
+export type Block = { html: Markup } | { figure: PlotlyFigure };
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-const f4 = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? "n/a" : v.toFixed(4));
+const f4 = (v: number | undefined | null) => (v === undefined || v === null || Number.isNaN(v) ? "n/a" : v.toFixed(4));
 const n = (v: number) => v.toLocaleString("en-US");
 
 /** The contract's counts per split, missing cells and the first problems, as tables. */
 export function contractBlocks(contract: ContractReport, schema: Schema): Block[] {
-  const split = (name: string, s: ContractReport["train"]) => ({
-    split: name,
-    rows: s.rows,
-    valid: s.valid,
-    invalid: s.invalid,
-    "conflicts dropped": s.conflictDropped,
-    relabelled: s.conflictRelabelled,
-    ...Object.fromEntries(schema.target.allowed.map((v) => [schema.labelOf(v), s.classes[String(v)] ?? 0])),
-  });
   const labels = schema.target.allowed.map((v) => schema.labelOf(v));
+  const split = (name: string, s: ContractReport["train"]): Cell[] => [name, s.rows, s.valid, s.invalid, s.conflictDropped, s.conflictRelabelled, ...schema.target.allowed.map((v) => s.classes[String(v)] ?? 0)];
   const blocks: Block[] = [{
-    html: `<p>${n(contract.rows)} rows checked against ${escapeHtml(schema.source)} (columns, types, allowed values): ${n(contract.invalidRows)} broke it (${pct(contract.invalidShare)}, the limit is ${pct(contract.maxInvalidShare)}) and were set aside in invalid/.</p>${
-      recordsTable([split("train", contract.train), split("test", contract.test)], ["split", "rows", "valid", "invalid", "conflicts dropped", "relabelled", ...labels])
+    html: html`<p>${n(contract.rows)} rows checked against ${schema.source} (columns, types, allowed values): ${n(contract.invalidRows)} broke it (${pct(contract.invalidShare)}, the limit is ${pct(contract.maxInvalidShare)}) and were set aside in invalid/.</p>${
+      rowsTable(["split", "rows", "valid", "invalid", "conflicts dropped", "relabelled", ...labels], [split("train", contract.train), split("test", contract.test)])
     }`,
   }];
-  const missing = Object.entries({ ...contract.train.missing }).map(([column, count]) => ({ column, train: count, test: contract.test.missing[column] ?? 0 }));
-  for (const [column, count] of Object.entries(contract.test.missing)) if (!(column in contract.train.missing)) missing.push({ column, train: 0, test: count });
-  if (missing.length) blocks.push({ html: `<h3>Missing values</h3>${recordsTable(missing, ["column", "train", "test"])}<p class="note">Imputed by the KNN imputer fitted on the training rows.</p>` });
+  const missing: Cell[][] = Object.entries(contract.train.missing).map(([column, count]) => [column, count, contract.test.missing[column] ?? 0]);
+  for (const [column, count] of Object.entries(contract.test.missing)) if (!(column in contract.train.missing)) missing.push([column, 0, count]);
+  if (missing.length) blocks.push({ html: html`<h3>Missing values</h3>${rowsTable(["column", "train", "test"], missing)}<p class="note">Imputed by the KNN imputer fitted on the training rows.</p>` });
   if (contract.firstIssues.length) {
     const shown = contract.firstIssues.slice(0, 10);
     blocks.push({
-      html: `<details><summary>First problems (${shown.length} of ${n(contract.invalidRows)} rows)</summary>${
-        recordsTable(shown.map((i) => ({ file: i.file, row: i.row, column: i.column, value: i.value, expected: i.expected })), ["file", "row", "column", "value", "expected"])
+      html: html`<details><summary>First problems (${shown.length} of ${n(contract.invalidRows)} rows)</summary>${
+        rowsTable(["file", "row", "column", "value", "expected"], shown.map((i) => [i.file, i.row, i.column, i.value, i.expected]))
       }</details>`,
     });
   }
@@ -58,23 +50,23 @@ export function duplicateBlocks(contract: ContractReport, schema: Schema): Block
   const v = d.vectors;
   const across = d.acrossSplits;
   const blocks: Block[] = [{
-    html: `<h3>Duplicates</h3><p>${n(d.rows)} valid rows hold <b>${n(v.distinct)}</b> distinct feature vectors: ${n(v.repeatedRows)} rows (${pct(v.repeatedShare)}) share their vector with another row, the largest group has ${n(v.largestGroup)} rows, and ${n(d.duplicates)} rows repeat an earlier row exactly (label included). ${
+    html: html`<h3>Duplicates</h3><p>${n(d.rows)} valid rows hold <b>${n(v.distinct)}</b> distinct feature vectors: ${n(v.repeatedRows)} rows (${pct(v.repeatedShare)}) share their vector with another row, the largest group has ${n(v.largestGroup)} rows, and ${n(d.duplicates)} rows repeat an earlier row exactly (label included). ${
       across.vectors > 0
-        ? `<b>${n(across.vectors)} vectors are in both train and test</b> (${n(across.testRows)} test rows): the test score is optimistic (split.group_duplicates: true keeps them apart).`
+        ? html`<b>${n(across.vectors)} vectors are in both train and test</b> (${n(across.testRows)} test rows): the test score is optimistic (split.group_duplicates: true keeps them apart).`
         : "No feature vector is in both train and test."
     }</p>`,
   }];
   const k = contract.conflicts;
   const what = k.policy === "keep" ? "kept (and counted in training and test)" : k.policy === "drop" ? `dropped: ${k.dropped} rows moved to invalid/` : `relabelled to the group's majority (${k.relabelled} rows); groups without a majority dropped (${k.dropped} rows)`;
-  blocks.push({ html: `<h3>Conflicting labels</h3><p>${k.groups} feature vectors carry both labels (${k.rows} rows): no model can get all of them right. Policy <code>validation.conflicts: ${escapeHtml(k.policy)}</code>: ${k.groups ? what : "nothing to do"}.</p>` });
+  blocks.push({ html: html`<h3>Conflicting labels</h3><p>${k.groups} feature vectors carry both labels (${k.rows} rows): no model can get all of them right. Policy <code>validation.conflicts: ${k.policy}</code>: ${k.groups ? what : "nothing to do"}.</p>` });
   if (k.listed.length) {
-    const rows = k.listed.slice(0, 20).map((g) => ({
-      rows: g.rows,
-      labels: Object.entries(g.labels).map(([value, count]) => `${schema.labelOf(Number(value))} ×${count}`).join(", "),
-      resolution: g.resolution,
-      "where (split row: label)": g.members.slice(0, 8).map((m) => `${m.split} ${m.row}: ${schema.labelOf(m.label)}`).join("; ") + (g.members.length > 8 ? "; …" : ""),
-    }));
-    blocks.push({ html: `<details><summary>The ${k.groups} conflicting groups, largest first${k.groups > rows.length ? ` (${rows.length} shown)` : ""}</summary>${recordsTable(rows, ["rows", "labels", "resolution", "where (split row: label)"])}</details>` });
+    const rows = k.listed.slice(0, 20).map((g): Cell[] => [
+      g.rows,
+      schema.target.allowed.filter((value) => g.labels[String(value)]).map((value) => `${schema.labelOf(value)} ×${g.labels[String(value)]}`).join(", "),
+      g.resolution,
+      g.members.slice(0, 8).map((m) => `${m.split} ${m.row}: ${schema.labelOf(m.label)}`).join("; ") + (g.members.length > 8 ? "; …" : ""),
+    ]);
+    blocks.push({ html: html`<details><summary>The ${k.groups} conflicting groups, largest first${k.groups > rows.length ? ` (${rows.length} shown)` : ""}</summary>${rowsTable(["rows", "labels", "resolution", "where (split row: label)"], rows)}</details>` });
   }
   return blocks;
 }
@@ -82,11 +74,11 @@ export function duplicateBlocks(contract: ContractReport, schema: Schema): Block
 export function protocolBlocks(search: SearchResult): Block[] {
   const { grouped, leaky } = search.protocols;
   const scoring = search.best.scoring;
-  const row = (name: string, s: typeof grouped) => ({ folds: name + (name === search.protocol ? " (ranked the search)" : ""), [`mean ${scoring}`]: s ? Number(f4(s.meanScore)) : undefined, std: s ? Number(f4(s.stdScore)) : undefined, "per fold": s?.foldScores.map((x) => x.toFixed(4)).join(" ") });
+  const row = (name: string, s: typeof grouped): Cell[] => [name + (name === search.protocol ? " (ranked the search)" : ""), s ? f4(s.meanScore) : "not run", s ? f4(s.stdScore) : "", s?.foldScores.map((x) => x.toFixed(4)).join(" ")];
   const gap = grouped && leaky ? leaky.meanScore - grouped.meanScore : undefined;
   return [{
-    html: `<h3>Grouped and leaky cross-validation of the winner</h3><p>Grouped folds keep identical feature vectors in one fold; leaky folds deal rows one by one (the seed's protocol), so copies of a validation row sit in the training folds.${gap !== undefined ? ` The leaky score is <b>${gap >= 0 ? "+" : ""}${gap.toFixed(4)}</b> higher: that much of it is memorised duplicates, not skill.` : ""}</p>${
-      recordsTable([row("grouped", grouped), row("leaky", leaky)], ["folds", `mean ${scoring}`, "std", "per fold"])
+    html: html`<h3>Grouped and leaky cross-validation of the winner</h3><p>Grouped folds keep identical feature vectors in one fold; leaky folds deal rows one by one (the seed's protocol), so copies of a validation row sit in the training folds.${gap !== undefined ? html` The leaky score is <b>${gap >= 0 ? "+" : ""}${gap.toFixed(4)}</b> higher: that much of it is memorised duplicates, not skill.` : ""}</p>${
+      rowsTable(["folds", `mean ${scoring}`, "std", "per fold"], [row("grouped", grouped), row("leaky", leaky)])
     }`,
   }];
 }
@@ -95,7 +87,7 @@ export function protocolBlocks(search: SearchResult): Block[] {
 export function thresholdBlocks(trainer: TrainArtifacts, testCurve: PrCurve, positiveLabel: string): Block[] {
   const t = trainer.threshold;
   const blocks: Block[] = [{
-    html: `<h3>Decision threshold</h3><p>A row is predicted ${escapeHtml(positiveLabel)} when P(${escapeHtml(positiveLabel)}) ≥ <b>${t.threshold.toFixed(4)}</b>, chosen by <i>${escapeHtml(t.rule)}</i>${t.met ? "" : " (not attainable: the closest threshold)"} on the out-of-fold predictions of the training split (${trainer.search.protocol} folds): precision ${f4(t.precision)}, recall ${f4(t.recall)}, F1 ${f4(t.f1)}. The test metrics above are at this threshold; <code>netsec predict --threshold</code> and <code>/predict?threshold=</code> override it.</p>`,
+    html: html`<h3>Decision threshold</h3><p>A row is predicted ${positiveLabel} when P(${positiveLabel}) ≥ <b>${t.threshold.toFixed(4)}</b>, chosen by <i>${t.rule}</i>${t.met ? "" : " (not attainable: the closest threshold)"} on the out-of-fold predictions of the training split (${trainer.search.protocol} folds): precision ${f4(t.precision)}, recall ${f4(t.recall)}, F1 ${f4(t.f1)}. The test metrics above are at this threshold; <code>netsec predict --threshold</code> and <code>/predict?threshold=</code> override it.</p>`,
   }];
   if (testCurve.thresholds.length) blocks.push({ figure: thresholdFigure(testCurve, t.threshold, "Test precision, recall and F1 against the threshold (dashed: the model's)") });
   return blocks;
@@ -103,7 +95,7 @@ export function thresholdBlocks(trainer: TrainArtifacts, testCurve: PrCurve, pos
 
 export function explanationBlocks(e: ExplanationSummary): Block[] {
   return [
-    { html: `<h3>Why the model decides</h3><p>Per-prediction contributions (${e.family === "logistic_regression" ? "exact linear terms" : "TreeSHAP"}) of ${e.rows} of the ${e.of} test rows, in the ${escapeHtml(e.output)}: each row's base (${f4(e.base)}) plus its contributions is its output. <code>netsec predict --explain</code> and <code>/predict?explain=true</code> give them for any row.</p>` },
+    { html: html`<h3>Why the model decides</h3><p>Per-prediction contributions (${e.family === "logistic_regression" ? "exact linear terms" : "TreeSHAP"}) of ${e.rows} of the ${e.of} test rows, in the ${e.output}: each row's base (${f4(e.base)}) plus its contributions is its output. <code>netsec predict --explain</code> and <code>/predict?explain=true</code> give them for any row.</p>` },
     { figure: contributionBarFigure(e) },
     { figure: beeswarmFigure(e) },
   ];

@@ -1,14 +1,34 @@
-/** Records as a readable HTML table (pure). */
-import { escapeHtml } from "../viz/html.ts";
+/** Rows as a readable HTML table (pure; escaped by the html builder). Columns come in the order given. */
+import { html, join, type Markup } from "../viz/markup.ts";
 
-function scalar(value: string | number | undefined): string {
-  if (value === undefined) return "";
-  if (typeof value === "number") return escapeHtml(Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6))));
-  return escapeHtml(String(value));
+/** A cell: text, a number (shown with at most 6 significant digits), markup, or nothing (an empty cell, never "null"). */
+export type Cell = string | number | Markup | null | undefined;
+
+export function cellMarkup(value: Cell): Markup | string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "number") return Number.isNaN(value) ? "n/a" : Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+  return value;
 }
 
-export function recordsTable(records: readonly Record<string, string | number | undefined>[], columns: readonly string[]): string {
-  return `<table><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>${
-    records.map((r) => `<tr>${columns.map((c) => `<td>${scalar(r[c])}</td>`).join("")}</tr>`).join("")
+/** A table from a header and rows of cells (arrays: the order is the one written). */
+export function rowsTable(columns: readonly string[], rows: readonly (readonly Cell[])[], className?: string): Markup {
+  return html`<table${className ? html` class="${className}"` : ""}><thead><tr>${join(columns.map((c) => html`<th>${c}</th>`))}</tr></thead><tbody>${
+    join(rows.map((r) => html`<tr>${join(r.map((v) => html`<td>${cellMarkup(v)}</td>`))}</tr>`))
   }</tbody></table>`;
+}
+
+/** A table of records, columns in the order of `columns` (not of the records' keys). */
+export function recordsTable(records: readonly Record<string, Cell>[], columns: readonly string[]): Markup {
+  return rowsTable(columns, records.map((r) => columns.map((c) => r[c])));
+}
+
+/** Name/value pairs as a two-column table, in the order given. */
+export function pairsTable(pairs: readonly (readonly [string, Cell])[]): Markup {
+  return html`<table class="kv"><tbody>${join(pairs.map(([k, v]) => html`<tr><th>${k}</th><td>${cellMarkup(v)}</td></tr>`))}</tbody></table>`;
+}
+
+/** Model parameters as `name=value, …` (not JSON). */
+export function paramsText(params: Readonly<Record<string, unknown>>): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null);
+  return entries.length ? entries.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ") : "defaults";
 }

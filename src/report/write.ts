@@ -6,7 +6,7 @@
  */
 import { platform } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
-import { loadPlotlySource } from "../viz/html.ts";
+import { loadCompressedPlotly, plotlyBundleFor, plotlyCompressedScriptTag } from "../viz/html.ts";
 import { renderDocument } from "./document.ts";
 import { loadRunRecord, type RunRecord } from "./record.ts";
 import { buildSections } from "./sections.ts";
@@ -27,6 +27,7 @@ export interface RunReportOptions {
 export async function renderRunReport(record: RunRecord, options: RunReportOptions = {}): Promise<string> {
   const schema = options.schema ?? await loadSchema();
   const sections = buildSections(record, schema);
+  const figures = sections.flatMap((s) => s.blocks.flatMap((b) => ("figure" in b ? [b.figure] : [])));
   const lineage = Object.entries(record.run.lineage);
   return renderDocument(sections, {
     title: `netsec run ${record.run.timestamp}`,
@@ -36,7 +37,7 @@ export async function renderRunReport(record: RunRecord, options: RunReportOptio
       ...(record.status && record.status.status !== "complete" ? [`Run ${runStateText(record.status)}`] : []),
       `Generated ${(options.now ?? new Date()).toISOString()} by netsec`,
     ],
-    plotly: await loadPlotlySource(),
+    plotlyScript: plotlyCompressedScriptTag(await loadCompressedPlotly(plotlyBundleFor(figures))),
     missing: record.missing,
   });
 }

@@ -123,6 +123,22 @@ async function writeResponse(response: Response, req: http.IncomingMessage, res:
   }
 }
 
+/** Resolves once the whole answer was handed to the socket ('finish'), the connection closed, or after `timeoutMs`. */
+function flushed(res: http.ServerResponse, timeoutMs: number): Promise<void> {
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("finish", done);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    res.once("finish", done);
+    res.once("close", done);
+  });
+}
+
 /** Wait for the socket to take more, or drop a client that stopped reading. */
 function drained(res: http.ServerResponse, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -165,6 +181,19 @@ function linger(req: http.IncomingMessage): void {
   req.resume();
 }
 
+/** The answer to a request `webRequest` could not build (its method): `options.refuseMethod`, else 501 JSON. */
+function refuseMethod(req: http.IncomingMessage, options: ServeOptions): Response {
+  const method = req.method ?? "";
+  let path = "/";
+  try {
+    path = new URL(req.url ?? "/", "http://x").pathname;
+  } catch { /* CONNECT's host:port, or garbage: "/" */ }
+  const answer = options.refuseMethod?.(method, path);
+  if (answer) return answer;
+  const body = { error: { status: 501, code: "METHOD_NOT_IMPLEMENTED", message: `method ${method.slice(0, 20)} is not implemented by this server` } };
+  return new Response(JSON.stringify(body), { status: 501, headers: { "content-type": "application/json; charset=utf-8" } });
+}
+
 /** Serve `handler` on `node:http` with the limits above (defaults: DEFAULT_LISTENER_LIMITS). */
 export async function serveHttp(handler: FetchHandler, options: ServeOptions): Promise<RunningServer> {
   const limits: ListenerLimits = { ...DEFAULT_LISTENER_LIMITS, ...options.limits };
@@ -191,10 +220,18 @@ export async function serveHttp(handler: FetchHandler, options: ServeOptions): P
     const entry: Pending = {
       done: (async () => {
         try {
-          const request = webRequest(req, base, abort.signal);
-          const response = await handler(request);
+          let request: Request | undefined;
+          try {
+            request = webRequest(req, base, abort.signal);
+          } catch {
+            // A method a web Request refuses (TRACE, CONNECT, TRACK): answered here, never a 500.
+          }
+          const response = request ? await handler(request) : refuseMethod(req, options);
           // Stopping: this connection ends with this answer.
           await writeResponse(response, req, res, limits, refuse !== undefined);
+          // The request counts as in flight until its answer has left (res.end only queues it): a
+          // graceful stop closes connections after the last one, so a large answer is not cut short.
+          await flushed(res, limits.writeTimeoutMs);
         } catch {
           // The app answers its own errors (with a request id); this is only a failure to write.
           if (!res.headersSent) {

@@ -70,6 +70,11 @@ export interface ServeOptions {
   limits?: ListenerLimitOptions;
   /** Called once the server listens, with the port actually bound (useful with port 0). */
   onListen?: (address: { hostname: string; port: number }) => void;
+  /**
+   * The answer to a request whose method a web `Request` cannot carry (TRACE, CONNECT, TRACK are
+   * forbidden by the fetch standard), so the handler never sees it; default: 501 JSON.
+   */
+  refuseMethod?: (method: string, path: string) => Response;
 }
 
 export interface RunningServer {

@@ -12,13 +12,20 @@ import { errorBody, HttpError } from "./http-error.ts";
 import { type BodyLimits, DEFAULT_LIMITS, readBody, TurnGate } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
+import { checkExplainCost, explainInSlices } from "./explain-slices.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
 import { parseThreshold } from "../models/model-file.ts";
-import { requireBearer } from "./auth.ts";
+import { requireBearer, requireTokenIfSet } from "./auth.ts";
+import { matchedRoutes } from "hono/route";
+import type { ServiceMetrics } from "./metrics.ts";
+import type { PredictionLog } from "./prediction-log.ts";
+import { recordFeedback } from "./feedback.ts";
 import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { indexPage } from "./pages/index-page.ts";
 import { docsPage } from "./pages/docs-page.ts";
+import { ServedMonitor } from "../monitor/served.ts";
+import { monitorResponse } from "./monitor-route.ts";
 
 export interface AppOptions {
   schema: Schema;
@@ -36,6 +43,16 @@ export interface AppOptions {
   modelInfo?: () => Record<string, unknown>;
   /** One line per request (method, path, status, ms, rows, request id); default: `log`. */
   accessLog?: (line: string) => void;
+  /** Prometheus metrics (GET /metrics); undefined = no /metrics route, nothing measured. */
+  metrics?: ServiceMetrics;
+  /** Bearer token GET /metrics asks for (NETSEC_METRICS_TOKEN); undefined = open. */
+  metricsToken?: string;
+  /** Where scored rows are logged (off the request path); undefined = not logged, /feedback 409. */
+  predictionLog?: PredictionLog;
+  /** Bearer token of POST /feedback (NETSEC_FEEDBACK_TOKEN); undefined = /feedback disabled (403). */
+  feedbackToken?: string;
+  /** Rolling windows of scored rows for /monitor (default: 10 000 rows per model). */
+  monitor?: ServedMonitor;
 }
 
 export type Env = { Variables: { requestId: string; rows: number } };
@@ -74,6 +91,46 @@ function climbs(url: string): boolean {
   return /(^|[/\\])\.\.([/\\]|$)/.test(decoded) || /%2e%2e/i.test(path);
 }
 
+/** Methods HTTP itself defines (RFC 9110 § 9, PATCH from RFC 5789): any other is 501 Not Implemented. */
+const STANDARD_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]);
+
+/** Methods a path of `app` answers (GET brings HEAD), or undefined when no route has that path. */
+export function allowedMethods(routes: readonly { path: string; method: string }[], path: string): string[] | undefined {
+  const methods = new Set<string>();
+  for (const route of routes) {
+    if (route.method === "ALL" || route.path.includes("*")) continue;
+    const pattern = new RegExp(`^${route.path.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/")}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has("GET")) methods.add("HEAD");
+  return methods.size ? [...methods].sort() : undefined;
+}
+
+/** Status, body and headers for `method` on `path` when no route answers it: 405 (known path), 501 (method HTTP does not define) or 404. */
+function refusalOf(routes: readonly { path: string; method: string }[], method: string, path: string, id: string): { status: number; body: { error: Record<string, unknown> }; headers: Record<string, string> } {
+  const shown = excerpt(method, 20);
+  const allowed = allowedMethods(routes, path);
+  const standard = STANDARD_METHODS.has(method.toUpperCase());
+  const [status, code, message] = !standard
+    ? [501, "METHOD_NOT_IMPLEMENTED", `method ${shown} is not implemented by this server (${allowed ? `${excerpt(path, 100)} answers ${allowed.join(", ")}` : "it answers GET, HEAD and POST"}; see /docs)`]
+    : allowed
+      ? [405, "METHOD_NOT_ALLOWED", `${excerpt(path, 100)} answers ${allowed.join(", ")}, not ${shown} (see /docs)`]
+      : [404, "NOT_FOUND", `no route ${shown} ${excerpt(path, 100)} (see /docs)`];
+  return { status, body: { error: { status, code, message, requestId: id } }, headers: status === 405 && allowed ? { allow: allowed.join(", ") } : {} };
+}
+
+/**
+ * The refusal of a method the listener cannot hand to the app: a web `Request` cannot carry TRACE,
+ * CONNECT or TRACK (the fetch standard forbids them), so they never reach the routes. The same
+ * answer as the app's (405 on a known path, else 501; JSON, a request id) and an access-log line.
+ */
+export function methodRefusal(routes: readonly { path: string; method: string }[], method: string, path: string, log?: (line: string) => void): Response {
+  const id = nextRequestId();
+  const r = refusalOf(routes, method, path, id);
+  log?.(`${excerpt(method, 20)} ${excerpt(path, 200)} ${r.status} 0.0ms rows=- id=${id}`);
+  return json(r.body, r.status, { ...r.headers, "x-request-id": id, "x-content-type-options": "nosniff" });
+}
+
 export function createApp(options: AppOptions): Hono<Env> {
   const { schema, store } = options;
   const limits: BodyLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -82,6 +139,21 @@ export function createApp(options: AppOptions): Hono<Env> {
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
   const app = new Hono<Env>();
+  const metrics = options.metrics;
+
+  // Requests by route pattern (never the raw path: bounded labels), method and status.
+  if (metrics) {
+    app.use("*", async (c, next) => {
+      const route = matchedRoutes(c).findLast((r) => r.method !== "ALL")?.path ?? "(unmatched)";
+      const done = metrics.startRequest(route, c.req.method);
+      try {
+        await next();
+      } finally {
+        done(c.res.status);
+      }
+    });
+  }
+  const monitor = options.monitor ?? new ServedMonitor();
 
   // One access-log line per request, with the id that a 500's body and error log line carry.
   app.use("*", async (c, next) => {
@@ -124,7 +196,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     log(`error ${id} on ${c.req.method} ${excerpt(c.req.path, 200)}: ${(error as Error)?.stack ?? String(error)}`);
     return json(versioned({ error: { status: 500, code: "INTERNAL", message: `internal error (request id ${id}; the details are in the server log)`, requestId: id } }), 500);
   });
-  app.notFound((c) => json(versioned({ error: { status: 404, code: "NOT_FOUND", message: `no route ${excerpt(c.req.method, 20)} ${excerpt(c.req.path, 100)} (see /docs)` } }), 404));
+  app.notFound((c) => {
+    // A path that exists with other methods: 405 with Allow (OPTIONS: 204 with Allow); a method HTTP does not define: 501.
+    const allowed = allowedMethods(app.routes, c.req.path);
+    if (allowed && c.req.method.toUpperCase() === "OPTIONS") return new Response(null, { status: 204, headers: { allow: [...allowed, "OPTIONS"].join(", ") } });
+    const r = refusalOf(app.routes, c.req.method, c.req.path, c.get("requestId"));
+    if (r.status === 404) delete r.body.error.requestId; // as before: a plain 404 (the id is in the header)
+    return json(versioned(r.body), r.status, r.headers);
+  });
 
   app.get("/", () => new Response(indexPage(schema), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/docs", () => new Response(docsPage(doc), { headers: { "content-type": "text/html; charset=utf-8" } }));
@@ -134,6 +213,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     const status = store.status();
     return json({ status: status.loaded ? "ok" : "no-model", model: { loaded: status.loaded, version: status.version } }, status.loaded ? 200 : 503);
   });
+
+  if (metrics) {
+    app.get("/metrics", async (c) => {
+      await requireTokenIfSet(c.req.raw, options.metricsToken, "NETSEC_METRICS_TOKEN");
+      const { body, contentType } = await metrics.render();
+      return new Response(body, { headers: { "content-type": contentType } });
+    });
+  }
 
   app.get("/model", () => {
     const model = requireModel(store);
@@ -173,8 +260,15 @@ export function createApp(options: AppOptions): Hono<Env> {
         release = await gate.acquire();
       });
       c.set("rows", features.rows);
+      const scoring = performance.now();
       const scores = model.predictGrouped(features, { threshold });
-      const extras = { threshold: threshold ?? model.threshold, explanation: explain ? model.explainFrame!(features) : undefined, features: schema.featureNames };
+      metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);
+      options.predictionLog?.offer(c.get("requestId"), version, features, scores);
+      monitor.record(model, store.referenceOf(model), features, scores.probability, scores.group);
+      // Explanations: cost-capped before any work, then computed in slices that let /health in and stop when the client leaves.
+      if (explain) checkExplainCost(model, scores.distinct, limits.maxExplainCost);
+      const explanation = explain ? await explainInSlices(model, features, scores, c.req.raw.signal) : undefined;
+      const extras = { threshold: threshold ?? model.threshold, explanation, features: schema.featureNames };
       const headers = { "x-model-version": version };
       if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
       if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
@@ -183,6 +277,14 @@ export function createApp(options: AppOptions): Hono<Env> {
       release?.();
     }
   });
+
+  app.post("/feedback", async (c) => {
+    if (!options.feedbackToken) throw new HttpError(403, "FEEDBACK_DISABLED", "feedback over HTTP is disabled: start the server with NETSEC_FEEDBACK_TOKEN set (clients then send Authorization: Bearer <token>) and --prediction-log");
+    await requireTokenIfSet(c.req.raw, options.feedbackToken, "NETSEC_FEEDBACK_TOKEN");
+    const { status, ...outcome } = await recordFeedback(c.req.raw, schema, limits, options.predictionLog);
+    return json(outcome, status);
+  });
+  app.get("/monitor", (c) => monitorResponse(c.req.raw, requireModel(store), store, monitor));
 
   app.post("/train", async (c) => {
     await requireBearer(c.req.raw, options.trainToken);

@@ -25,3 +25,17 @@ export async function requireBearer(request: Request, expected: string | undefin
     throw new HttpError(401, "UNAUTHORIZED", match ? "the bearer token is not valid" : "send Authorization: Bearer <token> (the value of NETSEC_TRAIN_TOKEN on the server)");
   }
 }
+
+/**
+ * The same check for an endpoint that is open when no token is configured (/metrics, /feedback
+ * with their own tokens): nothing to check without `expected`, else 401 as above.
+ */
+export async function requireTokenIfSet(request: Request, expected: string | undefined, variable: string): Promise<void> {
+  if (!expected) return;
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const [a, b] = await Promise.all([platform.sha256(match?.[1] ?? ""), platform.sha256(expected)]);
+  if (!match || !constantTimeEqual(a, b)) {
+    throw new HttpError(401, "UNAUTHORIZED", match ? "the bearer token is not valid" : `send Authorization: Bearer <token> (the value of ${variable} on the server)`);
+  }
+}

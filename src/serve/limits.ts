@@ -18,6 +18,8 @@ export interface BodyLimits {
   idleTimeoutMs: number;
   /** Longest time to receive the whole body (ms). */
   totalTimeoutMs: number;
+  /** Most work one `?explain=true` request may ask for: distinct rows × trees (explain-slices.ts; 422 above). */
+  maxExplainCost: number;
 }
 
 export const DEFAULT_LIMITS: BodyLimits = {
@@ -26,6 +28,7 @@ export const DEFAULT_LIMITS: BodyLimits = {
   maxQueuedLarge: 32,
   idleTimeoutMs: 10_000,
   totalTimeoutMs: 60_000,
+  maxExplainCost: 200_000,
 };
 
 function megabytes(bytes: number): string {

@@ -3,6 +3,13 @@ import type { Schema } from "../schema.ts";
 
 const error = { $ref: "#/components/responses/Error" };
 
+/** What the feature values are: the allowed sets when every feature has one (e.g. {-1, 0, 1}), else "numbers". */
+function valuesText(schema: Schema): string {
+  const sets = new Set(schema.features.map((f) => (f.allowed ? `{${[...f.allowed].sort((a, b) => a - b).join(", ")}}` : "")));
+  if (!sets.has("")) return `values ${[...sets].join(" or ")}`;
+  return sets.size === 1 ? "numbers" : "numbers; some columns allow only listed values";
+}
+
 export function openApiDocument(schema: Schema, version: string): Record<string, unknown> {
   const featureProps = Object.fromEntries(
     [...schema.features.map((f) => [f.name, f.allowed] as const), [schema.target.name, schema.target.allowed] as const].map(([name, allowed]) => [
@@ -16,7 +23,7 @@ export function openApiDocument(schema: Schema, version: string): Record<string,
     info: {
       title: "netsec serving API",
       version,
-      description: `Phishing-website classifier. Input rows carry the ${schema.featureNames.length} features of the data contract "${schema.name}" (values ${"{-1, 0, 1}"}; null or empty = missing); the target column ${schema.target.name} is optional and ignored for prediction. \`prediction\` uses the target's values (${schema.target.allowed.map((v) => `${v} = ${schema.labelOf(v)}`).join(", ")}); \`probability\` is the probability of ${schema.labelOf(schema.target.positive)}. Row numbers in errors are 1-based data rows (0 = the header / column list).`,
+      description: `${schema.name === "phishing-websites" ? "Phishing-website classifier" : `Classifier of the data contract "${schema.name}"`}. Input rows carry the ${schema.featureNames.length} features of the data contract "${schema.name}" (${valuesText(schema)}; null or empty = missing); the target column ${schema.target.name} is optional and ignored for prediction. \`prediction\` uses the target's values (${schema.target.allowed.map((v) => `${v} = ${schema.labelOf(v)}`).join(", ")}); \`probability\` is the probability of ${schema.labelOf(schema.target.positive)}. Row numbers in errors are 1-based data rows (0 = the header / column list).`,
     },
     paths: {
       "/predict": {
@@ -76,6 +83,16 @@ export function openApiDocument(schema: Schema, version: string): Record<string,
           responses: { 200: { description: "The job", content: { "application/json": { schema: { $ref: "#/components/schemas/TrainJob" } } } }, 401: error, 403: error, 404: error },
         },
       },
+      "/metrics": { get: { summary: "Prometheus metrics (text format 0.0.4): requests, latency, rows, predictions by class, model_info", description: "Open unless the server has NETSEC_METRICS_TOKEN set; absent with --no-metrics.", security: [{}, { bearer: [] }], responses: { 200: { description: "Prometheus text exposition format", content: { "text/plain": { schema: { type: "string" } } } }, 401: error } } },
+      "/feedback": {
+        post: {
+          summary: "Mark served predictions right or wrong (next to the logged rows)",
+          description: "Disabled (403) unless the server has NETSEC_FEEDBACK_TOKEN set; needs --prediction-log (else 409). Body: one item or an array; request_id is the x-request-id of the /predict answer, row its 1-based row; give label (true class) or correct.",
+          security: [{ bearer: [] }],
+          requestBody: { required: true, content: { "application/json": { schema: { oneOf: [{ $ref: "#/components/schemas/Feedback" }, { type: "array", items: { $ref: "#/components/schemas/Feedback" } }] } } } },
+          responses: { 200: { description: "Marked", content: { "application/json": { schema: { type: "object", properties: { marked: { type: "integer" }, unknown: { type: "array" } } } } } }, 401: error, 403: error, 404: error, 409: error, 422: error },
+        },
+      },
       "/openapi.json": { get: { summary: "This document", responses: { 200: { description: "OpenAPI 3.1" } } } },
       "/docs": { get: { summary: "This document as a page", responses: { 200: { description: "HTML" } } } },
       "/": { get: { summary: "Upload page: score a CSV in the browser", responses: { 200: { description: "HTML" } } } },
@@ -95,6 +112,7 @@ export function openApiDocument(schema: Schema, version: string): Record<string,
           },
         },
         Model: { type: "object", properties: { version: { type: "string" }, createdAt: { type: "string" }, schemaHash: { type: "string" }, sha256: { type: "string" }, metrics: { type: "object" }, threshold: { type: ["number", "null"] }, explainable: { type: "boolean" } } },
+        Feedback: { type: "object", properties: { request_id: { type: "string" }, row: { type: "integer", minimum: 1 }, label: { oneOf: [{ type: "number", enum: schema.target.allowed }, { type: "string", enum: schema.target.allowed.map((v) => schema.labelOf(v)) }] }, correct: { type: "boolean" } }, required: ["request_id", "row"], additionalProperties: false },
         TrainJob: { type: "object", properties: { id: { type: "string" }, state: { enum: ["running", "succeeded", "failed"] }, startedAt: { type: "string" }, finishedAt: { type: "string" }, exitCode: { type: "integer" }, result: { type: "object" }, error: { type: "string" } } },
         Error: { type: "object", properties: { error: { type: "object", properties: { status: { type: "integer" }, code: { type: "string" }, message: { type: "string" }, row: { type: "integer" }, column: { type: "string" }, value: { type: "string" }, expected: { type: "string" }, problems: { type: "array" } }, required: ["status", "code", "message"] } } },
       },

@@ -4,13 +4,13 @@
  * `contribution:<feature>` columns and `contribution:base`) or an HTML table.
  */
 import type { Frame } from "../data/frame.ts";
-import { csvHeader, formatCell } from "../data/csv.ts";
+import { csvHeader, formatCell } from "../data/csv-write.ts";
 import type { RawLines } from "./csv-body.ts";
 import type { GroupedPrediction as Scores } from "../models/model-file.ts";
 import { describeOutput, type PositiveExplanation } from "../models/explain.ts";
 import { contributionColumns } from "../predict/predict-file.ts";
 import type { Schema } from "../schema.ts";
-import { escapeHtml } from "./pages/html.ts";
+import { html, raw } from "../viz/markup.ts";
 
 export type OutputFormat = "json" | "csv" | "html";
 
@@ -129,21 +129,23 @@ export function csvBody(input: Frame, scores: Scores, lines?: RawLines, extras: 
 
 export function htmlBody(input: Frame, scores: Scores, schema: Schema, version: string): string {
   const positive = schema.target.positive;
-  const head = [...input.columns, "prediction", "probability"].map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+  const head = [...input.columns, "prediction", "probability"].map((c) => String(html`<th>${c}</th>`)).join("");
+  const labels = new Map(schema.target.allowed.map((v) => [v, String(html`${schema.labelOf(v)}`)]));
   const width = input.columns.length;
   const body: string[] = [];
   for (let r = 0; r < input.rows; r++) {
+    // cells are numbers (no markup possible); names and labels went through the html builder
     const cells: string[] = [];
     for (let c = 0; c < width; c++) {
       const v = input.values[r * width + c];
       cells.push(`<td>${Number.isNaN(v) ? "" : v}</td>`);
     }
     const y = scores.prediction[scores.group[r]];
-    cells.push(`<td>${y} (${escapeHtml(schema.labelOf(y))})</td><td>${round(scores.probability[scores.group[r]])}</td>`);
+    cells.push(`<td>${y} (${labels.get(y) ?? ""})</td><td>${round(scores.probability[scores.group[r]])}</td>`);
     body.push(`<tr${y === positive ? ' class="positive"' : ""}>${cells.join("")}</tr>`);
   }
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>netsec predictions</title>
+  return String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>netsec predictions</title>
 <style>body{font:14px system-ui,sans-serif;margin:1rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}tr.positive{background:#fde2e1}</style></head>
-<body><p>Model version ${escapeHtml(version)} · ${input.rows} rows · probability = P(${escapeHtml(schema.labelOf(positive))})</p>
-<table><thead><tr>${head}</tr></thead><tbody>${body.join("\n")}</tbody></table></body></html>`;
+<body><p>Model version ${version} · ${input.rows} rows · probability = P(${schema.labelOf(positive)})</p>
+<table><thead><tr>${raw(head)}</tr></thead><tbody>${raw(body.join("\n"))}</tbody></table></body></html>`);
 }

@@ -6,11 +6,14 @@
  * `pollMs` (default 30 s): when the alias names another version, that version is fetched and
  * swapped in; until then, and whenever the registry cannot be reached or the new version does not
  * load, the last good model keeps serving (the problem is logged once and shown in /model).
- * The first fetch has no fallback: it fails with a message naming the server and the URI.
+ * The first fetch has no fallback: it fails with a message naming the server and the URI (code
+ * REGISTRY_REFUSED or MODEL_INVALID when the registry's answer was refused, else TRACKING_FAILED).
+ * A `runs:/<run_id>/<path>` URI names one fixed model (DagsHub, whose MLflow has no registry):
+ * fetched once, never polled.
  */
 import { NetsecError } from "../errors.ts";
 import type { MlflowClient } from "../tracking/mlflow.ts";
-import { downloadModelVersion, type ModelUri, resolveModelVersion } from "../tracking/registry-model.ts";
+import { type DownloadedModel, downloadModelVersion, downloadRunModel, type ModelUri, resolveModelVersion } from "../tracking/registry-model.ts";
 import type { ModelLoader, ModelStore } from "./model-store.ts";
 
 export const DEFAULT_REGISTRY_POLL_MS = 30_000;
@@ -69,7 +72,8 @@ export class RegistryFollower {
       await this.#follow();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      throw new NetsecError("TRACKING_FAILED", `cannot serve ${ref.uri}: no model could be fetched from the registry of ${client.uri}: ${message}`, { cause: error });
+      const code = error instanceof NetsecError && (error.code === "REGISTRY_REFUSED" || error.code === "MODEL_INVALID") ? error.code : "TRACKING_FAILED";
+      throw new NetsecError(code, `cannot serve ${ref.uri}: no model could be fetched from the registry of ${client.uri}: ${message}`, { cause: error });
     }
     if (ref.alias && this.pollMs > 0 && !this.#timer) {
       this.#timer = setInterval(() => void this.check(), this.pollMs);
@@ -96,6 +100,11 @@ export class RegistryFollower {
 
   async #follow(): Promise<void> {
     const { client, ref, store, load, cacheDir, log } = this.options;
+    if (ref.runId) {
+      if (store.current) return;
+      await this.#install(await downloadRunModel(client, ref, cacheDir));
+      return;
+    }
     const version = await resolveModelVersion(client, ref);
     this.#status.lastCheckAt = new Date().toISOString();
     if (version.version === this.#status.version && store.current) {
@@ -103,11 +112,16 @@ export class RegistryFollower {
       this.#status.lastError = undefined;
       return;
     }
-    const fetched = await downloadModelVersion(client, ref.name, version, cacheDir);
-    const model = await load(fetched.dir);
     const previous = this.#status.version;
+    const fetched = await this.#install(await downloadModelVersion(client, ref.name, version, cacheDir));
+    if (previous) log?.(`registry: ${ref.uri} moved from version ${previous} to ${fetched.version}: swapped in`);
+  }
+
+  async #install(fetched: DownloadedModel): Promise<DownloadedModel> {
+    const { ref, store, load } = this.options;
+    const model = await load(fetched.dir);
     store.install(model, fetched.sha256, `${ref.uri} = version ${fetched.version}`);
     this.#status = { ...this.#status, version: fetched.version, runId: fetched.runId, sha256: fetched.sha256, lastError: undefined };
-    if (previous) log?.(`registry: ${ref.uri} moved from version ${previous} to ${fetched.version}: swapped in`);
+    return fetched;
   }
 }

@@ -7,12 +7,15 @@
 import { platform } from "../runtime/index.ts";
 import type { ListenerLimitOptions, RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
-import { createApp } from "./app.ts";
+import { createApp, methodRefusal } from "./app.ts";
 import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
 import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
 import { RegistryFollower, type RegistryFollowerOptions } from "./registry-follower.ts";
+import { type ModelInfoLabels, ServiceMetrics } from "./metrics.ts";
+import { PredictionLog, type PredictionLogSink } from "./prediction-log.ts";
+import { openPredictionLogSink } from "./prediction-log-sinks.ts";
 
 export interface ServiceOptions {
   modelDir: string;
@@ -32,6 +35,14 @@ export interface ServiceOptions {
    */
   registry?: Pick<RegistryFollowerOptions, "client" | "ref" | "cacheDir" | "pollMs">;
   log?: (message: string) => void;
+  /** Prometheus metrics at GET /metrics (default true; false = no route, nothing measured). */
+  metrics?: boolean;
+  /** Bearer token GET /metrics asks for (NETSEC_METRICS_TOKEN); undefined = open. */
+  metricsToken?: string;
+  /** Log scored rows (`--prediction-log`): a MongoDB URI, a JSONL path, or a sink. */
+  predictionLog?: { sink: string | PredictionLogSink; share?: number; maxQueuedRows?: number; batchRows?: number };
+  /** Bearer token of POST /feedback (NETSEC_FEEDBACK_TOKEN); undefined = disabled. */
+  feedbackToken?: string;
 }
 
 export interface ServerOptions extends ServiceOptions {
@@ -46,10 +57,16 @@ export interface NetsecService {
   jobs: TrainJobs;
   /** Set when serving from the registry. */
   registry?: RegistryFollower;
+  /** The Prometheus registry behind /metrics (undefined when metrics are off): add gauges to it. */
+  metrics?: ServiceMetrics;
+  /** The prediction log, when one is configured. */
+  predictionLog?: PredictionLog;
   /** The app's fetch handler (what a listener calls). */
   fetch(request: Request): Response | Promise<Response>;
   /** A request without a socket: `request("/health")` (Hono's app.request). */
   request(path: string, init?: RequestInit): Response | Promise<Response>;
+  /** The answer (405/501 JSON, request id, log line) to a method the listener cannot hand to `fetch` (TRACE, CONNECT). */
+  refuseMethod(method: string, path: string): Response;
   /** Stop the model watcher and any training job; resolves when the job has ended. */
   stop(): Promise<void>;
 }
@@ -75,17 +92,35 @@ export interface StopResult {
 }
 
 /** `netsec train --json --model-dir <dir> [--data <source>] [--artifacts <dir>]` under the npm-installed Deno. */
-export function defaultTrainCommand(modelDir: string, options: { data?: string; artifacts?: string } = {}): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
+export function defaultTrainCommand(modelDir: string, options: { data?: string; artifacts?: string; schema?: string } = {}): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
   const root = platform.projectRoot();
   const args = ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "train", "--json", "--model-dir", modelDir];
   if (options.data) args.push("--data", options.data);
   if (options.artifacts) args.push("--artifacts", options.artifacts);
+  if (options.schema) args.push("--schema", options.schema);
   return { command: platform.denoPath(), args, cwd: platform.cwd() };
 }
 
 /** Comma-separated origins from a flag or NETSEC_CORS_ORIGINS ("" → none). */
 export function parseOrigins(value: string | undefined): string[] {
   return (value ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+}
+
+/** The service's metrics over `store`, `source` naming where its model comes from. */
+function serviceMetrics(options: ServiceOptions, schema: Schema, store: ModelStore, source: () => string): ServiceMetrics | undefined {
+  if (options.metrics === false) return undefined;
+  const modelInfo = (): ModelInfoLabels | undefined => {
+    const status = store.status();
+    return status.loaded ? { version: status.version ?? "", sha256: status.sha256 ?? "", source: source() } : undefined;
+  };
+  return new ServiceMetrics({ schema, modelInfo });
+}
+
+function predictionLog(options: ServiceOptions, schema: Schema, metrics: ServiceMetrics | undefined, log: (message: string) => void): PredictionLog | undefined {
+  const spec = options.predictionLog;
+  if (!spec) return undefined;
+  const sink = typeof spec.sink === "string" ? openPredictionLogSink(spec.sink) : spec.sink;
+  return new PredictionLog({ sink, schema, share: spec.share, maxQueuedRows: spec.maxQueuedRows, batchRows: spec.batchRows, registry: metrics?.registry, log });
 }
 
 export async function createService(options: ServiceOptions): Promise<NetsecService> {
@@ -102,15 +137,20 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
       void store.check();
     },
   });
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log });
+  const metrics = serviceMetrics(options, schema, store, () => store.file);
+  const rowLog = predictionLog(options, schema, metrics, log);
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log, metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken });
   return {
     store,
     jobs,
+    metrics,
+    predictionLog: rowLog,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
+    refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       store.stop();
-      await jobs.stop();
+      await Promise.all([jobs.stop(), rowLog?.close()]);
     },
   };
 }
@@ -121,16 +161,20 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
   const follower = new RegistryFollower({ ...registry, store, load: options.load, log });
   await follower.start();
   const jobs = new TrainJobs({ ...(options.train ?? defaultTrainCommand(options.modelDir)) });
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }) });
+  const metrics = serviceMetrics(options, schema, store, () => follower.status().modelUri);
+  const rowLog = predictionLog(options, schema, metrics, log);
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }), metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken });
   return {
     store,
     jobs,
+    metrics,
     registry: follower,
     fetch: (request) => app.fetch(request),
     request: (path, init) => app.request(path, init),
+    refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       follower.stop();
-      await jobs.stop();
+      await Promise.all([jobs.stop(), rowLog?.close()]);
     },
   };
 }
@@ -138,7 +182,7 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
 export async function startServer(options: ServerOptions): Promise<NetsecServer> {
   const service = await createService(options);
   // A port that cannot be bound: stop the model watcher too, so nothing keeps running.
-  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener }).catch(async (error) => {
+  let server: RunningServer | undefined = await platform.serve(service.fetch, { port: options.port, hostname: options.host, limits: options.listener, refuseMethod: service.refuseMethod }).catch(async (error) => {
     await service.stop().catch(() => undefined);
     throw error;
   });

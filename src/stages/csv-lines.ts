@@ -4,7 +4,7 @@
  * them back (missing → empty cell), and written in ~1 MB pieces. Free text (`reason`) is quoted.
  */
 import { platform, type FileWriter } from "../runtime/index.ts";
-import { csvHeader } from "../data/csv.ts";
+import { csvHeader } from "../data/csv-write.ts";
 
 const SMALL_INTS = new Map<number, string>();
 for (let i = -9; i <= 9; i++) SMALL_INTS.set(i, String(i));

@@ -159,6 +159,18 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       throw new NetsecError("DATA_INVALID", `${source.describe} has a header but no data rows: nothing to train on`, { location: { file: source.describe, row: 1, expected: "at least one data row" } });
     }
 
+    // One class in the whole source: nothing for a classifier to separate (the search would fail
+    // deep inside a model library). Said here, naming the column and the value.
+    if (targetIndex >= 0) {
+      const seen = new Map<string, number>();
+      for (const s of strata) if (s !== INVALID_STRATUM) seen.set(s, (seen.get(s) ?? 0) + 1);
+      if (seen.size === 1) {
+        const [[value, count]] = [...seen];
+        const target = schema.target.name;
+        throw new NetsecError("DATA_INVALID", `${source.describe}: every row with a valid ${target} has ${target} = ${value} (${count} row${count === 1 ? "" : "s"}): a classifier needs rows of both classes (${schema.target.allowed.join(" and ")}); check the source's ${target} column`, { location: { file: source.describe, column: target, value, expected: `rows of each class: ${schema.target.allowed.join(", ")}` } });
+      }
+    }
+
     // Group rows by their features (every column but the target) once the store's encoding is
     // final; rows the reader had trouble with are groups of their own.
     const featureColumns = columns.map((_, i) => i).filter((i) => i !== targetIndex);
@@ -174,6 +186,9 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     for (const id of split.test) side[group[id]] |= 2;
     let sharedVectors = 0;
     for (const s of side) if (s === 3) sharedVectors++;
+    if (vectors.groups + extra === 1) {
+      throw new NetsecError("DATA_INVALID", `${source.describe}: all ${store.rows} rows have one and the same feature vector (every column but ${targetIndex < 0 ? "the target" : schema.target.name}): there is nothing for a model to learn from${grouped ? ", and copies of a vector never straddle train and test" : ""}; check the source (one row repeated?)`, { location: { file: source.describe, expected: "at least two distinct feature vectors" } });
+    }
     if (split.train.length === 0 || split.test.length === 0) {
       throw new NetsecError("DATA_INVALID", `${source.describe}: ${store.rows} rows are too few to split with test_ratio ${testRatio} (train ${split.train.length}, test ${split.test.length} rows)`, { location: { file: source.describe } });
     }

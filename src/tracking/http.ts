@@ -23,6 +23,13 @@ export interface HttpOptions {
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_RETRIES = 6;
+/**
+ * Largest answer read from the tracking server when the call sets no cap of its own (bytes; a JSON
+ * answer of MLflow's API is kilobytes). Counted while the body streams in: an endless answer stops there.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+/** Redirects followed in one call (GET only, and only within the tracking server's origin). */
+export const MAX_REDIRECTS = 5;
 
 /**
  * The total time a run's tracking may spend waiting on the server, all calls together. Once it is
@@ -110,6 +117,8 @@ export interface RequestOptions {
   bytes?: boolean;
   /** Return the body as text (e.g. /version). */
   text?: boolean;
+  /** Refuse an answer larger than this many bytes (default MAX_ANSWER_BYTES), counted while it streams. */
+  maxBytes?: number;
   /**
    * Not idempotent (creates something or appends metric points): retry only when the server
    * surely did not act (429, 503, connection refused). The caller checks and retries the rest.
@@ -134,6 +143,65 @@ function refused(error: unknown): boolean {
   return /ECONNREFUSED|connection refused|os error 111/i.test(text);
 }
 
+/**
+ * The body of `response`, at most `maxBytes`: a larger one (declared or streamed) is cancelled and
+ * refused with errorCode RESPONSE_TOO_LARGE (not transient: asking again gets the same answer).
+ */
+export async function readCapped(response: Response, maxBytes: number, where: string): Promise<Uint8Array> {
+  const tooLarge = (seen: string) => {
+    const error = new MlflowHttpError(`MLflow ${where}: the answer is larger than the limit of ${maxBytes} bytes (${seen}): refused, nothing kept`, response.status, "RESPONSE_TOO_LARGE");
+    Object.defineProperty(error, "transient", { value: false });
+    return error;
+  };
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge(`Content-Length ${declared}`);
+  }
+  if (!response.body) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(`more than ${maxBytes} bytes received`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * fetch with redirects under our control: a GET follows at most MAX_REDIRECTS of them, each only
+ * within `origin` (the tracking server's); any other redirect comes back as the 3xx answer it is,
+ * and the caller reports it (credentials and downloads never go to another host).
+ */
+function sameOriginFetch(origin: string): typeof fetch {
+  return async (input, init) => {
+    let request = new Request(input, { ...init, redirect: "manual" });
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(request);
+      const location = response.status >= 300 && response.status < 400 ? response.headers.get("location") : null;
+      if (location === null || hop >= MAX_REDIRECTS || (request.method !== "GET" && request.method !== "HEAD")) return response;
+      const target = new URL(location, request.url);
+      if (target.origin !== origin) return response;
+      await response.body?.cancel().catch(() => {});
+      request = new Request(target, { method: request.method, headers: request.headers, signal: request.signal, redirect: "manual" });
+    }
+  };
+}
+
 export class MlflowHttp {
   readonly uri: string;
   #auth: TrackingAuth;
@@ -154,6 +222,7 @@ export class MlflowHttp {
     const backoff = this.policy.backoffMs;
     this.#ky = ky.create({
       prefixUrl: this.uri,
+      fetch: sameOriginFetch(new URL(this.uri).origin),
       timeout: this.policy.timeoutMs,
       retry: {
         limit: this.policy.retries,
@@ -229,15 +298,14 @@ export class MlflowHttp {
           ],
         },
       });
-      if (options.bytes) return new Uint8Array(await response.arrayBuffer()) as T;
-      if (options.text) return (await response.text()) as T;
-      if (options.raw) {
-        await response.arrayBuffer();
-        return undefined as T;
-      }
-      const text = await response.text();
+      const body = await readCapped(response, options.maxBytes ?? MAX_ANSWER_BYTES, where);
+      if (options.bytes) return body as T;
+      if (options.raw) return undefined as T;
+      const text = new TextDecoder().decode(body);
+      if (options.text) return text as T;
       return (text ? JSON.parse(text) : {}) as T;
     } catch (error) {
+      if (error instanceof MlflowHttpError) throw error;
       throw await this.#toError(deadline.aborted && lastError ? lastError : error, where, deadline.aborted);
     } finally {
       this.budget?.charge(Date.now() - started);
@@ -262,6 +330,15 @@ export class MlflowHttp {
         message = parsed.message ?? message;
       } catch {
         // not JSON (e.g. the basic-auth app answers text/html)
+      }
+      const location = status >= 300 && status < 400 ? error.response.headers.get("location") : null;
+      if (location !== null) {
+        const target = new URL(location, error.response.url || `${this.uri}/`);
+        return new MlflowHttpError(
+          clean(`MLflow ${where} answered ${status}, a redirect to ${target.origin}${target.pathname}: not followed (netsec follows redirects of GET calls within ${new URL(this.uri).origin} only). If the server moved, set MLFLOW_TRACKING_URI to its new address`),
+          status,
+          "REDIRECT_REFUSED",
+        );
       }
       const hint = status === 401
         ? this.#auth.kind === "dagshub"

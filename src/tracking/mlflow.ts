@@ -290,10 +290,10 @@ export class MlflowClient {
     await this.http.request("put", `${ARTIFACTS}/${path}`, { body: bytes, raw: true });
   }
 
-  /** The exact bytes of one artifact of a run (e.g. `model/model.json`). */
-  async downloadArtifact(artifactUri: string, relativePath: string): Promise<Uint8Array> {
+  /** The exact bytes of one artifact of a run (e.g. `model/model.json`), at most `maxBytes` (default http.ts MAX_ANSWER_BYTES). */
+  async downloadArtifact(artifactUri: string, relativePath: string, maxBytes?: number): Promise<Uint8Array> {
     const path = `${MlflowClient.artifactRoot(artifactUri)}/${relativePath}`.split("/").map(encodeURIComponent).join("/");
-    return await this.http.request<Uint8Array>("get", `${ARTIFACTS}/${path}`, { bytes: true });
+    return await this.http.request<Uint8Array>("get", `${ARTIFACTS}/${path}`, { bytes: true, ...(maxBytes ? { maxBytes } : {}) });
   }
 
     async listArtifacts(artifactUri: string, relativePath = ""): Promise<ArtifactFile[]> {

@@ -87,7 +87,7 @@ export interface PipelineTracking {
    */
   logServedModel(modelDir: string): Promise<{ version: number; sha256: string } | undefined>;
   /** End the parent run; returns where things were recorded. */
-  finish(status: "FINISHED" | "FAILED", summary?: unknown): Promise<TrackerSummary>;
+  finish(status: "FINISHED" | "FAILED" | "KILLED", summary?: unknown): Promise<TrackerSummary>;
 }
 
 /** The scalar metrics of a full metrics record (the confusion matrix and supports left out). */
@@ -125,11 +125,11 @@ function experimentParams(e: Experiment): Record<string, unknown> {
 }
 
 /** The ONNX bytes to log with the model: the pushed model.onnx, else the run's model exported (none when its family has no export). */
-async function onnxOf(pushedFile: unknown, run?: RunFolder): Promise<Uint8Array | undefined> {
+async function onnxOf(pushedFile: unknown, run?: RunFolder, schema?: Schema): Promise<Uint8Array | undefined> {
   if (typeof pushedFile === "string") return (await platform.stat(pushedFile))?.isFile ? await platform.readFile(pushedFile) : undefined;
   if (!run) return undefined;
   try {
-    return (await onnxFromRunDir(run.dir)).bytes;
+    return (await onnxFromRunDir(run.dir, schema)).bytes;
   } catch (error) {
     if (isNetsecError(error, "EXPORT_REFUSED") || isNetsecError(error, "FILE_NOT_FOUND")) return undefined;
     throw error;
@@ -146,6 +146,20 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
     } catch (error) {
       reporter.warn(`tracking: the model is logged without its onnx/python_function flavors: ${(error as Error).message}`);
       return {};
+    }
+  };
+  /**
+   * The flavors plus the manifest.json beside `modelFile` when it names that model.json: a model
+   * served from the registry or a run then decides at the threshold it was pushed with.
+   */
+  const withManifest = async (flavors: Awaited<ReturnType<typeof mlflowFlavors>>, modelFile: string) => {
+    try {
+      const text = await platform.readTextFile(`${modelFile.slice(0, modelFile.lastIndexOf("/") + 1)}${MODEL_FILES.manifest}`);
+      const sha256 = await platform.sha256(await platform.readFile(modelFile));
+      if ((JSON.parse(text) as { sha256?: unknown }).sha256 !== sha256) return flavors;
+      return { ...flavors, files: { ...(flavors as { files?: Record<string, Uint8Array | string> }).files, [MODEL_FILES.manifest]: text } };
+    } catch {
+      return flavors; // no manifest (a trained model that was not pushed): served at 0.5, as from its folder
     }
   };
   const modelName = options.modelName ?? platform.env("NETSEC_REGISTERED_MODEL") ?? REGISTERED_MODEL;
@@ -226,7 +240,7 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
           const push = event.result;
           // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
           const file = push.pushed && push.modelFile ? push.modelFile : trainedModel;
-          if (file) await tracking.logModel(file, push.pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(push.pushed ? push.onnxFile : undefined, run) });
+          if (file) await tracking.logModel(file, push.pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(push.pushed ? push.onnxFile : undefined, run, options.schema) });
           break;
         }
       }
@@ -251,7 +265,7 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
     async logModel(modelFile, pushed, push = {}) {
       if (modelLogged) return;
       modelLogged = true;
-      await parent.logModel(modelFile, await mlflowFlavors(push.onnx));
+      await parent.logModel(modelFile, await withManifest(await mlflowFlavors(push.onnx), modelFile));
       const sha256 = push.sha256 ?? (await platform.sha256(await platform.readFile(modelFile)));
       pushedVersion = pushed ? push.version : undefined;
       await parent.setTags({ "netsec.pushed": String(pushed), ...(pushedVersion !== undefined ? { [MODEL_VERSION_TAG]: String(pushedVersion) } : {}) });
@@ -277,7 +291,7 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
       const served = { version: manifest.version, sha256: manifest.sha256 };
       if (pushedVersion === manifest.version) return served;
       const onnx = await onnxOf(`${modelDir}/${MODEL_FILES.onnx}`);
-      await parent.logModel(`${modelDir}/${MODEL_FILES.model}`, { artifactPath: "served_model", ...(await mlflowFlavors(onnx)) });
+      await parent.logModel(`${modelDir}/${MODEL_FILES.model}`, { artifactPath: "served_model", ...(await withManifest(await mlflowFlavors(onnx), `${modelDir}/${MODEL_FILES.model}`)) });
       let metrics = "";
       try {
         const file = JSON.parse(await platform.readTextFile(`${modelDir}/${MODEL_FILES.model}`)) as { metrics?: Record<string, number> };

@@ -1,5 +1,7 @@
 /** ROC and precision-recall curves, one line per model (e.g. the new model and the pushed one). */
-import { baseLayout, COLORS, round, type PlotlyFigure, type PlotlyTrace } from "./figure.ts";
+import { baseLayout, COLORS, round, thinCurve, type PlotlyFigure, type PlotlyTrace } from "./figure.ts";
+
+const pick = (values: readonly number[], at: readonly number[]) => at.map((i) => round(values[i]));
 
 export interface RocCurveInput {
   name: string;
@@ -23,8 +25,8 @@ export function rocFigure(curves: readonly RocCurveInput[], title = "ROC curve")
     type: "scatter",
     mode: "lines",
     name: label(c.name, "AUC", c.auc),
-    x: c.fpr.map((v) => round(v)),
-    y: c.tpr.map((v) => round(v)),
+    x: pick(c.fpr, thinCurve([c.fpr, c.tpr])),
+    y: pick(c.tpr, thinCurve([c.fpr, c.tpr])),
     line: { color: COLORS.series[i % COLORS.series.length], shape: "hv" },
   }));
   data.push({ type: "scatter", mode: "lines", name: "chance", x: [0, 1], y: [0, 1], line: { color: COLORS.neutral, dash: "dash" } });
@@ -43,8 +45,8 @@ export function prFigure(curves: readonly PrCurveInput[], prevalence?: number, t
     type: "scatter",
     mode: "lines",
     name: label(c.name, "AP", c.ap),
-    x: c.recall.map((v) => round(v)),
-    y: c.precision.map((v) => round(v)),
+    x: pick(c.recall, thinCurve([c.recall, c.precision])),
+    y: pick(c.precision, thinCurve([c.recall, c.precision])),
     line: { color: COLORS.series[i % COLORS.series.length], shape: "vh" },
   }));
   if (prevalence !== undefined) {
@@ -69,9 +71,10 @@ export interface ThresholdInput {
 /** Precision, recall and F1 against the decision threshold: where to cut the probability. */
 export function thresholdFigure(pr: ThresholdInput, chosen?: number, title = "Choosing the threshold"): PlotlyFigure {
   const n = pr.thresholds.length;
-  const x = pr.thresholds.map((t) => round(t));
-  const p = pr.precision.slice(0, n).map((v) => round(v));
-  const r = pr.recall.slice(0, n).map((v) => round(v));
+  const at = thinCurve([pr.thresholds, pr.precision.slice(0, n), pr.recall.slice(0, n)]);
+  const x = pick(pr.thresholds, at);
+  const p = pick(pr.precision, at);
+  const r = pick(pr.recall, at);
   const f1 = p.map((pv, i) => (pv + r[i] > 0 ? round((2 * pv * r[i]) / (pv + r[i])) : 0));
   const data: PlotlyTrace[] = [
     { type: "scatter", mode: "lines", name: "precision", x, y: p, line: { color: COLORS.series[0] } },

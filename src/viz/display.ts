@@ -4,14 +4,15 @@
  * `text/html` with plotly.js inlined from node_modules (classic Notebook, nbconvert HTML export,
  * JupyterLab without the extension — offline, no CDN) and `text/plain` (terminals, tests).
  *
- * plotly.js (~10 MB, ~2.6 MB gzip+base64: the kernel drops messages over ~8 MB) is inlined into
+ * plotly.js (~4.8 MB minified, ~1.9 MB gzip+base64: the kernel drops messages over ~8 MB) is inlined into
  * the first HTML output of a kernel session only; later
  * outputs reuse `window.Plotly`. Pass `{ inlinePlotly: "always" }` for outputs that must stand
  * alone (e.g. a notebook whose first plot cell is cleared).
  */
 import { platform } from "../runtime/index.ts";
 import type { PlotlyFigure } from "./figure.ts";
-import { escapeHtml, figureHtml, loadCompressedPlotly, plotlyCompressedScriptTag } from "./html.ts";
+import { figureHtml, loadCompressedPlotly, plotlyCompressedScriptTag } from "./html.ts";
+import { html, join } from "./markup.ts";
 
 export type MimeBundle = Record<string, unknown>;
 
@@ -44,10 +45,10 @@ export async function plotlyPreamble(mode: DisplayOptions["inlinePlotly"] = "onc
 /** The display bundle of a figure. */
 export async function figureBundle(figure: PlotlyFigure, options: DisplayOptions = {}): Promise<MimeBundle> {
   const preamble = await plotlyPreamble(options.inlinePlotly ?? "once");
-  const html = preamble ? `${preamble}\n${figureHtml(figure)}` : figureHtml(figure);
+  const figureMarkup = preamble ? `${preamble}\n${figureHtml(figure)}` : figureHtml(figure);
   return {
     "application/vnd.plotly.v1+json": { data: figure.data, layout: figure.layout },
-    "text/html": html,
+    "text/html": figureMarkup,
     "text/plain": describeFigure(figure),
   };
 }
@@ -73,19 +74,20 @@ export async function showResult(value: Record<string, unknown>): Promise<void> 
   await displayBundle({ "application/json": value, "text/plain": JSON.stringify(value) });
 }
 
-/** A small table (array of records) as HTML + text. */
-export function tableBundle(records: readonly Record<string, unknown>[], options: { title?: string; limit?: number } = {}): MimeBundle {
+/**
+ * A small table (array of records) as HTML + text. Columns: `options.columns` in that order, else
+ * the keys as the records have them (JS puts integer-like keys such as "1" first: pass `columns`
+ * when the order matters).
+ */
+export function tableBundle(records: readonly Record<string, unknown>[], options: { title?: string; limit?: number; columns?: readonly string[] } = {}): MimeBundle {
   const limit = options.limit ?? 50;
   const rows = records.slice(0, limit);
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const columns = options.columns ? [...options.columns] : [...new Set(rows.flatMap((r) => Object.keys(r)))];
   const cell = (v: unknown) => (v === null || v === undefined ? "" : typeof v === "number" ? String(Number.isInteger(v) ? v : Number(v.toPrecision(6))) : typeof v === "object" ? JSON.stringify(v) : String(v));
-  const html = [
-    options.title ? `<p><b>${escapeHtml(options.title)}</b></p>` : "",
-    `<table class="netsec-table"><thead><tr>${columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("")}</tr></thead><tbody>`,
-    ...rows.map((r) => `<tr>${columns.map((c) => `<td>${escapeHtml(cell(r[c]))}</td>`).join("")}</tr>`),
-    `</tbody></table>`,
-    records.length > limit ? `<p>${records.length - limit} more rows not shown</p>` : "",
-  ].join("");
+  const markup = html`${options.title ? html`<p><b>${options.title}</b></p>` : ""}<table class="netsec-table"><thead><tr>${join(columns.map((c) => html`<th>${c}</th>`))}</tr></thead><tbody>${
+    join(rows.map((r) => html`<tr>${join(columns.map((c) => html`<td>${cell(r[c])}</td>`))}</tr>`))
+  }</tbody></table>${records.length > limit ? html`<p>${records.length - limit} more rows not shown</p>` : ""}`;
+  const tableHtml = String(markup);
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ");
   const text = [
@@ -94,10 +96,10 @@ export function tableBundle(records: readonly Record<string, unknown>[], options
     ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
     ...(records.length > limit ? [`… ${records.length - limit} more rows`] : []),
   ].join("\n");
-  return { "text/html": html, "text/plain": text };
+  return { "text/html": tableHtml, "text/plain": text };
 }
 
-export async function displayTable(records: readonly Record<string, unknown>[], options: { title?: string; limit?: number } = {}): Promise<void> {
+export async function displayTable(records: readonly Record<string, unknown>[], options: { title?: string; limit?: number; columns?: readonly string[] } = {}): Promise<void> {
   await displayBundle(tableBundle(records, options));
 }
 

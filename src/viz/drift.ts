@@ -50,7 +50,9 @@ export function driftFigure(columns: readonly DriftColumn[], threshold = 0.05, t
     layout: baseLayout(title, {
       xaxis: { type: "category", tickangle: -60, automargin: true },
       yaxis: { title: { text: "−log10 p-value (higher = more drift)" }, rangemode: "tozero" },
-      margin: { l: 60, r: 20, t: 50, b: 140 },
+      // the legend sits above the plot, clear of the rotated column names under it
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
+      margin: { l: 60, r: 20, t: 80, b: 140 },
     }),
   };
 }

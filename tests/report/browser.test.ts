@@ -47,8 +47,34 @@ describe("report in a browser", () => {
         expect(plot.svg + plot.canvas, `${plot.id} has no svg/canvas`).toBeGreaterThan(0);
         expect(plot.marks, `${plot.id} has no drawn marks`).toBeGreaterThan(0);
       }
+      // the verdict's test F1 and push decision are on the first screen (900 px)
+      const firstScreen = await page.evaluate(() => {
+        const row = [...document.querySelectorAll("#verdict table.kv tr")].find((tr) => tr.querySelector("th")?.textContent === "test F1");
+        return { f1: row?.getBoundingClientRect().bottom ?? Infinity, decision: document.querySelector("#verdict .decision")?.getBoundingClientRect().bottom ?? Infinity };
+      });
+      expect(firstScreen.f1).toBeLessThanOrEqual(900);
+      expect(firstScreen.decision).toBeLessThanOrEqual(900);
+      // the drift chart's legend does not cover the rotated column names
+      const overlaps = await page.evaluate(() => {
+        const plot = document.querySelector("#drift .netsec-plot")!;
+        const legend = plot.querySelector(".legend")!.getBoundingClientRect();
+        const ticks = [...plot.querySelectorAll(".xtick text")].map((t) => t.getBoundingClientRect());
+        return { ticks: ticks.length, covered: ticks.filter((t) => t.left < legend.right && t.right > legend.left && t.top < legend.bottom && t.bottom > legend.top).length };
+      });
+      expect(overlaps.ticks).toBe(31);
+      expect(overlaps.covered).toBe(0);
       mkdirSync(join(ROOT, "test-results"), { recursive: true });
       await page.screenshot({ path: join(ROOT, "test-results", "report.png"), fullPage: true });
+      // on a phone (390 px): the page does not scroll sideways and the verdict still comes first
+      await page.setViewportSize({ width: 390, height: 900 });
+      const phone = await page.evaluate(() => ({
+        width: document.documentElement.scrollWidth,
+        f1: [...document.querySelectorAll("#verdict table.kv tr")].find((tr) => tr.querySelector("th")?.textContent === "test F1")!.getBoundingClientRect().bottom,
+        decision: document.querySelector("#verdict .decision")!.getBoundingClientRect().bottom,
+      }));
+      expect(phone.width).toBeLessThanOrEqual(390);
+      expect(phone.f1).toBeLessThanOrEqual(900);
+      expect(phone.decision).toBeLessThanOrEqual(900);
       expect(problems).toEqual([]);
       expect(requests).toEqual([]);
     } finally {

@@ -23,7 +23,7 @@ search:
 `;
 
 /** The generated CSV (the seed's format: quoted header). */
-export async function writeFixtureData(dir: string, rows = 600): Promise<string> {
+export async function writeFixtureData(dir: string, rows = 600, edit?: (csv: string) => string): Promise<string> {
   const schema = await loadSchema();
   const features = schema.featureNames.length;
   let s = 12345;
@@ -45,18 +45,21 @@ export async function writeFixtureData(dir: string, rows = 600): Promise<string>
   // one feature vector with both labels
   lines.push([...made[3].slice(0, features), -made[3][features]].join(","));
   const path = join(dir, "fixture.csv");
-  writeFileSync(path, `${schema.columns.map((c) => `"${c}"`).join(",")}\n${lines.join("\n")}\n`);
+  const csv = `${schema.columns.map((c) => `"${c}"`).join(",")}\n${lines.join("\n")}\n`;
+  writeFileSync(path, edit ? edit(csv) : csv);
   return path;
 }
 
 export interface FixtureOptions {
   /** Only the data stages (a run that stopped after validation and transformation). */
   dataOnly?: boolean;
+  /** Change the generated CSV text before the run reads it (e.g. one bad cell). */
+  edit?: (csv: string) => string;
 }
 
 /** A run folder under `<dir>/Artifacts` made by the pipeline; returns the result (its folder is `result.run.dir`). */
 export async function runFixture(dir: string, options: FixtureOptions = {}): Promise<PipelineResult> {
-  const data = await writeFixtureData(dir);
+  const data = await writeFixtureData(dir, 600, options.edit);
   const pipelineOptions = { data, experiment: parseExperiment(EXPERIMENT, "fixture.yaml"), artifacts: join(dir, "Artifacts"), modelDir: join(dir, "final_model"), reporter: createReporter({ quiet: true }) };
   return options.dataOnly ? await runDataPipeline(pipelineOptions) : await runPipeline(pipelineOptions);
 }

@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { renderRunReport, writeRunReport } from "../../src/report/write.ts";
 import { loadRunRecord, runRecordOf } from "../../src/report/record.ts";
@@ -21,7 +22,8 @@ const figureJson = (html: string): Record<string, PlotlyFigure> =>
 
 describe("writeRunReport", () => {
   it("writes report.html into the run folder with every section and its plots, from the run's typed results, nothing fetched from the network", async () => {
-    const result = await runFixture(tempDir());
+    const base = tempDir();
+    const result = await runFixture(base);
     const run = result.run.dir;
     const record = runRecordOf(result.run, result);
     const path = await writeRunReport(record);
@@ -32,8 +34,12 @@ describe("writeRunReport", () => {
     const importances = Boolean(result.evaluation!.importances);
     const ids = plotIds(html);
     expect(ids.slice(0, 4)).toEqual(["plot-data-1", "plot-data-2", "plot-drift-3", "plot-search-4"]);
-    // confusion, ROC, PR, threshold, (importance), (mean |contribution|, beeswarm)
-    expect(ids.filter((id) => id.startsWith("plot-evaluation"))).toHaveLength(4 + (importances ? 1 : 0) + (explained ? 2 : 0));
+    // confusion, ROC, PR, reliability curve, threshold, (importance), (mean |contribution|, beeswarm)
+    expect(ids.filter((id) => id.startsWith("plot-evaluation"))).toHaveLength(5 + (importances ? 1 : 0) + (explained ? 2 : 0));
+    // training's evaluation reports calibration; push carries the monitoring reference into the set
+    expect(html).toContain("Reliability curve (test rows)");
+    expect(result.evaluation!.calibration!.brier).toBeGreaterThan(0);
+    expect(existsSync(join(base, "final_model", "reference.json"))).toBe(result.push!.pushed);
     const c = result.validation.contract;
     const drift = result.validation.drift.trainTest;
     expect(html).toContain(`${drift.drifted.length} of ${Object.keys(drift.columns).length} columns drifted`);
@@ -57,12 +63,45 @@ describe("writeRunReport", () => {
     expect(figures[prPlot].data.find((trace) => trace.name === "no skill")).toMatchObject({ y: [prevalence, prevalence] });
     expect(html).not.toContain("Files not found");
     // self-contained: plotly.js inlined, no external script, stylesheet or image
-    expect(html).toMatch(/plotly\.js v\d/);
+    // plotly.js (the minified bundle) once, gzip+base64, unpacked by the browser's DecompressionStream
+    const packed = [...html.matchAll(/atob\("([A-Za-z0-9+/=]+)"\)/g)].map((m) => m[1]);
+    expect(packed).toHaveLength(1);
+    // the cartesian bundle: every figure of the report is bar, box, heatmap or scatter
+    expect(gunzipSync(Buffer.from(packed[0], "base64")).toString("utf8").slice(0, 60)).toMatch(/^\/\*\*\n\* plotly\.js \(cartesian - minified\) v\d+\.\d+\.\d+/);
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']?https?:/i);
     // the folder holding the runs links every run's report
     const index = readFileSync(join(run, "..", "index.html"), "utf8");
     expect(index).toContain(`<a href="${result.run.timestamp}/report.html">report</a>`);
     expect(index).toContain("<td>ingestion, validation, transformation, trainer, evaluation</td>");
+  });
+
+  it("opens with the verdict: pushed or not and why, model, grouped CV, test F1 at the threshold, data in one line, warnings; no raw JSON or nulls", async () => {
+    const result = await runFixture(tempDir());
+    const html = await renderRunReport(runRecordOf(result.run, result), { schema, now: new Date(0) });
+    // the verdict is the first section, before the table of contents
+    const body = html.slice(html.indexOf("<body>"));
+    expect(body.indexOf('<section id="verdict">')).toBeGreaterThan(0);
+    expect(body.indexOf('<section id="verdict">')).toBeLessThan(body.indexOf("<nav>"));
+    const verdict = body.slice(body.indexOf('<section id="verdict">'), body.indexOf("</section>"));
+    const text = verdict.replace(/<\/t[hd]>|<li>/g, " ").replace(/<[^>]+>/g, "").replace(/\s+/g, " ");
+    const push = result.push!;
+    expect(text).toContain(push.pushed ? `Pushed as version ${push.version} to ${push.modelDir}: ${push.reasons.join("; ")}.` : `Not pushed: ${push.reasons.join("; ")}.`);
+    const best = result.trainer!.search.best;
+    const grouped = result.trainer!.search.protocols.grouped!;
+    expect(text).toContain(`model ${best.family} (${Object.entries(best.params).map(([k, v]) => `${k}=${v}`).join(", ") || "defaults"}), best of 2 candidates`);
+    expect(text).toContain(`CV f1 ${grouped.meanScore.toFixed(4)} ± ${grouped.stdScore.toFixed(4)} on 3 grouped folds`);
+    const e = result.evaluation!;
+    expect(text).toContain(`test F1 ${e.scalars.f1.toFixed(4)} at threshold ${e.threshold.toFixed(4)} on ${e.metrics.support.positive + e.metrics.support.negative} test rows`);
+    expect(text).toContain("pushed model none before this run");
+    const c = result.validation.contract;
+    expect(text).toContain(`data 601 rows from CSV file ${join(result.run.root, "..", "fixture.csv")}; ${c.duplicates.vectors.distinct} distinct feature vectors, ${c.duplicates.duplicates} exact duplicate rows, ${c.conflicts.groups} vectors with both labels; split ${result.ingestion.summary.train.rows} train / ${result.ingestion.summary.test.rows} test (identical vectors on one side)`);
+    expect(text).toContain(`${result.validation.warnings.length} warning`);
+    for (const w of result.validation.warnings) expect(text).toContain(w);
+    // everything a person reads: no nulls, no JSON objects, classes by their schema.yaml names in schema order
+    const visible = body.replace(/<script>[\s\S]*?<\/script>/g, "").replace(/<[^>]+>/g, " ");
+    expect(visible).not.toMatch(/\bnull\b|undefined|\{"/);
+    expect(body).toContain("<th>relabelled</th><th>phishing</th><th>legitimate</th>");
+    expect(visible).not.toMatch(/\b1 split\b/);
   });
 
   it("reads a run folder back with the stages' loaders and draws the same report", async () => {

@@ -197,9 +197,10 @@ describe("serve: bad input", () => {
     }
   });
 
-  it("unknown method on a route → 404 JSON", async () => {
+  it("another method on a route → 405 JSON with Allow (issue 22; methods.test.ts has the rest)", async () => {
     const response = await service.request("/predict", { method: "GET" });
-    expect(response.status).toBe(404);
-    await response.body?.cancel();
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("METHOD_NOT_ALLOWED");
   });
 });

@@ -46,18 +46,18 @@ describe("serve: upload page in a browser", () => {
     await page.waitForSelector("#table tbody tr");
 
     expect(await page.locator("#table tbody tr").count()).toBe(rows);
-    expect(await page.textContent("#status")).toContain("Model version 1");
+    expect(await page.textContent("#status")).toBe("sites.csv: model version 1.");
     const headers = await page.locator("#table thead th").allTextContents();
-    expect(headers).toEqual(["#", ...FEATURES, "prediction", "probability"]);
+    expect(headers).toEqual(["#", "prediction", "probability", ...FEATURES]);
 
     // Phishing rows (prediction -1) are highlighted.
-    const predictions = await page.locator("#table tbody tr td:nth-last-child(2)").allTextContents();
+    const predictions = await page.locator("#table tbody tr td:nth-child(2)").allTextContents();
     const marked = await page.locator("#table tbody tr.positive").count();
-    expect(marked).toBe(predictions.filter((p) => p === "-1").length);
+    expect(marked).toBe(predictions.filter((p) => p === "phishing (-1)").length);
 
     // Sort by probability (first click: highest first).
-    await page.click("#table thead th:last-child");
-    const probabilities = (await page.locator("#table tbody tr td:last-child").allTextContents()).map(Number);
+    await page.click("#table thead th:nth-child(3)");
+    const probabilities = (await page.locator("#table tbody tr td:nth-child(3)").allTextContents()).map(Number);
     expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));
 
     mkdirSync(join(ROOT, "test-results"), { recursive: true });
@@ -105,7 +105,7 @@ describe.skipIf(!existsSync(SHARED_DATA))("serve: upload page with a real model 
       await page.click("button[type=submit]");
       await page.waitForSelector("#table tbody tr");
       const headers = await page.locator("#table thead th").allTextContents();
-      expect(headers).toEqual(["#", ...FEATURES, "prediction", "probability", "top reasons"]);
+      expect(headers).toEqual(["#", "prediction", "probability", "top reasons", ...FEATURES]);
       const flagged = page.locator("#table tbody tr.positive");
       const count = await flagged.count();
       expect(count).toBeGreaterThan(0);

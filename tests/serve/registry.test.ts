@@ -168,6 +168,9 @@ describe("netsec serve --model-uri (a real MLflow registry)", () => {
   it("model URIs are parsed strictly", () => {
     expect(parseModelUri("models:/netsec-phishing@champion")).toEqual({ uri: "models:/netsec-phishing@champion", name: "netsec-phishing", alias: "champion" });
     expect(parseModelUri("models:/netsec-phishing/12")).toEqual({ uri: "models:/netsec-phishing/12", name: "netsec-phishing", version: "12" });
-    for (const bad of ["runs:/abc/model", "models:/x", "models:/x@", "models:/x/latest", "final_model"]) expect(() => parseModelUri(bad)).toThrow(/--model-uri must be models:\/<name>@<alias> or models:\/<name>\/<version>/);
+    // runs:/<run_id>/<path> is accepted since issue 23 (registry-hostile.test.ts checks it).
+    for (const bad of ["runs:/abc", "models:/x", "models:/x@", "models:/x/latest", "models:/x/0", "final_model"]) {
+      expect(() => parseModelUri(bad)).toThrow(/--model-uri must be models:\/<name>@<alias>, models:\/<name>\/<version> or runs:\/<run_id>\/<path>/);
+    }
   });
 });

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { classBalanceFigure } from "../../src/viz/class-balance.ts";
 import { describeFigure, figureBundle, tableBundle } from "../../src/viz/display.ts";
-import { figureHtml, loadPlotlySource, scriptJson } from "../../src/viz/html.ts";
+import { figureHtml, loadPlotlySource } from "../../src/viz/html.ts";
+import { scriptJson } from "../../src/viz/markup.ts";
 
 const figure = classBalanceFigure([{ name: "train", counts: { phishing: 1, legitimate: 3 } }]);
 
@@ -30,7 +31,7 @@ describe("figure bundle", () => {
   });
 
   it("escapes figure JSON so text cannot end the script", () => {
-    expect(scriptJson({ t: "</script><b>" })).toBe('{"t":"\\u003c/script>\\u003cb>"}');
+    expect(String(scriptJson({ t: "</script><b>" }))).toBe('{"t":"\\u003c/script>\\u003cb>"}');
     expect(figureHtml(classBalanceFigure([{ name: "</script>", counts: { a: 1 } }]), "p1")).not.toContain("</script><");
   });
 
