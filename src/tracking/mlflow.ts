@@ -82,6 +82,17 @@ export const EXPERIMENT_KIND_MODEL_TRAINING = "custom_model_development";
 const API = "api/2.0/mlflow";
 const ARTIFACTS = "api/2.0/mlflow-artifacts/artifacts";
 
+/** The info part of an MLflow 3 logged model (`LoggedModelInfo` in service.proto). */
+export interface LoggedModelInfo {
+  model_id: string;
+  experiment_id: string;
+  name: string;
+  source_run_id?: string;
+  artifact_uri: string;
+  status?: string | number;
+  tags?: KeyValue[];
+}
+
 export class MlflowClient {
   readonly http: MlflowHttp;
   #info: Promise<ServerInfo> | undefined;
@@ -302,9 +313,37 @@ export class MlflowClient {
     }
   }
 
-  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[] = [], description?: string): Promise<ModelVersion> {
-    const r = await this.http.request<{ model_version: ModelVersion }>("post", `${API}/model-versions/create`, { json: { name, source, run_id: runId, tags, description }, unsafe: true });
+  /** `modelId`: the MLflow 3 logged model the version comes from (links the two; older servers do not know the field). */
+  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[] = [], description?: string, modelId?: string): Promise<ModelVersion> {
+    const r = await this.http.request<{ model_version: ModelVersion }>("post", `${API}/model-versions/create`, { json: { name, source, run_id: runId, tags, description, ...(modelId ? { model_id: modelId } : {}) }, unsafe: true });
     return r.model_version;
+  }
+
+  // ---- logged models (MLflow 3: the "Logged models" of a run and of a version) -------------
+
+  /** `POST logged-models`: a logged model of `experimentId` made by run `sourceRunId` (PENDING until finalized). */
+  async createLoggedModel(input: { experimentId: string; name: string; sourceRunId: string; tags?: KeyValue[] }): Promise<LoggedModelInfo> {
+    const r = await this.http.request<{ model: { info: LoggedModelInfo } }>("post", `${API}/logged-models`, {
+      json: { experiment_id: input.experimentId, name: input.name, source_run_id: input.sourceRunId, tags: input.tags ?? [] },
+      unsafe: true,
+    });
+    return r.model.info;
+  }
+
+  /** `PATCH logged-models/<id>`: READY (status 2, LOGGED_MODEL_READY) once its files are uploaded. */
+  async finalizeLoggedModel(modelId: string): Promise<LoggedModelInfo> {
+    const r = await this.http.request<{ model: { info: LoggedModelInfo } }>("patch", `${API}/logged-models/${encodeURIComponent(modelId)}`, { json: { model_id: modelId, status: 2 } });
+    return r.model.info;
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModelInfo> {
+    const r = await this.http.request<{ model: { info: LoggedModelInfo } }>("get", `${API}/logged-models/${encodeURIComponent(modelId)}`);
+    return r.model.info;
+  }
+
+  /** `POST runs/outputs`: the logged model as the run's output (the run page's "Logged models"). */
+  async logOutputs(runId: string, modelIds: string[]): Promise<void> {
+    await this.http.request("post", `${API}/runs/outputs`, { json: { run_id: runId, models: modelIds.map((model_id) => ({ model_id, step: 0 })) } });
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
