@@ -164,6 +164,31 @@ function expectedValue(trees: FlatTrees, cover: Float64Array, scale: number): nu
   return expected;
 }
 
+/**
+ * The features tree `tr` splits on and, per feature, its distinct thresholds in increasing order: a
+ * row's bucket among them (how many it exceeds) fixes the side it takes at every split on it.
+ */
+function treeCuts(trees: FlatTrees, tr: number, cols: number, slot: Int32Array): { features: number[]; cuts: number[][] } {
+  const { feature, threshold, roots, value } = trees;
+  const end = tr + 1 < roots.length ? roots[tr + 1] : value.length;
+  const features: number[] = [];
+  const cuts: number[][] = [];
+  slot.fill(-1, 0, cols);
+  for (let n = roots[tr]; n < end; n++) {
+    const f = feature[n];
+    if (f < 0) continue;
+    if (slot[f] < 0) {
+      slot[f] = features.length;
+      features.push(f);
+      cuts.push([]);
+    }
+    const c = cuts[slot[f]];
+    if (!c.includes(threshold[n])) c.push(threshold[n]);
+  }
+  for (const c of cuts) c.sort((a, b) => a - b);
+  return { features, cuts };
+}
+
 /** Gauss–Legendre nodes and weights on [0, 1] (exact for polynomials of degree < 2n). */
 export function gaussLegendre01(n: number): { t: Float64Array; w: Float64Array } {
   const t = new Float64Array(n);
@@ -221,12 +246,11 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
   const phi = new Float64Array(x.rows * cols);
   const expected = expectedValue(trees, cover, scale);
   let xBase = 0;
-  let rowBase = 0;
   let Q = 1;
   let t: Float64Array = new Float64Array(1);
   let w: Float64Array = new Float64Array(1);
 
-  const visit = (node: number, d: number): void => {
+  const visit = (node: number, d: number, out: Float64Array): void => {
     const at = d * Q;
     const f = feature[node];
     if (f < 0) {
@@ -254,7 +278,7 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
       }
       zf[f] = zc;
       of[f] = oc;
-      visit(child, d + 1);
+      visit(child, d + 1, out);
       let sum = 0;
       for (let q = 0; q < Q; q++) {
         const below = S[next + q];
@@ -262,21 +286,48 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
         acc[accAt + q] = saved[next + q] + below;
         S[at + q] += below;
       }
-      phi[rowBase + f] += (oc - zc) * sum;
+      out[f] += (oc - zc) * sum;
     }
     zf[f] = zOld;
     of[f] = oOld;
   };
 
+  // Rows that take the same side at every split of a tree get the same contributions from it: the
+  // row is summarised by its bucket among the tree's thresholds of each feature the tree uses, and
+  // a tree's contributions are computed once per bucket pattern (the data's ternary features leave
+  // few patterns per tree). A pattern's contributions are computed into `scratch`, then added to every row that has it.
+  const scratch = new Float64Array(cols);
+  const used = new Int32Array(cols);
   for (let tr = 0; tr < roots.length; tr++) {
     ({ t, w } = ruleOf(unique[tr]));
     Q = t.length;
+    const { features, cuts } = treeCuts(trees, tr, cols, used);
+    const memo = new Map<string, Float64Array>();
+    // one UTF-16 code unit per feature: memoise only when every bucket fits (and no cut is NaN)
+    const memoOk = cuts.every((c) => c.length < 0xffff && c.every((v) => v === v));
+    const codes: number[] = new Array(features.length);
     for (let row = 0; row < x.rows; row++) {
-      rowBase = row * cols;
+      const base = row * cols;
       xBase = row * x.cols;
-      G.fill(1, 0, Q);
-      acc.fill(0, 0, cols * Q);
-      visit(roots[tr], 0);
+      for (let k = 0; k < features.length; k++) {
+        const v = x.values[xBase + features[k]];
+        const c = cuts[k];
+        let b = 0;
+        while (b < c.length && v > c[b]) b++;
+        codes[k] = v === v ? b : c.length; // NaN goes right at every split, as a value above all cuts does
+      }
+      const key = memoOk ? String.fromCharCode.apply(null, codes) : "";
+      let got = memoOk ? memo.get(key) : undefined;
+      if (!got) {
+        for (let k = 0; k < features.length; k++) scratch[features[k]] = 0;
+        G.fill(1, 0, Q);
+        acc.fill(0, 0, cols * Q);
+        visit(roots[tr], 0, scratch);
+        got = new Float64Array(features.length);
+        for (let k = 0; k < features.length; k++) got[k] = scratch[features[k]];
+        if (memoOk) memo.set(key, got);
+      }
+      for (let k = 0; k < features.length; k++) phi[base + features[k]] += got[k];
     }
   }
   return { phi, expected };
