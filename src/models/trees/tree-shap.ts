@@ -239,9 +239,12 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
   const G = new Float64Array(levels * maxQ); // path polynomial at the node of each level, at the nodes t
   const S = new Float64Array(levels * maxQ); // Σ over the leaves below of value · G
   const saved = new Float64Array(levels * maxQ);
-  const inv = new Float64Array(levels * maxQ); // 1 / the new factor of the edge into each level
   const acc = new Float64Array(cols * maxQ); // per feature: S of the nearest edges on it below the current one
   const zf = new Float64Array(cols).fill(1);
+  let widest = 1;
+  for (let tr = 0; tr < roots.length; tr++) widest = Math.max(widest, (tr + 1 < roots.length ? roots[tr + 1] : value.length) - roots[tr]);
+  const table = () => new Float64Array(widest * maxQ);
+  const edges = { zero: new Float64Array(widest), r00: table(), r01: table(), r11: table(), w0: table(), w1: table() };
   const of = new Float64Array(cols).fill(1);
   const phi = new Float64Array(x.rows * cols);
   const expected = expectedValue(trees, cover, scale);
@@ -250,7 +253,11 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
   let t: Float64Array = new Float64Array(1);
   let w: Float64Array = new Float64Array(1);
 
-  const visit = (node: number, d: number, out: Float64Array): void => {
+  // The zero fractions along a path depend on the tree only, and the one fractions are 0 or 1: so
+  // every edge's new factor zc (1 − t) + oc t, its reciprocal (times the quadrature weight) and its
+  // ratio to the factor it replaces take a few values per edge, tabulated once per tree (`edges`)
+  // instead of divided out for every row. Indexed by (child − root) · Q + q.
+  const visit = (node: number, d: number, out: Float64Array, root: number): void => {
     const at = d * Q;
     const f = feature[node];
     if (f < 0) {
@@ -258,38 +265,61 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
       for (let q = 0; q < Q; q++) S[at + q] = v * G[at + q];
       return;
     }
-    const zOld = zf[f], oOld = of[f];
-    const fresh = zOld === 1 && oOld === 1; // first split on f on this path: its old factor is 1
+    const oOld = of[f];
     const hot = x.values[xBase + f] <= threshold[node] ? node + 1 : right[node];
     const next = at + Q;
     const accAt = f * Q;
     for (let q = 0; q < Q; q++) S[at + q] = 0;
     for (let side = 0; side < 2; side++) {
       const child = side === 0 ? node + 1 : right[node];
-      const zc = (zOld * cover[child]) / cover[node];
       const oc = child === hot ? oOld : 0;
+      const e = (child - root) * Q;
+      const ratio = oOld === 0 ? edges.r00 : oc === 1 ? edges.r11 : edges.r01;
+      const weighted = oc === 1 ? edges.w1 : edges.w0;
       for (let q = 0; q < Q; q++) {
-        const tq = t[q];
-        const factor = zc * (1 - tq) + oc * tq;
-        inv[next + q] = 1 / factor;
-        G[next + q] = fresh ? G[at + q] * factor : (G[at + q] * factor) / (zOld * (1 - tq) + oOld * tq);
+        G[next + q] = G[at + q] * ratio[e + q];
         saved[next + q] = acc[accAt + q];
         acc[accAt + q] = 0;
       }
-      zf[f] = zc;
       of[f] = oc;
-      visit(child, d + 1, out);
+      visit(child, d + 1, out, root);
       let sum = 0;
       for (let q = 0; q < Q; q++) {
         const below = S[next + q];
-        sum += w[q] * (below - acc[accAt + q]) * inv[next + q];
+        sum += (below - acc[accAt + q]) * weighted[e + q];
         acc[accAt + q] = saved[next + q] + below;
         S[at + q] += below;
       }
-      out[f] += (oc - zc) * sum;
+      out[f] += (oc - edges.zero[child - root]) * sum;
+    }
+    of[f] = oOld;
+  };
+
+  /** Fill `edges` for the tree at `root` (the walk keeps each feature's zero fraction in `zf`). */
+  const tabulate = (node: number, root: number): void => {
+    const f = feature[node];
+    if (f < 0) return;
+    const zOld = zf[f];
+    const fresh = zOld === 1; // with one fraction 1: first split on f on this path, its old factor is 1
+    for (let side = 0; side < 2; side++) {
+      const child = side === 0 ? node + 1 : right[node];
+      const zc = (zOld * cover[child]) / cover[node];
+      const e = (child - root) * Q;
+      edges.zero[child - root] = zc;
+      for (let q = 0; q < Q; q++) {
+        const tq = t[q];
+        const f0 = zc * (1 - tq), f1 = zc * (1 - tq) + tq;
+        const old0 = zOld * (1 - tq), old1 = zOld * (1 - tq) + tq;
+        edges.r00[e + q] = f0 / old0;
+        edges.r01[e + q] = fresh ? f0 : f0 / old1;
+        edges.r11[e + q] = fresh ? f1 : f1 / old1;
+        edges.w0[e + q] = w[q] / f0;
+        edges.w1[e + q] = w[q] / f1;
+      }
+      zf[f] = zc;
+      tabulate(child, root);
     }
     zf[f] = zOld;
-    of[f] = oOld;
   };
 
   // Rows that take the same side at every split of a tree get the same contributions from it: the
@@ -302,6 +332,7 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
     ({ t, w } = ruleOf(unique[tr]));
     Q = t.length;
     const { features, cuts } = treeCuts(trees, tr, cols, used);
+    tabulate(roots[tr], roots[tr]);
     const memo = new Map<string, Float64Array>();
     // one UTF-16 code unit per feature: memoise only when every bucket fits (and no cut is NaN)
     const memoOk = cuts.every((c) => c.length < 0xffff && c.every((v) => v === v));
@@ -322,7 +353,7 @@ export function treeShap(trees: FlatTrees, x: Matrix, scale = 1): TreeShapResult
         for (let k = 0; k < features.length; k++) scratch[features[k]] = 0;
         G.fill(1, 0, Q);
         acc.fill(0, 0, cols * Q);
-        visit(roots[tr], 0, scratch);
+        visit(roots[tr], 0, scratch, roots[tr]);
         got = new Float64Array(features.length);
         for (let k = 0; k < features.length; k++) got[k] = scratch[features[k]];
         if (memoOk) memo.set(key, got);
