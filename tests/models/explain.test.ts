@@ -161,6 +161,29 @@ describe("contributions add up to the raw output, in the positive class's terms"
     }
   });
 
+  it("rows on the same side of every split share a tree's contributions: in-between values and NaN, batch = one row at a time = Algorithm 2", async () => {
+    const model = createModel("hist_forest", { n_estimators: 15, max_features: "sqrt", seed: 5 });
+    await model.fit(train.x, train.y);
+    const trees = flatTrees(model, train.x.cols);
+    // the test rows, then copies moved within their bucket (−1 → −1.7, 0 → 0.2, 1 → 4) or to NaN:
+    // same side at every split as the originals for the first kind, right at every split for NaN
+    const moved = (v: number, r: number, c: number) => ((r + c) % 7 === 0 ? NaN : v < 0 ? -1.7 : v > 0 ? 4 : 0.2);
+    const rows = 2 * test.x.rows;
+    const x: Matrix = { values: new Float64Array(rows * test.x.cols), rows, cols: test.x.cols };
+    x.values.set(test.x.values);
+    for (let r = 0; r < test.x.rows; r++) for (let c = 0; c < x.cols; c++) x.values[(test.x.rows + r) * x.cols + c] = moved(test.x.values[r * x.cols + c], r, c);
+    const batch = treeShap(trees, x, 1 / 15);
+    const paths = treeShapPaths(trees, x, 1 / 15);
+    expect(maxAbs(batch.phi, paths.phi)).toBeLessThan(1e-12);
+    for (let r = 0; r < rows; r++) {
+      const one = treeShap(trees, { values: x.values.subarray(r * x.cols, (r + 1) * x.cols), rows: 1, cols: x.cols }, 1 / 15);
+      expect(maxAbs(batch.phi.subarray(r * x.cols, (r + 1) * x.cols), one.phi)).toBeLessThan(1e-15);
+    }
+    // and they add up to the forest's probability (NaN rows included)
+    const p = model.predictProba(x);
+    for (let r = 0; r < rows; r++) expect(batch.phi.subarray(r * x.cols, (r + 1) * x.cols).reduce((a, b) => a + b, batch.expected)).toBeCloseTo(p[r], 9);
+  });
+
   it("Gauss–Legendre nodes integrate polynomials of degree < 2n exactly on [0, 1]", () => {
     const { t, w } = gaussLegendre01(5);
     for (let k = 0; k <= 9; k++) expect(t.reduce((s, tq, q) => s + w[q] * tq ** k, 0)).toBeCloseTo(1 / (k + 1), 14);
