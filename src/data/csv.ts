@@ -15,7 +15,7 @@ import { NetsecError, quoted } from "../errors.ts";
 import type { Frame } from "./frame.ts";
 import { ChunkBuilder, type CellProblem, collectChunks, type NumericChunk } from "./chunks.ts";
 import { INPUT_LIMITS } from "./limits.ts";
-import { afterCarry, describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
+import { afterCarry, describeBadByte, firstInvalidUtf8, textStart, unclosedQuote } from "./text.ts";
 
 export type { CellProblem, NumericChunk };
 
@@ -88,28 +88,6 @@ function detectDelimiter(headerLine: string): string | undefined {
 
 function crOnly(source: string): NetsecError {
   return new NetsecError("CSV_INVALID", `${source}: the lines end with a carriage return only (CR, classic Mac OS line ends): expected \\n or \\r\\n line ends`, { location: { file: source, row: 0, expected: "LF or CRLF line ends" } });
-}
-
-/** The cell (1-based) whose opening quote is still open at the end of `line`, and its text so far. */
-function unclosedQuote(line: string): { cell: number; text: string } | undefined {
-  if (!line.includes('"')) return undefined;
-  let cell = 1;
-  let start = 0;
-  let inQuotes = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (inQuotes) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') i++;
-        else inQuotes = false;
-      }
-    } else if (ch === '"') inQuotes = true;
-    else if (ch === ",") {
-      cell++;
-      start = i + 1;
-    }
-  }
-  return inQuotes ? { cell, text: line.slice(start).trim().replace(/^"/, "").replace(/\r$/, "") } : undefined;
 }
 
 /**
@@ -367,42 +345,4 @@ export interface CsvTable {
 export async function readCsv(path: string, options: CsvReadOptions = {}): Promise<CsvTable> {
   const file = await CsvFile.open(path);
   return collectChunks(file.columns, file.chunks(options));
-}
-
-/** Format one value for CSV output: missing → empty cell, numbers in their shortest exact form. */
-export function formatCell(value: number): string {
-  return Number.isNaN(value) ? "" : String(value);
-}
-
-function quoteHeader(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** The header line in the seed's style (every name quoted). */
-export function csvHeader(columns: readonly string[]): string {
-  return columns.map(quoteHeader).join(",") + "\n";
-}
-
-/** Rows `[from, to)` of a frame as CSV text (no header). */
-export function csvRows(frame: Frame, from = 0, to = frame.rows): string {
-  const width = frame.columns.length;
-  const lines: string[] = [];
-  for (let r = from; r < to; r++) {
-    const cells = new Array<string>(width);
-    for (let c = 0; c < width; c++) cells[c] = formatCell(frame.values[r * width + c]);
-    lines.push(cells.join(","));
-  }
-  return lines.length ? lines.join("\n") + "\n" : "";
-}
-
-/** Write a frame as CSV in chunks (bounded memory for large frames). */
-export async function writeCsv(path: string, frame: Frame): Promise<void> {
-  const writer = await platform.openWriter(path);
-  try {
-    await writer.write(csvHeader(frame.columns));
-    const step = 20_000;
-    for (let from = 0; from < frame.rows; from += step) await writer.write(csvRows(frame, from, Math.min(frame.rows, from + step)));
-  } finally {
-    await writer.close();
-  }
 }
