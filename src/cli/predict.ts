@@ -48,6 +48,22 @@ regression). The input is streamed in chunks, so file size does not matter.`,
     const threshold = parseThreshold(thresholdText);
     if (thresholdText !== undefined && threshold === undefined) throw new NetsecError("USAGE", `--threshold must be a number in [0, 1], got ${JSON.stringify(thresholdText)}`);
     let reported = 0;
+    // --explain takes a while: rows explained / total on stderr, at most 4 updates a second; when
+    // stderr is not a terminal, only once the run has taken 5 s (then at most one line per 10 %).
+    const started = Date.now();
+    const terminal = platform.isTerminal("stderr");
+    let progress: ReturnType<typeof reporter.progress> | undefined;
+    let lastTick = 0;
+    const onExplainProgress = (explained: number, total: number) => {
+      const now = Date.now();
+      const finished = explained >= total;
+      if (!terminal && now - started < 5_000) return;
+      if (!finished && now - lastTick < 250) return;
+      lastTick = now;
+      progress ??= reporter.progress("predict --explain: rows explained", total);
+      if (finished) progress.done();
+      else progress.tick(explained);
+    };
     const summary = await predictFile({
       input,
       output,
@@ -57,6 +73,7 @@ regression). The input is streamed in chunks, so file size does not matter.`,
       explain: optionFlag(args, "explain"),
       threshold,
       schema: await schemaFromArgs(args),
+      onExplainProgress,
       onProgress: (rows) => {
         if (rows - reported >= 1_000_000) {
           reported = rows;
