@@ -5,9 +5,11 @@
  *
  *   7  src/cli/, src/cli.ts, src/mod.ts           the edges: command line, public API
  *   6  src/session/                               the notebook session: verbs over the stages, results that show themselves
- *   5  src/tracking/ report/ serve/ viz/          talk to the outside (MLflow, files, HTTP, notebooks)
- *   4  src/pipeline.ts plan.ts stage-cache.ts     chains the stages; their settings and keys; results found again by key
- *   3  src/stages/ search/ predict/               the pipeline's steps, the model search, streaming scoring
+ *   5  src/tracking/ report/ serve/ viz/          talk to the outside (MLflow, files, HTTP, notebooks);
+ *      src/monitor/page.ts                        the monitoring page (uses viz/)
+ *   4  src/pipeline.ts plan.ts stage-cache.ts run-recorder.ts chains the stages; their settings and keys; results found again by key
+ *   3  src/stages/ search/ predict/ monitor/      the pipeline's steps, the model search, streaming scoring, the
+ *                                                monitoring reference / windows / analysis (push writes the reference)
  *   2  src/models/                                families/, trees/, scoring/, model file, preprocessor
  *   1  src/errors schema experiment artifacts reporter version settings .ts, src/data/, src/stats/
  *   0  src/runtime/                               Deno vs Node
@@ -16,9 +18,9 @@ const LAYERS = [
   ["runtime", "^src/runtime/"],
   ["base", "^src/(errors|schema|experiment|artifacts|reporter|version|settings)\\.ts$|^src/(data|stats)/"],
   ["models", "^src/models/"],
-  ["steps", "^src/(stages|search|predict)/"],
-  ["pipeline", "^src/(pipeline|plan|stage-cache)\\.ts$"],
-  ["outside", "^src/(tracking|report|serve|viz)/"],
+  ["steps", "^src/(stages|search|predict)/|^src/monitor/(?!page\\.ts$)"],
+  ["pipeline", "^src/(pipeline|plan|stage-cache|run-recorder)\\.ts$"],
+  ["outside", "^src/(tracking|report|serve|viz)/|^src/monitor/page\\.ts$"],
   ["session", "^src/session/"],
   ["edges", "^src/cli/|^src/cli\\.ts$|^src/mod\\.ts$"],
 ];

@@ -63,14 +63,21 @@ const opt = (name: string, fallback: string) => {
 const family = opt("family", "hist_gbt");
 const threads = Number(opt("threads", "1"));
 const params = JSON.parse(opt("params", '{"n_estimators":300,"learning_rate":0.2,"max_leaf_nodes":31}'));
+/** CPU seconds (user + system) of this process so far, from /proc/self/stat (10 ms ticks). */
+const cpuSeconds = () => {
+  const fields = Deno.readTextFileSync("/proc/self/stat").replace(/^.*\) /, "").split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const memKb = (field: string) => Number(/\d+/.exec(Deno.readTextFileSync("/proc/self/status").split("\n").find((l) => l.startsWith(field)) ?? "0")![0]);
 
 const train = await loadSplit(trainPath);
 const rssBefore = memKb("VmRSS:");
 const model = createModel(family, params);
 const started = performance.now();
+const cpu0 = cpuSeconds();
 await model.fit(train.x, train.y, { threads });
 const fitSeconds = (performance.now() - started) / 1000;
+const fitCpuSeconds = cpuSeconds() - cpu0;
 const peakRssAfterFit = memKb("VmHWM:");
 const test = await loadSplit(testPath);
 const p1 = model.predictProba(test.x);
@@ -79,7 +86,7 @@ if (out >= 0) Deno.writeTextFileSync(Deno.args[out + 1], JSON.stringify(model.to
 let logLoss = 0;
 for (let i = 0; i < p1.length; i++) logLoss -= Math.log(Math.min(1 - 1e-15, Math.max(1e-15, test.y[i] === 1 ? p1[i] : 1 - p1[i])));
 console.log(JSON.stringify({
-  system: "netsec", family, threads, trainRows: train.x.rows, fitSeconds,
+  system: "netsec", family, threads, trainRows: train.x.rows, fitSeconds, fitCpuSeconds,
   testF1: score("f1", test.y, p1, 0), testAuc: score("roc_auc", test.y, p1, 0), testLogLoss: logLoss / p1.length,
   rssBeforeFitMb: rssBefore / 1024, peakRssMb: peakRssAfterFit / 1024,
 }));

@@ -57,7 +57,6 @@ echo "== start-up: --help"
 cd "$ROOT"
 hyperfine --warmup 3 --runs 20 --export-markdown "$OUT/startup.md" \
   "bin/netsec --help" \
-  "bin/netsec.mjs --help" \
   "npx netsec --help" \
   "$DENO run --allow-all --quiet --config deno.json src/cli.ts --help" > /dev/null
 cat "$OUT/startup.md"

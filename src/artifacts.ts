@@ -69,6 +69,8 @@ export const STAGE_FILES = {
     explanations: "explanations.json",
     /** P(positive class) of every test row (transformed test order): npy, float64, (rows, 1). */
     probability: "probability.npy",
+    /** The monitoring reference pushed with the model (src/monitor/reference.ts). */
+    reference: "reference.json",
   },
 } as const;
 

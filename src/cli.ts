@@ -79,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (isNetsecError(error)) {
       platform.stderrWrite(`netsec ${command.name}: error [${error.code}]: ${error.message}\n`);
+      if (platform.env("NETSEC_DEBUG") === "1" && error.stack) platform.stderrWrite(`${error.stack}\n`);
       return error.code === "USAGE" ? 2 : 1;
     }
     // Not ours: still one line (NETSEC_DEBUG=1 adds the stack).

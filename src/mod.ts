@@ -92,6 +92,7 @@ export { driftColumnsOf, driftFigure } from "./viz/drift.ts";
 export { cvScoresFigure } from "./viz/cv-scores.ts";
 export { confusionFigure } from "./viz/confusion.ts";
 export { prFigure, rocFigure, thresholdFigure } from "./viz/curves.ts";
+export { calibrationFigure } from "./viz/calibration.ts";
 export { importanceFigure } from "./viz/importance.ts";
 export { beeswarmFigure, contributionBarFigure } from "./viz/explanations.ts";
 export { learningCurveFigure } from "./viz/learning-curve.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "../src/cli/args.ts";
 import { commands } from "../src/cli/commands.ts";
@@ -40,6 +41,16 @@ describe("bin/netsec (npm's bin: the CLI under the npm-installed Deno)", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("Usage: netsec <command> [options]");
     for (const command of commands) expect(result.stdout).toContain(`  ${command.name}`);
+  });
+
+  it("is package.json's bin under its own name (a shell script, no .mjs), and `npx netsec --help` runs it", () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+    expect(pkg.bin).toEqual({ netsec: "bin/netsec" });
+    expect(readFileSync(join(ROOT, "bin", "netsec"), "utf8").startsWith("#!/bin/sh\n")).toBe(true);
+    expect(existsSync(join(ROOT, "bin", "netsec.mjs"))).toBe(false);
+    const npx = spawnSync("npx", ["netsec", "--help"], { encoding: "utf8", cwd: ROOT });
+    expect(npx.status, npx.stderr).toBe(0);
+    expect(npx.stdout).toContain("Usage: netsec <command> [options]");
   });
 
   it("answers an unknown command with exit code 2 and the help", () => {

@@ -9,6 +9,7 @@ import { reportCommand } from "./report.ts";
 import { pushDataCommand } from "./push-data.ts";
 import { exportCommand } from "./export.ts";
 import { gcCommand } from "./gc.ts";
+import { monitorCommand } from "./monitor.ts";
 
 export const commands: Command[] = [
   trainCommand,
@@ -19,5 +20,6 @@ export const commands: Command[] = [
   reportCommand,
   exportCommand,
   gcCommand,
+  monitorCommand,
   pushDataCommand,
 ];

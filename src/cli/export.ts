@@ -3,6 +3,7 @@ import { NetsecError } from "../errors.ts";
 import { platform } from "../runtime/index.ts";
 import { onnxFromModelDir, onnxFromRunDir } from "../models/onnx/sources.ts";
 import { optionFlag, optionString, type Command } from "./command.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 export const exportCommand: Command = {
   name: "export",
@@ -12,6 +13,7 @@ export const exportCommand: Command = {
     { name: "format", value: "onnx", description: "Output format (only onnx)", required: true },
     { name: "output", value: "<file>", description: "Where to write the model", required: true },
     { name: "model-dir", value: "<dir>", description: "The pushed model folder to export when no run folder is given (default: final_model)" },
+    schemaOption,
     { name: "json", description: "Print a JSON summary as the last line of stdout" },
   ],
   details: `
@@ -29,7 +31,8 @@ ml_random_forest and logistic_regression export; knn and naive_bayes are refused
     const [runDir, ...extra] = args.positionals;
     if (extra.length) throw new NetsecError("USAGE", `netsec export: give at most one run folder, got ${args.positionals.length}`);
     if (runDir && optionString(args, "model-dir")) throw new NetsecError("USAGE", "netsec export: give a run folder or --model-dir, not both");
-    const result = runDir ? await onnxFromRunDir(runDir) : await onnxFromModelDir(optionString(args, "model-dir") ?? "final_model");
+    const schema = await schemaFromArgs(args);
+    const result = runDir ? await onnxFromRunDir(runDir, schema) : await onnxFromModelDir(optionString(args, "model-dir") ?? "final_model", schema);
     const parent = output.replace(/\/?[^/]*$/, "");
     if (parent) await platform.mkdir(parent);
     await platform.writeFileAtomic(output, result.bytes);

@@ -8,6 +8,7 @@ import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import { predictFile } from "../predict/predict-file.ts";
 import { parseThreshold } from "../models/model-file.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 /** `--workers`: "auto" (default) = one per core, 0 = none, n = n — as `search.workers` in an experiment. */
 function workerCount(value: string | undefined): number | undefined {
@@ -24,6 +25,7 @@ export const predictCommand: Command = {
     { name: "input", value: "<csv>", description: "rows to score: the schema's feature columns (target optional)", required: true },
     { name: "output", value: "<csv>", description: "where to write the input columns + prediction + probability", required: true },
     { name: "model-dir", value: "<dir>", description: "the pushed model", default: "final_model" },
+    schemaOption,
     { name: "skip-invalid", description: "write bad rows to <output>.invalid.csv with a reason instead of stopping" },
     { name: "workers", value: "<n>", description: "worker threads scoring chunks while the next one is read (auto: one per core, the default; 0: none)" },
     { name: "explain", description: "add contribution:<feature> columns and contribution:base: why each row got its score" },
@@ -46,6 +48,22 @@ regression). The input is streamed in chunks, so file size does not matter.`,
     const threshold = parseThreshold(thresholdText);
     if (thresholdText !== undefined && threshold === undefined) throw new NetsecError("USAGE", `--threshold must be a number in [0, 1], got ${JSON.stringify(thresholdText)}`);
     let reported = 0;
+    // --explain takes a while: rows explained / total on stderr, at most 4 updates a second; when
+    // stderr is not a terminal, only once the run has taken 5 s (then at most one line per 10 %).
+    const started = Date.now();
+    const terminal = platform.isTerminal("stderr");
+    let progress: ReturnType<typeof reporter.progress> | undefined;
+    let lastTick = 0;
+    const onExplainProgress = (explained: number, total: number) => {
+      const now = Date.now();
+      const finished = explained >= total;
+      if (!terminal && now - started < 5_000) return;
+      if (!finished && now - lastTick < 250) return;
+      lastTick = now;
+      progress ??= reporter.progress("predict --explain: rows explained", total);
+      if (finished) progress.done();
+      else progress.tick(explained);
+    };
     const summary = await predictFile({
       input,
       output,
@@ -54,6 +72,8 @@ regression). The input is streamed in chunks, so file size does not matter.`,
       workers: workerCount(optionString(args, "workers")),
       explain: optionFlag(args, "explain"),
       threshold,
+      schema: await schemaFromArgs(args),
+      onExplainProgress,
       onProgress: (rows) => {
         if (rows - reported >= 1_000_000) {
           reported = rows;

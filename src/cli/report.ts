@@ -3,6 +3,7 @@ import { NetsecError } from "../errors.ts";
 import { platform } from "../runtime/index.ts";
 import { writeRunReport } from "../report/write.ts";
 import { optionFlag, optionString, type Command } from "./command.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 export const reportCommand: Command = {
   name: "report",
@@ -10,6 +11,7 @@ export const reportCommand: Command = {
   positionals: "<run dir>",
   options: [
     { name: "output", value: "<file>", description: "Where to write the report" },
+    schemaOption,
     { name: "json", description: "Print {\"report\": path} as the last stdout line" },
   ],
   details: `
@@ -19,7 +21,7 @@ and can be mailed or logged as an artifact. Stages that did not run are listed a
   async run({ args, reporter }) {
     const [runDir, ...extra] = args.positionals;
     if (!runDir || extra.length) throw new NetsecError("USAGE", "netsec report: give exactly one run folder, e.g. netsec report Artifacts/11_25_2026_09_30_00");
-    const path = await writeRunReport(runDir, { output: optionString(args, "output") });
+    const path = await writeRunReport(runDir, { output: optionString(args, "output"), schema: await schemaFromArgs(args) });
     reporter.info(`report written to ${path}`);
     if (optionFlag(args, "json")) platform.stdoutWrite(`${JSON.stringify({ report: path })}\n`);
     else platform.stdoutWrite(`${path}\n`);

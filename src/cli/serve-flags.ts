@@ -23,16 +23,17 @@ async function flags(argv: string[]): Promise<{ cache: string; flags: string[] }
   const modelUri = optionString(args, "model-uri");
   const modelDir = optionString(args, "model-dir") ?? "final_model";
   const rowLog = rowLogNeeds(optionString(args, "prediction-log"));
+  const schema = optionString(args, "schema");
   if (!modelUri) {
     const train = Boolean(platform.env("NETSEC_TRAIN_TOKEN"));
-    return { cache: "", flags: denoFlags(neededPermissions({ modelDir, host, port, train, rowLog })) };
+    return { cache: "", flags: denoFlags(neededPermissions({ modelDir, host, port, train, rowLog, schema })) };
   }
   const config = resolveTrackingConfig((name) => platform.env(name));
   if (!config) return { cache: "", flags: ["--allow-all"] };
   const given = optionString(args, "model-cache") ?? (platform.env("NETSEC_MODEL_CACHE") || undefined);
   const cacheDir = given ? absolute(given) : await platform.makeTempDir("netsec-registry-");
   await platform.mkdir(cacheDir);
-  return { cache: given ? "" : cacheDir, flags: denoFlags(neededPermissions({ modelDir, host, port, train: false, registry: { cacheDir, hosts: trackingHosts(config) }, rowLog })) };
+  return { cache: given ? "" : cacheDir, flags: denoFlags(neededPermissions({ modelDir, host, port, train: false, registry: { cacheDir, hosts: trackingHosts(config) }, rowLog, schema })) };
 }
 
 let out: { cache: string; flags: string[] };

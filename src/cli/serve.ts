@@ -12,6 +12,7 @@ import { resolveTrackingConfig } from "../tracking/config.ts";
 import { type Command, optionFlag, optionString } from "./command.ts";
 import { isMongoUri } from "../data/mongo-uri.ts";
 import { predictionLogTarget } from "../serve/prediction-log-sinks.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 const STOP_SIGNALS: StopSignal[] = ["SIGTERM", "SIGINT", "SIGHUP"];
 
@@ -43,6 +44,8 @@ export interface ServePermissionInput {
   train: boolean;
   registry?: { cacheDir: string; hosts: string[] };
   rowLog?: { write?: string; hosts?: string[] };
+  /** --schema: a schema.yaml of its own (read). */
+  schema?: string;
 }
 
 /**
@@ -60,6 +63,7 @@ export function neededPermissions(options: ServePermissionInput): PermissionSet 
     port: options.port,
     trainCommand: options.train ? platform.denoPath() : undefined,
     netHosts: [...registry?.hosts ?? [], ...options.rowLog?.hosts ?? []],
+    readPaths: options.schema ? [absolute(options.schema)] : undefined,
   });
   // The prediction log: its MongoDB hosts (net, above) or its JSONL file (write).
   const writes = [...registry ? [absolute(registry.cacheDir)] : [], ...options.rowLog?.write ? [absolute(options.rowLog.write)] : []];
@@ -146,6 +150,7 @@ export const serveCommand: Command = {
     { name: "port", value: "<n>", description: "TCP port (0 = any free port)", default: "8000" },
     { name: "host", value: "<address>", description: "Address to listen on (0.0.0.0 for all interfaces)", default: "127.0.0.1" },
     { name: "model-dir", value: "<dir>", description: "Folder holding model.json; watched for new pushes (default: final_model)" },
+    schemaOption,
     { name: "model-uri", value: "models:/<name>@<alias>", description: "Serve a registered model instead (or models:/<name>/<version>, or runs:/<run_id>/<path> on DagsHub), fetched through MLFLOW_TRACKING_URI" },
     { name: "registry-poll-s", value: "<n>", description: "With --model-uri and an alias: how often to check where the alias points", default: String(DEFAULT_REGISTRY_POLL_MS / 1000) },
     { name: "model-cache", value: "<dir>", description: "With --model-uri: where fetched versions are kept (default: a new temporary folder)" },
@@ -196,7 +201,8 @@ when requests were still running at the deadline or a second signal came.`,
     const logSpec = optionString(args, "prediction-log");
     const logShare = numberOption(optionString(args, "prediction-log-share") ?? "1", "prediction-log-share", 0.000001, 1);
     const rowLog = rowLogNeeds(logSpec);
-    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts }, rowLog });
+    const schemaPath = optionString(args, "schema");
+    const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, schema: schemaPath, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts }, rowLog });
     // Listen for stop signals before anything else: as PID 1 in a container a signal without a
     // handler is ignored, elsewhere it kills the process on the spot.
     const signals = signalQueue();
@@ -205,15 +211,17 @@ when requests were still running at the deadline or a second signal came.`,
     // What the service says while it starts waits until it listens: a port in use is then the only line.
     const early: string[] = [];
     let log = (message: string): void => void early.push(message);
+    const schema = await schemaFromArgs(args);
     const server = await startServer({
       port,
       host,
       modelDir,
-      load: (dir) => loadModelFile(dir),
+      schema,
+      load: (dir) => loadModelFile(dir, { schema }),
       limits: { maxBytes: Math.round(maxMb * 1024 * 1024), maxExplainCost, totalTimeoutMs: bodySeconds * 1000, idleTimeoutMs: Math.min(10_000, bodySeconds * 1000) },
       corsOrigins,
       trainToken,
-      train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data") }),
+      train: defaultTrainCommand(modelDir, { data: optionString(args, "train-data"), schema: schemaPath && absolute(schemaPath) }),
       pollMs,
       // The whole request (headers + body) gets the body timeout plus the header timeout.
       listener: { headerTimeoutMs: headerSeconds * 1000, requestTimeoutMs: (bodySeconds + headerSeconds) * 1000 + 1000, checkIntervalMs: Math.min(1000, headerSeconds * 1000) },

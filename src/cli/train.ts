@@ -14,6 +14,7 @@ import { onnxSupport } from "../models/onnx/export.ts";
 import { writeRunsIndex } from "../report/index-page.ts";
 import { decisionText } from "../stages/gates.ts";
 import { trainSummaryText } from "./train-summary.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 export const trainCommand: Command = {
   name: "train",
@@ -23,6 +24,7 @@ export const trainCommand: Command = {
     { name: "experiment", value: "<file>", description: "experiment file (split, validation limits, imputer, model search)", default: "experiments/default.yaml" },
     { name: "artifacts", value: "<dir>", description: "where run folders are created", default: "Artifacts" },
     { name: "model-dir", value: "<dir>", description: "where the accepted model is pushed", default: "final_model" },
+    schemaOption,
     { name: "reference", value: "<run dir>", description: "an earlier run folder: report drift of the new data against its validated train data" },
     { name: "feedback", value: "<mongodb uri>", description: "the prediction log (mongodb://host/db.collection of netsec serve --prediction-log): rows analysts labelled join the training data, a held-out share is evaluated on apart" },
     { name: "force", description: "push even when the new model is not better than the current one (the gates still apply)" },
@@ -39,13 +41,14 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
   async run({ args, reporter }) {
     const settings = resolveSettings({ data: optionString(args, "data"), experiment: optionString(args, "experiment"), artifacts: optionString(args, "artifacts"), modelDir: optionString(args, "model-dir"), reference: optionString(args, "reference") }, { base: "" });
     let recorder: RunRecorder | undefined;
+    const givenSchema = await schemaFromArgs(args);
     // --feedback: the labelled served rows; most join the training data (a CSV next to the run
     // folders: the data + those rows), the rest are held out and scored apart after the run.
     let feedback: (FeedbackSet & { baseData: string }) | undefined;
     let data = settings.data;
     const feedbackUri = optionString(args, "feedback");
     if (feedbackUri) {
-      const schema = await loadSchema();
+      const schema = givenSchema ?? await loadSchema();
       const baseData = data ?? await resolveDefaultData(reporter);
       feedback = { ...await loadFeedback(feedbackUri, schema), baseData };
       const dir = `${settings.artifacts}/.feedback`;
@@ -54,7 +57,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
       await writeDataWithFeedback(baseData, feedback.train, schema, data);
       reporter.info(`feedback: ${feedback.train.length + feedback.holdout.length} labelled rows from ${feedback.location} (digest ${feedback.digest}): ${feedback.train.length} join the training data (${data}), ${feedback.holdout.length} held out (${FEEDBACK_HOLDOUT * 100} %) to evaluate on`);
     }
-    const options = { data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), reporter, onRecorder: (r: RunRecorder) => void (recorder = r) };
+    const options = { data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), schema: givenSchema, reporter, onRecorder: (r: RunRecorder) => void (recorder = r) };
     // The experiment (families, parameters, grid size) and the data source are checked before
     // anything is recorded: a run that cannot start leaves no folder and no tracked run.
     const prepared = await prepareRun(options);
@@ -106,7 +109,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     // The model is already pushed by now: a report that cannot be written is a warning, not a failure.
     let report: { file: string } | { error: string };
     try {
-      const file = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }));
+      const file = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }), { schema: prepared.schema });
       report = { file };
       reporter.info(`report: ${file}`);
       await tracking.parent.logArtifact("report.html", { file });

@@ -74,17 +74,3 @@ export class CsvRowWriter {
     return out;
   }
 }
-
-/**
- * A membership test for a column's allowed values: a lookup table where they are all integers in
- * -128..127 (the schema's -1/0/1), else a Set.
- */
-export function allowedTest(values: readonly number[]): (v: number) => boolean {
-  if (values.every((v) => Number.isInteger(v) && v >= -128 && v <= 127)) {
-    const table = new Uint8Array(256);
-    for (const v of values) table[v + 128] = 1;
-    return (v) => v >= -128 && v <= 127 && Number.isInteger(v) && table[v + 128] === 1;
-  }
-  const set = new Set(values);
-  return (v) => set.has(v);
-}

@@ -11,14 +11,18 @@
  */
 import { platform } from "../runtime/index.ts";
 import { listNames, NetsecError, quoted, showName } from "../errors.ts";
-import { CsvFile, csvHeader, formatCell } from "../data/csv.ts";
+import { CsvFile } from "../data/csv.ts";
+import { csvHeader, formatCell } from "../data/csv-write.ts";
 import { createFrame } from "../data/frame.ts";
 import { loadModelFile } from "../models/model-file.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createBatchPredictor } from "../models/scoring/batch-predictor.ts";
 import { checkOutputPath, writeError } from "./output-path.ts";
-import { allowedTest, CsvRowWriter } from "./csv-out.ts";
+import { CsvRowWriter } from "./csv-out.ts";
+import { checkValue, columnRule } from "../data/row-check.ts";
 import { describeOutput } from "../models/explain.ts";
+import { createRowExplainer } from "./explain-rows.ts";
+import { personCell } from "../data/csv-write.ts";
 
 /** The explanation columns `--explain` adds, after prediction and probability. */
 export function contributionColumns(features: readonly string[]): string[] {
@@ -40,6 +44,11 @@ export interface PredictOptions {
   onProgress?: (rows: number) => void;
   /** Add the per-feature contributions of every row (`contribution:<feature>`, `contribution:base`). */
   explain?: boolean;
+  /**
+   * With explain: called as rows are explained, with the rows explained so far and the file's
+   * row count (counted before scoring starts; only when this is given).
+   */
+  onExplainProgress?: (explained: number, total: number) => void;
   /** Decision threshold on P(positive class) instead of the model's own (manifest.json). */
   threshold?: number;
 }
@@ -85,6 +94,17 @@ function checkColumns(columns: string[], schema: Schema, input: string): void {
   }
 }
 
+/** Data rows of a CSV file (lines after the header, a last line without newline included), counted in one streaming pass. */
+async function countDataLines(path: string): Promise<number> {
+  let lines = 0;
+  let last = 10;
+  for await (const bytes of platform.readChunks(path)) {
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] === 10) lines++;
+    if (bytes.length) last = bytes[bytes.length - 1];
+  }
+  return Math.max(0, lines - 1 + (last === 10 ? 0 : 1));
+}
+
 export async function predictFile(options: PredictOptions): Promise<PredictSummary> {
   const started = performance.now();
   const partial = `${options.output}.partial`;
@@ -103,8 +123,9 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   checkColumns(csv.columns, schema, options.input);
   const width = csv.columns.length;
   // Allowed values / nullability per input column (features only).
-  const rules = csv.columns.map((name) => schema.features.find((f) => f.name === name));
-  const allowed = rules.map((f) => (f?.allowed ? allowedTest(f.allowed) : undefined));
+  const specs = csv.columns.map((name) => schema.features.find((f) => f.name === name));
+  // The one value check (data/row-check.ts), features only (the target is passed through).
+  const rules = specs.map((f) => (f ? columnRule(f, { integer: false }) : undefined));
   const out = await platform.openWriter(partial).catch((error) => {
     throw writeError(error, options.output);
   });
@@ -114,6 +135,10 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
   let invalid = 0;
   // Two chunks in flight at most: chunk k is scored (on workers) while chunk k+1 is parsed.
   const predictor = createBatchPredictor(model, { workers: options.workers, minRows: 1024, threshold });
+  // Explanations: each distinct row once, on workers, with progress per block of rows.
+  const total = options.explain && options.onExplainProgress ? await countDataLines(options.input) : 0;
+  let explainedBefore = 0;
+  const explainer = options.explain ? createRowExplainer(model, { workers: options.workers, onProgress: (done) => options.onExplainProgress?.(explainedBefore + done, Math.max(total, explainedBefore + done)) }) : undefined;
   let previous: Promise<Uint8Array> | undefined;
   const writer = new CsvRowWriter();
   let explanationOutput: string | undefined;
@@ -131,11 +156,9 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
           const v = chunk.values[r * width + c];
           const rule = rules[c];
           if (!rule) continue;
-          if (Number.isNaN(v)) {
-            if (rule.nullable === false) problems.set(row, { row, column: rule.name, value: "", expected: "a value (the column is not nullable)" });
-          } else if (allowed[c] && !allowed[c]!(v)) {
-            problems.set(row, { row, column: rule.name, value: String(v), expected: `one of ${rule.allowed!.join(", ")}` });
-          }
+          const verdict = checkValue(rule, v);
+          if (verdict === "missing") problems.set(row, { row, column: csv.columns[c], value: "", expected: "a value (the column is not nullable)" });
+          else if (verdict !== "ok") problems.set(row, { row, column: csv.columns[c], value: String(v), expected: rule.expectedText! });
           if (problems.has(row)) break;
         }
       }
@@ -157,7 +180,7 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
           const r = p.row - chunk.firstRow;
           const cells: string[] = [];
           for (let c = 0; c < width; c++) cells.push(formatCell(chunk.values[r * width + c]));
-          lines.push(`${cells.join(",")},"${describe(p).replaceAll('"', '""')}"`);
+          lines.push(`${cells.join(",")},${personCell(describe(p))}`);
         }
         await bad.write(lines.join("\n") + "\n");
         invalid += problems.size;
@@ -166,10 +189,13 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
       if (values !== chunk.values) keep.forEach((r, i) => values.set(chunk.values.subarray(r * width, (r + 1) * width), i * width));
       const frame = createFrame(csv.columns, keep.length, values as Float64Array<ArrayBuffer>);
       if (keep.length) {
-        // Explanations are computed here (this thread) while the workers score the chunk.
-        const explained = options.explain ? model.explainFrame(frame) : undefined;
+        // The chunk is scored (score workers) while it is explained (explain workers).
+        const scored = predictor.predictFrame(frame);
+        scored.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
+        const explained = explainer ? await explainer.explain(frame) : undefined;
+        explainedBefore += keep.length;
         if (explained) explanationOutput = describeOutput(explained.output, schema.labelOf(schema.target.positive));
-        const scoring = predictor.predictFrame(frame).then(({ prediction, probability }) => {
+        const scoring = scored.then(({ prediction, probability }) => {
           const features = explained?.features ?? 0;
           for (let i = 0; i < keep.length; i++) {
             for (let c = 0; c < width; c++) {
@@ -201,11 +227,13 @@ export async function predictFile(options: PredictOptions): Promise<PredictSumma
     }
     if (previous) await out.write(await previous);
     predictor.close();
+    explainer?.close();
     await out.close();
     await bad?.close();
     await platform.rename(partial, options.output);
   } catch (error) {
     predictor.close();
+    explainer?.close();
     await out.close().catch(() => undefined);
     await bad?.close().catch(() => undefined);
     await platform.remove(partial);

@@ -13,6 +13,7 @@ import { driftColumnsOf, driftFigure } from "../viz/drift.ts";
 import { cvScoresFigure } from "../viz/cv-scores.ts";
 import { confusionFigure } from "../viz/confusion.ts";
 import { prFigure, rocFigure } from "../viz/curves.ts";
+import { calibrationFigure } from "../viz/calibration.ts";
 import { importanceFigure } from "../viz/importance.ts";
 import { type Cell, pairsTable, paramsText, rowsTable } from "./json-html.ts";
 import type { RunRecord } from "./record.ts";
@@ -190,6 +191,7 @@ function evaluationSection(record: RunRecord, schema: Schema): Section {
   blocks.push(fig(rocFigure([{ name: "new model", ...roc, auc: evaluation.scalars.roc_auc }])));
   const support = evaluation.metrics.support;
   blocks.push(fig(prFigure([{ name: "new model", ...pr, ap: evaluation.scalars.pr_auc }], support.positive / Math.max(1, support.positive + support.negative))));
+  if (evaluation.calibration) blocks.push(fig(calibrationFigure(evaluation.calibration)));
   if (record.trainer) blocks.push(...thresholdBlocks(record.trainer, pr, schema.labelOf(schema.target.positive)));
   if (evaluation.importances?.length === schema.featureNames.length) blocks.push(fig(importanceFigure(schema.featureNames, evaluation.importances, { top: 30 })));
   if (evaluation.explanations) blocks.push(...explanationBlocks(evaluation.explanations));

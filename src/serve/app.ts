@@ -24,6 +24,8 @@ import type { TrainJobs, TrainRequest } from "./train-jobs.ts";
 import { openApiDocument } from "./openapi.ts";
 import { indexPage } from "./pages/index-page.ts";
 import { docsPage } from "./pages/docs-page.ts";
+import { ServedMonitor } from "../monitor/served.ts";
+import { monitorResponse } from "./monitor-route.ts";
 
 export interface AppOptions {
   schema: Schema;
@@ -49,6 +51,8 @@ export interface AppOptions {
   predictionLog?: PredictionLog;
   /** Bearer token of POST /feedback (NETSEC_FEEDBACK_TOKEN); undefined = /feedback disabled (403). */
   feedbackToken?: string;
+  /** Rolling windows of scored rows for /monitor (default: 10 000 rows per model). */
+  monitor?: ServedMonitor;
 }
 
 export type Env = { Variables: { requestId: string; rows: number } };
@@ -152,6 +156,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       }
     });
   }
+  const monitor = options.monitor ?? new ServedMonitor();
 
   // One access-log line per request, with the id that a 500's body and error log line carry.
   app.use("*", async (c, next) => {
@@ -264,6 +269,7 @@ export function createApp(options: AppOptions): Hono<Env> {
       const scores = model.predictGrouped(features, { threshold });
       metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);
       options.predictionLog?.offer(c.get("requestId"), version, features, scores);
+      monitor.record(model, store.referenceOf(model), features, scores.probability, scores.group);
       // Explanations: cost-capped before any work, then computed in slices that let /health in and stop when the client leaves.
       if (explain) checkExplainCost(model, scores.distinct, limits.maxExplainCost);
       let explanation: Awaited<ReturnType<typeof explainInSlices>> | undefined;
@@ -291,6 +297,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     const { status, ...outcome } = await recordFeedback(c.req.raw, schema, limits, options.predictionLog);
     return json(outcome, status);
   });
+  app.get("/monitor", (c) => monitorResponse(c.req.raw, requireModel(store), store, monitor));
 
   app.post("/train", async (c) => {
     await requireBearer(c.req.raw, options.trainToken);

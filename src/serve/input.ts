@@ -5,6 +5,7 @@
  * (1-based data row; 0 = the header / column list) and the column.
  */
 import { createFrame, type Frame } from "../data/frame.ts";
+import { checkValue, columnRule } from "../data/row-check.ts";
 import { excerpt, isNetsecError, listNames, quoted, showName } from "../errors.ts";
 import type { Schema } from "../schema.ts";
 import { type ErrorDetails, HttpError } from "./http-error.ts";
@@ -65,10 +66,6 @@ async function multipartFrame(bytes: Uint8Array, contentType: string): Promise<{
   return csvFrame(entry.body, entry.filename !== undefined ? `upload ${quoted(entry.filename)}` : "upload");
 }
 
-function allowedText(values: readonly number[]): string {
-  return `one of ${values.join(", ")}`;
-}
-
 /** Check columns and values against the contract and pick the features in contract order. */
 export function checkAgainstSchema(input: Frame, schema: Schema): Frame {
   const target = schema.target.name;
@@ -102,23 +99,22 @@ export function checkAgainstSchema(input: Frame, schema: Schema): Frame {
   }
   if (input.rows === 0) throw new HttpError(400, "NO_ROWS", "the input has a header but no data rows");
   const width = input.columns.length;
+  // The one value check (data/row-check.ts); the target may be missing here (it is not scored).
   const specs = input.columns.map((name) => {
-    if (name === target) return { allowed: schema.target.allowed, nullable: true };
-    const f = schema.features.find((s) => s.name === name)!;
-    return { allowed: f.allowed, nullable: f.nullable };
+    if (name === target) return columnRule(schema.target, { nullable: true, integer: false });
+    return columnRule(schema.features.find((s) => s.name === name)!, { integer: false });
   });
   const problems: ErrorDetails[] = [];
   for (let r = 0; r < input.rows && problems.length < MAX_PROBLEMS; r++) {
     for (let c = 0; c < width; c++) {
       const v = input.values[r * width + c];
       const spec = specs[c];
-      const bad = Number.isNaN(v) ? !spec.nullable : spec.allowed !== undefined && !spec.allowed.includes(v);
-      if (bad) {
+      if (checkValue(spec, v) !== "ok") {
         problems.push({
           row: r + 1,
           column: input.columns[c],
           value: Number.isNaN(v) ? "(missing)" : String(v),
-          expected: Number.isNaN(v) ? "a value (this column may not be missing)" : allowedText(spec.allowed!),
+          expected: Number.isNaN(v) ? "a value (this column may not be missing)" : spec.expectedText!,
         });
       }
     }

@@ -13,6 +13,8 @@ import { platform } from "../runtime/index.ts";
 import type { Frame } from "../data/frame.ts";
 import type { GroupedPrediction, PredictOptions } from "../models/model-file.ts";
 import type { PositiveExplanation } from "../models/explain.ts";
+import type { MonitorReference } from "../monitor/reference.ts";
+import { loadReference } from "../monitor/reference-file.ts";
 
 
 /** What serving needs from a model file (the shape `loadModelFile(dir)` returns). */
@@ -67,6 +69,7 @@ export class ModelStore {
   #stamp = "";
   #timer: ReturnType<typeof setInterval> | undefined;
   #checking: Promise<void> | undefined;
+  #references = new WeakMap<ServingModel, MonitorReference>();
 
   constructor(private readonly options: ModelStoreOptions) {}
 
@@ -87,6 +90,11 @@ export class ModelStore {
       loadedAt: this.#loadedAt,
       lastError: this.#lastError,
     };
+  }
+
+  /** The monitoring reference pushed with `model` (reference.json of its set), if it had one. */
+  referenceOf(model: ServingModel): MonitorReference | undefined {
+    return this.#references.get(model);
   }
 
   /** Load now if the file changed (also the first load); resolves when done. */
@@ -151,6 +159,12 @@ export class ModelStore {
       const model = await this.options.load(this.options.dir);
       const sha = model.sha256 ?? await platform.sha256(await platform.readFile(this.file));
       if (model === this.#current) return;
+      // The reference of the same set; a damaged one costs monitoring, not serving.
+      const reference = await loadReference(this.options.dir).catch((error) => {
+        this.options.onEvent?.(`monitoring off for this model: ${(error as Error).message}`);
+        return undefined;
+      });
+      if (reference) this.#references.set(model, reference);
       this.install(model, sha, this.file);
     } catch (error) {
       // Half-pushed (checksum not yet written), corrupt or tampered: keep serving the old model;

@@ -3,6 +3,13 @@ import type { Schema } from "../schema.ts";
 
 const error = { $ref: "#/components/responses/Error" };
 
+/** What the feature values are: the allowed sets when every feature has one (e.g. {-1, 0, 1}), else "numbers". */
+function valuesText(schema: Schema): string {
+  const sets = new Set(schema.features.map((f) => (f.allowed ? `{${[...f.allowed].sort((a, b) => a - b).join(", ")}}` : "")));
+  if (!sets.has("")) return `values ${[...sets].join(" or ")}`;
+  return sets.size === 1 ? "numbers" : "numbers; some columns allow only listed values";
+}
+
 export function openApiDocument(schema: Schema, version: string): Record<string, unknown> {
   const featureProps = Object.fromEntries(
     [...schema.features.map((f) => [f.name, f.allowed] as const), [schema.target.name, schema.target.allowed] as const].map(([name, allowed]) => [
@@ -16,7 +23,7 @@ export function openApiDocument(schema: Schema, version: string): Record<string,
     info: {
       title: "netsec serving API",
       version,
-      description: `Phishing-website classifier. Input rows carry the ${schema.featureNames.length} features of the data contract "${schema.name}" (values ${"{-1, 0, 1}"}; null or empty = missing); the target column ${schema.target.name} is optional and ignored for prediction. \`prediction\` uses the target's values (${schema.target.allowed.map((v) => `${v} = ${schema.labelOf(v)}`).join(", ")}); \`probability\` is the probability of ${schema.labelOf(schema.target.positive)}. Row numbers in errors are 1-based data rows (0 = the header / column list).`,
+      description: `${schema.name === "phishing-websites" ? "Phishing-website classifier" : `Classifier of the data contract "${schema.name}"`}. Input rows carry the ${schema.featureNames.length} features of the data contract "${schema.name}" (${valuesText(schema)}; null or empty = missing); the target column ${schema.target.name} is optional and ignored for prediction. \`prediction\` uses the target's values (${schema.target.allowed.map((v) => `${v} = ${schema.labelOf(v)}`).join(", ")}); \`probability\` is the probability of ${schema.labelOf(schema.target.positive)}. Row numbers in errors are 1-based data rows (0 = the header / column list).`,
     },
     paths: {
       "/predict": {

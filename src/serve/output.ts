@@ -4,7 +4,7 @@
  * `contribution:<feature>` columns and `contribution:base`) or an HTML table.
  */
 import type { Frame } from "../data/frame.ts";
-import { csvHeader, formatCell } from "../data/csv.ts";
+import { csvHeader, formatCell } from "../data/csv-write.ts";
 import { type RawLines, yieldToLoop } from "./csv-body.ts";
 import type { GroupedPrediction as Scores } from "../models/model-file.ts";
 import { describeOutput, type PositiveExplanation } from "../models/explain.ts";

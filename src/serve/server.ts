@@ -92,11 +92,12 @@ export interface StopResult {
 }
 
 /** `netsec train --json --model-dir <dir> [--data <source>] [--artifacts <dir>]` under the npm-installed Deno. */
-export function defaultTrainCommand(modelDir: string, options: { data?: string; artifacts?: string } = {}): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
+export function defaultTrainCommand(modelDir: string, options: { data?: string; artifacts?: string; schema?: string } = {}): Pick<TrainJobsOptions, "command" | "args" | "cwd"> {
   const root = platform.projectRoot();
   const args = ["run", "-A", "--quiet", "--config", `${root}/deno.json`, `${root}/src/cli.ts`, "train", "--json", "--model-dir", modelDir];
   if (options.data) args.push("--data", options.data);
   if (options.artifacts) args.push("--artifacts", options.artifacts);
+  if (options.schema) args.push("--schema", options.schema);
   return { command: platform.denoPath(), args, cwd: platform.cwd() };
 }
 

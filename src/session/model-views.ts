@@ -14,6 +14,7 @@ import { ONNX_INPUT, onnxOutputNames } from "../models/onnx/export.ts";
 import { cvScoresFigure } from "../viz/cv-scores.ts";
 import { confusionFigure } from "../viz/confusion.ts";
 import { prFigure, rocFigure, thresholdFigure } from "../viz/curves.ts";
+import { calibrationFigure } from "../viz/calibration.ts";
 import { beeswarmFigure, contributionBarFigure } from "../viz/explanations.ts";
 import type { PrCurve } from "../stats/metrics.ts";
 import type { Provenance, RunTracked } from "./engine.ts";
@@ -104,6 +105,7 @@ export class EvaluationResult extends Shown {
       figure(confusionFigure({ labels, matrix: e.metrics.confusion.matrix }, "Confusion matrix (test rows)")),
       figure(rocFigure([{ name: "new model", ...e.curves.roc, auc: e.scalars.roc_auc }])),
       figure(prFigure([{ name: "new model", ...e.curves.pr, ap: e.scalars.pr_auc }], support.positive / Math.max(1, support.positive + support.negative))),
+      ...(e.calibration ? [figure(calibrationFigure(e.calibration))] : []),
     ];
     return parts;
   }

@@ -5,6 +5,7 @@
  */
 import type { Schema } from "../schema.ts";
 import type { CellProblem } from "../data/csv.ts";
+import { allowedText, checkValue, columnRule, type ColumnRule } from "../data/row-check.ts";
 import { describeLocation, listNames, quoted } from "../errors.ts";
 
 export type IssueCode =
@@ -74,9 +75,10 @@ export interface CompiledContract {
   columns: readonly string[];
   targetIndex: number;
   isInt: boolean[];
-  allowed: (Set<number> | undefined)[];
   allowedText: (string | undefined)[];
   nullable: boolean[];
+  /** The rule of each column (data/row-check.ts: the one value check of validate, serve and predict). */
+  rules: ColumnRule[];
 }
 
 export function compileContract(schema: Schema): CompiledContract {
@@ -85,9 +87,9 @@ export function compileContract(schema: Schema): CompiledContract {
     columns: schema.columns,
     targetIndex: schema.columns.length - 1,
     isInt: specs.map((s) => s.dtype === "int"),
-    allowed: specs.map((s) => (s.allowed ? new Set(s.allowed) : undefined)),
-    allowedText: specs.map((s) => (s.allowed ? `one of ${s.allowed.join(", ")}` : undefined)),
+    allowedText: specs.map((s) => (s.allowed ? allowedText(s.allowed) : undefined)),
     nullable: specs.map((s) => s.nullable),
+    rules: specs.map((s) => columnRule(s)),
   };
 }
 
@@ -119,19 +121,18 @@ export function checkRowValues(
     const v = values[start + c];
     const column = contract.columns[c];
     if (skip?.has(column)) continue;
-    if (Number.isNaN(v)) {
+    const verdict = checkValue(contract.rules[c], v);
+    if (verdict === "ok") continue;
+    if (verdict === "missing") {
       if (c === contract.targetIndex) issues.push(issue({ code: "missing_target", file, row, column, value: "", expected: contract.allowedText[c] }, "the target may not be missing"));
       else if (!contract.nullable[c]) issues.push(issue({ code: "missing_value", file, row, column, value: "", expected: contract.allowedText[c] ?? "a value" }, "missing value in a non-nullable column"));
       continue;
     }
-    if (contract.isInt[c] && !Number.isInteger(v)) {
+    if (verdict === "not_integer") {
       issues.push(issue({ code: "not_integer", file, row, column, value: String(v), expected: contract.allowedText[c] ?? "an integer" }, "not an integer"));
       continue;
     }
-    const allowed = contract.allowed[c];
-    if (allowed && !allowed.has(v)) {
-      issues.push(issue({ code: "not_allowed", file, row, column, value: String(v), expected: contract.allowedText[c] }, "value outside the allowed set"));
-    }
+    issues.push(issue({ code: "not_allowed", file, row, column, value: String(v), expected: contract.allowedText[c] }, "value outside the allowed set"));
   }
   return issues;
 }

@@ -4,7 +4,7 @@
  * them back (missing → empty cell), and written in ~1 MB pieces. Free text (`reason`) is quoted.
  */
 import { platform, type FileWriter } from "../runtime/index.ts";
-import { csvHeader } from "../data/csv.ts";
+import { csvHeader } from "../data/csv-write.ts";
 
 const SMALL_INTS = new Map<number, string>();
 for (let i = -9; i <= 9; i++) SMALL_INTS.set(i, String(i));
@@ -21,10 +21,8 @@ export function formatRow(values: Float64Array, start: number, width: number): s
   return line;
 }
 
-/** A free-text cell, quoted when it holds a comma, quote or line end. */
-export function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+/** A free-text cell, quoted when it holds a comma, quote or line end (data/csv-write.ts). */
+export { csvField } from "../data/csv-write.ts";
 
 const COMMA = 44, LF = 10, MINUS = 45, ZERO = 48;
 const BUFFER_BYTES = 1 << 20;

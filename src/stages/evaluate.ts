@@ -6,7 +6,9 @@
  * model records the feature vectors of its training rows), each at its own threshold, and
  * comparison.json says which rows and why. Writes metrics.json, confusion.json, comparison.json
  * and, for families with explanations, explanations.json (mean |contribution| per feature and the
- * contributions of a sample of test rows: src/stages/explanations.ts).
+ * contributions of a sample of test rows: src/stages/explanations.ts). The test rows' calibration
+ * (Brier score, reliability curve, ECE) goes into metrics.json, and the monitoring reference push
+ * carries with the model into reference.json (src/monitor/reference.ts).
  */
 import type { Experiment } from "../experiment.ts";
 import type { Frame } from "../data/frame.ts";
@@ -23,6 +25,7 @@ import { trainingSetLookup, type TrainingSetJson } from "../models/training-set.
 import { classesAt } from "../stats/threshold.ts";
 import { decidePush, type DecisionInput, type PushDecision } from "./gates.ts";
 import { explanationSummary, type ExplanationSummary } from "./explanations.ts";
+import { buildReference, calibrationSummary, type CalibrationSummary, type MonitorReference } from "../monitor/reference.ts";
 
 export interface EvaluateInput {
   model: Classifier;
@@ -105,6 +108,10 @@ export interface EvaluateArtifacts {
   explanations?: ExplanationSummary;
   /** Feature importances of the model (families that have them), in feature order. */
   importances?: number[];
+  /** Calibration of P(positive) on the test rows: Brier score, reliability curve, ECE. */
+  calibration?: CalibrationSummary;
+  /** The monitoring reference push writes beside the model (reference.json, docs/monitoring.md). */
+  reference?: MonitorReference;
 }
 
 /** The scalar metrics (everything but the confusion matrix and supports). */
@@ -140,6 +147,9 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
   const probPositive = Float64Array.from(pTest, (p) => (positive === 1 ? p : 1 - p));
   const roc = rocCurve(input.test.y, probPositive, positive);
   const pr = prCurve(input.test.y, probPositive, positive);
+  const testIsPositive = Uint8Array.from(input.test.y, (y) => (y === positive ? 1 : 0));
+  const calibration = calibrationSummary(testIsPositive, probPositive);
+  const reference = buildReference({ schema, train: { values: input.train.x.values, rows: input.train.x.rows, stride: input.train.x.cols }, testIsPositive, testProbability: probPositive, threshold });
 
   let current: CurrentModelSummary | undefined;
   let currentMetrics: ClassificationMetrics | undefined;
@@ -207,6 +217,7 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
       train: { ...scalarMetrics(trainMetrics), support: trainMetrics.support, confusion: trainMetrics.confusion, warnings: trainMetrics.warnings },
       featureImportances: importances ?? null,
       features: schema.featureNames,
+      calibration,
     }, null, 2) + "\n");
     await platform.writeFile(`${dir}/${files.confusion}`, JSON.stringify({
       positive: { classIndex: positive, value: schema.target.positive, label: schema.labelOf(schema.target.positive) },
@@ -226,6 +237,7 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
     }, null, 2) + "\n");
     await writeNpy(`${dir}/${files.probability}`, probPositive.length, 1, (from, to, out) => out.set(probPositive.subarray(from, to)));
     if (explained) await platform.writeFile(`${dir}/${files.explanations}`, JSON.stringify(explained) + "\n");
+    await platform.writeFile(`${dir}/${files.reference}`, JSON.stringify(reference) + "\n");
     reporter?.info(`evaluate: test ${scoring} ${testScore.toFixed(4)} at threshold ${threshold.toFixed(4)}${current ? ` (on the ${comparedOn!.rows} rows neither model was trained on: new ${newCompared![scoring].toFixed(4)}, current v${current.version} ${currentMetrics![scoring].toFixed(4)})` : ""}; ${decision.push ? "push" : "no push"}: ${decision.reasons.join("; ")}`);
     return {
       dir: finalDir,
@@ -249,6 +261,8 @@ export async function runEvaluate(input: EvaluateInput, options: EvaluateOptions
       probability: probPositive,
       explanations: explained,
       importances,
+      calibration,
+      reference,
     };
   });
 }

@@ -24,6 +24,7 @@ import type { CurrentModelSummary, ComparedOn, EvaluateArtifacts } from "./evalu
 import { scalarMetrics } from "./evaluate.ts";
 import type { DecisionInput, PushDecision } from "./gates.ts";
 import type { ExplanationSummary } from "./explanations.ts";
+import type { CalibrationSummary, MonitorReference } from "../monitor/reference.ts";
 
 /** A JSON file, or NetsecError naming it (FILE_NOT_FOUND, DATA_INVALID). */
 export async function readJsonFile<T = unknown>(path: string): Promise<T> {
@@ -142,6 +143,7 @@ interface MetricsFile {
   test: ClassificationMetrics;
   train: ClassificationMetrics;
   featureImportances: number[] | null;
+  calibration?: CalibrationSummary;
 }
 
 interface ComparisonFile extends PushDecision {
@@ -185,5 +187,7 @@ export async function loadEvaluation(run: RunFolder): Promise<EvaluateArtifacts>
     probability: await readColumn(at(files.probability), f64),
     explanations,
     importances: metrics.featureImportances ?? undefined,
+    calibration: metrics.calibration ?? undefined,
+    reference: (await platform.stat(at(files.reference)))?.isFile ? await readJsonFile<MonitorReference>(at(files.reference)) : undefined,
   };
 }

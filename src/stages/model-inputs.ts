@@ -48,5 +48,6 @@ export function pushInputOf(trainer: TrainArtifacts, transformation: TransformAr
       record: { rule: t.rule, on: `out-of-fold predictions of the training split (${trainer.search.protocol} ${folds}-fold CV)`, met: t.met, precision: t.precision, recall: t.recall, f1: t.f1 },
     },
     decision: evaluation.decision,
+    reference: evaluation.reference,
   };
 }

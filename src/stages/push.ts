@@ -24,6 +24,8 @@ import { onnxBytesFor } from "../models/onnx/sources.ts";
 import { modelCard } from "./model-card.ts";
 import { withPushLock } from "./push-lock.ts";
 import { NetsecError } from "../errors.ts";
+import type { MonitorReference } from "../monitor/reference.ts";
+import { REFERENCE_FILE } from "../monitor/reference-file.ts";
 
 export interface PushInput {
   model: Classifier;
@@ -36,6 +38,8 @@ export interface PushInput {
   /** The decision threshold on P(positive class) and how it was chosen (recorded in manifest.json). */
   threshold?: { value: number; record: ThresholdRecord };
   decision: PushDecision;
+  /** The monitoring reference (evaluation's), written as reference.json into the set. */
+  reference?: MonitorReference;
 }
 
 /** Push's own settings: plain data, part of its result's key. */
@@ -146,7 +150,7 @@ export async function adoptCopiedCurrent(modelDir: string, reporter?: Reporter):
 
 const STAGING = /^\d+\.partial(-.*)?$/;
 /** Every file a set may hold; each one present gets its top-level link. */
-const SET_FILES = [MODEL_FILES.model, MODEL_FILES.checksum, MODEL_FILES.manifest, MODEL_FILES.card, MODEL_FILES.onnx];
+const SET_FILES = [MODEL_FILES.model, MODEL_FILES.checksum, MODEL_FILES.manifest, MODEL_FILES.card, MODEL_FILES.onnx, REFERENCE_FILE];
 
 /**
  * Write `contents` as the set `versions/<version>/` of `modelDir` and make it the current one:
@@ -206,6 +210,7 @@ export async function runPush(input: PushInput, options: PushOptions): Promise<P
       [MODEL_FILES.checksum, `${sha256}  ${MODEL_FILES.model}\n`],
       [MODEL_FILES.manifest, JSON.stringify(manifest, null, 2) + "\n"],
       [MODEL_FILES.card, modelCard(file, manifest, decision)],
+      ...(input.reference ? [[REFERENCE_FILE, JSON.stringify(input.reference) + "\n"] as [string, string]] : []),
     ];
     return { version, versionDir: await writeModelSet(modelDir, version, contents), onnx };
   }, { reporter: options.reporter });

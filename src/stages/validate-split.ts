@@ -10,7 +10,8 @@ import type { Schema } from "../schema.ts";
 import { checkRowValues, compileContract, reasonOf, readerIssues, type ContractIssue, type IssueCode } from "./contract.ts";
 import { ensureParent } from "../artifacts.ts";
 import { RowStore } from "./row-store.ts";
-import { LineWriter, csvField, formatRow } from "./csv-lines.ts";
+import { LineWriter, formatRow } from "./csv-lines.ts";
+import { personCell, personLine } from "../data/csv-write.ts";
 
 export interface SplitReport {
   file: string;
@@ -84,8 +85,10 @@ export async function validateSplit(file: CsvFile, schema: Schema, invalidPath: 
         report.invalid++;
         for (const issue of issues) report.issues[issue.code] = (report.issues[issue.code] ?? 0) + 1;
         if (firstIssues.length < FIRST_ISSUES) firstIssues.push(...issues.slice(0, FIRST_ISSUES - firstIssues.length));
-        const cells = problems?.find((p) => p.line)?.line ?? formatRow(chunk.values, start, width);
-        const flushed = invalid.line(`${cells},${csvField(reasonOf(issues))}`);
+        // invalid/ is read by people (often in a spreadsheet): the raw line's cells are neutralised.
+        const raw = problems?.find((p) => p.line)?.line;
+        const cells = raw !== undefined ? personLine(raw) : formatRow(chunk.values, start, width);
+        const flushed = invalid.line(`${cells},${personCell(reasonOf(issues))}`);
         if (flushed) await flushed;
       }
     }
@@ -116,7 +119,7 @@ export async function writeValidated(split: SplitResult, path: string, action: I
       let flushed: Promise<void> | undefined;
       if (action[i] === -1) {
         report.conflictDropped++;
-        flushed = invalid.line(`${store.formatRow(i)},${csvField(reasons.get(i) ?? "conflicting_label")}`);
+        flushed = invalid.line(`${store.formatRow(i)},${personCell(reasons.get(i) ?? "conflicting_label")}`);
       } else {
         for (let c = 0; c < width; c++) cells[c] = store.get(i, c);
         if (action[i] === 1) {

@@ -30,13 +30,24 @@ export function contingencyTable(a: ArrayLike<number>, b: ArrayLike<number>): { 
 }
 
 export function chiSquareTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): ChiSquareResult {
-  const { categories, counts } = contingencyTable(a, b);
+  const { counts } = contingencyTable(a, b);
+  return chiSquareCounts(counts[0], counts[1]);
+}
+
+/**
+ * The same test on the two rows of the table given as counts over the same categories (a window
+ * of served rows keeps only counts); categories empty in both rows are left out.
+ */
+export function chiSquareCounts(countsA: ArrayLike<number>, countsB: ArrayLike<number>): ChiSquareResult {
+  if (countsA.length !== countsB.length) throw new NetsecError("DATA_INVALID", `chi-square test on counts needs the same categories on both sides (got ${countsA.length} and ${countsB.length})`);
+  const keep = Array.from({ length: countsA.length }, (_, c) => c).filter((c) => countsA[c]! + countsB[c]! > 0);
+  const counts = [keep.map((c) => countsA[c]!), keep.map((c) => countsB[c]!)] as const;
   const rowA = counts[0].reduce((s, v) => s + v, 0);
   const rowB = counts[1].reduce((s, v) => s + v, 0);
   if (rowA === 0 || rowB === 0) {
     throw new NetsecError("DATA_INVALID", `chi-square test needs two non-empty samples (got ${rowA} and ${rowB} values after dropping missing ones)`);
   }
-  const k = categories.length;
+  const k = keep.length;
   const dof = k - 1;
   // One category only: scipy's degenerate case (observed == expected).
   if (dof === 0) return { statistic: 0, pValue: 1, dof };

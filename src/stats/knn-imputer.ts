@@ -13,6 +13,12 @@
  * sorting networks or introselect — so it has no portable tie order; results are identical
  * whenever the k-th nearest distance is not shared by donors with different values.)
  *
+ * The fitted imputer is bounded: it keeps at most `maxDonorBytes` (default 3 MiB) of fit values.
+ * Past that, the donors are a seeded sample of the fit rows (ascending row order, so ties still go
+ * to the lower fit row) and the column means stay those of every fit row; below it (the reference
+ * data, any few-thousand-row table) every fit row is a donor and the answers are scikit-learn's.
+ * At 1M rows × 30 small-integer features: ~104k donors, ~4 MiB of base64 in preprocessor.json.
+ *
  * Work is bounded (see knn-index.ts): only rows with a missing value are queried, identical
  * query rows are answered once, fit rows are grouped into distinct rows, and donors at distance 0
  * are found by hash look-ups before any scan; a scan (O(U·F) per query, U distinct fit rows, F
@@ -21,6 +27,7 @@
 import { NetsecError } from "../errors.ts";
 import { buildIndex, type FitIndex } from "./knn-index.ts";
 import { imputeRow, newWorkspace } from "./knn-search.ts";
+import { mulberry32, type Rng } from "./rng.ts";
 
 export interface KnnImputerState {
   k: number;
@@ -32,18 +39,32 @@ export interface KnnImputerState {
   /** Mean of each column over the fit rows where it is present (0 for a column missing in every fit row). */
   columnMeans: number[];
   keepEmptyFeatures?: boolean;
+  /** Fit rows seen by fit() when only a sample of them was kept as donors (`rows` of them). */
+  fitRows?: number;
 }
 
 export interface KnnImputerOptions {
   k?: number;
   keepEmptyFeatures?: boolean;
+  /** Most bytes of fit values kept as donors (1 per value for small integers, 8 otherwise); default 3 MiB. */
+  maxDonorBytes?: number;
+  /** Seed of the donor sample (only used past maxDonorBytes). */
+  seed?: number;
 }
+
+/** Default bound of the donor values an imputer keeps (and writes to its file). */
+export const MAX_DONOR_BYTES = 3 << 20;
 
 const INT8_NAN = -128;
 
 export class KnnImputer {
   readonly k: number;
   readonly keepEmptyFeatures: boolean;
+  readonly maxDonorBytes: number;
+  readonly seed: number;
+  /** Column means over every fit row when the donors are a sample of them (else the index's). */
+  #means: Float64Array | null = null;
+  #fitRows = 0;
   /** Built on first use: loading a model whose rows never miss a value never pays for it. */
   #index: FitIndex | null = null;
   #raw: Int8Array | Float64Array = new Int8Array(0);
@@ -55,13 +76,28 @@ export class KnnImputer {
     if (!Number.isInteger(k) || k < 1) throw new NetsecError("CONFIG_INVALID", `KNN imputer: k must be a positive integer, got ${k}`);
     this.k = k;
     this.keepEmptyFeatures = options.keepEmptyFeatures ?? false;
+    this.maxDonorBytes = options.maxDonorBytes ?? MAX_DONOR_BYTES;
+    this.seed = options.seed ?? 42;
   }
 
   fit(values: Float64Array, rows: number, cols: number): this {
     if (values.length !== rows * cols || rows < 1 || cols < 1) {
       throw new NetsecError("TRANSFORM_FAILED", `KNN imputer: fit data has ${values.length} values, expected rows × cols = ${rows} × ${cols} (both at least 1)`);
     }
-    this.#setFit(encode(values), rows, cols);
+    const encoded = encode(values);
+    const perRow = cols * (encoded instanceof Int8Array ? 1 : 8);
+    const keep = Math.max(1, Math.floor(this.maxDonorBytes / perRow));
+    if (rows <= keep) {
+      this.#setFit(encoded, rows, cols);
+      return this;
+    }
+    // A seeded sample of `keep` rows, in ascending row order; the means stay those of all rows.
+    const picked = sampleRows(rows, keep, mulberry32(this.seed));
+    const donors = encoded instanceof Int8Array ? new Int8Array(keep * cols) : new Float64Array(keep * cols);
+    for (let i = 0; i < keep; i++) donors.set(encoded.subarray(picked[i]! * cols, (picked[i]! + 1) * cols), i * cols);
+    this.#setFit(donors, keep, cols);
+    this.#means = columnMeansOf(values, rows, cols);
+    this.#fitRows = rows;
     return this;
   }
 
@@ -127,6 +163,7 @@ export class KnnImputer {
       encoding: int8 ? "int8" : "float64",
       columnMeans: Array.from(index.columnMeans, (m) => (Number.isNaN(m) ? 0 : m)),
       keepEmptyFeatures: this.keepEmptyFeatures,
+      ...(this.#fitRows ? { fitRows: this.#fitRows } : {}),
     };
   }
 
@@ -143,6 +180,13 @@ export class KnnImputer {
     const raw = encoding === "int8" ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length) : bytesToFloat64(bytes);
     const imputer = new KnnImputer({ k, keepEmptyFeatures: state.keepEmptyFeatures ?? false });
     imputer.#setFit(raw, rows, cols);
+    if (state.fitRows !== undefined) {
+      if (!Number.isInteger(state.fitRows) || state.fitRows < rows || !Array.isArray(state.columnMeans) || state.columnMeans.length !== cols) {
+        throw new NetsecError("MODEL_INVALID", `KNN imputer state: fitRows must be a whole number ≥ rows (${rows}) with one column mean per column (${cols})`);
+      }
+      imputer.#means = Float64Array.from(state.columnMeans);
+      imputer.#fitRows = state.fitRows;
+    }
     return imputer;
   }
 
@@ -156,9 +200,45 @@ export class KnnImputer {
   #fitted(): FitIndex {
     if (this.#cols === 0) throw new NetsecError("TRANSFORM_FAILED", "KNN imputer: transform() called before fit()");
     const raw = this.#raw;
-    this.#index ??= buildIndex(this.#rows, this.#cols, raw instanceof Int8Array ? (i) => (raw[i] === INT8_NAN ? NaN : raw[i]!) : (i) => raw[i]!);
+    if (!this.#index) {
+      const index = buildIndex(this.#rows, this.#cols, raw instanceof Int8Array ? (i) => (raw[i] === INT8_NAN ? NaN : raw[i]!) : (i) => raw[i]!);
+      // Sampled donors: the fallback for a cell without donors is the mean over every fit row.
+      const means = this.#means;
+      if (means) for (let c = 0; c < index.cols; c++) if (Number.isFinite(means[c]!) && (!Number.isNaN(index.columnMeans[c]!) || means[c] !== 0)) index.columnMeans[c] = means[c]!;
+      this.#index = index;
+    }
     return this.#index;
   }
+}
+
+/** `count` distinct row indices of [0, rows), ascending: a seeded partial Fisher–Yates. */
+function sampleRows(rows: number, count: number, rng: Rng): Int32Array {
+  const all = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) all[i] = i;
+  for (let i = 0; i < count; i++) {
+    const j = i + rng.int(rows - i);
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.slice(0, count).sort();
+}
+
+/** Mean of each column over its present cells (NaN for a column missing everywhere). */
+function columnMeansOf(values: Float64Array, rows: number, cols: number): Float64Array {
+  const sum = new Float64Array(cols);
+  const n = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      const v = values[r * cols + c]!;
+      if (v === v) {
+        sum[c] += v;
+        n[c]++;
+      }
+    }
+  }
+  for (let c = 0; c < cols; c++) sum[c] = n[c] ? sum[c]! / n[c]! : NaN;
+  return sum;
 }
 
 /** Int8 (NaN → -128) when every value is NaN or an integer in [-127, 127], else a Float64 copy. */

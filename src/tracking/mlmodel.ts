@@ -2,19 +2,21 @@
  * The MLflow model folder of a netsec model (docs/tracking.md, "The logged model"):
  *
  *   model/model.json        our JSON model            flavor netsec_json (loaded by netsec, never as code)
- *   model/model.onnx        the same model as ONNX    flavors onnx + python_function (loader mlflow.onnx)
- *   model/MLmodel           the flavors, the signature, run id, uuid, creation time
+ *   model/model.onnx        the same model as ONNX    flavors onnx + python_function
+ *   model/code/netsec_pyfunc.py   the python_function loader: mlflow.onnx's, after a cast to float32
+ *   model/MLmodel           the flavors, run id, uuid, creation time (no signature: pyfunc-loader.ts says why)
  *   model/conda.yaml, python_env.yaml, requirements.txt   the environment mlflow.onnx declares
  *
  * The onnx and python_function sections have the fields `mlflow.onnx.save_model` writes (read in
  * MLflow 2.7.1's mlflow/onnx.py and 3.17.2's mlflow/onnx/__init__.py, models/model.py,
  * types/schema.py), so `mlflow.pyfunc.load_model` and `mlflow models serve` of either version load
- * it. The signature's column specs leave out `required`: 2.7.1's ColSpec does not know the key,
- * and 3.x reads a missing one as required.
+ * it, and `mlflow.pyfunc.load_model(…).predict(pd.read_csv(f))` scores int64 columns and float64
+ * ones with missing cells alike (tests/tracking/mlflow-model.test.ts, both clients).
  */
 import { stringify } from "yaml";
 import { platform } from "../runtime/index.ts";
 import { decodeModelProto } from "../models/onnx/proto.ts";
+import { PYFUNC_CODE_DIR, PYFUNC_MODULE, PYFUNC_SOURCE } from "./pyfunc-loader.ts";
 
 export const FLAVOR = "netsec_json";
 export const ONNX_FILE = "model.onnx";
@@ -57,38 +59,30 @@ export function mlmodelText(input: MlmodelInput): string {
   });
 }
 
-/** MLflow's ColSpec types of the ONNX tensor element types we use (TensorProto.DataType). */
-const COLUMN_TYPE: Record<number, string> = { 1: "float", 7: "long", 11: "double", 9: "boolean" };
-
-/** Python's json.dumps layout (", " and ": "), as MLflow writes signatures. */
-function pyJson(columns: { type: string; name: string }[]): string {
-  return "[" + columns.map((c) => `{"type": ${JSON.stringify(c.type)}, "name": ${JSON.stringify(c.name)}}`).join(", ") + "]";
-}
-
 export interface OnnxMlflowModel {
   /** Files to put next to model.json in the model folder. */
   files: Record<string, Uint8Array | string>;
-  /** MLmodel content: the onnx and python_function flavors and the signature. */
+  /** MLmodel content: the onnx and python_function flavors. */
   mlmodel: Record<string, unknown>;
 }
 
 /**
- * The onnx + python_function parts of the MLflow model for an exported netsec ONNX file. The
- * signature comes from the file itself: one `double` column per feature (named as in
- * schema.yaml, read from the graph's `netsec.features` metadata; pandas' float64 and float32
- * columns pass MLflow's input check, and the onnx pyfunc casts them to the graph's float32), and
- * the graph's outputs (label: long, probabilities: float).
+ * The onnx + python_function parts of the MLflow model for an exported netsec ONNX file: the
+ * ONNX file, the environment files and the python_function loader (`code/netsec_pyfunc.py`,
+ * which selects the features named in the graph's `netsec.features` metadata and casts them to
+ * the graph's float32). No signature: see pyfunc-loader.ts.
  */
 export async function onnxMlflowModel(onnx: Uint8Array): Promise<OnnxMlflowModel> {
   const proto = await decodeModelProto(onnx);
   const meta = Object.fromEntries((proto.metadata_props ?? []).map((p) => [p.key, p.value]));
   const features = JSON.parse(meta["netsec.features"] ?? "null") as string[] | null;
   if (!Array.isArray(features)) throw new Error("internal: the ONNX file has no netsec.features metadata (not exported by netsec)");
-  const outputs = proto.graph.output.map((o) => ({ name: o.name, type: COLUMN_TYPE[o.type.tensor_type.elem_type] ?? "float" }));
   const python = {
     python_version: MODEL_PYTHON,
     env: { conda: "conda.yaml", virtualenv: "python_env.yaml" },
-    loader_module: "mlflow.onnx",
+    // Our loader (pyfunc-loader.ts): mlflow.onnx's pyfunc behind a cast of the columns to float32.
+    loader_module: PYFUNC_MODULE,
+    code: PYFUNC_CODE_DIR,
     data: ONNX_FILE,
   };
   const onnxFlavor = { code: null, data: ONNX_FILE, onnx_session_options: null, onnx_version: ONNX_SCHEMA_VERSION, providers: ["CPUExecutionProvider"] };
@@ -99,10 +93,13 @@ export async function onnxMlflowModel(onnx: Uint8Array): Promise<OnnxMlflowModel
       "conda.yaml": stringify({ channels: ["conda-forge"], dependencies: [`python=${MODEL_PYTHON}`, "pip", { pip: [...MODEL_REQUIREMENTS] }], name: "mlflow-env" }),
       "python_env.yaml": stringify({ python: MODEL_PYTHON, build_dependencies: ["pip", "setuptools", "wheel"], dependencies: ["-r requirements.txt"] }),
       "requirements.txt": requirements,
+      [`${PYFUNC_CODE_DIR}/${PYFUNC_MODULE}.py`]: PYFUNC_SOURCE,
     },
     mlmodel: {
       flavors: { onnx: onnxFlavor, python_function: python },
-      signature: { inputs: pyJson(features.map((name) => ({ type: "double", name }))), outputs: pyJson(outputs), params: null },
+      // No signature: MLflow would refuse pd.read_csv's int64 columns for double inputs and its
+      // float64 ones (missing cells) for long inputs; the loader casts instead (pyfunc-loader.ts).
+      // The input columns are in model.json, the ONNX metadata and docs/tracking.md.
     },
   };
 }

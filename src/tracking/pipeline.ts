@@ -125,11 +125,11 @@ function experimentParams(e: Experiment): Record<string, unknown> {
 }
 
 /** The ONNX bytes to log with the model: the pushed model.onnx, else the run's model exported (none when its family has no export). */
-async function onnxOf(pushedFile: unknown, run?: RunFolder): Promise<Uint8Array | undefined> {
+async function onnxOf(pushedFile: unknown, run?: RunFolder, schema?: Schema): Promise<Uint8Array | undefined> {
   if (typeof pushedFile === "string") return (await platform.stat(pushedFile))?.isFile ? await platform.readFile(pushedFile) : undefined;
   if (!run) return undefined;
   try {
-    return (await onnxFromRunDir(run.dir)).bytes;
+    return (await onnxFromRunDir(run.dir, schema)).bytes;
   } catch (error) {
     if (isNetsecError(error, "EXPORT_REFUSED") || isNetsecError(error, "FILE_NOT_FOUND")) return undefined;
     throw error;
@@ -240,7 +240,7 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
           const push = event.result;
           // The pushed model file (final_model/…) when pushed, else the trained one (logged, not registered).
           const file = push.pushed && push.modelFile ? push.modelFile : trainedModel;
-          if (file) await tracking.logModel(file, push.pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(push.pushed ? push.onnxFile : undefined, run) });
+          if (file) await tracking.logModel(file, push.pushed, { version: push.version, sha256: push.sha256, onnx: await onnxOf(push.pushed ? push.onnxFile : undefined, run, options.schema) });
           break;
         }
       }

@@ -22,7 +22,8 @@ const figureJson = (html: string): Record<string, PlotlyFigure> =>
 
 describe("writeRunReport", () => {
   it("writes report.html into the run folder with every section and its plots, from the run's typed results, nothing fetched from the network", async () => {
-    const result = await runFixture(tempDir());
+    const base = tempDir();
+    const result = await runFixture(base);
     const run = result.run.dir;
     const record = runRecordOf(result.run, result);
     const path = await writeRunReport(record);
@@ -33,8 +34,12 @@ describe("writeRunReport", () => {
     const importances = Boolean(result.evaluation!.importances);
     const ids = plotIds(html);
     expect(ids.slice(0, 4)).toEqual(["plot-data-1", "plot-data-2", "plot-drift-3", "plot-search-4"]);
-    // confusion, ROC, PR, threshold, (importance), (mean |contribution|, beeswarm)
-    expect(ids.filter((id) => id.startsWith("plot-evaluation"))).toHaveLength(4 + (importances ? 1 : 0) + (explained ? 2 : 0));
+    // confusion, ROC, PR, reliability curve, threshold, (importance), (mean |contribution|, beeswarm)
+    expect(ids.filter((id) => id.startsWith("plot-evaluation"))).toHaveLength(5 + (importances ? 1 : 0) + (explained ? 2 : 0));
+    // training's evaluation reports calibration; push carries the monitoring reference into the set
+    expect(html).toContain("Reliability curve (test rows)");
+    expect(result.evaluation!.calibration!.brier).toBeGreaterThan(0);
+    expect(existsSync(join(base, "final_model", "reference.json"))).toBe(result.push!.pushed);
     const c = result.validation.contract;
     const drift = result.validation.drift.trainTest;
     expect(html).toContain(`${drift.drifted.length} of ${Object.keys(drift.columns).length} columns drifted`);

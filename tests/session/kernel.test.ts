@@ -82,7 +82,7 @@ describe("the session in a live Deno kernel (jupyter_client)", () => {
   it("figures where a data scientist expects them: search, evaluation, threshold, explanation, runs, compare, learning curve", () => {
     const figures = (name: string) => (String(resultOf(cells.get(name)!).data!["text/html"]).match(/class="netsec-plot"/g) ?? []).length;
     expect(Object.fromEntries(["data", "validation", "search", "evaluation", "threshold", "explanation", "runs", "compare", "learning curve"].map((n) => [n, figures(n)])))
-      .toEqual({ data: 2, validation: 2, search: 1, evaluation: 3, threshold: 2, explanation: 2, runs: 1, compare: 1, "learning curve": 1 });
+      .toEqual({ data: 2, validation: 2, search: 1, evaluation: 4, threshold: 2, explanation: 2, runs: 1, compare: 1, "learning curve": 1 });
     expect(text(resultOf(cells.get("learning curve")!))).toMatch(/^Learning curve: \w+ \(grouped folds\)/);
   });
 

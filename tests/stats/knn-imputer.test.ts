@@ -218,3 +218,57 @@ function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe("KnnImputer keeps a bounded donor set (its file does not grow with the fit rows)", () => {
+  const donorsOf = (state: KnnImputerState): number[][] => {
+    const bytes = Uint8Array.from(atob(state.fitValues), (ch) => ch.charCodeAt(0));
+    const values = state.encoding === "int8" ? Array.from(new Int8Array(bytes.buffer), (v) => (v === -128 ? NaN : v)) : Array.from(new Float64Array(bytes.buffer));
+    return Array.from({ length: state.rows }, (_, r) => values.slice(r * state.cols, (r + 1) * state.cols));
+  };
+
+  test("past maxDonorBytes: the answers of an imputer fitted on the kept rows, the fallback mean over every fit row", () => {
+    // Small integers: 5 bytes a row (int8), so 25 bytes keep 5 of the 10 fit rows.
+    const bounded = new KnnImputer({ k: 2, maxDonorBytes: 25 }).fit(flat(FIT), 10, 5);
+    const state = bounded.toJSON();
+    expect(state.rows).toBe(5);
+    expect(state.fitRows).toBe(10);
+    const kept = donorsOf(state);
+    // The kept rows are fit rows, in fit order.
+    const positions = kept.map((row) => FIT.findIndex((f) => f.every((v, c) => Object.is(v, row[c]))));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    const out = bounded.transform(flat(TEST), 6);
+    const onKept = new KnnImputer({ k: 2 }).fit(flat(kept), 5, 5).transform(flat(TEST), 6);
+    const full = new KnnImputer({ k: 2 }).fit(flat(FIT), 10, 5).transform(flat(TEST), 6);
+    for (let r = 0; r < TEST.length; r++) {
+      // Row 3 shares no coordinate with any fit row: every cell is the column mean over all 10 rows.
+      const expected = r === 3 ? full : onKept;
+      for (let c = 0; c < 5; c++) {
+        // Column 4 is present in one fit row only: where no kept row has it, the full mean (2.0) fills it.
+        if (r !== 3 && c === 4 && Number.isNaN(TEST[r]![4]!) && !kept.some((row) => !Number.isNaN(row[4]!))) expect(out[r * 5 + c]).toBe(2);
+        else expect(out[r * 5 + c], `cell (${r}, ${c})`).toBe(expected[r * 5 + c]);
+      }
+    }
+    // The file gives the same imputer back.
+    expect(KnnImputer.fromJSON(JSON.parse(JSON.stringify(state))).transform(flat(TEST), 6)).toEqual(out);
+  });
+
+  test("200k fit rows × 30 small-integer features: about 3 MiB of donors, under 5 MB of JSON", () => {
+    const rows = 200_000, cols = 30;
+    const values = new Float64Array(rows * cols);
+    let s = 7;
+    for (let i = 0; i < values.length; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      values[i] = (s >>> 16) % 50 === 0 ? NaN : ((s >>> 16) % 3) - 1;
+    }
+    const state = new KnnImputer({ k: 3 }).fit(values, rows, cols).toJSON();
+    expect(state.encoding).toBe("int8");
+    expect(state.rows).toBe(Math.floor((3 << 20) / cols));
+    expect(state.fitRows).toBe(rows);
+    expect(JSON.stringify(state).length).toBeLessThan(5_000_000);
+    // Below the bound nothing changes: every fit row is kept and no fitRows is written.
+    const small = new KnnImputer({ k: 3 }).fit(values.subarray(0, 1000 * cols), 1000, cols).toJSON();
+    expect(small.rows).toBe(1000);
+    expect(small.fitRows).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ksTwoSample } from "../../src/stats/ks.ts";
+import { ksTwoSample, ksTwoSampleCounts } from "../../src/stats/ks.ts";
 import { kolmogorovTwoSidedSurvival, smirnovSurvival } from "../../src/stats/kolmogorov.ts";
 
 /** |actual - expected| <= tol · |expected| (and exact equality for 0). */
@@ -104,4 +104,26 @@ describe("one-sample distributions used by the asymptotic path", () => {
     [2000000, 0.001, 0.018303432023617325],
   ];
   test.each(smirnov)("smirnov(%d, %d)", (n, x, expected) => expectRel(smirnovSurvival(n, x), expected));
+});
+
+// Expected numbers: scipy 1.17.1, ks_2samp(np.repeat(np.arange(k), a), np.repeat(np.arange(k), b),
+// method="asymp"), printed as repr(float(...)).
+describe("ksTwoSampleCounts = ks_2samp(expanded samples, method='asymp')", () => {
+  const cases: Array<[number[], number[], number, number]> = [
+    [[30, 50, 20], [25, 55, 20], 0.04999999999999999, 0.9990238098461883],
+    [[3000, 1000, 3000], [800, 400, 800], 0.02857142857142858, 0.1546067454357476],
+    [[700, 0, 300], [200, 100, 700], 0.49999999999999994, 4.113279958181916e-116],
+    [[5, 6, 0, 9], [5, 5, 1, 9], 0.050000000000000044, 1.0],
+  ];
+  for (const [a, b, statistic, pValue] of cases) {
+    test(`${a} vs ${b}`, () => {
+      const r = ksTwoSampleCounts(a, b);
+      expect(r.statistic).toBeCloseTo(statistic, 14);
+      expect(Math.abs(r.pValue - pValue) / pValue).toBeLessThan(1e-9);
+      expect(r.method).toBe("asymp");
+    });
+  }
+  test("refuses buckets that do not match", () => {
+    expect(() => ksTwoSampleCounts([1, 2], [1])).toThrow("ks_2samp on counts needs the same buckets on both sides (got 2 and 1)");
+  });
 });

@@ -32,8 +32,9 @@ interface PyfuncAnswer {
   mlflow: string;
   flavors: string[];
   loader_module: string;
-  signature_inputs: [string, string][];
-  signature_outputs: [string, string][];
+  code: string | null;
+  signature: unknown;
+  csv: { dtypes: string[]; values: Record<string, (number | null)[]> }[];
   files: string[];
   columns: string[];
   dtypes: string[];
@@ -50,6 +51,10 @@ describe("the registered model in MLflow's own tools", () => {
   /** netsec's answers on the test rows: P(phishing), P(legitimate), target value. */
   let expected: { phishing: number[]; legitimate: number[]; label: number[]; threshold: number };
   let rowsFile: string;
+  /** The test rows as CSV files a user reads with pd.read_csv: integers (int64 columns, a Result column too), and with two cells missing (float64 there). */
+  let intCsv: string;
+  let missingCsv: string;
+  const MISSING_ROWS = [0, 3];
 
   beforeAll(async () => {
     copyFileSync(SHARED_DATA, join(cwd, "phisingData.csv"));
@@ -72,6 +77,15 @@ describe("the registered model in MLflow's own tools", () => {
     expected = { phishing: Array.from(batch.probability), legitimate: Array.from(batch.probability, (p) => 1 - p), label: Array.from(batch.prediction), threshold: model.threshold };
     rowsFile = join(cwd, "rows.f64");
     writeFileSync(rowsFile, new Uint8Array(Float64Array.from(test.values).buffer));
+    const csvRows = (blank: boolean) => Array.from({ length: test.rows }, (_, r) => {
+      const cells = Array.from(test.values.subarray(r * test.cols, (r + 1) * test.cols), String);
+      if (blank && MISSING_ROWS.includes(r)) cells[r === 0 ? 2 : 7] = "";
+      return [...cells, "1"].join(",");
+    });
+    intCsv = join(cwd, "rows-int.csv");
+    missingCsv = join(cwd, "rows-missing.csv");
+    writeFileSync(intCsv, [[...features, "Result"].join(","), ...csvRows(false)].join("\n") + "\n");
+    writeFileSync(missingCsv, [[...features, "Result"].join(","), ...csvRows(true)].join("\n") + "\n");
   }, 300_000);
 
   const closeTo = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
@@ -80,21 +94,34 @@ describe("the registered model in MLflow's own tools", () => {
   for (const [server, client, python] of cases) {
     it(`${server}, ${client} client: mlflow.pyfunc.load_model("models:/<name>@champion").predict(df) gives netsec's probabilities`, async () => {
       expect(existsSync(python), `${python} (scripts/setup.sh installs it)`).toBe(true);
-      const r = await run(python, [join(ROOT, "tests/tracking/pyfunc_predict.py"), servers[server](), `models:/${modelName}@champion`, rowsFile, JSON.stringify(features)]);
+      const r = await run(python, [join(ROOT, "tests/tracking/pyfunc_predict.py"), servers[server](), `models:/${modelName}@champion`, rowsFile, JSON.stringify(features), intCsv, missingCsv]);
       expect(r.code, r.stderr).toBe(0);
       const answer = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as PyfuncAnswer;
       expect(answer.mlflow).toBe(client.split(" ")[1]);
       expect(answer.flavors).toEqual(["netsec_json", "onnx", "python_function"]);
-      expect(answer.loader_module).toBe("mlflow.onnx");
+      // Our loader (code/netsec_pyfunc.py) and no signature: MLflow's check would refuse int64 for double, float64 for long.
+      expect(answer.loader_module).toBe("netsec_pyfunc");
+      expect(answer.code).toBe("code");
+      expect(answer.signature).toBeNull();
+      expect(answer.files).toEqual(["MLmodel", "code", "conda.yaml", "manifest.json", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
       // manifest.json: the threshold and rule it was pushed with (served from the registry at the same threshold)
-      expect(answer.files).toEqual(["MLmodel", "conda.yaml", "manifest.json", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
-      expect(answer.signature_inputs).toEqual(features.map((f) => [f, "double"]));
-      expect(answer.signature_outputs).toEqual([["label", "long"], ["probability_phishing", "float"], ["probability_legitimate", "float"]]);
       expect(answer.columns).toEqual(["label", "probability_phishing", "probability_legitimate"]);
       expect(answer.values.label).toHaveLength(test.rows);
       expect(closeTo(answer.values.probability_phishing, expected.phishing)).toBeLessThan(1e-5);
       expect(closeTo(answer.values.probability_legitimate, expected.legitimate)).toBeLessThan(1e-5);
       expect(answer.values.label.every((l, i) => l === expected.label[i] || Math.abs(expected.phishing[i] - expected.threshold) < 1e-5)).toBe(true);
+      // pd.read_csv straight from a file: int64 columns (the Result column left out by the loader) ...
+      const [ints, missing] = answer.csv;
+      expect(ints.dtypes).toEqual(["int64"]);
+      expect(closeTo(ints.values.probability_phishing as number[], expected.phishing)).toBeLessThan(1e-5);
+      // ... and float64 columns where cells are missing: those rows NaN / label 0 (the graph does not impute), the others netsec's.
+      expect(missing.dtypes).toEqual(["float64", "int64"]);
+      for (const r of MISSING_ROWS) {
+        expect(missing.values.probability_phishing[r]).toBeNull();
+        expect(missing.values.label[r]).toBe(0);
+      }
+      const kept = expected.phishing.map((p, i) => (MISSING_ROWS.includes(i) ? 0 : p));
+      expect(closeTo(missing.values.probability_phishing.map((p, i) => (MISSING_ROWS.includes(i) ? 0 : p!)), kept)).toBeLessThan(1e-5);
     }, 180_000);
   }
 
@@ -117,11 +144,12 @@ describe("the registered model in MLflow's own tools", () => {
     const dir = join(cwd, "mlflow-model");
     mkdirSync(dir);
     const files = await mlflowModelFolder(readFileSync(join(cwd, "final_model/model.json")), readFileSync(join(cwd, "final_model/model.onnx")), { uuid: "local-test" });
+    mkdirSync(join(dir, "code"));
     for (const [name, body] of Object.entries(files)) writeFileSync(join(dir, name), body);
     const r = await run(PYTHON, [join(ROOT, "tests/tracking/pyfunc_predict.py"), mlflowUri(), dir, rowsFile, JSON.stringify(features)]);
     expect(r.code, r.stderr).toBe(0);
     const answer = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as PyfuncAnswer;
-    expect(answer.files).toEqual(["MLmodel", "conda.yaml", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
+    expect(answer.files).toEqual(["MLmodel", "code", "conda.yaml", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
     expect(closeTo(answer.values.probability_phishing, expected.phishing)).toBeLessThan(1e-5);
   }, 120_000);
 

@@ -143,13 +143,21 @@ export function marginalize(layout: Layout, k: number, joint: Float64Array, part
 /**
  * Histogram of the rows at positions [start, end) of buffer b into `out` ([grad, hess, count] ×
  * total bins from `at` on, overwritten). `joint`: zeroed scratch of 3 × joint entries (left zeroed).
+ * One pass over the rows (LightGBM's row-wise layout): each row's record is read once and added to
+ * every bundle, into its joint histogram (marginalized after the pass) or straight into its
+ * features' bins. Every bin still receives its rows in position order, so the sums do not depend
+ * on the loop order.
  */
 export function histogram(a: GbtArrays, layout: Layout, b: number, start: number, end: number, out: Float64Array, at: number, joint: Float64Array): void {
-  const { first, jointOffset, digits, width: W, count: B } = layout;
+  const { first, jointOffset, digits, width: W, count: B, binOffset } = layout;
   out.fill(0, at, at + 3 * layout.totalBins);
   const n = end - start;
   let joints = 0;
-  for (let k = 0; k < B; k++) if (useJoint(layout, k, n)) joints++;
+  let wide = 0;
+  for (let k = 0; k < B; k++) {
+    if (useJoint(layout, k, n)) joints++;
+    else if (first[k + 1] - first[k] > 1) wide++;
+  }
   if (joints === B) {
     jointPart(a, layout, b, start, end, joint, 0);
     for (let k = 0; k < B; k++) marginalize(layout, k, joint, 1, 0, out, at);
@@ -158,31 +166,51 @@ export function histogram(a: GbtArrays, layout: Layout, b: number, start: number
   const rec = a.rec[b];
   const bytes = a.codeBytes[b];
   const cw = 4 * a.words;
-  for (let k = 0; k < B; k++) {
-    const w = first[k + 1] - first[k];
-    const viaJoint = useJoint(layout, k, n);
-    const jo = jointOffset[k];
+  if (joints === 0 && wide === 0) {
+    // Every bundle is one feature (e.g. continuous features of up to 255 bins): its code is the bin.
+    const base = new Int32Array(B);
+    for (let k = 0; k < B; k++) base[k] = at + 3 * binOffset[first[k]];
     for (let p = start; p < end; p++) {
       const o = REC * p;
       const g = rec[o];
       const h = rec[o + 1];
       const c = rec[o + 2];
-      const j = jo + bytes[cw * p + k];
-      if (viaJoint) {
+      const cb = cw * p;
+      for (let k = 0; k < B; k++) {
+        const e = base[k] + 3 * bytes[cb + k];
+        out[e] += g;
+        out[e + 1] += h;
+        out[e + 2] += c;
+      }
+    }
+    return;
+  }
+  // Mixed: per bundle, 0 = features' bins through the digits, 1 = joint histogram.
+  const viaJoint = new Uint8Array(B);
+  for (let k = 0; k < B; k++) viaJoint[k] = useJoint(layout, k, n) ? 1 : 0;
+  for (let p = start; p < end; p++) {
+    const o = REC * p;
+    const g = rec[o];
+    const h = rec[o + 1];
+    const c = rec[o + 2];
+    const cb = cw * p;
+    for (let k = 0; k < B; k++) {
+      const j = jointOffset[k] + bytes[cb + k];
+      if (viaJoint[k]) {
         joint[3 * j] += g;
         joint[3 * j + 1] += h;
         joint[3 * j + 2] += c;
         continue;
       }
-      for (let t = 0, d = j * W; t < w; t++) {
+      for (let t = 0, w = first[k + 1] - first[k], d = j * W; t < w; t++) {
         const bin = at + 3 * digits[d + t];
         out[bin] += g;
         out[bin + 1] += h;
         out[bin + 2] += c;
       }
     }
-    if (viaJoint) marginalize(layout, k, joint, 1, 0, out, at);
   }
+  for (let k = 0; k < B; k++) if (viaJoint[k]) marginalize(layout, k, joint, 1, 0, out, at);
 }
 
 /**
