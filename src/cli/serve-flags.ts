@@ -26,14 +26,14 @@ async function flags(argv: string[]): Promise<{ cache: string; flags: string[] }
   const schema = optionString(args, "schema");
   if (!modelUri) {
     const train = Boolean(platform.env("NETSEC_TRAIN_TOKEN"));
-    return { cache: "", flags: denoFlags(neededPermissions({ modelDir, host, port, train, rowLog, schema })) };
+    return { cache: "", flags: denoFlags(neededPermissions({ modelDir, host, port, train, schema, rowLog })) };
   }
   const config = resolveTrackingConfig((name) => platform.env(name));
   if (!config) return { cache: "", flags: ["--allow-all"] };
   const given = optionString(args, "model-cache") ?? (platform.env("NETSEC_MODEL_CACHE") || undefined);
   const cacheDir = given ? absolute(given) : await platform.makeTempDir("netsec-registry-");
   await platform.mkdir(cacheDir);
-  return { cache: given ? "" : cacheDir, flags: denoFlags(neededPermissions({ modelDir, host, port, train: false, registry: { cacheDir, hosts: trackingHosts(config) }, rowLog, schema })) };
+  return { cache: given ? "" : cacheDir, flags: denoFlags(neededPermissions({ modelDir, host, port, train: false, schema, registry: { cacheDir, hosts: trackingHosts(config) }, rowLog })) };
 }
 
 let out: { cache: string; flags: string[] };

@@ -43,9 +43,9 @@ export interface ServePermissionInput {
   port: number;
   train: boolean;
   registry?: { cacheDir: string; hosts: string[] };
-  rowLog?: { write?: string; hosts?: string[] };
-  /** --schema: a schema.yaml of its own (read). */
+  /** --schema: the contract file it reads. */
   schema?: string;
+  rowLog?: { write?: string; hosts?: string[] };
 }
 
 /**

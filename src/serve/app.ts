@@ -26,6 +26,7 @@ import { indexPage } from "./pages/index-page.ts";
 import { docsPage } from "./pages/docs-page.ts";
 import { ServedMonitor } from "../monitor/served.ts";
 import { monitorResponse } from "./monitor-route.ts";
+import { registerMonitorMetrics } from "./monitor-metrics.ts";
 
 export interface AppOptions {
   schema: Schema;
@@ -157,6 +158,13 @@ export function createApp(options: AppOptions): Hono<Env> {
     });
   }
   const monitor = options.monitor ?? new ServedMonitor();
+  if (metrics) {
+    registerMonitorMetrics(metrics.registry, () => {
+      const model = store.current;
+      const reference = model && store.referenceOf(model);
+      return model && reference ? { version: String(model.version), report: monitor.report(model, reference) } : undefined;
+    });
+  }
 
   // One access-log line per request, with the id that a 500's body and error log line carry.
   app.use("*", async (c, next) => {
@@ -208,7 +216,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     return json(versioned(r.body), r.status, r.headers);
   });
 
-  app.get("/", () => new Response(indexPage(schema), { headers: { "content-type": "text/html; charset=utf-8" } }));
+  app.get("/", () => new Response(indexPage(schema, { feedback: Boolean(options.feedbackToken && options.predictionLog) }), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/docs", () => new Response(docsPage(doc), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/openapi.json", () => json(doc));
 
