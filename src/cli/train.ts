@@ -9,7 +9,7 @@ import { datasetInput } from "../tracking/dataset.ts";
 import { resolveSettings } from "../settings.ts";
 import { startPipelineTracking } from "../tracking/pipeline.ts";
 import { writeRunReport } from "../report/write.ts";
-import { runRecordOf } from "../report/record.ts";
+import { FEEDBACK_FILE, runRecordOf } from "../report/record.ts";
 import { onnxSupport } from "../models/onnx/export.ts";
 import { writeRunsIndex } from "../report/index-page.ts";
 import { decisionText } from "../stages/gates.ts";
@@ -93,8 +93,8 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
         feedbackReport = { ...evaluation, digest: feedback.digest, location: feedback.location, trainRows: feedback.train.length };
         const finite = Object.entries(evaluation.metrics ?? {}).filter(([, v]) => Number.isFinite(v));
         if (finite.length) await tracking.parent.logMetrics(Object.fromEntries(finite.map(([k, v]) => [`feedback_${k}`, v])));
-        await platform.writeFile(`${result.run.dir}/feedback_evaluation.json`, JSON.stringify(feedbackReport, null, 2) + "\n");
-        await tracking.parent.logArtifact("feedback_evaluation.json", { file: `${result.run.dir}/feedback_evaluation.json` });
+        await platform.writeFile(`${result.run.dir}/${FEEDBACK_FILE}`, JSON.stringify(feedbackReport, null, 2) + "\n");
+        await tracking.parent.logArtifact(FEEDBACK_FILE, { file: `${result.run.dir}/${FEEDBACK_FILE}` });
         reporter.info(`feedback: the new model on ${evaluation.rows} held-out feedback rows: ${evaluation.metrics ? `F1 ${evaluation.metrics.f1.toFixed(4)}, accuracy ${evaluation.metrics.accuracy.toFixed(4)}` : "no rows to score"} (test split: F1 ${result.evaluation.scalars.f1?.toFixed(4)})`);
       }
     } catch (error) {
@@ -110,7 +110,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     // The model is already pushed by now: a report that cannot be written is a warning, not a failure.
     let report: { file: string } | { error: string };
     try {
-      const file = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push }), { schema: prepared.schema });
+      const file = await writeRunReport(runRecordOf(result.run, { ingestion: result.ingestion, validation: result.validation, trainer: result.trainer, evaluation: result.evaluation, push: result.push, feedback: feedbackReport }), { schema: prepared.schema });
       report = { file };
       reporter.info(`report: ${file}`);
       await tracking.parent.logArtifact("report.html", { file });

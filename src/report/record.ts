@@ -28,7 +28,22 @@ export interface RunRecord {
   push?: Pick<PushArtifacts, "pushed" | "reasons" | "version" | "sha256" | "modelDir">;
   /** Stage folders the run does not have (not run, or not finished). */
   missing: string[];
+  /** `netsec train --feedback`: the new model on the held-out feedback rows (`feedback_evaluation.json`). */
+  feedback?: FeedbackReport;
 }
+
+/** What `feedback_evaluation.json` holds. */
+export interface FeedbackReport {
+  rows: number;
+  trainRows: number;
+  digest: string;
+  location: string;
+  classes: Record<string, number>;
+  metrics?: Record<string, number>;
+}
+
+/** The run folder's file of the feedback evaluation. */
+export const FEEDBACK_FILE = "feedback_evaluation.json";
 
 /** The record of results held in memory (a run that just finished, a notebook session). */
 export function runRecordOf(run: RunFolder, results: Omit<RunRecord, "run" | "missing" | "status">, status?: RunStatus): RunRecord {
@@ -68,6 +83,7 @@ export async function loadRunRecord(runDir: string, schema: Schema): Promise<Run
   record.validation = await load("validation", () => loadValidation(run));
   record.trainer = await load("trainer", () => loadTrainer(run, schema));
   record.evaluation = await load("evaluation", () => loadEvaluation(run));
+  if (entries.has(FEEDBACK_FILE)) record.feedback = await readJsonFile<FeedbackReport>(`${runDir}/${FEEDBACK_FILE}`).catch(() => undefined);
   if (entries.has(RUN_SUMMARY_FILE)) {
     const push = (await readJsonFile<SummaryFile>(`${runDir}/${RUN_SUMMARY_FILE}`).catch(() => ({} as SummaryFile))).stages?.push;
     if (push && typeof push.pushed === "boolean") {

@@ -195,6 +195,12 @@ function evaluationSection(record: RunRecord, schema: Schema): Section {
   if (record.trainer) blocks.push(...thresholdBlocks(record.trainer, pr, schema.labelOf(schema.target.positive)));
   if (evaluation.importances?.length === schema.featureNames.length) blocks.push(fig(importanceFigure(schema.featureNames, evaluation.importances, { top: 30 })));
   if (evaluation.explanations) blocks.push(...explanationBlocks(evaluation.explanations));
+  const feedback = record.feedback;
+  if (feedback) {
+    blocks.push(block(html`<h3>Feedback rows (held out)</h3><p>${n(feedback.rows)} rows analysts labelled in ${feedback.location} (digest ${feedback.digest}) were held out of training and scored by the new model at its threshold; ${n(feedback.trainRows)} more joined the training data.</p>${
+      feedback.metrics ? rowsTable(["metric", "new model (test)", "new model (feedback rows)"], names.map((k): Cell[] => [metricName(k, schema), f4(evaluation.scalars[k]), f4(feedback.metrics![k])])) : html`<p class="missing">No held-out feedback rows to score.</p>`
+    }`));
+  }
   const decision = evaluation.decision;
   const comparedOn = evaluation.comparedOn;
   blocks.push(block(html`<h3>Comparison with the pushed model</h3><p>${current ? `${sentence(comparedOn?.reason ?? "compared on the test rows")}.` : evaluation.currentNote ?? "No model was pushed before this run."}</p><p>Decision: <b>${decision.push ? "push" : "do not push"}</b> — ${decision.reasons.join("; ")}.</p>${

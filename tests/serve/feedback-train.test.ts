@@ -63,6 +63,10 @@ describe("netsec train --feedback", () => {
     const ingestion = JSON.parse(readFileSync(join(out.runDir, "data_ingestion", "ingestion.json"), "utf8")) as { rows: number };
     expect(ingestion.rows).toBe(lines.length - 1 + feedback.trainRows);
     expect(JSON.parse(readFileSync(join(out.runDir, "feedback_evaluation.json"), "utf8"))).toEqual(feedback);
+    // The run's report shows the feedback rows' metrics next to the test split's.
+    const report = readFileSync(join(out.runDir, "report.html"), "utf8");
+    expect(report).toContain("Feedback rows (held out)");
+    expect(report).toContain(`<td>${feedback.metrics.accuracy.toFixed(4)}</td>`);
 
     const back = await readBack(mlflowUri(), { runs: [], experiment: experimentName, all_runs: true });
     const parent = Object.values(back.runs).find((run) => run.datasets.length > 0)!;
