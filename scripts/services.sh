@@ -133,15 +133,21 @@ start_dagshub() {
   log "DagsHub stand-in on http://127.0.0.1:$DAGSHUB_PORT"
 }
 
-# PostgreSQL: Debian's binaries, a cluster of our own in $STATE/postgres (data/, the unix socket
+# PostgreSQL: Debian's binaries, a cluster of our own in $PG_DIR (data/, the unix socket
 # in run/), listening on 127.0.0.1 only, password (scram) on TCP. initdb refuses root: as root the
 # cluster belongs to the postgres user and its commands run through runuser.
 pg_bin() { local d; for d in /usr/lib/postgresql/*/bin; do [ -x "$d/$1" ] && { echo "$d/$1"; return 0; }; done; command -v "$1"; }
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-pg_running() { [ -f "$STATE/postgres/data/postmaster.pid" ] && as_pg "$(pg_bin pg_ctl)" status -D "$STATE/postgres/data" >/dev/null 2>&1; }
+# The cluster's folder: $STATE/postgres, unless we are root and the postgres user cannot reach
+# $STATE (a clone under /root): then a folder of its own in /tmp, named after $STATE.
+PG_DIR="$STATE/postgres"
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
+  PG_DIR="/tmp/netsec-postgres-$(printf '%s' "$STATE" | sha256sum | cut -c1-12)"
+fi
+pg_running() { [ -f "$PG_DIR/data/postmaster.pid" ] && as_pg "$(pg_bin pg_ctl)" status -D "$PG_DIR/data" >/dev/null 2>&1; }
 
 start_postgres() {
-  local dir="$STATE/postgres"
+  local dir="$PG_DIR"
   if pg_running && listening "$PG_PORT"; then return 0; fi
   [ -n "$(pg_bin initdb)" ] || { log "PostgreSQL not installed: run scripts/setup.sh"; return 1; }
   mkdir -p "$dir/run"
@@ -166,7 +172,7 @@ start_postgres() {
 }
 
 stop_postgres() {
-  if pg_running; then as_pg "$(pg_bin pg_ctl)" stop -m fast -w -D "$STATE/postgres/data" >/dev/null || true; fi
+  if pg_running; then as_pg "$(pg_bin pg_ctl)" stop -m fast -w -D "$PG_DIR/data" >/dev/null || true; fi
   rm -f "$STATE/postgres.pid"
 }
 
@@ -249,7 +255,7 @@ case "${1:-}" in
   env) print_env ;;
   status)
     for s in $SERVICES; do if [ "$s" = postgres ]; then
-      if pg_running; then echo "postgres: running (pid $(head -1 "$STATE/postgres/data/postmaster.pid"))"; else echo "postgres: stopped"; fi
+      if pg_running; then echo "postgres: running (pid $(head -1 "$PG_DIR/data/postmaster.pid"))"; else echo "postgres: stopped"; fi
     elif alive "$s"; then echo "$s: running (pid $(cat "$STATE/$s.pid"))"; else echo "$s: stopped"; fi; done ;;
   *) echo "usage: scripts/services.sh start|stop|restart|status|env [all|ferretdb|mlflow|mlflow-auth|mlflow27|dagshub|postgres|mlflow-pg]" >&2; exit 2 ;;
 esac
