@@ -85,26 +85,33 @@ describe("team deployment: MLflow 3 with a PostgreSQL backend store and proxied 
     expect(await psql(`SELECT version || '|' || run_id FROM model_versions WHERE name = '${modelName}'`)).toBe(`1|${runId}`);
     expect(await psql(`SELECT alias || '|' || version FROM registered_model_aliases WHERE name = '${modelName}'`)).toBe("champion|1");
 
-    // netsec serve follows the registry of that server (model downloaded through the proxy).
-    const s = await startServe(["--model-uri", `models:/${modelName}@champion`], { MLFLOW_TRACKING_URI: pgMlflow() });
-    try {
-      const info = await modelInfo(s.url);
-      expect(info, s.logs.join("")).toMatchObject({ name: modelName, alias: "champion", version: "1", sha256: model.versions[0].tags["netsec.sha256"], registry: { trackingUri: pgMlflow() } });
-      // The first rows of the dataset, without the label, as the API takes them.
-      const [header, ...lines] = readFileSync(SHARED_DATA, "utf8").split("\n").slice(0, 6);
-      const names = header.split(",").map((h) => h.replace(/"/g, ""));
-      const keep = names.map((n, i) => (n === "Result" ? -1 : i)).filter((i) => i >= 0);
-      const rows = lines.map((l) => { const cells = l.split(",").map(Number); return keep.map((i) => cells[i]); });
-      const response = await fetch(`${s.url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ columns: keep.map((i) => names[i]), rows }) });
-      const body = (await response.json()) as { predictions: { probability: number }[] };
+    // netsec serve follows the registry of that server (model downloaded through the proxy) and
+    // answers as the same model served from final_model/ does.
+    const [header, ...lines] = readFileSync(SHARED_DATA, "utf8").split("\n").slice(0, 6);
+    const names = header.split(",").map((h) => h.replace(/"/g, ""));
+    const keep = names.map((n, i) => (n === "Result" ? -1 : i)).filter((i) => i >= 0);
+    const rows = lines.map((l) => { const cells = l.split(",").map(Number); return keep.map((i) => cells[i]); });
+    const predict = async (url: string) => {
+      const response = await fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ columns: keep.map((i) => names[i]), rows }) });
+      const body = (await response.json()) as { predictions: { probability: number; label: number }[] };
       expect(response.status, JSON.stringify(body)).toBe(200);
-      expect(body.predictions).toHaveLength(5);
-      for (const p of body.predictions) {
-        expect(p.probability).toBeGreaterThanOrEqual(0);
-        expect(p.probability).toBeLessThanOrEqual(1);
-      }
+      return body.predictions;
+    };
+    const fromRegistry = await startServe(["--model-uri", `models:/${modelName}@champion`], { MLFLOW_TRACKING_URI: pgMlflow() });
+    let served: { probability: number; label: number }[];
+    try {
+      const info = await modelInfo(fromRegistry.url);
+      expect(info, fromRegistry.logs.join("")).toMatchObject({ name: modelName, alias: "champion", version: "1", sha256: model.versions[0].tags["netsec.sha256"], registry: { trackingUri: pgMlflow() } });
+      served = await predict(fromRegistry.url);
     } finally {
-      await s.kill();
+      await fromRegistry.kill();
+    }
+    expect(served).toHaveLength(5);
+    const fromFolder = await startServe(["--model-dir", join(cwd, "final_model")], { MLFLOW_TRACKING_URI: "" });
+    try {
+      expect(served).toEqual(await predict(fromFolder.url));
+    } finally {
+      await fromFolder.kill();
     }
   }, 600_000);
 
