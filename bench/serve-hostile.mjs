@@ -7,10 +7,13 @@
 // GETs /health every 10 ms on its own connection. Reports /health latency (p50/p99/max, errors),
 // what each attack got back, and the server's peak RSS (VmHWM of the Deno process).
 //
-//   node bench/serve-hostile.mjs [--model-dir DIR] [--seconds 60] [--clients 4] [--slow 200] [--valid] [--only <name part>]
+//   node bench/serve-hostile.mjs [--model-dir DIR] [--seconds 60] [--clients 4] [--slow 200] [--valid] [--explain] [--only <name part>]
 //
 // --model-dir: a pushed model (default: trained once into bench/out/hostile/ with experiments/fast.yaml).
 // --valid: add a client sending valid 100,000-row CSVs (scored) to the mix.
+// --explain: add POST /predict?explain=true with 100,000 distinct rows (7.3 MB: refused by the cost
+// cap), with as many distinct rows as the cap allows (the costliest request the server takes), and
+// the same with a client that hangs up after 1 s (the server abandons it).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -29,6 +32,7 @@ const seconds = Number(arg("seconds", "60"));
 const clients = Number(arg("clients", "4"));
 const slowConnections = Number(arg("slow", "200"));
 const withValid = process.argv.includes("--valid");
+const withExplain = process.argv.includes("--explain");
 
 let modelDir = arg("model-dir", undefined);
 if (!modelDir) {
@@ -50,11 +54,13 @@ const server = external
   : spawn(deno, ["run", "-A", "--quiet", "--config", join(root, "deno.json"), join(root, "src", "cli.ts"), "serve", "--port", "0", "--model-dir", modelDir, "--watch-ms", "0"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NETSEC_TRAIN_TOKEN: "" } });
 let serverLog = "";
 let accessLines = 0;
+let abandoned = 0;
 let listening = false;
 const url = external ?? await new Promise((resolve, reject) => {
   server.stderr.on("data", (chunk) => {
     const text = chunk.toString();
     accessLines += (text.match(/ id=/g) ?? []).length;
+    abandoned += (text.match(/POST \/predict 499 /g) ?? []).length;
     if (listening) return;
     serverLog += text;
     const m = /listening on (http:\/\/\S+)/.exec(serverLog);
@@ -105,6 +111,20 @@ const attacks = [
 if (withValid) {
   attacks.push({ name: "valid 100,000-row CSV (scored)", type: "text/csv", body: Buffer.from(`${header}\n${Array.from({ length: 100_000 }, (_, r) => validRow(r)).join("\n")}\n`) });
 }
+if (withExplain) {
+  // Seeded distinct rows (3^30 combinations: a draw of 100,000 has no repeats to speak of).
+  let seed = 12345;
+  const next = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const distinctCsv = (n) => `${header}\n${Array.from({ length: n }, () => allowed.map((values) => values[Math.floor(next() * values.length)]).join(",")).join("\n")}\n`;
+  const modelFile = JSON.parse(readFileSync(join(modelDir, "model.json"), "utf8"));
+  const trees = modelFile.model?.state?.trees?.roots?.length ?? 1;
+  const cap = Number(arg("max-explain-cost", "200000"));
+  const atCap = Math.floor(cap / trees);
+  console.error(`explain: model ${modelFile.model?.family} with ${trees} trees, cap ${cap}: ${atCap} distinct rows at the cap`);
+  attacks.push({ name: "explain=true, 100,000 distinct rows (7.3 MB)", type: "text/csv", query: "?explain=true", body: Buffer.from(distinctCsv(100_000)) });
+  attacks.push({ name: `explain=true at the cap (${atCap} distinct rows)`, type: "text/csv", query: "?explain=true", body: Buffer.from(distinctCsv(atCap)) });
+  attacks.push({ name: `explain=true at the cap, client hangs up after 1 s`, type: "text/csv", query: "?explain=true", abortMs: 1000, body: Buffer.from(distinctCsv(atCap)) });
+}
 const only = arg("only", undefined);
 if (only) attacks.splice(0, attacks.length, ...attacks.filter((a) => a.name.includes(only)));
 const tally = new Map(attacks.map((a) => [a.name, { sent: 0, statuses: new Map(), ms: [] }]));
@@ -118,7 +138,7 @@ async function attacker(offset) {
     let status;
     try {
       const headers = { "content-type": attack.type, ...(attack.encoding ? { "content-encoding": attack.encoding } : {}) };
-      const response = await fetch(`${url}/predict`, { method: "POST", headers, body: attack.body, signal: AbortSignal.timeout(120_000) });
+      const response = await fetch(`${url}/predict${attack.query ?? ""}`, { method: "POST", headers, body: attack.body, signal: AbortSignal.timeout(attack.abortMs ?? 120_000) });
       status = String(response.status);
       await response.arrayBuffer();
     } catch (error) {
@@ -200,6 +220,7 @@ const result = {
   peakRssBytes: Math.max(peakRss, final.hwm),
   rssBeforeBytes: rssBefore,
   accessLogLines: accessLines,
+  explanationsAbandoned: abandoned,
   slow: { opened: slowTally.opened, closedByServer: slowTally.closedByServer, answers: Object.fromEntries(slowTally.answers) },
   attacks: Object.fromEntries([...tally].map(([name, t]) => {
     t.ms.sort((a, b) => a - b);

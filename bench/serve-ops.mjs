@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // The cost of operations on `netsec serve` (Deno CLI, 127.0.0.1), driven from Node with autocannon:
-//   1. /predict throughput and latency, closed loop (fixed request count, 8 connections), for
+//   1. /predict throughput and latency, closed loop (8 connections, fixed duration: requests done
+//      in --seconds; autocannon ends a fixed-count run on a whole-second tick), for
 //      single-row JSON bodies and 100-row CSV bodies, with
 //        off:      --no-metrics, no prediction log
 //        metrics:  /metrics on (the default), no prediction log
 //        ops:      /metrics on + --prediction-log to a JSONL file (every row)
+//        ops-10%:  the same, --prediction-log-share 0.1
 //        ops-mongo (with --mongo <uri>): /metrics on + --prediction-log to MongoDB (every row)
 //      Each configuration gets a fresh server; the rounds alternate the order (off first, then last)
 //      to spread the shared machine's drift; the table shows each round and their mean.
 //   2. The server's RSS (/proc/<pid>/status VmRSS) after 1M scored rows with metrics and the JSONL
 //      prediction log on (100 CSV requests of 10k rows), and its /metrics counters.
 // Usage: flock /tmp/netsec-heavy.lock node bench/serve-ops.mjs --model-dir <dir> [--mongo mongodb://127.0.0.1:27117]
-//        [--single 12000] [--batches 2000] [--rounds 2] [--million 1000000]
+//        [--seconds 8] [--rounds 2] [--million 1000000 (0: skip)]
 // Prints a Markdown block for bench/RESULTS.md.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -24,8 +26,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
 const modelDir = resolve(args["model-dir"] ?? join(root, "final_model"));
 const mongo = args.mongo;
-const singles = Number(args.single ?? 12000);
-const batches = Number(args.batches ?? 2000);
+const seconds = Number(args.seconds ?? 8);
 const rounds = Number(args.rounds ?? 2);
 const million = Number(args.million ?? 1_000_000);
 const dataset = join(root, "..", "shared", "data", "phisingData.csv");
@@ -82,6 +83,7 @@ const configs = [
   { name: "off", flags: ["--no-metrics"] },
   { name: "metrics", flags: [] },
   { name: "ops", flags: (dir) => ["--prediction-log", join(dir, "log.jsonl")] },
+  { name: "ops-10%", flags: (dir) => ["--prediction-log", join(dir, "log.jsonl"), "--prediction-log-share", "0.1"] },
   ...(mongo ? [{ name: "ops-mongo", flags: () => ["--prediction-log", `${mongo.replace(/\/$/, "")}/netsec_bench.predictions_${Date.now().toString(36)}`] }] : []),
 ];
 
@@ -90,19 +92,14 @@ async function measure(config) {
   const flags = typeof config.flags === "function" ? config.flags(dir) : config.flags;
   const { child, url } = await startServer(flags);
   try {
-    // Throughput from our own clock (autocannon's duration is rounded to whole seconds).
-    const run = async (body, type, amount) => {
-      const started = performance.now();
-      const result = await autocannon({ url: `${url}/predict`, method: "POST", headers: { "content-type": type }, body, connections: 8, amount, timeout: 20 });
-      return { ...result, seconds: (performance.now() - started) / 1000 };
-    };
-    await run(single, "application/json", 500); // warm-up
-    const one = await run(single, "application/json", singles);
-    const hundred = await run(batch, "text/csv", batches);
+    const run = (body, type, duration) => autocannon({ url: `${url}/predict`, method: "POST", headers: { "content-type": type }, body, connections: 8, duration, timeout: 20 });
+    await run(single, "application/json", 2); // warm-up
+    const one = await run(single, "application/json", seconds);
+    const hundred = await run(batch, "text/csv", seconds);
     const bad = (r) => r.errors + r.timeouts + r.non2xx;
     return {
-      single: { rps: one.requests.total / one.seconds, p50: one.latency.p50, p99: one.latency.p99, errors: bad(one) },
-      batch: { rps: hundred.requests.total / hundred.seconds, p50: hundred.latency.p50, p99: hundred.latency.p99, errors: bad(hundred) },
+      single: { rps: one.requests.total / seconds, p50: one.latency.p50, p99: one.latency.p99, errors: bad(one) },
+      batch: { rps: hundred.requests.total / seconds, p50: hundred.latency.p50, p99: hundred.latency.p99, errors: bad(hundred) },
     };
   } finally {
     await stop(child);
@@ -150,7 +147,7 @@ async function million1(name, flags, logFile) {
   return { name, scored, perRequest, seconds, rssStart, rssPeak, rssEnd, logBytes: logFile ? statSync(logFile).size : 0, written: counter("netsec_prediction_log_written_total"), dropped: counter("netsec_prediction_log_dropped_total") };
 }
 const millionDir = mkdtempSync(join(work, "million-"));
-const millions = [await million1("off", ["--no-metrics"]), await million1("ops (JSONL log)", ["--prediction-log", join(millionDir, "log.jsonl")], join(millionDir, "log.jsonl"))];
+const millions = million <= 0 ? [] : [await million1("off", ["--no-metrics"]), await million1("ops (JSONL log)", ["--prediction-log", join(millionDir, "log.jsonl")], join(millionDir, "log.jsonl"))];
 rmSync(work, { recursive: true, force: true });
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -161,12 +158,12 @@ const cell = (name, kind) => {
 };
 const cost = (name, kind) => `${(100 * (1 - mean(results[name].map((r) => r[kind].rps)) / mean(results.off.map((r) => r[kind].rps)))).toFixed(1)} %`;
 const out = [
-  `| configuration | single-row JSON /predict, ${singles} requests, req/s per round | 100-row CSV /predict, ${batches} requests, req/s per round | throughput cost vs off (single / 100-row) |`,
+  `| configuration | single-row JSON /predict, ${seconds} s, req/s per round | 100-row CSV /predict, ${seconds} s, req/s per round | throughput cost vs off (single / 100-row) |`,
   "|---|---|---|---|",
   ...configs.map((c) => `| ${c.name} | ${cell(c.name, "single")} | ${cell(c.name, "batch")} | ${c.name === "off" ? "—" : `${cost(c.name, "single")} / ${cost(c.name, "batch")}`} |`),
-  "",
+  ...(millions.length ? ["",
   `| ${million} scored rows, ${million / 10_000} CSV requests of 10 000 rows back to back | rows/s | RSS at start | peak | at the end | log written / dropped | log size |`,
   "|---|---|---|---|---|---|---|",
-  ...millions.map((m) => `| ${m.name} | ${(m.scored / m.seconds).toFixed(0)} | ${mb(m.rssStart)} | ${mb(m.rssPeak)} | ${mb(m.rssEnd)} | ${m.name === "off" ? "—" : `${m.written} / ${m.dropped}`} | ${m.logBytes ? mb(m.logBytes) : "—"} |`),
+  ...millions.map((m) => `| ${m.name} | ${(m.scored / m.seconds).toFixed(0)} | ${mb(m.rssStart)} | ${mb(m.rssPeak)} | ${mb(m.rssEnd)} | ${m.name === "off" ? "—" : `${m.written} / ${m.dropped}`} | ${m.logBytes ? mb(m.logBytes) : "—"} |`)] : []),
 ];
 console.log(out.join("\n"));

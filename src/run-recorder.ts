@@ -52,6 +52,8 @@ export class RunRecorder {
   readonly stages: Record<string, StageSummary> = {};
   #status: RunStatus;
   #current?: PipelineStageName;
+  /** Interrupted by a signal: run.json says so for good (the stages still running write nothing more). */
+  #sealed = false;
 
   private constructor(readonly run: RunFolder, by: string, private hooks: PipelineHooks) {
     this.#status = { format: "netsec-run", status: "running", startedAt: this.startedAt, pid: platform.pid(), by, stages: {}, ...(Object.keys(run.lineage).length ? { lineage: run.lineage } : {}) };
@@ -122,9 +124,11 @@ export class RunRecorder {
     }
     this.#status = { ...this.#status, status, finishedAt: new Date().toISOString(), stage: this.#current, reason };
     await this.#write().catch(() => undefined);
+    this.#sealed ||= status === "interrupted";
   }
 
   async #write(): Promise<void> {
+    if (this.#sealed) return;
     const { format: _format, ...rest } = this.#status;
     await writeRunStatus(this.run.dir, rest);
   }

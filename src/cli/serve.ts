@@ -2,6 +2,7 @@
 import { platform } from "../runtime/index.ts";
 import type { StopSignal } from "../runtime/index.ts";
 import { denoFlags, servePermissions } from "../runtime/deno-permissions.ts";
+import type { PermissionSet } from "../runtime/platform.ts";
 import { NetsecError } from "../errors.ts";
 import { defaultTrainCommand, parseOrigins, startServer, type ServiceOptions } from "../serve/server.ts";
 import { DEFAULT_REGISTRY_POLL_MS } from "../serve/registry-follower.ts";
@@ -32,18 +33,26 @@ function signalQueue(): { next(): Promise<StopSignal>; close(): void } {
   };
 }
 
-function absolute(path: string): string {
+export function absolute(path: string): string {
   return path.startsWith("/") ? path : `${platform.cwd()}/${path.replace(/^\.\//, "")}`;
 }
 
+export interface ServePermissionInput {
+  modelDir: string;
+  host: string;
+  port: number;
+  train: boolean;
+  registry?: { cacheDir: string; hosts: string[] };
+  /** --schema: the contract file it reads. */
+  schema?: string;
+  rowLog?: { write?: string; hosts?: string[] };
+}
+
 /**
- * Under Deno: refuse to start without the permissions serving needs (a clear message instead of a
- * failure at the first request), drop those it never needs even when started with --allow-all
- * (write, FFI; run unless POST /train is on), and say what it runs with.
+ * The Deno permissions `netsec serve` needs with these options (docs/serving.md, "Permissions"):
+ * what it checks at start, and what bin/netsec grants it (src/cli/serve-flags.ts).
  */
-function checkPermissions(options: { modelDir: string; host: string; port: number; train: boolean; registry?: { cacheDir: string; hosts: string[] }; schema?: string; rowLog?: { write?: string; hosts?: string[] } }): string {
-  const permissions = platform.permissions;
-  if (!permissions) return "permissions: those of the process (Node)";
+export function neededPermissions(options: ServePermissionInput): PermissionSet {
   const { registry } = options;
   // --model-uri: the tracking server (and DagsHub's user API) on the network; versions are
   // downloaded into the model cache, the one folder it writes.
@@ -58,7 +67,30 @@ function checkPermissions(options: { modelDir: string; host: string; port: numbe
   });
   // The prediction log: its MongoDB hosts (net, above) or its JSONL file (write).
   const writes = [...registry ? [absolute(registry.cacheDir)] : [], ...options.rowLog?.write ? [absolute(options.rowLog.write)] : []];
-  const needed = writes.length ? { ...base, write: writes } : base;
+  return writes.length ? { ...base, write: writes } : base;
+}
+
+/** The hosts `--model-uri` talks to: the tracking server, and DagsHub's user API when its token is used. */
+export function trackingHosts(config: NonNullable<ReturnType<typeof resolveTrackingConfig>>): string[] {
+  return [...new Set([new URL(config.uri).host, ...(config.auth.kind === "dagshub" ? [new URL(config.auth.host).host] : [])])];
+}
+
+/** What `--prediction-log` needs: the MongoDB hosts, or the JSONL file it writes. */
+export function rowLogNeeds(logSpec: string | undefined): ServePermissionInput["rowLog"] {
+  return logSpec ? (isMongoUri(logSpec) ? { hosts: predictionLogTarget(logSpec).hosts.split(",") } : { write: logSpec }) : undefined;
+}
+
+/**
+ * Under Deno: refuse to start without the permissions serving needs (a clear message instead of a
+ * failure at the first request), drop those it never needs even when started with --allow-all
+ * (write, FFI; run unless POST /train is on), and say what it runs with.
+ */
+function checkPermissions(options: ServePermissionInput): string {
+  const permissions = platform.permissions;
+  if (!permissions) return "permissions: those of the process (Node)";
+  const { registry } = options;
+  const needed = neededPermissions(options);
+  const writes = needed.write;
   const missing = permissions.missing(needed);
   if (missing.length) {
     throw new NetsecError("USAGE", `netsec serve: Deno was started without ${missing.join(" ")}; serving needs ${denoFlags(needed).join(" ")} (docs/serving.md, "Permissions")`);
@@ -104,11 +136,11 @@ async function registryOptions(modelUri: string, pollMs: number, cache: string |
   if (!config) throw new NetsecError("USAGE", `netsec serve --model-uri ${modelUri}: set MLFLOW_TRACKING_URI (or the DagsHub variables) to the tracking server that holds the registry`);
   // Short calls: a poll that cannot get through gives up in seconds and the current model serves on.
   const client = new MlflowClient(config.uri, config.auth, { timeoutMs: 10_000, totalMs: 20_000, retries: 2 });
-  const cacheDir = cache ?? await platform.makeTempDir("netsec-registry-");
-  if (cache) await platform.mkdir(cache);
-  // The hosts it talks to: the tracking server, and DagsHub's user API when its token is used.
-  const hosts = [new URL(config.uri).host, ...(config.auth.kind === "dagshub" ? [new URL(config.auth.host).host] : [])];
-  return { client, ref, cacheDir, pollMs, hosts: [...new Set(hosts)] };
+  // bin/netsec creates the cache before Deno starts when none is given (it grants write to that one folder).
+  const given = cache ?? (platform.env("NETSEC_MODEL_CACHE") || undefined);
+  const cacheDir = given ?? await platform.makeTempDir("netsec-registry-");
+  if (given) await platform.mkdir(given);
+  return { client, ref, cacheDir, pollMs, hosts: trackingHosts(config) };
 }
 
 export const serveCommand: Command = {
@@ -168,7 +200,7 @@ when requests were still running at the deadline or a second signal came.`,
     const trainToken = platform.env("NETSEC_TRAIN_TOKEN") || undefined;
     const logSpec = optionString(args, "prediction-log");
     const logShare = numberOption(optionString(args, "prediction-log-share") ?? "1", "prediction-log-share", 0.000001, 1);
-    const rowLog = logSpec ? (isMongoUri(logSpec) ? { hosts: predictionLogTarget(logSpec).hosts.split(",") } : { write: logSpec }) : undefined;
+    const rowLog = rowLogNeeds(logSpec);
     const schemaPath = optionString(args, "schema");
     const permissionNote = checkPermissions({ modelDir, host, port, train: !registry && trainToken !== undefined, schema: schemaPath, registry: registry && { cacheDir: registry.cacheDir, hosts: registry.hosts }, rowLog });
     // Listen for stop signals before anything else: as PID 1 in a container a signal without a

@@ -60,6 +60,7 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
     const options = { data, experiment: settings.experiment, artifacts: settings.artifacts, reference: settings.reference, modelDir: settings.modelDir, force: optionFlag(args, "force"), schema: givenSchema, reporter, onRecorder: (r: RunRecorder) => void (recorder = r) };
     // The experiment (families, parameters, grid size) and the data source are checked before
     // anything is recorded: a run that cannot start leaves no folder and no tracked run.
+    const warningsBefore = reporter.warnings.length;
     const prepared = await prepareRun(options);
     // Tracking: MLflow when MLFLOW_TRACKING_URI is set, else the local run log (.netsec/runs).
     const tracking = await startPipelineTracking({ reporter, experiment: prepared.experiment, schema: prepared.schema, stateDir: settings.stateDir });
@@ -118,6 +119,9 @@ stderr; with --json, stdout ends with {"runDir": …, "stages": {…}, "warnings
       reporter.warn(`report: not written: ${report.error}`);
     }
     await tracking.finish("FINISHED", result.summary);
+    // Tracking sends in the background: what it warned of while finishing (a registry that answers
+    // 404, say) belongs to this run's warnings too.
+    summary.warnings = reporter.warnings.slice(warningsBefore);
     // finish() wrote the run's summary.json (push, data digest): the index shows them from it.
     await writeRunsIndex(settings.artifacts).catch((error) => reporter.warn(`index: not rewritten: ${error instanceof Error ? error.message : String(error)}`));
     // The model half's answer at the top level: best model, its test metrics, pushed or not (and why).

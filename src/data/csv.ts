@@ -15,7 +15,7 @@ import { NetsecError, quoted } from "../errors.ts";
 import type { Frame } from "./frame.ts";
 import { ChunkBuilder, type CellProblem, collectChunks, type NumericChunk } from "./chunks.ts";
 import { INPUT_LIMITS } from "./limits.ts";
-import { afterCarry, describeBadByte, firstInvalidUtf8, textStart } from "./text.ts";
+import { afterCarry, describeBadByte, firstInvalidUtf8, textStart, unclosedQuote } from "./text.ts";
 
 export type { CellProblem, NumericChunk };
 
@@ -88,28 +88,6 @@ function detectDelimiter(headerLine: string): string | undefined {
 
 function crOnly(source: string): NetsecError {
   return new NetsecError("CSV_INVALID", `${source}: the lines end with a carriage return only (CR, classic Mac OS line ends): expected \\n or \\r\\n line ends`, { location: { file: source, row: 0, expected: "LF or CRLF line ends" } });
-}
-
-/** The cell (1-based) whose opening quote is still open at the end of `line`, and its text so far. */
-function unclosedQuote(line: string): { cell: number; text: string } | undefined {
-  if (!line.includes('"')) return undefined;
-  let cell = 1;
-  let start = 0;
-  let inQuotes = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (inQuotes) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') i++;
-        else inQuotes = false;
-      }
-    } else if (ch === '"') inQuotes = true;
-    else if (ch === ",") {
-      cell++;
-      start = i + 1;
-    }
-  }
-  return inQuotes ? { cell, text: line.slice(start).trim().replace(/^"/, "").replace(/\r$/, "") } : undefined;
 }
 
 /**

@@ -68,3 +68,25 @@ export function afterCarry(rest: Uint8Array | undefined, chunk: Uint8Array): Uin
   bytes.set(chunk, rest.length);
   return bytes;
 }
+
+/** The cell (1-based) whose opening quote is still open at the end of `line`, and its text so far. */
+export function unclosedQuote(line: string): { cell: number; text: string } | undefined {
+  if (!line.includes('"')) return undefined;
+  let cell = 1;
+  let start = 0;
+  let inQuotes = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (inQuotes) {
+      if (ch === '"') {
+        if (line[i + 1] === '"') i++;
+        else inQuotes = false;
+      }
+    } else if (ch === '"') inQuotes = true;
+    else if (ch === ",") {
+      cell++;
+      start = i + 1;
+    }
+  }
+  return inQuotes ? { cell, text: line.slice(start).trim().replace(/^"/, "").replace(/\r$/, "") } : undefined;
+}

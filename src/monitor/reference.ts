@@ -72,13 +72,16 @@ export function bucketCount(f: FeatureBuckets): number {
   return (f.kind === "values" ? f.values.length : f.edges.length - 1) + 2;
 }
 
-/** Bucket of `value` (NaN → missing; outside the list → other; a non-listed value within ½ of a listed one → it). */
+/** Bucket of `value` (NaN → missing; a whole number not in the list or a value outside its range → other; a fraction within the range → the nearest listed value). */
 export function bucketOf(f: FeatureBuckets, value: number): number {
   const n = bucketCount(f);
   if (Number.isNaN(value)) return n - 1;
   if (f.kind === "values") {
     const exact = f.values.indexOf(value);
     if (exact >= 0) return exact;
+    // a whole number outside the list is a value the contract does not know; only fractions
+    // (an imputed mean of neighbours) go to the nearest allowed value
+    if (Number.isInteger(value)) return n - 2;
     let best = -1;
     let distance = Infinity;
     for (let i = 0; i < f.values.length; i++) {

@@ -59,21 +59,35 @@ function clear(c: WindowCounts): void {
   c.predictedPositive = 0;
 }
 
-/** Add row `r` of a features frame (columns in reference order at `index`) and its P(positive). */
-function addRow(c: WindowCounts, reference: MonitorReference, values: ArrayLike<number>, offset: number, index: readonly number[], probability: number): void {
-  const features = reference.train.features;
-  for (let j = 0; j < features.length; j++) c.features[j]![bucketOf(features[j]!, values[offset + index[j]!]!)]++;
-  c.probability[uniformBin(probability, PROBABILITY_BINS)]++;
+/**
+ * Per feature, the bucket of each small integer value (-128…127) precomputed, so a row costs one
+ * array read per feature (other values go through `bucketOf`).
+ */
+export class Bucketer {
+  readonly #tables: Int16Array[];
+  constructor(readonly reference: MonitorReference) {
+    this.#tables = reference.train.features.map((f) => Int16Array.from({ length: 256 }, (_, k) => bucketOf(f, k - 128)));
+  }
+  bucket(j: number, v: number): number {
+    return (v | 0) === v && v >= -128 && v <= 127 ? this.#tables[j]![v + 128]! : bucketOf(this.reference.train.features[j]!, v);
+  }
+}
+
+/** Add `weight` copies of the row at `values[offset + index[j]]` (features in reference order) with P(positive) `probability`. */
+function addRow(c: WindowCounts, bucketer: Bucketer, values: ArrayLike<number>, offset: number, index: readonly number[], probability: number, weight: number): void {
+  const reference = bucketer.reference;
+  for (let j = 0; j < index.length; j++) c.features[j]![bucketer.bucket(j, values[offset + index[j]!]!)] += weight;
+  c.probability[uniformBin(probability, PROBABILITY_BINS)] += weight;
   const calibrated = applyIsotonic(reference.cbpe.calibrator, probability);
   if (probability >= reference.threshold) {
-    c.expected.tp += calibrated;
-    c.expected.fp += 1 - calibrated;
-    c.predictedPositive++;
+    c.expected.tp += weight * calibrated;
+    c.expected.fp += weight * (1 - calibrated);
+    c.predictedPositive += weight;
   } else {
-    c.expected.fn += calibrated;
-    c.expected.tn += 1 - calibrated;
+    c.expected.fn += weight * calibrated;
+    c.expected.tn += weight * (1 - calibrated);
   }
-  c.rows++;
+  c.rows += weight;
 }
 
 export class RollingWindow {
@@ -86,6 +100,7 @@ export class RollingWindow {
   #ring: WindowCounts[];
   #head = 0;
   #perSlot: number;
+  #bucketer: Bucketer;
 
   constructor(reference: MonitorReference, options: WindowOptions = {}) {
     this.reference = reference;
@@ -93,26 +108,50 @@ export class RollingWindow {
     this.#perSlot = Math.max(1, Math.ceil((options.capacity ?? DEFAULT_WINDOW_ROWS) / this.slots));
     this.capacity = this.#perSlot * this.slots;
     this.#ring = Array.from({ length: this.slots }, () => emptyCounts(reference));
+    this.#bucketer = new Bucketer(reference);
   }
 
   /**
    * Record the rows of a scored frame: `probability[group[r]]` is row r's P(positive) (the
    * service scores each distinct row once; `group` maps rows to them; omit it for one per row).
+   * Rows that share a distinct row are counted together (weight = how many), spread over the
+   * ring's buckets so that each holds at most its share of rows. A request of more rows than the
+   * window holds only has its last `capacity` rows counted (the earlier ones would leave the
+   * window within the same call): the cost per request is bounded too.
    */
   record(frame: Frame, probability: ArrayLike<number>, group?: ArrayLike<number>): void {
     const index = this.reference.train.features.map((f) => frame.columns.indexOf(f.name));
     if (index.some((i) => i < 0)) return; // a frame without the features is not what the model scored
     const stride = frame.columns.length;
-    for (let r = 0; r < frame.rows; r++) {
+    const start = Math.max(0, frame.rows - this.capacity);
+    this.seen += start;
+    if (!group) {
+      for (let r = start; r < frame.rows; r++) this.#add(frame.values, r * stride, index, probability[r]!, 1);
+      return;
+    }
+    const weight = new Uint32Array(probability.length);
+    const first = new Int32Array(probability.length).fill(-1);
+    for (let r = start; r < frame.rows; r++) {
+      const g = group[r]!;
+      if (weight[g]++ === 0) first[g] = r;
+    }
+    for (let g = 0; g < weight.length; g++) if (weight[g]! > 0) this.#add(frame.values, first[g]! * stride, index, probability[g]!, weight[g]!);
+  }
+
+  #add(values: ArrayLike<number>, offset: number, index: readonly number[], probability: number, weight: number): void {
+    let left = weight;
+    while (left > 0) {
       let bucket = this.#ring[this.#head]!;
       if (bucket.rows >= this.#perSlot) {
         this.#head = (this.#head + 1) % this.slots;
         bucket = this.#ring[this.#head]!;
         clear(bucket);
       }
-      addRow(bucket, this.reference, frame.values, r * stride, index, probability[group ? group[r]! : r]!);
-      this.seen++;
+      const n = Math.min(left, this.#perSlot - bucket.rows);
+      addRow(bucket, this.#bucketer, values, offset, index, probability, n);
+      left -= n;
     }
+    this.seen += weight;
   }
 
   /** The window's counts: the sum of the ring's buckets (a fresh object). */
@@ -145,6 +184,7 @@ export function countRows(reference: MonitorReference, frame: Frame, probability
   const absent = reference.train.features.filter((_, j) => index[j]! < 0).map((f) => f.name);
   if (absent.length) throw new NetsecError("DATA_INVALID", `${source} has no column${absent.length > 1 ? "s" : ""} ${absent.join(", ")} (expected the model's ${index.length} feature columns)`, { location: { file: source, column: absent[0] } });
   const stride = frame.columns.length;
-  for (let r = 0; r < frame.rows; r++) addRow(c, reference, frame.values, r * stride, index, probability[r]!);
+  const bucketer = new Bucketer(reference);
+  for (let r = 0; r < frame.rows; r++) addRow(c, bucketer, frame.values, r * stride, index, probability[r]!, 1);
   return c;
 }

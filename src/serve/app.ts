@@ -12,7 +12,7 @@ import { errorBody, HttpError } from "./http-error.ts";
 import { type BodyLimits, DEFAULT_LIMITS, readBody, TurnGate } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
-import { checkExplainCost, explainInSlices } from "./explain-slices.ts";
+import { checkExplainCost, explainInSlices, precheckExplainCost } from "./explain-slices.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
 import { parseThreshold } from "../models/model-file.ts";
 import { requireBearer, requireTokenIfSet } from "./auth.ts";
@@ -26,6 +26,7 @@ import { indexPage } from "./pages/index-page.ts";
 import { docsPage } from "./pages/docs-page.ts";
 import { ServedMonitor } from "../monitor/served.ts";
 import { monitorResponse } from "./monitor-route.ts";
+import { registerMonitorMetrics } from "./monitor-metrics.ts";
 
 export interface AppOptions {
   schema: Schema;
@@ -135,6 +136,9 @@ export function createApp(options: AppOptions): Hono<Env> {
   const { schema, store } = options;
   const limits: BodyLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const gate = new TurnGate(limits.maxConcurrentLarge, limits.maxQueuedLarge);
+  // One explanation at a time: each holds the event loop a slice at a time, so /health waits at
+  // most one slice; the others wait their turn (a few), then 503 BUSY.
+  const explainGate = new TurnGate(1, limits.maxQueuedExplain, "explanations");
   const log = options.log ?? (() => {});
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
@@ -154,6 +158,13 @@ export function createApp(options: AppOptions): Hono<Env> {
     });
   }
   const monitor = options.monitor ?? new ServedMonitor();
+  if (metrics) {
+    registerMonitorMetrics(metrics.registry, () => {
+      const model = store.current;
+      const reference = model && store.referenceOf(model);
+      return model && reference ? { version: String(model.version), report: monitor.report(model, reference) } : undefined;
+    });
+  }
 
   // One access-log line per request, with the id that a 500's body and error log line carry.
   app.use("*", async (c, next) => {
@@ -205,7 +216,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     return json(versioned(r.body), r.status, r.headers);
   });
 
-  app.get("/", () => new Response(indexPage(schema), { headers: { "content-type": "text/html; charset=utf-8" } }));
+  app.get("/", () => new Response(indexPage(schema, { feedback: Boolean(options.feedbackToken && options.predictionLog) }), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/docs", () => new Response(docsPage(doc), { headers: { "content-type": "text/html; charset=utf-8" } }));
   app.get("/openapi.json", () => json(doc));
 
@@ -260,6 +271,8 @@ export function createApp(options: AppOptions): Hono<Env> {
         release = await gate.acquire();
       });
       c.set("rows", features.rows);
+      // Far over the explanation cap: refused before scoring (distinct rows counted up to the cap).
+      if (explain) precheckExplainCost(model, features, limits.maxExplainCost);
       const scoring = performance.now();
       const scores = model.predictGrouped(features, { threshold });
       metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);
@@ -267,12 +280,20 @@ export function createApp(options: AppOptions): Hono<Env> {
       monitor.record(model, store.referenceOf(model), features, scores.probability, scores.group);
       // Explanations: cost-capped before any work, then computed in slices that let /health in and stop when the client leaves.
       if (explain) checkExplainCost(model, scores.distinct, limits.maxExplainCost);
-      const explanation = explain ? await explainInSlices(model, features, scores, c.req.raw.signal) : undefined;
+      let explanation: Awaited<ReturnType<typeof explainInSlices>> | undefined;
+      if (explain) {
+        const done = await explainGate.acquire();
+        try {
+          explanation = await explainInSlices(model, features, scores, c.req.raw.signal);
+        } finally {
+          done();
+        }
+      }
       const extras = { threshold: threshold ?? model.threshold, explanation, features: schema.featureNames };
       const headers = { "x-model-version": version };
-      if (format === "csv") return new Response(csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
+      if (format === "csv") return new Response(await csvBody(input, scores, lines, extras) as BodyInit, { headers: { ...headers, "content-type": "text/csv; charset=utf-8" } });
       if (format === "html") return new Response(htmlBody(input, scores, schema, version), { headers: { ...headers, "content-type": "text/html; charset=utf-8" } });
-      return new Response(jsonBody(scores, schema, version, extras), { headers: { ...headers, "content-type": JSON_TYPE } });
+      return new Response(await jsonBody(scores, schema, version, extras), { headers: { ...headers, "content-type": JSON_TYPE } });
     } finally {
       release?.();
     }

@@ -3,7 +3,7 @@
  * walk per tree per distinct row (4 ms a row on the default 100-tree forest, bench/RESULTS.md), so
  * one request of 100,000 distinct rows is minutes of CPU. Here
  * - the cost, distinct rows × trees (a linear model counts as one tree), is checked before any
- *   work against `maxExplainCost` (limits.ts DEFAULT_LIMITS, 200,000: 2,000 distinct rows of a 100-tree forest,
+ *   work (before scoring: distinct rows are counted only up to the cap) against `maxExplainCost` (limits.ts DEFAULT_LIMITS, 200,000: 2,000 distinct rows of a 100-tree forest,
  *   about 8 s of CPU): above it a 422 EXPLAIN_TOO_COSTLY names the cost, the cap and how many rows
  *   would fit;
  * - the distinct rows are explained in slices of about SLICE_MS each, with a turn of the event
@@ -26,8 +26,11 @@ export function explainTrees(model: ServingModel): number {
   return Array.isArray(roots) && roots.length > 0 ? roots.length : 1;
 }
 
-/** 422 EXPLAIN_TOO_COSTLY when distinct rows × trees is over `maxCost`. */
-export function checkExplainCost(model: ServingModel, distinctRows: number, maxCost: number): void {
+/**
+ * 422 EXPLAIN_TOO_COSTLY when distinct rows × trees is over `maxCost`; `atLeast`: `distinctRows`
+ * is a lower bound (the count stopped once it was over the cap).
+ */
+export function checkExplainCost(model: ServingModel, distinctRows: number, maxCost: number, atLeast = false): void {
   const trees = explainTrees(model);
   const cost = distinctRows * trees;
   if (cost <= maxCost) return;
@@ -35,10 +38,33 @@ export function checkExplainCost(model: ServingModel, distinctRows: number, maxC
   throw new HttpError(
     422,
     "EXPLAIN_TOO_COSTLY",
-    `explaining ${distinctRows} distinct rows with ${trees} trees costs ${cost} (distinct rows × trees), over this server's cap of ${maxCost}: ` +
+    `explaining ${atLeast ? "at least " : ""}${distinctRows} distinct rows with ${trees} trees costs ${atLeast ? "at least " : ""}${cost} (distinct rows × trees), over this server's cap of ${maxCost}: ` +
       `send at most ${fit} distinct rows with explain=true (the rest without it), or start the server with a larger --max-explain-cost`,
-    { cost, limit: maxCost, distinctRows, trees, maxDistinctRows: fit },
+    { cost, limit: maxCost, distinctRows, trees, maxDistinctRows: fit, ...(atLeast ? { atLeast: true } : {}) },
   );
+}
+
+/**
+ * The cost check before scoring: counts distinct rows only until there are more than the cap
+ * allows, so a request far over it (100,000 distinct rows) is refused after a few thousand rows
+ * were looked at, without scoring them all first.
+ */
+export function precheckExplainCost(model: ServingModel, frame: Frame, maxCost: number): void {
+  const most = Math.floor(maxCost / explainTrees(model));
+  const width = frame.columns.length;
+  const values = frame.values;
+  // 32-bit hashes of the rows: two distinct rows that collide count once, so the count never
+  // exceeds the true one (the exact check after scoring still applies).
+  const seen = new Set<number>();
+  for (let r = 0; r < frame.rows; r++) {
+    let h = 0x811c9dc5;
+    for (let i = r * width, end = i + width; i < end; i++) {
+      const v = values[i];
+      h = Math.imul(h ^ (Number.isNaN(v) ? 0x7ff8 : Math.round(v * 1024) | 0), 0x01000193);
+    }
+    seen.add(h >>> 0);
+    if (seen.size > most) return checkExplainCost(model, seen.size, maxCost, r < frame.rows - 1);
+  }
 }
 
 /**

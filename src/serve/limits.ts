@@ -20,6 +20,8 @@ export interface BodyLimits {
   totalTimeoutMs: number;
   /** Most work one `?explain=true` request may ask for: distinct rows × trees (explain-slices.ts; 422 above). */
   maxExplainCost: number;
+  /** Explanations computed at once (1) and waiting for their turn at most; more get 503 BUSY. */
+  maxQueuedExplain: number;
 }
 
 export const DEFAULT_LIMITS: BodyLimits = {
@@ -29,6 +31,7 @@ export const DEFAULT_LIMITS: BodyLimits = {
   idleTimeoutMs: 10_000,
   totalTimeoutMs: 60_000,
   maxExplainCost: 200_000,
+  maxQueuedExplain: 4,
 };
 
 function megabytes(bytes: number): string {
@@ -173,12 +176,12 @@ export const LARGE_BODY_BYTES = 256 * 1024;
 export class TurnGate {
   #active = 0;
   #waiting: (() => void)[] = [];
-  constructor(readonly concurrent: number, readonly queued: number) {}
+  constructor(readonly concurrent: number, readonly queued: number, readonly what = "large requests") {}
 
   async acquire(): Promise<() => void> {
     if (this.#active >= this.concurrent) {
       if (this.#waiting.length >= this.queued) {
-        throw new HttpError(503, "BUSY", `the server is busy with ${this.#active} large requests and ${this.#waiting.length} waiting: retry in a moment`, { retryAfterSeconds: 1 });
+        throw new HttpError(503, "BUSY", `the server is busy with ${this.#active} ${this.what} and ${this.#waiting.length} waiting: retry in a moment`, { retryAfterSeconds: 1 });
       }
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     } else this.#active++;

@@ -84,6 +84,7 @@ export function openApiDocument(schema: Schema, version: string): Record<string,
         },
       },
       "/metrics": { get: { summary: "Prometheus metrics (text format 0.0.4): requests, latency, rows, predictions by class, model_info", description: "Open unless the server has NETSEC_METRICS_TOKEN set; absent with --no-metrics.", security: [{}, { bearer: [] }], responses: { 200: { description: "Prometheus text exposition format", content: { "text/plain": { schema: { type: "string" } } } }, 401: error } } },
+      "/monitor": { get: { summary: "Drift of the rows the served model scored (last ≤ 10 000) against its reference, and its performance estimated without labels (CBPE)", description: "HTML page with the drift chart, or JSON with Accept: application/json or ?format=json (docs/monitoring.md).", parameters: [{ name: "format", in: "query", required: false, schema: { type: "string", enum: ["json", "html"] } }], responses: { 200: { description: "The monitoring report", content: { "application/json": { schema: { type: "object" } }, "text/html": { schema: { type: "string" } } } }, 400: error, 404: error, 503: error } } },
       "/feedback": {
         post: {
           summary: "Mark served predictions right or wrong (next to the logged rows)",

@@ -5,7 +5,7 @@
  */
 import type { Frame } from "../data/frame.ts";
 import { csvHeader, formatCell } from "../data/csv-write.ts";
-import type { RawLines } from "./csv-body.ts";
+import { type RawLines, yieldToLoop } from "./csv-body.ts";
 import type { GroupedPrediction as Scores } from "../models/model-file.ts";
 import { describeOutput, type PositiveExplanation } from "../models/explain.ts";
 import { contributionColumns } from "../predict/predict-file.ts";
@@ -50,6 +50,21 @@ export interface ResponseExtras {
   features?: readonly string[];
 }
 
+/** Longest the formatting of one answer holds the event loop before a turn (ms): large answers are built in slices. */
+const FORMAT_SLICE_MS = 8;
+
+/** Checked every 256 rows: true once FORMAT_SLICE_MS have passed since the last turn. */
+class Pacer {
+  #last = performance.now();
+  due(r: number): boolean {
+    return (r & 255) === 255 && performance.now() - this.#last > FORMAT_SLICE_MS;
+  }
+  async turn(): Promise<void> {
+    await yieldToLoop();
+    this.#last = performance.now();
+  }
+}
+
 /** Row r's contributions as a JSON object {feature: value}. */
 function contributionsJson(e: PositiveExplanation, r: number, features: readonly string[]): string {
   const parts = new Array<string>(e.features);
@@ -57,7 +72,8 @@ function contributionsJson(e: PositiveExplanation, r: number, features: readonly
   return `{${parts.join(",")}}`;
 }
 
-export function jsonBody(scores: Scores, schema: Schema, version: string, extras: ResponseExtras = {}): string {
+export async function jsonBody(scores: Scores, schema: Schema, version: string, extras: ResponseExtras = {}): Promise<string> {
+  const pacer = new Pacer();
   const rows = scores.group.length;
   const tails = new Array<string>(scores.distinct);
   const e = extras.explanation;
@@ -69,6 +85,7 @@ export function jsonBody(scores: Scores, schema: Schema, version: string, extras
   for (let r = 0; r < rows; r++) {
     out[r] = `{"row":${r + 1}${tails[scores.group[r]]}`;
     if (e) out[r] += `,"contributions":${contributionsJson(e, r, schema.featureNames)}}`;
+    if (pacer.due(r)) await pacer.turn();
   }
   const positive = schema.target.positive;
   const positiveLabel = schema.labelOf(positive);
@@ -90,12 +107,20 @@ const COMMA = 44, LF = 10;
  * The input rows + `prediction` + `probability`, as CSV bytes. With `lines` (a CSV upload) each
  * row is echoed exactly as it was sent; otherwise (JSON rows) the parsed values are written.
  */
-export function csvBody(input: Frame, scores: Scores, lines?: RawLines, extras: ResponseExtras = {}): Uint8Array {
+export async function csvBody(input: Frame, scores: Scores, lines?: RawLines, extras: ResponseExtras = {}): Promise<Uint8Array> {
+  const pacer = new Pacer();
   const e = extras.explanation;
   const tails = new Array<Uint8Array>(scores.distinct);
   for (let i = 0; i < scores.distinct; i++) tails[i] = encoder.encode(`,${scores.prediction[i]},${round(scores.probability[i])}${e ? "" : "\n"}`);
   // With explanations every row gets its own tail (contributions, then the base).
-  const explained = e ? Array.from({ length: input.rows }, (_, r) => encoder.encode(`,${Array.from(e.contributions.subarray(r * e.features, (r + 1) * e.features)).join(",")},${e.base}\n`)) : undefined;
+  let explained: Uint8Array[] | undefined;
+  if (e) {
+    explained = new Array<Uint8Array>(input.rows);
+    for (let r = 0; r < input.rows; r++) {
+      explained[r] = encoder.encode(`,${Array.from(e.contributions.subarray(r * e.features, (r + 1) * e.features)).join(",")},${e.base}\n`);
+      if (pacer.due(r)) await pacer.turn();
+    }
+  }
   const header = encoder.encode(csvHeader([...input.columns, "prediction", "probability", ...(e ? contributionColumns(extras.features ?? []) : [])]));
   const width = input.columns.length;
   const rowBytes: Uint8Array[] | undefined = lines ? undefined : new Array<Uint8Array>(input.rows);
@@ -108,6 +133,7 @@ export function csvBody(input: Frame, scores: Scores, lines?: RawLines, extras: 
       size += rowBytes[r].length;
     } else size += lines!.end[r] - lines!.start[r];
     size += tails[scores.group[r]].length + (explained ? explained[r].length : 0);
+    if (pacer.due(r)) await pacer.turn();
   }
   const out = new Uint8Array(size);
   out.set(header);

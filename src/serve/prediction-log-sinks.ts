@@ -97,6 +97,11 @@ export class JsonlLogSink implements PredictionLogSink {
     await writer.write(documents.map((d) => `${JSON.stringify(d)}\n`).join(""));
   }
 
+  async writeLines(text: string): Promise<void> {
+    const writer = await this.#open();
+    await writer.write(text);
+  }
+
   /** Appended as lines; whether the row was logged is for the reader to find out. */
   async feedback(items: FeedbackItem[], schema: Schema, at: string): Promise<FeedbackOutcome> {
     const writer = await this.#open();

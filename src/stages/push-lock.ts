@@ -1,5 +1,6 @@
 /**
- * One push at a time into a model folder: `<modelDir>/push.lock` is a folder holding owner.json
+ * One push at a time into a model folder (and, with the same lock, one `netsec sync` at a time on
+ * an outbox: tracking/sync.ts): `<modelDir>/push.lock` is a folder holding owner.json
  * (pid, start time). It is taken by renaming a freshly made folder onto that name — a rename onto
  * a non-empty folder fails, on every system and runtime, so exactly one process gets it — and
  * released by removing it. A push holds it only while it numbers and writes its set (well under a
@@ -77,11 +78,39 @@ async function breakLock(lock: string, stale: LockOwner | undefined): Promise<vo
 }
 
 /** Run `fn` holding the push lock of `modelDir`. */
-export async function withPushLock<T>(modelDir: string, fn: () => Promise<T>, options: PushLockOptions = {}): Promise<T> {
+export function withPushLock<T>(modelDir: string, fn: () => Promise<T>, options: PushLockOptions = {}): Promise<T> {
   const waitMs = options.waitMs ?? PUSH_LOCK_WAIT_MS;
-  const staleMs = options.staleMs ?? PUSH_LOCK_STALE_MS;
-  const lock = `${modelDir}/${PUSH_LOCK}`;
-  await platform.mkdir(modelDir);
+  return withFolderLock(modelDir, PUSH_LOCK, fn, {
+    waitMs,
+    staleMs: options.staleMs ?? PUSH_LOCK_STALE_MS,
+    reporter: options.reporter,
+    what: "push",
+    busy: (holder) => new NetsecError(
+      "OUTPUT_UNWRITABLE",
+      `${modelDir}: another push into this folder holds ${PUSH_LOCK} (${holder}) and did not finish within ${waitMs / 1000} s; try again, or remove ${modelDir}/${PUSH_LOCK} if no netsec process is pushing there`,
+      { location: { file: `${modelDir}/${PUSH_LOCK}` } },
+    ),
+  });
+}
+
+export interface FolderLockOptions {
+  waitMs: number;
+  staleMs: number;
+  reporter?: Pick<Reporter, "info" | "warn">;
+  /** What holds it, for messages ("push", "netsec sync"). */
+  what: string;
+  /** The error when the wait is over; `holder` describes the holder ("pid 12, since …"). */
+  busy: (holder: string) => Error;
+}
+
+/**
+ * Run `fn` holding the lock folder `<dir>/<name>` (see the module comment: taken by a rename,
+ * waited for, broken when stale, removed after `fn`).
+ */
+export async function withFolderLock<T>(dir: string, name: string, fn: () => Promise<T>, options: FolderLockOptions): Promise<T> {
+  const { waitMs, staleMs } = options;
+  const lock = `${dir}/${name}`;
+  await platform.mkdir(dir);
   const owner: LockOwner = { pid: platform.pid(), startedAt: new Date().toISOString(), token: crypto.randomUUID() };
   const started = Date.now();
   let said = false;
@@ -103,30 +132,24 @@ export async function withPushLock<T>(modelDir: string, fn: () => Promise<T>, op
     }
     const holder = await readOwner(lock);
     if (await isStale(lock, holder, staleMs)) {
-      options.reporter?.warn(`push: removed a stale lock ${lock} (${holder ? `pid ${holder.pid}, since ${holder.startedAt}` : "no owner recorded"}): a push was killed while it held it`);
+      options.reporter?.warn(`${options.what}: removed a stale lock ${lock} (${holder ? `pid ${holder.pid}, since ${holder.startedAt}` : "no owner recorded"}): a ${options.what} was killed while it held it`);
       await breakLock(lock, holder);
       continue;
     }
-    if (Date.now() - started >= waitMs) {
-      throw new NetsecError(
-        "OUTPUT_UNWRITABLE",
-        `${modelDir}: another push into this folder holds ${PUSH_LOCK} (${holder ? `pid ${holder.pid}, since ${holder.startedAt}` : "owner unknown"}) and did not finish within ${waitMs / 1000} s; try again, or remove ${lock} if no netsec process is pushing there`,
-        { location: { file: lock } },
-      );
-    }
+    if (Date.now() - started >= waitMs) throw options.busy(holder ? `pid ${holder.pid}, since ${holder.startedAt}` : "owner unknown");
     if (!said) {
-      options.reporter?.info(`push: waiting for another push into ${modelDir} (${holder ? `pid ${holder.pid}` : "owner unknown"}) to finish`);
+      options.reporter?.info(`${options.what}: waiting for another ${options.what} in ${dir} (${holder ? `pid ${holder.pid}` : "owner unknown"}) to finish`);
       said = true;
     }
     await sleep(pause);
     pause = Math.min(250, pause * 2);
   }
   try {
-    // Leftovers of killed pushes or waiters (a waiter's own staging lives for milliseconds).
-    for (const name of await platform.readDir(modelDir)) {
-      if (!/^push\.lock\.(tmp|stale|done)-/.test(name)) continue;
-      const info = await platform.stat(`${modelDir}/${name}`);
-      if (info && Date.now() - info.mtimeMs > 60_000) await platform.remove(`${modelDir}/${name}`);
+    // Leftovers of killed holders or waiters (a waiter's own staging lives for milliseconds).
+    for (const entry of await platform.readDir(dir)) {
+      if (!entry.startsWith(`${name}.`) || !/^\.(tmp|stale|done)-/.test(entry.slice(name.length))) continue;
+      const info = await platform.stat(`${dir}/${entry}`);
+      if (info && Date.now() - info.mtimeMs > 60_000) await platform.remove(`${dir}/${entry}`);
     }
     return await fn();
   } finally {

@@ -58,8 +58,9 @@ export function brierScore(isPositive: ArrayLike<number>, prob: ArrayLike<number
 /** Bin of `p` among `bins` uniform bins (inner edges i/bins; a value on an edge goes to the lower bin). */
 export function uniformBin(p: number, bins: number): number {
   const step = 1 / bins;
-  let b = 0;
-  // edges as numpy.linspace(0, 1, bins + 1) computes them: i * step
+  // edges as numpy.linspace(0, 1, bins + 1) computes them: i * step; b = #inner edges < p
+  let b = Math.min(bins - 1, Math.max(0, Math.ceil(p * bins) - 1));
+  while (b > 0 && b * step >= p) b--;
   while (b < bins - 1 && (b + 1) * step < p) b++;
   return b;
 }

@@ -68,6 +68,8 @@ export class Applier {
   readonly warn: (message: string) => void;
   readonly #runs = new Map<string, RunPlace>();
   readonly #experiments = new Map<string, string>();
+  /** MLflow 3 logged models made here, by `<client run>/<artifact path>` (a version could link to them: not done yet). */
+  readonly #loggedModels = new Map<string, { modelId: string; artifactUri: string }>();
   readonly stats: ApplyStats = { runsCreated: 0, runsFound: 0, requests: 0, metricsSent: 0, metricsSkipped: 0 };
 
   constructor(client: MlflowClient, journal: Journal, warn: (message: string) => void) {
@@ -179,11 +181,15 @@ export class Applier {
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/model.json`, await this.journal.readFile(op.file));
         const mlmodel = mlmodelText({ artifactPath: op.artifactPath, runId: place.runId, modelUuid: op.id, createdAt: op.at, flavor: op.flavor, extra: op.mlmodel });
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/MLmodel`, new TextEncoder().encode(mlmodel));
+        if ((await this.client.serverInfo()).loggedModels) await this.#loggedModel(op.run, place, op.artifactPath);
         return ack;
       }
       case "register": {
         const place = this.#place(op.run);
         const info = await this.client.serverInfo();
+        // The version's source stays the run's model folder (what netsec serve --model-uri checks and
+        // replays find again); linking it to the MLflow 3 logged model (model_id, which makes the
+        // logged model's files the source) is not done yet.
         const result = await registerVersion(this.client, {
           name: op.name,
           source: `${place.artifactUri}/${op.artifactPath}`,
@@ -201,6 +207,31 @@ export class Applier {
         await this.client.updateRun(this.#place(op.run).runId, op.status, op.endTime);
         return ack;
       }
+    }
+  }
+
+  /**
+   * MLflow 3: the model folder just logged in the run also as a logged model — created with the
+   * run as its source, the folder's files copied to its artifact location (so `models:/<model id>`
+   * loads), READY, and the run's output (the "Logged models" column). MLflow 2 servers have no
+   * such entity: the folder stays a run artifact only. A failure here is a warning: the run's
+   * artifact is complete and registration works from it.
+   */
+  async #loggedModel(clientRun: string, place: RunPlace, artifactPath: string): Promise<void> {
+    try {
+      const model = await this.client.createLoggedModel({ experimentId: place.experimentId, name: artifactPath, sourceRunId: place.runId, tags: [{ key: "netsec.artifact_path", value: artifactPath }] });
+      const copy = async (dir: string): Promise<void> => {
+        for (const file of await this.client.listArtifacts(place.artifactUri, dir)) {
+          if (file.is_dir) await copy(file.path);
+          else await this.client.uploadArtifact(model.artifact_uri, file.path.slice(artifactPath.length + 1), await this.client.downloadArtifact(place.artifactUri, file.path));
+        }
+      };
+      await copy(artifactPath);
+      await this.client.finalizeLoggedModel(model.model_id);
+      await this.client.logOutputs(place.runId, [model.model_id]);
+      this.#loggedModels.set(`${clientRun}/${artifactPath}`, { modelId: model.model_id, artifactUri: model.artifact_uri });
+    } catch (error) {
+      this.warn(`the model is logged as a run artifact but not as an MLflow 3 logged model: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

@@ -11,69 +11,8 @@ import { serverInfoFor, type ServerInfo } from "./server.ts";
 import type { KeyValue, Metric } from "./validate.ts";
 
 export { MlflowHttpError, isMlflowError } from "./http.ts";
-
-export interface Experiment {
-  experiment_id: string;
-  name: string;
-  artifact_location?: string;
-  lifecycle_stage: "active" | "deleted";
-  tags?: KeyValue[];
-}
-
-export interface RunInfo {
-  run_id: string;
-  experiment_id: string;
-  run_name?: string;
-  status: string;
-  start_time?: number;
-  end_time?: number;
-  artifact_uri: string;
-  lifecycle_stage: string;
-}
-
-export interface Run {
-  info: RunInfo;
-  data: { metrics?: Metric[]; params?: KeyValue[]; tags?: KeyValue[] };
-}
-
-export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
-
-export interface ArtifactFile {
-  path: string;
-  is_dir?: boolean;
-  file_size?: number | string;
-}
-
-export interface ModelVersion {
-  name: string;
-  version: string;
-  source: string;
-  run_id?: string;
-  status?: string;
-  aliases?: string[];
-  tags?: KeyValue[];
-  description?: string;
-  creation_timestamp?: number | string;
-}
-
-/** One dataset for `runs/log-inputs` (MLflow's inputs API; mlflow/protos/service.proto DatasetInput). */
-export interface DatasetInput {
-  /** Input tags, e.g. `mlflow.data.context` = training. */
-  tags: KeyValue[];
-  dataset: {
-    name: string;
-    /** ≤ 36 characters. */
-    digest: string;
-    /** e.g. "local", "mongodb" — what the UI shows as the source type. */
-    source_type: string;
-    /** JSON text, e.g. {"uri": "/data/phishing.csv"}. */
-    source: string;
-    /** JSON text: {"mlflow_colspec": [{"type": "long", "name": "x", "required": true}, …]}. */
-    schema?: string;
-    /** JSON text, e.g. {"num_rows": 9055, "num_elements": 280705}. */
-    profile?: string;
-  };
-}
+export type { Experiment, RunInfo, Run, RunStatus, ArtifactFile, ModelVersion, DatasetInput, LoggedModelInfo } from "./mlflow-types.ts";
+import type { Experiment, RunInfo, Run, RunStatus, ArtifactFile, ModelVersion, DatasetInput, LoggedModelInfo } from "./mlflow-types.ts";
 
 /** MLflow 3's tag that makes its UI open an experiment in the classic model-training view. */
 export const EXPERIMENT_KIND_TAG = "mlflow.experimentKind";
@@ -302,9 +241,37 @@ export class MlflowClient {
     }
   }
 
-  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[] = [], description?: string): Promise<ModelVersion> {
-    const r = await this.http.request<{ model_version: ModelVersion }>("post", `${API}/model-versions/create`, { json: { name, source, run_id: runId, tags, description }, unsafe: true });
+  /** `modelId`: the MLflow 3 logged model the version comes from (links the two; older servers do not know the field). */
+  async createModelVersion(name: string, source: string, runId: string, tags: KeyValue[] = [], description?: string, modelId?: string): Promise<ModelVersion> {
+    const r = await this.http.request<{ model_version: ModelVersion }>("post", `${API}/model-versions/create`, { json: { name, source, run_id: runId, tags, description, ...(modelId ? { model_id: modelId } : {}) }, unsafe: true });
     return r.model_version;
+  }
+
+  // ---- logged models (MLflow 3: the "Logged models" of a run and of a version) -------------
+
+  /** `POST logged-models`: a logged model of `experimentId` made by run `sourceRunId` (PENDING until finalized). */
+  async createLoggedModel(input: { experimentId: string; name: string; sourceRunId: string; tags?: KeyValue[] }): Promise<LoggedModelInfo> {
+    const r = await this.http.request<{ model: { info: LoggedModelInfo } }>("post", `${API}/logged-models`, {
+      json: { experiment_id: input.experimentId, name: input.name, source_run_id: input.sourceRunId, tags: input.tags ?? [] },
+      unsafe: true,
+    });
+    return r.model.info;
+  }
+
+  /** `PATCH logged-models/<id>`: READY (status 2, LOGGED_MODEL_READY) once its files are uploaded. */
+  async finalizeLoggedModel(modelId: string): Promise<LoggedModelInfo> {
+    const r = await this.http.request<{ model: { info: LoggedModelInfo } }>("patch", `${API}/logged-models/${encodeURIComponent(modelId)}`, { json: { model_id: modelId, status: 2 } });
+    return r.model.info;
+  }
+
+  async getLoggedModel(modelId: string): Promise<LoggedModelInfo> {
+    const r = await this.http.request<{ model: { info: LoggedModelInfo } }>("get", `${API}/logged-models/${encodeURIComponent(modelId)}`);
+    return r.model.info;
+  }
+
+  /** `POST runs/outputs`: the logged model as the run's output (the run page's "Logged models"). */
+  async logOutputs(runId: string, modelIds: string[]): Promise<void> {
+    await this.http.request("post", `${API}/runs/outputs`, { json: { run_id: runId, models: modelIds.map((model_id) => ({ model_id, step: 0 })) } });
   }
 
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {

@@ -231,9 +231,11 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
           trainedModel = event.result.modelFile;
           break;
         case "evaluation": {
-          const { scalars, trainMetrics } = event.result;
+          const { scalars, trainMetrics, calibration } = event.result;
           testMetrics = { ...scalars };
-          await parent.logMetrics(numericLeaves({ test: scalars, train: scalarsOf(trainMetrics) }));
+          // calibration of the test rows (docs/monitoring.md): test.brier, test.ece
+          const calibrated = calibration ? { brier: calibration.brier, ece: calibration.ece } : {};
+          await parent.logMetrics(numericLeaves({ test: { ...scalars, ...calibrated }, train: scalarsOf(trainMetrics) }));
           break;
         }
         case "push": {

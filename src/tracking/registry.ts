@@ -49,6 +49,8 @@ export interface RegisterInput {
   replay: boolean;
   /** Create nothing when the alias already names a version with this `netsec.sha256`. */
   unlessAliasSha?: string;
+  /** MLflow 3: the logged model the version is made from (its "Logged models" link). */
+  modelId?: string;
 }
 
 export interface RegisterResult {
@@ -95,7 +97,7 @@ export async function registerVersion(
     const filter = `name='${input.name.replaceAll("'", "\\'")}'`;
     const findExisting = async () => (await client.searchModelVersions(filter)).find((v) => v.run_id === input.runId && v.source === input.source);
     const existing = input.replay ? await findExisting() : undefined;
-    const version = existing ?? (await checked(() => client.createModelVersion(input.name, input.source, input.runId, input.tags, input.description), findExisting));
+    const version = existing ?? (await checked(() => client.createModelVersion(input.name, input.source, input.runId, input.tags, input.description, input.modelId), findExisting));
     if (existing || !version.tags?.length) {
       // Found again (replay), or created by a server that dropped the tags: make sure they are there.
       const have = existing ? await client.getModelVersion(input.name, version.version) : version;

@@ -1,11 +1,17 @@
 /**
  * Tracking to an MLflow server. Every operation is first appended to the run's outbox journal
- * (write-ahead), then sent; an `ack` line records the server's answer. When the server is down,
- * slow or keeps answering 429/5xx past the retry limit, the run switches to offline: the rest of
- * its operations only go to the journal and the pipeline goes on. `netsec sync` replays them.
- * A run whose operations were all acknowledged moves its journal to `outbox/sent/`.
+ * (write-ahead, on the caller's time: local disk only), then sent by a background sender, in
+ * order, off the pipeline's critical path (as MLflow's async logging does); an `ack` line records
+ * the server's answer. The run waits on the server only twice, together at most `waitMs`
+ * (NETSEC_TRACKING_WAIT_MS, default 15 s): for the first call (up to `FIRST_CALL_WAIT_MS`, so wrong
+ * credentials stop a run at once) and, when the run ends, for what is still unsent. What is not
+ * sent by then stays in the journal: `netsec sync` replays it. When the server is down or keeps
+ * answering 429/5xx past the retry limit, the run switches to offline: the rest of its operations
+ * only go to the journal and the pipeline goes on. A run whose operations were all acknowledged
+ * moves its journal to `outbox/sent/`.
  */
 import { platform } from "../runtime/index.ts";
+import { NetsecError } from "../errors.ts";
 import { Applier, refusedForGood } from "./apply.ts";
 import { RegistryUnavailableError } from "./registry.ts";
 import { Journal, type Op } from "./journal.ts";
@@ -14,8 +20,15 @@ import { resolveTrackingConfig, type TrackingConfig } from "./config.ts";
 import { httpPolicyFromEnv, TrackingBudget, type HttpOptions } from "./http.ts";
 import { openRun, systemTags, type Sink, type TrackedRun, type Tracker, type TrackerSummary } from "./tracker.ts";
 
+/** The most a run waits on the tracking server in all (ms; NETSEC_TRACKING_WAIT_MS). */
+export const DEFAULT_TRACKING_WAIT_MS = 15_000;
+/** The most of it spent waiting for the first call (creating the run) at the start. */
+export const FIRST_CALL_WAIT_MS = 5_000;
+
 export interface MlflowTrackerOptions {
   config: TrackingConfig;
+  /** The most the run waits on the server in all, ms (default DEFAULT_TRACKING_WAIT_MS). */
+  waitMs?: number;
   /** State folder (default `.netsec`); the outbox is `<stateDir>/outbox`. */
   stateDir: string;
   http?: HttpOptions;
@@ -29,7 +42,14 @@ interface RootState {
   offline: boolean;
   pending: number;
   first: boolean;
+  /** Journal writes, in order (the caller waits for these). */
   chain: Promise<void>;
+  /** Deliveries to the server, in order, in the background. */
+  delivery: Promise<void>;
+  /** The wait for the first call is over: a late failure of it no longer stops the run. */
+  detached: boolean;
+  /** Time this run has waited on the server so far (ms). */
+  waitedMs: number;
   /** logBatch ops journaled but not sent yet, per run: sent as one log-batch when the run ends. */
   held: Map<string, Extract<Op, { op: "logBatch" }>[]>;
 }
@@ -66,38 +86,76 @@ export function mergeBatches(ops: Extract<Op, { op: "logBatch" }>[]): Extract<Op
   return { ...ops[0], metrics: ops.flatMap((o) => o.metrics), params: [...params.values()], tags: [...tags.values()] };
 }
 
+/** Resolves after `ms` (or at once for ms <= 0) with `value`; the timer never keeps a process alive. */
+function after<T>(ms: number, value: T): { promise: Promise<T>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(value), Math.max(0, ms));
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
 class RemoteSink implements Sink {
   readonly roots = new Map<string, RootState>();
   readonly #client: MlflowClient;
   readonly #dir: string;
   readonly #warn: (message: string) => void;
+  readonly #waitMs: number;
 
-  constructor(client: MlflowClient, dir: string, warn: (message: string) => void) {
+  constructor(client: MlflowClient, dir: string, warn: (message: string) => void, waitMs = DEFAULT_TRACKING_WAIT_MS) {
     this.#client = client;
     this.#dir = dir;
     this.#warn = warn;
+    this.#waitMs = waitMs;
   }
 
   async open(rootRun: string): Promise<void> {
     const journal = await Journal.create(this.#dir, rootRun, this.#client.uri);
     // While this marker exists (and the journal is being written), `netsec sync` leaves the journal alone.
     await platform.writeFile(openMarker(journal.path), JSON.stringify({ runtime: platform.name, since: Date.now() }));
-    this.roots.set(rootRun, { journal, applier: new Applier(this.#client, journal, this.#warn), offline: false, pending: 0, first: true, chain: Promise.resolve(), held: new Map() });
+    this.roots.set(rootRun, { journal, applier: new Applier(this.#client, journal, this.#warn), offline: false, pending: 0, first: true, chain: Promise.resolve(), delivery: Promise.resolve(), detached: false, waitedMs: 0, held: new Map() });
   }
 
+  /**
+   * Journal `op` (the returned promise waits for that only), and queue it for the background
+   * sender. The root run's createRun is the exception: the caller waits for the server's answer,
+   * at most FIRST_CALL_WAIT_MS, so wrong credentials stop the run before any work is done.
+   */
   submit(rootRun: string, op: Op, content?: Uint8Array): Promise<void> {
     const state = this.roots.get(rootRun);
     if (!state) return Promise.reject(new Error(`tracking: run ${rootRun} was not opened`));
-    const next = state.chain.then(() => this.#send(state, op, content));
-    state.chain = next.catch(() => undefined);
-    return next;
+    // Write-ahead: the journal has every op before anything is sent.
+    const journaled = state.chain.then(async () => {
+      if (content && "file" in op) await state.journal.storeFile(op.file, content);
+      await state.journal.append(op);
+      state.pending++;
+    });
+    state.chain = journaled.catch(() => undefined);
+    let surfaced = false;
+    const delivered = state.delivery.then(() => journaled).then(() => this.#send(state, op));
+    state.delivery = delivered.catch((error: unknown) => {
+      if (!surfaced) this.#warn(`MLflow: ${op.op} of run ${op.run} not sent: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    if (op.op !== "createRun" || op.run !== rootRun) return journaled;
+    return (async () => {
+      await journaled;
+      const wait = Math.min(FIRST_CALL_WAIT_MS, this.#waitMs - state.waitedMs);
+      const started = Date.now();
+      const late = after(wait, "late" as const);
+      const outcome = await Promise.race([delivered.then(() => "sent" as const, (error: unknown) => ({ error })), late.promise]);
+      late.cancel();
+      state.waitedMs += Date.now() - started;
+      if (outcome === "late") {
+        state.detached = true;
+        this.#warn(`MLflow ${this.#client.uri}: no answer to the first call within ${wait / 1000} s: the run goes on, its tracking is sent in the background, and what is not sent when it ends waits in the outbox for \`netsec sync\``);
+      } else if (outcome !== "sent") {
+        surfaced = true;
+        throw outcome.error;
+      }
+    })();
   }
 
-  async #send(state: RootState, op: Op, content?: Uint8Array): Promise<void> {
-    // Write-ahead: the journal has every op before anything is sent.
-    if (content && "file" in op) await state.journal.storeFile(op.file, content);
-    await state.journal.append(op);
-    state.pending++;
+  async #send(state: RootState, op: Op): Promise<void> {
     if (state.offline) return;
     if (op.op === "logBatch") {
       // Fewer, larger calls: a run's metrics, params and tags go out together when it ends.
@@ -131,7 +189,7 @@ class RemoteSink implements Sink {
     } catch (error) {
       const http = error instanceof MlflowHttpError ? error : undefined;
       const auth = http?.status === 401 || http?.status === 403;
-      if (first && auth) {
+      if (first && auth && !state.detached) {
         // Wrong credentials: say so at once, before any work is done; nothing to keep for sync.
         await platform.remove(state.journal.path);
         await platform.remove(state.journal.filesDir);
@@ -165,7 +223,21 @@ class RemoteSink implements Sink {
     const state = this.roots.get(rootRun);
     if (!state) return;
     await state.chain;
-    for (const run of [...state.held.keys()]) await this.#flush(state, run);
+    const flushed = state.delivery.then(async () => {
+      for (const run of [...state.held.keys()]) await this.#flush(state, run);
+    });
+    state.delivery = flushed.catch((error: unknown) => this.#warn(`MLflow: ${error instanceof Error ? error.message : String(error)}`));
+    // Wait for the sender, at most what is left of the run's wait; then the rest stays in the outbox.
+    const wait = this.#waitMs - state.waitedMs;
+    const started = Date.now();
+    const late = after(wait, false);
+    const drained = await Promise.race([state.delivery.then(() => true), late.promise]);
+    late.cancel();
+    state.waitedMs += Date.now() - started;
+    if (!drained) {
+      state.offline = true;
+      this.#warn(`MLflow ${this.#client.uri}: ${state.pending} operation(s) of this run were not sent within ${this.#waitMs / 1000} s of waiting on the server (NETSEC_TRACKING_WAIT_MS); they are kept in the outbox ${state.journal.path}: run \`netsec sync\` to send them`);
+    }
     await platform.remove(openMarker(state.journal.path));
     if (state.offline || state.pending > 0) return;
     await platform.mkdir(`${this.#dir}/sent`);
@@ -183,7 +255,7 @@ export function createMlflowTracker(options: MlflowTrackerOptions): Tracker & { 
     options.onWarning?.(message);
   };
   config.warnings.forEach(warn);
-  const sink = new RemoteSink(client, outboxDir(options.stateDir), warn);
+  const sink = new RemoteSink(client, outboxDir(options.stateDir), warn, options.waitMs);
   const roots: TrackerSummary["runs"] = [];
   const offline = () => [...sink.roots.values()].some((s) => s.offline || s.pending > 0);
   return {
@@ -232,6 +304,15 @@ export async function createTracker(options: CreateTrackerOptions = {}): Promise
   // server for timeout × (retries + 1) in all, then the rest goes to the outbox.
   const policy = httpPolicyFromEnv(env);
   const http: HttpOptions = { ...policy.http, budget: new TrackingBudget(policy.budgetMs), ...options.http };
-  return createMlflowTracker({ config, stateDir, http, sourceName: options.sourceName, onWarning: options.onWarning });
+  return createMlflowTracker({ config, stateDir, http, waitMs: trackingWaitMs(env), sourceName: options.sourceName, onWarning: options.onWarning });
+}
+
+/** NETSEC_TRACKING_WAIT_MS: the most a run waits on the tracking server in all (default 15 s). */
+export function trackingWaitMs(env: (name: string) => string | undefined): number {
+  const raw = env("NETSEC_TRACKING_WAIT_MS")?.trim();
+  if (!raw) return DEFAULT_TRACKING_WAIT_MS;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new NetsecError("CONFIG_INVALID", `NETSEC_TRACKING_WAIT_MS=${JSON.stringify(raw)} is not a valid number of milliseconds`);
+  return value;
 }
 

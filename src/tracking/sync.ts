@@ -3,6 +3,9 @@
  * `includeLocal`, the local run log) the operations without an ack are applied in order with the
  * duplicate checks of apply.ts; each success appends an ack, so a sync that stops half-way (server
  * gone again) resumes where it stopped. A fully sent outbox journal moves to `outbox/sent/`.
+ * One sync at a time per outbox: `outbox/sync.lock` (stages/push-lock.ts's folder lock); a second
+ * sync waits for the first (at most `SYNC_LOCK_WAIT_MS`), then finds what it left, so two syncs at
+ * once put each run on the server once.
  */
 import { platform } from "../runtime/index.ts";
 import { Applier, refusedForGood } from "./apply.ts";
@@ -12,6 +15,8 @@ import { RegistryUnavailableError } from "./registry.ts";
 import type { TrackingConfig } from "./config.ts";
 import type { HttpOptions } from "./http.ts";
 import { mergeBatches, openMarker, outboxDir } from "./remote.ts";
+import { withFolderLock } from "../stages/push-lock.ts";
+import { NetsecError } from "../errors.ts";
 
 export interface SyncOptions {
   config: TrackingConfig;
@@ -78,7 +83,24 @@ async function journalsIn(dir: string): Promise<string[]> {
   return (await platform.readDir(dir)).filter((n) => n.endsWith(".jsonl")).map((n) => `${dir}/${n}`);
 }
 
-export async function syncJournals(options: SyncOptions): Promise<SyncResult> {
+export const SYNC_LOCK = "sync.lock";
+/** Longest a sync waits for another sync of the same outbox (ms). */
+export const SYNC_LOCK_WAIT_MS = 120_000;
+
+export async function syncJournals(options: SyncOptions & { lockWaitMs?: number }): Promise<SyncResult> {
+  const out = outboxDir(options.stateDir);
+  const waitMs = options.lockWaitMs ?? SYNC_LOCK_WAIT_MS;
+  return await withFolderLock(out, SYNC_LOCK, () => syncUnlocked(options), {
+    waitMs,
+    // A sync whose process is gone is seen at once (Linux); elsewhere a lock this old is taken as left behind.
+    staleMs: 6 * 3600_000,
+    what: "netsec sync",
+    reporter: { info: (m: string) => options.onProgress?.(m), warn: (m: string) => options.onWarning?.(m) },
+    busy: (holder) => new NetsecError("TRACKING_FAILED", `another netsec sync (${holder}) is sending ${out} and did not finish within ${waitMs / 1000} s; nothing was sent by this one: run it again when that one is done (or remove ${out}/${SYNC_LOCK} if no sync is running)`, { location: { file: `${out}/${SYNC_LOCK}` } }),
+  });
+}
+
+async function syncUnlocked(options: SyncOptions): Promise<SyncResult> {
   const client = new MlflowClient(options.config.uri, options.config.auth, options.http);
   const warn = options.onWarning ?? (() => {});
   const out = outboxDir(options.stateDir);

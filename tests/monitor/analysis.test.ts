@@ -6,6 +6,7 @@ import { analyzeWindow, MIN_ROWS } from "../../src/monitor/analysis.ts";
 import { countRows, RollingWindow } from "../../src/monitor/window.ts";
 import { buildReference, parseReference } from "../../src/monitor/reference.ts";
 import { confusionScores } from "../../src/stats/cbpe.ts";
+import { createFrame } from "../../src/data/frame.ts";
 import { fittedModel, rowsOf, schema, shifted } from "./helpers.ts";
 
 const m = await fittedModel();
@@ -128,5 +129,38 @@ describe("the rolling window", () => {
     const direct = countRows(m.reference, m.test, m.probability);
     expect(w.counts().probability).toEqual(direct.probability);
     expect(w.counts().expected.tp).toBeCloseTo(direct.expected.tp, 9);
+  });
+
+  test("repeated rows counted once with their multiplicity give the counts of every row, and never overfill the ring", () => {
+    const doubled = createFrame(m.test.columns, 2 * m.test.rows, Float64Array.from({ length: 2 * m.test.values.length }, (_, i) => m.test.values[i % m.test.values.length]!));
+    const group = Uint32Array.from({ length: doubled.rows }, (_, r) => r % m.test.rows);
+    const w = new RollingWindow(m.reference, { capacity: 100_000 });
+    w.record(doubled, m.probability, group);
+    const direct = countRows(m.reference, doubled, Float64Array.from({ length: doubled.rows }, (_, r) => m.probability[r % m.test.rows]!));
+    expect(w.counts().features).toEqual(direct.features);
+    expect(w.counts().probability).toEqual(direct.probability);
+    const small = new RollingWindow(m.reference, { capacity: 1000, slots: 10 });
+    small.record(doubled, m.probability, new Uint32Array(doubled.rows)); // one distinct row, 3622 times
+    expect(small.seen).toBe(doubled.rows);
+    expect(doubled.rows).toBe(3622);
+    // a request over the capacity: only its last 1000 rows are counted (the others would leave anyway)
+    expect(small.counts().rows).toBe(1000);
+    const tail = new RollingWindow(m.reference, { capacity: 1000, slots: 10 });
+    tail.record(m.test, m.probability);
+    const last = countRows(m.reference, rowsOf(m.test, (r) => r >= m.test.rows - 1000), m.probability.slice(m.test.rows - 1000));
+    expect(tail.counts().features).toEqual(last.features);
+    expect(tail.seen).toBe(m.test.rows);
+  });
+});
+
+describe("buckets", () => {
+  test("allowed values, other, missing; an imputed fraction counts at the nearest allowed value", async () => {
+    const { bucketOf } = await import("../../src/monitor/reference.ts");
+    const f = { name: "URL_Length", kind: "values" as const, values: [-1, 0, 1] };
+    expect([-1, 0, 1, NaN, 2, 7, -0.6, 0.4, 0.8].map((v) => bucketOf(f, v))).toEqual([0, 1, 2, 4, 3, 3, 0, 1, 2]);
+    const binary = { name: "Favicon", kind: "values" as const, values: [-1, 1] };
+    expect([0, 0.2, -0.2].map((v) => bucketOf(binary, v))).toEqual([2, 1, 0]);
+    const bins = { name: "x", kind: "bins" as const, edges: [0, 1, 2, 3] };
+    expect([0, 0.5, 1, 2.5, 3, 9, -1, NaN, Infinity].map((v) => bucketOf(bins, v))).toEqual([0, 0, 1, 2, 2, 2, 0, 4, 3]);
   });
 });

@@ -68,6 +68,15 @@ describe("GET /monitor", () => {
     expect(text).toContain("drift in 2 of 30 features (URL_Length, SSLfinal_State) and in the predicted probabilities;");
     expect(text).toContain('<svg role="img" aria-label="PSI per feature"');
     expect(text).toContain('<tr class="drift"><td>SSLfinal_State</td>');
+    // and as Prometheus gauges on /metrics
+    const metrics = await (await s.request("/metrics")).text();
+    expect(metrics).toContain(`netsec_monitor_window_rows{model_version="1"} ${m.test.rows}\n`);
+    expect(metrics).toContain('netsec_monitor_drifted_features{model_version="1"} 2\n');
+    expect(metrics).toContain('netsec_monitor_feature_drift{model_version="1",feature="SSLfinal_State"} 1\n');
+    expect(metrics).toContain('netsec_monitor_feature_drift{model_version="1",feature="Favicon"} 0\n');
+    const f1 = body.estimate.metrics.find((e: { metric: string }) => e.metric === "f1");
+    expect(metrics).toContain(`netsec_monitor_estimated_performance{model_version="1",metric="f1",bound="estimate"} ${f1.value}\n`);
+    expect(metrics).toContain('netsec_monitor_estimate_trusted{model_version="1"} 1\n');
   });
 
   test("a model pushed without a reference: 404 that says why", async () => {
@@ -78,8 +87,9 @@ describe("GET /monitor", () => {
       code: "NO_REFERENCE",
       message: "the model being served (version 1) carries no monitoring reference (reference.json): it was pushed before netsec wrote one, or comes from a registry; push a model with `netsec train` to monitor it",
     });
-    // predictions still work
+    // predictions still work; /metrics has no monitoring gauges to show
     await predict(s, featureCsv(m.test));
+    expect(await (await s.request("/metrics")).text()).not.toMatch(/^netsec_monitor_window_rows[{ ]/m);
   });
 
   test("an unknown format is a 400", async () => {

@@ -122,7 +122,7 @@ describe("serve: routes", () => {
     const response = await server.request(`/openapi.json`);
     const doc = await response.json();
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/docs", "/feedback", "/health", "/metrics", "/model", "/openapi.json", "/predict", "/train", "/train/{id}"]);
+    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/docs", "/feedback", "/health", "/metrics", "/model", "/monitor", "/openapi.json", "/predict", "/train", "/train/{id}"]);
     expect(doc.components.schemas.Row.required).toEqual(FEATURES);
   });
 

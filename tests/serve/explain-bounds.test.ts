@@ -63,6 +63,27 @@ describe("the cost cap: distinct rows × trees", () => {
     expect((await post(csv, "")).status).toBe(200);
   });
 
+  it("far over the cap: refused before scoring, after counting distinct rows only up to the cap", async () => {
+    let scored = 0;
+    const counted = await createService({
+      modelDir: dir, schema, pollMs: 0, limits: { maxExplainCost: 50 * TREES },
+      load: async (d) => {
+        const m = await loadModelFile(d, { schema });
+        return { ...m, predictGrouped: (f: Frame, o?: { threshold?: number }) => (scored++, m.predictGrouped(f, o)) };
+      },
+    });
+    try {
+      const r = await counted.request("/predict?explain=true", { method: "POST", headers: { "content-type": "text/csv" }, body: randomCsv(5000) });
+      expect(r.status).toBe(422);
+      const body = (await r.json()) as { error: Record<string, unknown> };
+      expect(body.error).toMatchObject({ code: "EXPLAIN_TOO_COSTLY", distinctRows: 51, atLeast: true, maxDistinctRows: 50 });
+      expect(body.error.message).toBe(`explaining at least 51 distinct rows with ${TREES} trees costs at least ${51 * TREES} (distinct rows × trees), over this server's cap of ${50 * TREES}: send at most 50 distinct rows with explain=true (the rest without it), or start the server with a larger --max-explain-cost`);
+      expect(scored).toBe(0);
+    } finally {
+      await counted.stop();
+    }
+  });
+
   it("at the cap it is explained; repeated rows count once", async () => {
     const at = await post(randomCsv(50));
     expect(at.status).toBe(200);
@@ -108,7 +129,7 @@ describe("on a real socket", () => {
         },
       };
     };
-    server = await startServer({ port: 0, host: "127.0.0.1", modelDir: dir, load, schema, pollMs: 0, log: (l) => log.push(l), limits: { maxExplainCost: 1e9 } });
+    server = await startServer({ port: 0, host: "127.0.0.1", modelDir: dir, load, schema, pollMs: 0, log: (l) => log.push(l), limits: { maxExplainCost: 1e9, maxQueuedExplain: 0 } });
   });
   afterAll(async () => server?.close());
 
@@ -126,6 +147,17 @@ describe("on a real socket", () => {
     expect(order[0]).toMatch(/^health 200 after \d+ rows$/);
     expect(Number(/after (\d+)/.exec(order[0])![1])).toBeLessThan(300);
     expect(order[1]).toBe("predict 200");
+  }, 60_000);
+
+  it("one explanation at a time: another meanwhile waits its turn, or gets 503 BUSY past the queue (here 0)", async () => {
+    explained = 0;
+    const first = fetch(`${server.url}/predict?explain=true`, { method: "POST", headers: { "content-type": "text/csv" }, body: randomCsv(200, 41) });
+    while (explained === 0) await new Promise((r) => setTimeout(r, 5));
+    const second = await fetch(`${server.url}/predict?explain=true`, { method: "POST", headers: { "content-type": "text/csv" }, body: randomCsv(5, 43) });
+    expect(second.status).toBe(503);
+    expect(((await second.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "BUSY", message: "the server is busy with 1 explanations and 0 waiting: retry in a moment" });
+    expect((await fetch(`${server.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: randomCsv(5, 43) })).status).toBe(200); // without explain: scored at once
+    expect((await first).status).toBe(200);
   }, 60_000);
 
   it("a client that hangs up stops the work: 499 in the access log, the rest never explained", async () => {

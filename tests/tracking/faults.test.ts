@@ -188,7 +188,10 @@ describe("server unreachable", () => {
       expect(first.stderr).not.toContain("error");
       expect(first.code).toBe(0);
       const result = JSON.parse(first.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
-      expect(result).toMatchObject({ journals: 1, completed: 1, opsLeft: 0, runsCreated: 0, runsFound: 0 });
+      expect(result).toMatchObject({ journals: 1, completed: 1, opsLeft: 0 });
+      // The sender works in the background: the child run may or may not have reached the server
+      // before it was killed (then sync creates it, or finds it by its client id); never both.
+      expect(Number(result.runsCreated) + Number(result.runsFound)).toBeLessThanOrEqual(1);
       await expectOneCompleteRun(server.uri, experiment);
       const second = await cli(["sync", "--state-dir", stateDir, "--json"]);
       expect(JSON.parse(second.stdout.trim().split("\n").at(-1)!)).toMatchObject({ journals: 0, opsSent: 0 });

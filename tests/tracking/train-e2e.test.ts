@@ -52,6 +52,9 @@ async function checkTracked(experiment: string, runDir: string, modelName: strin
     expect(paths).toContain("model/MLmodel");
     expect(paths).toContain("model/model.json");
     expect(parent.metrics["test.f1"]).toHaveLength(1);
+    // the test rows' calibration (docs/monitoring.md)
+    expect(parent.metrics["test.brier"]).toHaveLength(1);
+    expect(parent.metrics["test.ece"]).toHaveLength(1);
     expect(parent.params["best.family"]).toBeTruthy();
     const child = (await readBack(mlflowUri(), { runs: [children[0].info.run_id] })).runs[children[0].info.run_id];
     expect(child.metrics[`cv_${parent.params["search.scoring"]}`].map((p) => p[0])).toEqual(Array.from({ length: Number(parent.params["search.folds"]) }, (_, i) => i));

@@ -17,6 +17,8 @@ const cfg = JSON.parse(document.getElementById("cfg").textContent);
 const $ = (id) => document.getElementById(id);
 // header: the columns shown, in order (# excluded); rows: numbers per shown column; reasons: text per row
 let header = [], rows = [], reasons = [], csvText = "", sortCol = -1, sortDir = 1, downloadUrl = "";
+// Feedback (when the server takes it): the scoring request's id and each row's mark.
+let requestId = "", marks = {};
 
 // The model's threshold and whether it can explain: asked once, awaited before the first upload.
 const modelInfo = fetch("model").then((r) => (r.ok ? r.json() : null)).then((m) => {
@@ -91,6 +93,7 @@ function render() {
     if (c === sortCol) th.setAttribute("aria-sort", sortDir > 0 ? "ascending" : "descending");
     head.append(th);
   });
+  if (cfg.feedback) head.append(el("th", "feedback", "why"));
   const thead = document.createElement("thead");
   thead.append(head);
   const tbody = document.createElement("tbody");
@@ -101,6 +104,7 @@ function render() {
     if (r[predCol] === cfg.positive) tr.className = "positive";
     tr.append(el("td", String(i + 1)));
     header.forEach((h, c) => tr.append(c === reasonCol ? el("td", reasons[i], "why") : el("td", cellText(h, r[valueAt[c]]))));
+    if (cfg.feedback) tr.append(markCell(i));
     tbody.append(tr);
   }
   $("table").replaceChildren(thead, tbody);
@@ -108,6 +112,36 @@ function render() {
   $("summary").textContent = rows.length + " rows scored, " + flagged + " predicted " + cfg.positiveLabel +
     (rows.length > shown.length ? " (the table shows the first " + shown.length + "; the download has all)" : "");
 }
+
+/** Row i's feedback cell: its mark, or the two buttons that send one (POST /feedback). */
+function markCell(i) {
+  const td = el("td", undefined, "why");
+  if (marks[i] !== undefined) { td.textContent = marks[i] ? "marked right" : "marked wrong"; return td; }
+  for (const [text, correct] of [["right", true], ["wrong", false]]) {
+    const b = el("button", text);
+    b.type = "button"; b.dataset.row = String(i); b.dataset.correct = String(correct);
+    td.append(b);
+  }
+  return td;
+}
+
+$("table").addEventListener("click", async (e) => {
+  const b = e.target.closest("button[data-row]");
+  if (!b) return;
+  const i = Number(b.dataset.row), correct = b.dataset.correct === "true";
+  const response = await fetch("feedback", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer " + $("fbtoken").value.trim() }, body: JSON.stringify({ request_id: requestId, row: i + 1, correct }) }).catch(() => null);
+  if (!response || !response.ok) {
+    let message = response ? response.status + " " + response.statusText : "request failed";
+    try { message = (await response.json()).error.message; } catch {}
+    $("status").className = "error";
+    $("status").textContent = "Feedback on row " + (i + 1) + " refused: " + message;
+    return;
+  }
+  marks[i] = correct;
+  b.closest("td").replaceWith(markCell(i));
+  $("status").className = "";
+  $("status").textContent = "Row " + (i + 1) + " marked " + (correct ? "right" : "wrong") + ".";
+});
 
 $("table").addEventListener("click", (e) => {
   const th = e.target.closest("th");
@@ -164,6 +198,7 @@ $("form").addEventListener("submit", async (e) => {
       return;
     }
     csvText = await response.text();
+    requestId = response.headers.get("x-request-id") ?? ""; marks = {};
     arrange(parseCsv(csvText));
     sortCol = -1; sortDir = 1;
     busy(false, file.name + ": model version " + response.headers.get("x-model-version") + ".");
@@ -200,10 +235,11 @@ label{white-space:nowrap}
 #threshold{width:12rem}
 details{margin:.5rem 0}`;
 
-export function indexPage(schema: Schema): string {
+/** `feedback`: the server takes POST /feedback (a token and a prediction log): rows get right/wrong buttons. */
+export function indexPage(schema: Schema, options: { feedback?: boolean } = {}): string {
   const positiveLabel = schema.labelOf(schema.target.positive);
   const labels = Object.fromEntries(schema.target.allowed.map((v) => [String(v), schema.labelOf(v)]));
-  const cfg = { positive: schema.target.positive, positiveLabel, labels, maxShown: MAX_SHOWN, topReasons: 3 };
+  const cfg = { positive: schema.target.positive, positiveLabel, labels, maxShown: MAX_SHOWN, topReasons: 3, feedback: options.feedback === true };
   const page: Markup = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>netsec — score a CSV</title>
 <style>${raw(STYLE)}</style></head><body>
@@ -213,6 +249,7 @@ A <code>${schema.target.name}</code> column may be present; it is kept in the ou
 <form id="form"><input id="file" type="file" accept=".csv,text/csv" name="file">
 <label>threshold <input id="threshold" type="number" min="0" max="1" step="any" placeholder="model's"></label>
 <label><input id="explain" type="checkbox" checked> top reasons</label>
+${options.feedback ? html`<label>feedback token <input id="fbtoken" type="password" autocomplete="off"></label>` : ""}
 <button id="score" type="submit">Score</button>
 <progress id="progress" hidden aria-label="scoring"></progress>
 <a id="download" hidden>Download predictions (CSV)</a></form>

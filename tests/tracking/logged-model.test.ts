@@ -1,0 +1,80 @@
+/**
+ * On MLflow 3 the model `netsec train` logs is also a logged model (the "Logged models" of the run
+ * page): created with the run as its source, READY, the run's output, and loadable by its own URI
+ * (`mlflow.pyfunc.load_model("models:/<model id>")`). On MLflow 2.7.1 (no such entity) the run
+ * and the version are as before, with no warning.
+ */
+import { describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { DENO, PYTHON, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
+import { mlflowUri } from "./helpers.ts";
+
+const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+async function api<T>(uri: string, path: string, init?: RequestInit): Promise<T> {
+  const r = await fetch(`${uri}/api/2.0/mlflow/${path}`, init);
+  expect(r.status, await r.clone().text()).toBe(200);
+  return (await r.json()) as T;
+}
+
+/** Train (fast experiment) tracked to `uri`; the parent run as the server has it, and the registered version. */
+async function trainTracked(uri: string) {
+  const cwd = tempDir("netsec-logged-model-");
+  copyFileSync(SHARED_DATA, join(cwd, "phisingData.csv"));
+  const experiment = `logged-model-${unique()}`;
+  const name = `netsec-logged-${unique()}`;
+  const r = await run(DENO, ["run", "-A", join(ROOT, "src/cli.ts"), "train", "--data", "phisingData.csv", "--experiment", join(ROOT, "experiments/fast.yaml"), "--json"], { MLFLOW_TRACKING_URI: uri, MLFLOW_EXPERIMENT_NAME: experiment, NETSEC_REGISTERED_MODEL: name }, cwd);
+  expect(r.code, r.stderr).toBe(0);
+  const { experiment: exp } = await api<{ experiment: { experiment_id: string } }>(uri, `experiments/get-by-name?experiment_name=${encodeURIComponent(experiment)}`);
+  const { runs } = await api<{ runs: { info: { run_id: string }; data: { tags?: { key: string }[] }; outputs?: { model_outputs?: { model_id: string }[] } }[] }>(uri, "runs/search", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ experiment_ids: [exp.experiment_id], max_results: 100 }),
+  });
+  const parent = runs.find((x) => !(x.data.tags ?? []).some((t) => t.key === "mlflow.parentRunId"))!;
+  const { model_version: version } = await api<{ model_version: { version: string; run_id: string; model_id?: string } }>(uri, `model-versions/get?name=${encodeURIComponent(name)}&version=1`);
+  return { parent, version, name, stderr: r.stderr };
+}
+
+describe.skipIf(!existsSync(SHARED_DATA))("the logged model on MLflow 3 and 2.7.1", () => {
+  it("MLflow 3.17.2: a READY logged model from the run, the run's output, loadable by models:/<model id>", async () => {
+    const uri = mlflowUri();
+    const { parent, version, stderr } = await trainTracked(uri);
+    expect(stderr).not.toContain("not as an MLflow 3 logged model");
+    const outputs = parent.outputs?.model_outputs ?? [];
+    expect(outputs).toHaveLength(1);
+    const modelId = outputs[0].model_id;
+    const { model } = await api<{ model: { info: { model_id: string; source_run_id: string; status: string; name: string; artifact_uri: string; tags?: { key: string; value: string }[] } } }>(uri, `logged-models/${modelId}`);
+    expect(model.info).toMatchObject({ model_id: modelId, source_run_id: parent.info.run_id, status: "LOGGED_MODEL_READY", name: "model" });
+    // The registered version still comes from the run's model folder (not linked to the logged model yet).
+    expect(version).toMatchObject({ run_id: parent.info.run_id, source: expect.stringMatching(/\/artifacts\/model$/) });
+    const py = await run(PYTHON, ["-c", [
+      "import sys, mlflow, pandas as pd",
+      `mlflow.set_tracking_uri(${JSON.stringify(uri)})`,
+      `m = mlflow.pyfunc.load_model("models:/${modelId}")`,
+      `df = pd.read_csv(${JSON.stringify(SHARED_DATA)}).head(20)`,
+      "out = m.predict(df)",
+      "print(len(out), list(out.columns))",
+    ].join("\n")]);
+    expect(py.code, py.stderr).toBe(0);
+    expect(py.stdout.trim()).toBe("20 ['label', 'probability_phishing', 'probability_legitimate']");
+  }, 300_000);
+
+  it("MLflow 2.7.1: the run and version as before, no logged model and no warning", async () => {
+    const uri = process.env.NETSEC_TEST_MLFLOW27_URI ?? "";
+    expect(uri, "NETSEC_TEST_MLFLOW27_URI (scripts/services.sh starts MLflow 2.7.1)").toBeTruthy();
+    const { parent, version, stderr } = await trainTracked(uri);
+    expect(stderr).not.toContain("logged model");
+    expect(parent.outputs?.model_outputs ?? []).toEqual([]);
+    expect(version.run_id).toBe(parent.info.run_id);
+    expect(version.model_id).toBeUndefined();
+  }, 300_000);
+});
