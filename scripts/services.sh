@@ -8,6 +8,8 @@
 #     /api/v1/user (bearer token) and, only with basic auth <user>:<token>,
 #     /netsec-test/phishing-27.mlflow/ → MLflow 2.7.1, /netsec-test/phishing-3.mlflow/ → MLflow 3,
 #     /netsec-test/phishing-noregistry.mlflow/ → MLflow 2.7.1 with the registry answering 404
+#   PostgreSQL (Debian's, own cluster in .services/postgres)     port $NETSEC_PG_PORT (5439)
+#   MLflow 3 on that PostgreSQL, proxied artifacts ("mlflow-pg") port $NETSEC_MLFLOW_PG_PORT (5059)
 # State lives in .services/ (one folder per server); `start` is idempotent; `env` prints the
 # variables tests read; `stop` stops what `start` started. Run scripts/setup.sh first.
 set -euo pipefail
@@ -23,7 +25,11 @@ DAGSHUB_PORT="${NETSEC_DAGSHUB_PORT:-5058}"
 # Test credentials of the DagsHub stand-in (not a secret: it only guards loopback test servers).
 DAGSHUB_USER="${NETSEC_DAGSHUB_USER:-netsec-tester}"
 DAGSHUB_TOKEN="${NETSEC_DAGSHUB_TOKEN:-dhtest_0f3a9c2e7b1d4a6f8e5c}"
-SERVICES="ferretdb mlflow mlflow-auth mlflow27 dagshub"
+PG_PORT="${NETSEC_PG_PORT:-5439}"
+MLFLOW_PG_PORT="${NETSEC_MLFLOW_PG_PORT:-5059}"
+# Test credentials of the loopback PostgreSQL cluster (not a secret: a throwaway test database).
+PG_USER=netsec PG_PASSWORD="${NETSEC_PG_PASSWORD:-netsec-pg-test-1}" PG_DB=mlflow
+SERVICES="ferretdb mlflow mlflow-auth mlflow27 dagshub postgres mlflow-pg"
 mkdir -p "$STATE"
 log() { printf '[services] %s\n' "$*" >&2; }
 
@@ -127,7 +133,68 @@ start_dagshub() {
   log "DagsHub stand-in on http://127.0.0.1:$DAGSHUB_PORT"
 }
 
+# PostgreSQL: Debian's binaries, a cluster of our own in $PG_DIR (data/, the unix socket
+# in run/), listening on 127.0.0.1 only, password (scram) on TCP. initdb refuses root: as root the
+# cluster belongs to the postgres user and its commands run through runuser.
+pg_bin() { local d; for d in /usr/lib/postgresql/*/bin; do [ -x "$d/$1" ] && { echo "$d/$1"; return 0; }; done; command -v "$1"; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# The cluster's folder: $STATE/postgres, unless we are root and the postgres user cannot reach
+# $STATE (a clone under /root): then a folder of its own in /tmp, named after $STATE.
+PG_DIR="$STATE/postgres"
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
+  PG_DIR="/tmp/netsec-postgres-$(printf '%s' "$STATE" | sha256sum | cut -c1-12)"
+fi
+pg_running() { [ -f "$PG_DIR/data/postmaster.pid" ] && as_pg "$(pg_bin pg_ctl)" status -D "$PG_DIR/data" >/dev/null 2>&1; }
+
+start_postgres() {
+  local dir="$PG_DIR"
+  if pg_running && listening "$PG_PORT"; then return 0; fi
+  [ -n "$(pg_bin initdb)" ] || { log "PostgreSQL not installed: run scripts/setup.sh"; return 1; }
+  mkdir -p "$dir/run"
+  [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    printf '%s\n' "$PG_PASSWORD" >"$dir/pwfile"; chmod 600 "$dir/pwfile"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir/pwfile"
+    as_pg "$(pg_bin initdb)" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pwfile" \
+      --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$STATE/postgres.log" 2>&1 \
+      || { log "initdb failed:"; tail -20 "$STATE/postgres.log" >&2; return 1; }
+    rm -f "$dir/pwfile"
+  fi
+  as_pg "$(pg_bin pg_ctl)" start -w -t 60 -D "$dir/data" -l "$dir/server.log" \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$dir/run" >/dev/null \
+    || { log "PostgreSQL did not start:"; tail -20 "$dir/server.log" >&2; return 1; }
+  head -1 "$dir/data/postmaster.pid" >"$STATE/postgres.pid"
+  local psql; psql=$(pg_bin psql)
+  if [ "$(as_pg "$psql" -h "$dir/run" -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$PG_DB'")" != 1 ]; then
+    as_pg "$psql" -h "$dir/run" -p "$PG_PORT" -U "$PG_USER" -d postgres -qc "CREATE DATABASE $PG_DB" >/dev/null
+  fi
+  log "PostgreSQL on 127.0.0.1:$PG_PORT (database $PG_DB)"
+}
+
+stop_postgres() {
+  if pg_running; then as_pg "$(pg_bin pg_ctl)" stop -m fast -w -D "$PG_DIR/data" >/dev/null || true; fi
+  rm -f "$STATE/postgres.pid"
+}
+
+# MLflow 3 with the team deployment's stores: runs, metrics and the registry in PostgreSQL, artifacts
+# proxied by the server (clients only talk HTTP to it; here the destination is a folder, in
+# production an object store: docs/scale.md).
+start_mlflow_pg() {
+  if alive mlflow-pg && listening "$MLFLOW_PG_PORT"; then return 0; fi
+  "$CACHE/venv/bin/python" -c "import psycopg2" 2>/dev/null || { log "psycopg2 missing in $CACHE/venv: run scripts/setup.sh"; return 1; }
+  start_postgres
+  mkdir -p "$STATE/mlflow-pg/artifacts"
+  PATH="$CACHE/venv/bin:$PATH" setsid nohup "$CACHE/venv/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PG_PORT" --workers 1 \
+    --backend-store-uri "postgresql+psycopg2://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB" \
+    --artifacts-destination "$STATE/mlflow-pg/artifacts" --serve-artifacts \
+    >"$STATE/mlflow-pg.log" 2>&1 </dev/null &
+  echo $! >"$STATE/mlflow-pg.pid"
+  wait_for mlflow-pg "$MLFLOW_PG_PORT" 180 "http://127.0.0.1:$MLFLOW_PG_PORT/health"
+  log "MLflow (PostgreSQL store) on http://127.0.0.1:$MLFLOW_PG_PORT"
+}
+
 stop_one() {
+  if [ "$1" = postgres ]; then stop_postgres; return 0; fi
   if alive "$1"; then
     local pid; pid=$(cat "$STATE/$1.pid")
     if [ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$pid" ]; then
@@ -154,6 +221,9 @@ NETSEC_TEST_MLFLOW27_URI=http://127.0.0.1:$MLFLOW27_PORT
 NETSEC_TEST_DAGSHUB_HOST=http://127.0.0.1:$DAGSHUB_PORT
 NETSEC_TEST_DAGSHUB_USER=$DAGSHUB_USER
 NETSEC_TEST_DAGSHUB_TOKEN=$DAGSHUB_TOKEN
+NETSEC_TEST_MLFLOW_PG_URI=http://127.0.0.1:$MLFLOW_PG_PORT
+NETSEC_TEST_PG_URI=postgresql://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB
+NETSEC_TEST_PG_PSQL=$(pg_bin psql)
 NETSEC_SERVICES_DIR=$STATE
 NETSEC_PYTHON=$CACHE/venv/bin/python
 NETSEC_PYTHON27=$CACHE/venv-mlflow27/bin/python
@@ -165,20 +235,27 @@ case "${1:-}" in
   start)
     case "$what" in
       all) start_ferretdb & p1=$!; start_mlflow & p2=$!; start_mlflow_auth & p3=$!; start_mlflow27 & p4=$!
-           wait $p1 && wait $p2 && wait $p3 && wait $p4 && start_dagshub ;;
+           start_mlflow_pg & p5=$!
+           wait $p1 && wait $p2 && wait $p3 && wait $p4 && start_dagshub && wait $p5 ;;
       ferretdb) start_ferretdb ;;
       mlflow) start_mlflow ;;
       mlflow-auth) start_mlflow_auth ;;
       mlflow27) start_mlflow27 ;;
       dagshub) start_dagshub ;;
+      postgres) start_postgres ;;
+      mlflow-pg) start_mlflow_pg ;;
       *) log "unknown service $what"; exit 2 ;;
     esac
     print_env >"$STATE/env" ;;
   stop)
-    if [ "$what" = all ]; then for s in $SERVICES; do stop_one "$s"; done; else stop_one "$what"; fi ;;
+    # mlflow-pg before postgres (listed in that order): the server holds connections to it
+    if [ "$what" = all ]; then for s in $SERVICES; do [ "$s" = postgres ] || stop_one "$s"; done; stop_one postgres
+    else stop_one "$what"; fi ;;
   restart) "$0" stop "$what"; "$0" start "$what" ;;
   env) print_env ;;
   status)
-    for s in $SERVICES; do if alive "$s"; then echo "$s: running (pid $(cat "$STATE/$s.pid"))"; else echo "$s: stopped"; fi; done ;;
-  *) echo "usage: scripts/services.sh start|stop|restart|status|env [all|ferretdb|mlflow|mlflow-auth|mlflow27|dagshub]" >&2; exit 2 ;;
+    for s in $SERVICES; do if [ "$s" = postgres ]; then
+      if pg_running; then echo "postgres: running (pid $(head -1 "$PG_DIR/data/postmaster.pid"))"; else echo "postgres: stopped"; fi
+    elif alive "$s"; then echo "$s: running (pid $(cat "$STATE/$s.pid"))"; else echo "$s: stopped"; fi; done ;;
+  *) echo "usage: scripts/services.sh start|stop|restart|status|env [all|ferretdb|mlflow|mlflow-auth|mlflow27|dagshub|postgres|mlflow-pg]" >&2; exit 2 ;;
 esac

@@ -10,6 +10,8 @@
 #   - FerretDB 1.24.2 (MongoDB wire protocol, SQLite backend) built from the Go module proxy
 #   - Debian's chromium (browser tests), nginx (scale-out test) and prometheus (the /metrics scrape
 #     test), when missing and we are root
+#   - Debian's postgresql (the team deployment's MLflow backend store; scripts/services.sh runs a
+#     cluster of its own on loopback) and psycopg2-binary in the MLflow 3 venv, when missing
 #   - Debian's podman, debootstrap and iproute2 (scripts/container-check.sh), when missing and we are root
 #   - the default dataset (scripts/fetch-data)
 # Tools are cached under $NETSEC_CACHE (default ~/.cache/netsec) and reused when present.
@@ -33,9 +35,9 @@ node_modules/deno/deno --version | sed -n 1p >&2  # sed reads to the end: no SIG
 node -e "require('nodejs-polars')" || { log "nodejs-polars native package missing"; exit 1; }
 node -e "console.error('onnxruntime-node', require('onnxruntime-node').env.versions.node)" || { log "onnxruntime-node's native binding does not load"; exit 1; }
 
-PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "xgboost-cpu==3.2.0" "onnx==1.23.2" "onnxruntime==1.30.0")
+PY_PACKAGES=("mlflow[auth]==3.17.2" "jupyter==1.1.1" "nbclient==0.11.0" "nbformat" "scikit-learn==1.9.1" "scipy==1.17.1" "pandas" "shap==0.51.0" "lightgbm==4.7.0" "xgboost-cpu==3.2.0" "onnx==1.23.2" "onnxruntime==1.30.0" "psycopg2-binary==2.9.13")
 VENV="$CACHE/venv"
-if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, xgboost, onnx, onnxruntime" 2>/dev/null; then
+if [ ! -x "$VENV/bin/mlflow" ] || ! "$VENV/bin/python" -c "import sklearn, scipy, nbclient, mlflow, shap, lightgbm, xgboost, onnx, onnxruntime, psycopg2" 2>/dev/null; then
   log "python venv at $VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
@@ -106,6 +108,20 @@ if ! command -v prometheus >/dev/null 2>&1 && [ ! -x /usr/bin/prometheus ]; then
     if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     log "prometheus not found and not root: the /metrics scrape test will fail; install Debian's prometheus"
+  fi
+fi
+
+# Debian's postgresql: the backend store of the "mlflow-pg" service (scripts/services.sh creates its
+# own cluster under .services/postgres with initdb/pg_ctl; the package's service is kept from starting).
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian's postgresql (its service is kept from starting)"
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; own_policy=1; fi
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  else
+    log "postgresql not found and not root: the PostgreSQL-backed MLflow (tests/tracking/postgres-backend.test.ts) will fail; install Debian's postgresql"
   fi
 fi
 
