@@ -7,7 +7,8 @@
  */
 import { loadModelFile, loadSchema, platform, readCsv } from "../src/mod.ts";
 import { matrixGroups } from "../src/stats/vector-groups.ts";
-import { treeShap, treeShapPaths } from "../src/models/trees/tree-shap.ts";
+import { treeShap } from "../src/models/trees/tree-shap.ts";
+import { treeShapPaths } from "../src/models/trees/tree-shap-paths.ts";
 import { treesFromJSON, type FlatTreesJson } from "../src/models/trees/tree-ensemble.ts";
 
 const [modelDir = "final_model", dataFile = "network_data/phisingData.csv", rowsText = "200"] = platform.args();
