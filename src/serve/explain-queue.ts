@@ -106,6 +106,7 @@ export function createExplainRunner(options: ExplainRunnerOptions = {}): Explain
     };
     worker.postMessage({ type: "model", model: spec.model, positiveIndex: spec.positiveIndex } satisfies ModelWorkerRequest);
     current = { model, worker, spec };
+    options.log?.(`explain worker started (model version ${model.version})`);
     return worker;
   };
   const send = (worker: WorkerHandle, values: Float64Array, rows: number, cols: number, signal?: AbortSignal) =>

@@ -18,6 +18,7 @@ import type { WorkerHandle } from "../../src/runtime/platform.ts";
 import { tempDir } from "../helpers/env.ts";
 import { FEATURES, schema } from "./helpers.ts";
 import { writeRealModel } from "./real-model.ts";
+import { freePort, narrowedFlags, startDenoServe } from "./deno-serve.ts";
 
 /** `n` rows of allowed values drawn with a seeded generator: nearly all distinct (3^30 combinations). */
 function randomCsv(n: number, seed = 7, copies = 1): string {
@@ -128,7 +129,7 @@ describe("the model worker", () => {
     const frame = (await parseCsvText(randomCsv(30, 5))).frame;
     const e = await runner.explain(model, frame, model.predictGrouped(frame));
     expect(runner.where).toBe("thread");
-    expect(log).toEqual(['explanations run on the serving thread, in slices: the explain worker could not start (Requires read access to "/app/src/serve/explain-worker.ts")']);
+    expect(log).toEqual(["explain worker started (model version 1)", 'explanations run on the serving thread, in slices: the explain worker could not start (Requires read access to "/app/src/serve/explain-worker.ts")']);
     expect(Array.from(e.contributions)).toEqual(Array.from((await loadModelFile(dir, { schema })).explainFrame(frame).contributions));
   }, 60_000);
 });
@@ -181,4 +182,24 @@ describe("the server with a worker, on a real socket", () => {
     expect(workers.counts.terminated).toBe(before + 1);
     expect(progress.at(-1)).toBeLessThan(2000);
   }, 60_000);
+});
+
+describe("netsec serve under Deno with its narrowed permissions", () => {
+  it("explains on a Deno Web Worker (read access to src/ is in the flags) with the in-thread numbers", async () => {
+    const port = await freePort();
+    const server = await startDenoServe({ flags: narrowedFlags(dir, port), args: ["--port", String(port), "--model-dir", dir, "--watch-ms", "0"] });
+    try {
+      const csv = randomCsv(50, 61, 2);
+      const r = await fetch(`${server.url}/predict?explain=true`, { method: "POST", headers: { "content-type": "text/csv" }, body: csv });
+      expect(r.status).toBe(200);
+      const body = (await r.json()) as { predictions: { contributions: Record<string, number> }[] };
+      const inThread = (await loadModelFile(dir, { schema })).explainFrame((await parseCsvText(csv)).frame);
+      expect(body.predictions.flatMap((p) => FEATURES.map((f) => p.contributions[f]))).toEqual(Array.from(inThread.contributions));
+      expect(server.log()).toContain("netsec serve: explain worker started (model version 1)");
+      expect(server.log()).not.toContain("could not start");
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+  }, 120_000);
 });
