@@ -44,7 +44,8 @@ export interface ExplainRunner {
 
 /** What a model worker needs of a served model: present on models loaded from a model folder or the registry. */
 interface WorkerModel {
-  model: ModelJson;
+  /** The model JSON as text, made once per model: a (re)started worker gets it as one string copy. */
+  model: string;
   positiveIndex: 0 | 1;
   preprocessor: Preprocessor;
 }
@@ -65,7 +66,7 @@ export function createExplainRunner(options: ExplainRunnerOptions = {}): Explain
     if (spec === undefined) {
       const m = model as Partial<{ file: { model?: ModelJson; preprocessor?: unknown }; target: { values: number[]; positive: number } }>;
       spec = m.file?.model && m.file.preprocessor !== undefined && m.target
-        ? { model: m.file.model, positiveIndex: m.target.values.indexOf(m.target.positive) === 0 ? 0 : 1, preprocessor: restorePreprocessor(m.file.preprocessor, model.schemaHash) }
+        ? { model: JSON.stringify(m.file.model), positiveIndex: m.target.values.indexOf(m.target.positive) === 0 ? 0 : 1, preprocessor: restorePreprocessor(m.file.preprocessor, model.schemaHash) }
         : null;
       specs.set(model, spec);
     }

@@ -12,8 +12,12 @@ import { explainPositive } from "../explain.ts";
 import { modelFromJSON } from "../registry.ts";
 
 export type ModelWorkerRequest =
-  /** `positiveIndex`: the class index of the positive class (explanations speak of it; default 1). */
-  | { type: "model"; model: ModelJson; positiveIndex?: 0 | 1 }
+  /**
+   * `model`: the model JSON, or its text (a string is copied to the worker in one piece, much
+   * faster than cloning a large forest object); `positiveIndex`: the class index of the positive
+   * class (explanations speak of it; default 1).
+   */
+  | { type: "model"; model: ModelJson | string; positiveIndex?: 0 | 1 }
   | { type: "score"; id: number; values: Float64Array; rows: number; cols: number }
   | { type: "explain"; id: number; values: Float64Array; rows: number; cols: number };
 
@@ -37,7 +41,7 @@ export function serveModelWorker(scope: WorkerScope): void {
     const message = event.data;
     if (message.type === "model") {
       try {
-        classifier = modelFromJSON(message.model);
+        classifier = modelFromJSON(typeof message.model === "string" ? JSON.parse(message.model) as ModelJson : message.model);
         positive = message.positiveIndex ?? 1;
         loadError = undefined;
       } catch (error) {
