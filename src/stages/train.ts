@@ -95,6 +95,14 @@ export function oofPositive(search: SearchResult, positive: 0 | 1): Float64Array
   return Float64Array.from(search.oof, (p) => (positive === 1 ? p : 1 - p));
 }
 
+/** The bytes of x's values followed by y (what the fingerprint hashes when there is no array file). */
+function featuresAndLabels(x: Matrix, y: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(x.values.byteLength + y.byteLength);
+  bytes.set(new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength));
+  bytes.set(y, x.values.byteLength);
+  return bytes;
+}
+
 export async function runTrain(input: TrainInput, options: TrainOptions): Promise<TrainArtifacts> {
   const { run, schema, reporter } = options;
   const files = STAGE_FILES.trainer;
@@ -102,7 +110,7 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
   const { x, y } = input.train;
   const dataFingerprint = input.trainArray
     ? await platform.sha256(await platform.readFile(input.trainArray))
-    : await platform.sha256(new Uint8Array([...new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength), ...y]));
+    : await platform.sha256(featuresAndLabels(x, y));
   const positive = schema.positiveIndex;
   const search = input.search ?? await searchModels(input.train, positive, options, options);
   const oof = oofPositive(search, positive);
