@@ -39,8 +39,31 @@ export interface FoldOutcome {
   error?: string;
 }
 
-export function takeRows(x: Matrix, rows: Int32Array): Matrix {
-  const values = new Float64Array(rows.length * x.cols);
+/**
+ * The copy of a fold's training rows, reused from task to task by this thread (a worker, or the
+ * search's own thread without workers): each thread holds one such copy at any time, not one
+ * per finished task waiting for the garbage collector (128 MB each at 1M rows × 30 features).
+ * A model may not keep `x.values` past its `fit` and the validation predictions (none does: they
+ * bin, copy or summarise the rows).
+ */
+let scratch: Float64Array | undefined;
+
+/** Drop this thread's training-rows copy (the search calls it when it is done). */
+export function releaseFoldScratch(): void {
+  scratch = undefined;
+}
+
+function trainingRows(x: Matrix, rows: Int32Array): Matrix {
+  const length = rows.length * x.cols;
+  if (!scratch || scratch.length < length) {
+    scratch = undefined; // the old copy can go before the bigger one is made
+    scratch = new Float64Array(length);
+  }
+  return takeRows(x, rows, scratch.subarray(0, length));
+}
+
+export function takeRows(x: Matrix, rows: Int32Array, into?: Float64Array): Matrix {
+  const values = into ?? new Float64Array(rows.length * x.cols);
   for (let i = 0; i < rows.length; i++) values.set(x.values.subarray(rows[i] * x.cols, (rows[i] + 1) * x.cols), i * x.cols);
   return { values, rows: rows.length, cols: x.cols };
 }
@@ -68,7 +91,7 @@ export async function runFoldTask(data: FoldData, task: FoldTask): Promise<FoldO
   const { train, valid } = foldIndices(fold, task.fold);
   const model = createModel(task.family, task.params);
   const started = performance.now();
-  await model.fit(takeRows(x, train), Uint8Array.from(train, (i) => data.y[i]));
+  await model.fit(trainingRows(x, train), Uint8Array.from(train, (i) => data.y[i]));
   const fitSeconds = (performance.now() - started) / 1000;
   const p1 = predictRows(model, x, valid);
   const yValid = Uint8Array.from(valid, (i) => data.y[i]);

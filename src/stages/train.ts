@@ -13,6 +13,7 @@ import type { Classifier, Matrix } from "../models/classifier.ts";
 import { STAGE_FILES, ensureParent, writeStage } from "../artifacts.ts";
 import type { StageContext } from "./context.ts";
 import { writeNpy } from "../data/npy.ts";
+import { fileSha256 } from "../data/digest.ts";
 import { platform } from "../runtime/index.ts";
 import { runSearch } from "../search/search.ts";
 import { score } from "../search/scoring.ts";
@@ -109,7 +110,7 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
   const finalDir = run.stage("trainer");
   const { x, y } = input.train;
   const dataFingerprint = input.trainArray
-    ? await platform.sha256(await platform.readFile(input.trainArray))
+    ? await fileSha256(input.trainArray) // read in 8 MiB blocks: not a second copy of the matrix in memory
     : await platform.sha256(featuresAndLabels(x, y));
   const positive = schema.positiveIndex;
   const search = input.search ?? await searchModels(input.train, positive, options, options);
