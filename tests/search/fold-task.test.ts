@@ -1,8 +1,10 @@
 /** One fold task: the validation rows are scored block by block, with the answers of one whole pass. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Classifier, Matrix } from "../../src/models/classifier.ts";
 import { createModel } from "../../src/models/registry.ts";
-import { PREDICT_BLOCK_ROWS, predictRows, takeRows } from "../../src/search/fold-task.ts";
+import { type FoldData, PREDICT_BLOCK_ROWS, predictRows, releaseFoldScratch, runFoldTask, takeRows } from "../../src/search/fold-task.ts";
+import { LogisticRegression } from "../../src/models/families/logistic-regression.ts";
+import { stratifiedFolds } from "../../src/search/folds.ts";
 import { mulberry32 } from "../../src/stats/rng.ts";
 
 function randomMatrix(rows: number, cols: number, seed: number): { x: Matrix; y: Uint8Array } {
@@ -27,5 +29,31 @@ describe("fold task", () => {
     expect(Array.from(blocks)).toEqual(Array.from(whole));
     expect(Math.max(...seen)).toBe(PREDICT_BLOCK_ROWS);
     expect(seen.reduce((a, b) => a + b, 0)).toBe(valid.length);
+  });
+
+  it("copies a fold's training rows into one buffer the thread reuses from task to task", async () => {
+    const { x, y } = randomMatrix(3_000, 5, 4);
+    const fold = stratifiedFolds(y, 3, 1);
+    const data: FoldData = { values: x.values, rows: x.rows, cols: x.cols, y, fold, positive: 1, scoring: "f1" };
+    const seen: { buffer: ArrayBufferLike; first: number[]; rows: number }[] = [];
+    const fit = vi.spyOn(LogisticRegression.prototype, "fit").mockImplementation(function (this: LogisticRegression, m: Matrix) {
+      seen.push({ buffer: m.values.buffer, first: Array.from(m.values.subarray(0, 5)), rows: m.rows });
+    });
+    vi.spyOn(LogisticRegression.prototype, "predictProba").mockImplementation((m: Matrix) => new Float64Array(m.rows).fill(0.5));
+    try {
+      for (let f = 0; f < 3; f++) await runFoldTask(data, { id: f, family: "logistic_regression", params: {}, fold: f });
+    } finally {
+      vi.restoreAllMocks();
+      releaseFoldScratch();
+    }
+    expect(fit).toHaveBeenCalledTimes(3);
+    expect(seen[1].buffer).toBe(seen[0].buffer);
+    expect(seen[2].buffer).toBe(seen[0].buffer);
+    // and each fit saw its own fold's rows: the first training row of fold f is the first row not in fold f
+    for (let f = 0; f < 3; f++) {
+      const r = Array.from(fold).findIndex((g) => g !== f);
+      expect(seen[f].first).toEqual(Array.from(x.values.subarray(r * 5, r * 5 + 5)));
+      expect(seen[f].rows).toBe(Array.from(fold).filter((g) => g !== f).length);
+    }
   });
 });
