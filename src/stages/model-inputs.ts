@@ -19,7 +19,7 @@ import type { PushInput } from "./push.ts";
 export async function readTrainingSet(validTrain: string, schema: Schema): Promise<TrainingSetJson> {
   const file = await CsvFile.open(validTrain);
   const builder = new TrainingSetBuilder(schema.featureNames.length);
-  for await (const chunk of file.chunks()) builder.add(chunk.values, chunk.rows, file.columns.length);
+  for await (const chunk of file.chunks({ reuseBuffer: true })) builder.add(chunk.values, chunk.rows, file.columns.length);
   return builder.result();
 }
 

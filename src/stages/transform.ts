@@ -117,7 +117,7 @@ async function splitFromFile(path: string, schema: Schema, rowsHint = 0): Promis
   let values = sharedFloat64(capacity * cols);
   let y = new Uint8Array(capacity);
   let rows = 0, missing = 0;
-  for await (const chunk of file.chunks()) {
+  for await (const chunk of file.chunks({ reuseBuffer: true })) {
     if (chunk.problems.length) {
       const p = chunk.problems[0];
       throw new NetsecError("TRANSFORM_FAILED", `${path}, row ${p.row}${p.column ? `, column ${showName(p.column)}` : ""}: got ${quoted(p.value)}, expected ${p.expected} (a validated file was changed?)`, { location: { file: path, row: p.row, column: p.column, value: p.value, expected: p.expected } });
