@@ -48,10 +48,9 @@ export interface ServePermissionInput {
   rowLog?: { write?: string; hosts?: string[] };
 }
 
-/** What a worker started by the service reads: the sources and the npm packages they import. */
+/** What the prediction log's worker reads besides src/ (which serving always reads): the npm packages it imports (the MongoDB driver). */
 function workerCode(): string[] {
-  const root = platform.projectRoot();
-  return [`${root}/src`, `${root}/node_modules`];
+  return [`${platform.projectRoot()}/node_modules`];
 }
 
 /**
@@ -69,7 +68,7 @@ export function neededPermissions(options: ServePermissionInput): PermissionSet 
     port: options.port,
     trainCommand: options.train ? platform.denoPath() : undefined,
     netHosts: [...registry?.hosts ?? [], ...options.rowLog?.hosts ?? []],
-    // The prediction log's worker loads its modules from the project (the code, no data).
+    // The prediction log's worker loads its modules from the project (code, no data).
     readPaths: [...options.schema ? [absolute(options.schema)] : [], ...options.rowLog ? workerCode() : []],
   });
   // The prediction log: its MongoDB hosts (net, above) or its JSONL file (write).

@@ -74,7 +74,7 @@ describe("bin/netsec serve: narrowed Deno permissions", () => {
     const [cache, ...flags] = r.stdout.trimEnd().split("\n");
     expect(cache).toMatch(/netsec-registry-/);
     expect(statSync(cache).isDirectory()).toBe(true);
-    expect(flags).toEqual([`--allow-read=${ROOT}/schema.yaml,${cache}`, `--allow-write=${cache}`, "--allow-net=127.0.0.1:8123,127.0.0.1:5999", "--allow-env"]);
+    expect(flags).toEqual([`--allow-read=${ROOT}/schema.yaml,${cache},${ROOT}/src`, `--allow-write=${cache}`, "--allow-net=127.0.0.1:8123,127.0.0.1:5999", "--allow-env"]);
     expect(existsSync(cache)).toBe(true);
   });
 });
@@ -89,7 +89,7 @@ describe("bin/netsec serve --prediction-log: the flags it computes let the log's
     child?.kill("SIGKILL");
   });
 
-  it("read of src/ and node_modules/ (the worker's code), write of the log file only; scored rows reach the file", async () => {
+  it("read of node_modules/ too (the worker's packages; src/ is always read), write of the log file only; scored rows reach the file", async () => {
     await writeRealModel(modelDir, 1, 3);
     const port = await freePort();
     child = spawn(BIN, ["serve", "--port", String(port), "--model-dir", modelDir, "--watch-ms", "0", "--prediction-log", logFile], {
@@ -103,7 +103,7 @@ describe("bin/netsec serve --prediction-log: the flags it computes let the log's
       await new Promise((r) => setTimeout(r, 50));
     }
     const flags = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0").filter((a) => a.startsWith("--allow"));
-    expect(flags).toContain(`--allow-read=${join(ROOT, "schema.yaml")},${modelDir},${join(ROOT, "src")},${join(ROOT, "node_modules")}`);
+    expect(flags).toContain(`--allow-read=${join(ROOT, "schema.yaml")},${modelDir},${join(ROOT, "node_modules")},${join(ROOT, "src")}`);
     expect(flags).toContain(`--allow-write=${logFile}`);
     const body = JSON.stringify([Object.fromEntries(JSON.parse(readFileSync(join(modelDir, "model.json"), "utf8")).features.map((f: string) => [f, 1]))]);
     const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body });
