@@ -13,6 +13,7 @@ import type { Classifier, Matrix } from "../models/classifier.ts";
 import { STAGE_FILES, ensureParent, writeStage } from "../artifacts.ts";
 import type { StageContext } from "./context.ts";
 import { writeNpy } from "../data/npy.ts";
+import { fileSha256 } from "../data/digest.ts";
 import { platform } from "../runtime/index.ts";
 import { runSearch } from "../search/search.ts";
 import { score } from "../search/scoring.ts";
@@ -95,14 +96,22 @@ export function oofPositive(search: SearchResult, positive: 0 | 1): Float64Array
   return Float64Array.from(search.oof, (p) => (positive === 1 ? p : 1 - p));
 }
 
+/** The bytes of x's values followed by y (what the fingerprint hashes when there is no array file). */
+function featuresAndLabels(x: Matrix, y: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(x.values.byteLength + y.byteLength);
+  bytes.set(new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength));
+  bytes.set(y, x.values.byteLength);
+  return bytes;
+}
+
 export async function runTrain(input: TrainInput, options: TrainOptions): Promise<TrainArtifacts> {
   const { run, schema, reporter } = options;
   const files = STAGE_FILES.trainer;
   const finalDir = run.stage("trainer");
   const { x, y } = input.train;
   const dataFingerprint = input.trainArray
-    ? await platform.sha256(await platform.readFile(input.trainArray))
-    : await platform.sha256(new Uint8Array([...new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength), ...y]));
+    ? await fileSha256(input.trainArray) // read in 8 MiB blocks: not a second copy of the matrix in memory
+    : await platform.sha256(featuresAndLabels(x, y));
   const positive = schema.positiveIndex;
   const search = input.search ?? await searchModels(input.train, positive, options, options);
   const oof = oofPositive(search, positive);
