@@ -16,7 +16,8 @@ import type { PrCurve } from "../stats/metrics.ts";
 import { type Cell, rowsTable } from "./json-html.ts";
 
 /** Either HTML or a figure, in reading order. */
-export type Block = { html: Markup } | { figure: PlotlyFigure };
+/** Markup, one figure, or figures side by side (a row on a wide screen, stacked on a narrow one). */
+export type Block = { html: Markup } | { figure: PlotlyFigure } | { figures: PlotlyFigure[] };
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const f4 = (v: number | undefined | null) => (v === undefined || v === null || Number.isNaN(v) ? "n/a" : v.toFixed(4));

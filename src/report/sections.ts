@@ -185,8 +185,10 @@ function evaluationSection(record: RunRecord, schema: Schema): Section {
     ["metric", "new model (test)", "new model (train)", ...(currentName ? [`${currentName} (compared rows)`] : [])],
     names.map((k): Cell[] => [metricName(k, schema), f4(evaluation.scalars[k]), f4(train[k]), ...(current ? [f4(current.metrics[k])] : [])]),
   )));
-  blocks.push(fig(confusionFigure({ labels, matrix: evaluation.metrics.confusion.matrix }, "Confusion matrix: new model (test rows)")));
-  if (evaluation.currentConfusion) blocks.push(fig(confusionFigure({ labels, matrix: evaluation.currentConfusion.matrix }, `Confusion matrix: ${currentName ?? "pushed model"} (compared rows)`)));
+  // the matrices side by side (stacked on a narrow screen)
+  const matrices = [confusionFigure({ labels, matrix: evaluation.metrics.confusion.matrix }, "Confusion matrix: new model (test rows)")];
+  if (evaluation.currentConfusion) matrices.push(confusionFigure({ labels, matrix: evaluation.currentConfusion.matrix }, `Confusion matrix: ${currentName ?? "pushed model"} (compared rows)`));
+  blocks.push(matrices.length > 1 ? { figures: matrices } : fig(matrices[0]));
   const { roc, pr } = evaluation.curves;
   blocks.push(fig(rocFigure([{ name: "new model", ...roc, auc: evaluation.scalars.roc_auc }])));
   const support = evaluation.metrics.support;
