@@ -15,7 +15,7 @@ import { confusionFigure } from "../viz/confusion.ts";
 import { prFigure, rocFigure } from "../viz/curves.ts";
 import { calibrationFigure } from "../viz/calibration.ts";
 import { importanceFigure } from "../viz/importance.ts";
-import { type Cell, pairsTable, paramsText, rowsTable } from "./json-html.ts";
+import { type Cell, csvDownload, pairsTable, paramsText, rowsTable } from "./json-html.ts";
 import type { RunRecord } from "./record.ts";
 import { type Block, contractBlocks, duplicateBlocks, explanationBlocks, protocolBlocks, thresholdBlocks } from "./insights.ts";
 
@@ -168,7 +168,9 @@ function searchSection(record: RunRecord): Section {
   return {
     id: "search",
     title: "Model search",
-    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), block(html`${top}${rest}<p class="note">Every candidate is in model_trainer/leaderboard.csv.</p>`), ...protocolBlocks(search)],
+    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), block(html`${top}${rest}<p class="note">Every candidate is in model_trainer/leaderboard.csv (${
+      csvDownload("leaderboard.csv", "download this table as CSV", columns, rows.map((r, i) => [i + 1, r.family, paramsText(r.params), Number.isFinite(r.meanScore) ? r.meanScore : r.note ?? "failed", Number.isFinite(r.stdScore) ? r.stdScore : null, r.foldScores.join(" "), r.fitSeconds]))
+    }).</p>`), ...protocolBlocks(search)],
   };
 }
 
