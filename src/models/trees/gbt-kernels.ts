@@ -15,6 +15,7 @@
  * range. A thread runs whole shards, so the result does not depend on the thread count.
  */
 import type { Bundles } from "./bundles.ts";
+import { kernelsOf } from "./hist-wasm.ts";
 
 /** Float64 slots per row record: gradient, hessian, count, raw score, class-1 count. */
 export const REC = 5;
@@ -39,9 +40,13 @@ export interface GbtArrays {
   left: Uint8Array;
   /** Leaves of the finished tree: buffer, value, then per shard start, end (LEAF_FIELDS(shards) each). */
   leaves: Float64Array;
+  /** A leaf's histogram, its shards' summed (thread 0 only). */
+  total: Float64Array;
 }
 
 export const SHARD_FIELDS = 5;
+/** Bundles the WebAssembly histogram takes (its table of bin addresses is the arena's scratch). */
+export const WASM_TABLE = 1024;
 export const leafFields = (shards: number) => 2 + 2 * shards;
 
 export type Layout = Pick<Bundles, "count" | "first" | "binOffset" | "totalBins" | "jointOffset" | "width" | "digits">;
@@ -168,6 +173,14 @@ export function histogram(a: GbtArrays, layout: Layout, b: number, start: number
   const cw = 4 * a.words;
   if (joints === 0 && wide === 0) {
     // Every bundle is one feature (e.g. continuous features of up to 255 bins): its code is the bin.
+    const wasm = kernelsOf(rec.buffer);
+    if (wasm && out.buffer === rec.buffer && B <= WASM_TABLE) {
+      const table = new Int32Array(rec.buffer, 0, B);
+      const outAt = out.byteOffset + 8 * at;
+      for (let k = 0; k < B; k++) table[k] = outAt + 24 * binOffset[first[k]];
+      wasm.hist(rec.byteOffset + 8 * REC * start, rec.byteOffset + 8 * REC * end, bytes.byteOffset + cw * start, cw, B, 0);
+      return;
+    }
     const base = new Int32Array(B);
     for (let k = 0; k < B; k++) base[k] = at + 3 * binOffset[first[k]];
     for (let p = start; p < end; p++) {
