@@ -238,6 +238,11 @@ export function place(a: GbtArrays, k: number, b: number, start: number, end: nu
   const bytes = a.codeBytes[b];
   const W = a.words;
   const left = a.left;
+  const wasm = kernelsOf(src.buffer);
+  if (wasm && left.buffer === src.buffer && W > 0) {
+    const cw = 4 * W;
+    return wasm.place(src.byteOffset + 8 * REC * start, src.byteOffset + 8 * REC * end, bytes.byteOffset + cw * start, cw, k, left.byteOffset, dst.byteOffset, dstCodes.byteOffset, l0, r0) - l0;
+  }
   let l = l0;
   let r = r0;
   for (let p = start; p < end; p++) {

@@ -3,7 +3,8 @@
  * the module's own memory (`wasmAlloc`): the histogram of rows whose bundles are one feature each
  * (continuous features of up to 255 bins: one update per row and feature), the parent − smaller
  * histogram subtraction and the sum of shard histograms. Gradient and hessian sit side by side in a
- * row record and in a bin, so one 128-bit add updates both; no bounds checks. Every bin still
+ * row record and in a bin, so one 128-bit add updates both; no bounds checks. Also the move of a
+ * node's rows into the other buffer by the split (row records and codes). Every bin still
  * receives its rows in position order and each lane is an IEEE double add, so the sums, and the
  * model, are bit for bit those of the JavaScript loops (gbt-kernels.ts), which stay the path where
  * WebAssembly SIMD is missing or the arrays live elsewhere (shared memory of a fit team).
@@ -19,7 +20,8 @@ const OP = {
   block: 0x02, loop: 0x03, end: 0x0b, br: 0x0c, brIf: 0x0d,
   get: 0x20, set: 0x21, tee: 0x22,
   i32Load: 0x28, f64Load: 0x2b, i32Load8u: 0x2d, f64Store: 0x39, i32Store: 0x36,
-  i32Const: 0x41, i32GeU: 0x4f, i32LtU: 0x49, i32Add: 0x6a, i32Mul: 0x6c, i32Shl: 0x74,
+  i32Const: 0x41, i32GeU: 0x4f, i32LtU: 0x49, i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32Shl: 0x74,
+  i64Load: 0x29, i64Store: 0x37, select: 0x1b,
   f64Add: 0xa0, f64Sub: 0xa1,
 };
 const SIMD = 0xfd;
@@ -111,15 +113,46 @@ function addBody(): number[] {
   ]);
 }
 
+/**
+ * place(src, end, codes, cw, k, left, dst, dstCodes, l, r) → l after: moves each row record of 40
+ * bytes from `src` to `end` and its `cw` code bytes (from `codes`) to position l (l += 1) when
+ * `u8[left + code byte k]` is 1, else to position r (r −= 1), of the records at `dst` and codes at
+ * `dstCodes`. Locals: 10 go, 11 q, 12 d, 13 w.
+ */
+function placeBody(): number[] {
+  return body([[4, I32]], [
+    OP.block, 0x40, OP.loop, 0x40,
+    ...get(0), ...get(1), OP.i32GeU, OP.brIf, 1,
+    ...get(5), ...get(2), ...get(4), OP.i32Add, ...mem(OP.i32Load8u, 0), OP.i32Add, ...mem(OP.i32Load8u, 0), ...set(10),
+    ...get(8), ...get(9), ...get(10), OP.select, ...set(11),
+    ...get(8), ...get(10), OP.i32Add, ...set(8),
+    ...get(9), ...get(10), OP.i32Add, ...c32(1), OP.i32Sub, ...set(9),
+    ...get(6), ...get(11), ...c32(40), OP.i32Mul, OP.i32Add, ...set(12),
+    ...get(12), ...get(0), ...mem(V.load, 3), ...mem(V.store, 3),
+    ...get(12), ...get(0), ...mem(V.load, 3, 16), ...mem(V.store, 3, 16),
+    ...get(12), ...get(0), ...mem(OP.i64Load, 3, 32), ...mem(OP.i64Store, 3, 32),
+    ...get(7), ...get(11), ...get(3), OP.i32Mul, OP.i32Add, ...set(12),
+    ...c32(0), ...set(13),
+    OP.loop, 0x40,
+    ...get(12), ...get(13), OP.i32Add, ...get(2), ...get(13), OP.i32Add, ...mem(OP.i32Load, 2), ...mem(OP.i32Store, 2),
+    ...get(13), ...c32(4), OP.i32Add, OP.tee, 13, ...get(3), OP.i32LtU, OP.brIf, 0,
+    OP.end,
+    ...bump(0, 40), ...bump(2, get(3)),
+    OP.br, 0,
+    OP.end, OP.end,
+    ...get(8),
+  ]);
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const fn = (params: number) => [0x60, params, ...Array(params).fill(I32), 0];
+  const fn = (params: number, results = 0) => [0x60, params, ...Array(params).fill(I32), results, ...Array(results).fill(I32)];
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, ...fn(6), ...fn(3)]),
+    ...section(1, [3, ...fn(6), ...fn(3), ...fn(10, 1)]),
     ...section(2, [1, ...name("env"), ...name("mem"), 0x02, 0x00, 1]),
-    ...section(3, [3, 0, 1, 1]),
-    ...section(7, [3, ...name("hist"), 0x00, 0, ...name("sub"), 0x00, 1, ...name("add"), 0x00, 2]),
-    ...section(10, [3, ...histBody(), ...subBody(), ...addBody()]),
+    ...section(3, [4, 0, 1, 1, 2]),
+    ...section(7, [4, ...name("hist"), 0x00, 0, ...name("sub"), 0x00, 1, ...name("add"), 0x00, 2, ...name("place"), 0x00, 3]),
+    ...section(10, [4, ...histBody(), ...subBody(), ...addBody(), ...placeBody()]),
   ]);
 }
 
@@ -141,6 +174,7 @@ export interface HistKernels {
   hist(rec: number, end: number, codes: number, cw: number, bundles: number, base: number): void;
   sub(out: number, from: number, end: number): void;
   add(out: number, from: number, end: number): void;
+  place(src: number, end: number, codes: number, cw: number, k: number, left: number, dst: number, dstCodes: number, l: number, r: number): number;
 }
 
 /** The kernels of each arena, by its buffer (the fit's typed arrays find them through `.buffer`). */
@@ -168,7 +202,7 @@ export function wasmArena(bytes: number): { alloc: (bytes: number) => [ArrayBuff
   if (!module) return null;
   const memory = new WebAssembly.Memory({ initial: Math.ceil((bytes + ARENA_SCRATCH + 64) / 65536) + 1 });
   const exports = new WebAssembly.Instance(module, { env: { mem: memory } }).exports as unknown as Omit<HistKernels, "memory">;
-  const kernels: HistKernels = { memory, hist: exports.hist, sub: exports.sub, add: exports.add };
+  const kernels: HistKernels = { memory, hist: exports.hist, sub: exports.sub, add: exports.add, place: exports.place };
   byBuffer.set(memory.buffer, kernels);
   let next = ARENA_SCRATCH;
   return {
