@@ -31,10 +31,39 @@ function continuous(rows: number, cols: number, seed: number): { x: Matrix; y: U
   return { x: { values, rows, cols }, y };
 }
 
+/** Ternary columns (five share a byte: trees/bundles.ts), a noisy linear rule for the label. */
+function ternary(rows: number, cols: number, seed: number): { x: Matrix; y: Uint8Array } {
+  const rng = mulberry32(seed);
+  const values = new Float64Array(rows * cols);
+  const y = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let c = 0; c < cols; c++) {
+      const v = rng.int(3) - 1;
+      values[r * cols + c] = v;
+      s += v * ((c % 5) - 2);
+    }
+    y[r] = s + (rng.next() - 0.5) * 3 > 0 ? 1 : 0;
+  }
+  return { x: { values, rows, cols }, y };
+}
+
+/** Counts the calls of the arena's kernels (the fit finds them by its buffer: the same object). */
+function counted(arena: NonNullable<ReturnType<typeof wasmArena>>): Record<string, number> {
+  const calls: Record<string, number> = {};
+  const k = arena.kernels as unknown as Record<string, (...args: number[]) => number>;
+  for (const name of ["hist", "sub", "add", "place"]) {
+    const run = k[name];
+    calls[name] = 0;
+    k[name] = (...args) => (calls[name]++, run(...args));
+  }
+  return calls;
+}
+
 const options = { iterations: 6, rate: 0.2, maxLeaves: 31, maxDepth: Infinity, minLeaf: 20, lambda: 0 };
 
-function setup(rows: number, cols: number) {
-  const { x, y } = continuous(rows, cols, 3);
+function setup(rows: number, cols: number, make = continuous) {
+  const { x, y } = make(rows, cols, 3);
   const bins = fitBins(x);
   const bundles = bundleFeatures(bins);
   const data = groupRows(x, y, bins, bundles, true);
@@ -57,6 +86,7 @@ describe("hist_gbt's WebAssembly kernels", () => {
     expect(s.bundles.count).toBe(7); // every continuous feature its own bundle: the path the kernel takes
     const arena = wasmArena(gbtBytes(s.data, s.bundles, s.capacity, options.maxLeaves))!;
     expect(arena).not.toBeNull();
+    const calls = counted(arena);
     const a = gbtArrays(s.data, s.bundles, s.capacity, 0.1, options.maxLeaves, arena.alloc);
     const rec = a.rec[0];
     const rng = mulberry32(9);
@@ -67,6 +97,7 @@ describe("hist_gbt's WebAssembly kernels", () => {
     const start = 101;
     const end = 2718;
     histogram(a, s.bundles, 0, start, end, a.slots, 3 * s.bundles.totalBins, new Float64Array(0));
+    expect(calls.hist).toBe(1);
     const expected = new Float64Array(3 * s.bundles.totalBins);
     const cw = 4 * a.words;
     for (let p = start; p < end; p++) {
@@ -80,10 +111,15 @@ describe("hist_gbt's WebAssembly kernels", () => {
     expect(Array.from(a.slots.subarray(3 * s.bundles.totalBins, 6 * s.bundles.totalBins))).toEqual(Array.from(expected));
   });
 
-  it("grow the same trees, bit for bit, as the JavaScript loops on ordinary memory", () => {
-    const s = setup(40_000, 5);
+  it.each([["continuous", continuous, 5], ["ternary (joint histograms of bundles)", ternary, 15]] as const)("grow the same trees on %s features, bit for bit, as the JavaScript loops on ordinary memory", (_, kind, cols) => {
+    const s = setup(40_000, cols, kind);
     const arena = wasmArena(gbtBytes(s.data, s.bundles, s.capacity, options.maxLeaves))!;
+    const calls = counted(arena);
     const wasm = grow(s, arena.alloc);
+    expect(calls.hist).toBeGreaterThan(options.iterations);
+    expect(calls.place).toBeGreaterThan(options.iterations);
+    expect(calls.sub).toBeGreaterThan(0);
+    expect(calls.add).toBeGreaterThan(0);
     expect(kernelsOf(wasm.a.slots.buffer)).toBe(arena.kernels);
     expect(wasm.a.shards).toBeGreaterThan(1); // shard sums and subtraction run in the module too
     const plain = grow(s, (bytes) => [new ArrayBuffer(bytes), 0]);

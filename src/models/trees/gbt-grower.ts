@@ -69,7 +69,8 @@ export function gbtBytes(data: GroupedRows, bundles: Bundles, slots: number, max
   const words = Math.ceil(bundles.count / 4);
   const r16 = (n: number) => Math.ceil(n / 16) * 16;
   return 2 * r16(8 * REC * G) + 2 * r16(4 * words * G) + r16(4 * (shards + 1)) + r16(8 * slots * shards * 3 * bundles.totalBins) +
-    r16(4 * (4 + SHARD_FIELDS * shards)) + 256 + r16(8 * leafFields(shards) * Math.max(1, Math.min(maxLeaves, G))) + r16(24 * bundles.totalBins);
+    r16(4 * (4 + SHARD_FIELDS * shards)) + 256 + r16(8 * leafFields(shards) * Math.max(1, Math.min(maxLeaves, G))) + r16(24 * bundles.totalBins) +
+    r16(24 * bundles.jointOffset[bundles.count]);
 }
 
 /**
@@ -109,6 +110,7 @@ export function gbtArrays(data: GroupedRows, bundles: Bundles, slots: number, ba
     left: new Uint8Array(...alloc(256), 256),
     leaves: f64(leafFields(shards) * Math.max(1, Math.min(maxLeaves, G))),
     total: f64(3 * bundles.totalBins),
+    joint: f64(3 * bundles.jointOffset[bundles.count]),
   };
 }
 
@@ -123,7 +125,7 @@ export class GbtGrower {
     this.shards = a.shards;
     this.capacity = a.slots.length / (a.shards * slotSize(bundles));
     this.free = Array.from({ length: a.shards }, () => Array.from({ length: this.capacity }, (_, i) => this.capacity - 1 - i));
-    this.joint = new Float64Array(3 * bundles.jointOffset[bundles.count]);
+    this.joint = a.joint;
   }
 
   /** Runs a step on every shard: on the team, or here. */

@@ -42,6 +42,8 @@ export interface GbtArrays {
   leaves: Float64Array;
   /** A leaf's histogram, its shards' summed (thread 0 only). */
   total: Float64Array;
+  /** Thread 0's zeroed scratch of joint histograms (a fit worker has its own). */
+  joint: Float64Array;
 }
 
 export const SHARD_FIELDS = 5;
@@ -164,7 +166,14 @@ export function histogram(a: GbtArrays, layout: Layout, b: number, start: number
     else if (first[k + 1] - first[k] > 1) wide++;
   }
   if (joints === B) {
-    jointPart(a, layout, b, start, end, joint, 0);
+    const wasm = kernelsOf(a.rec[b].buffer);
+    if (wasm && joint.buffer === a.rec[b].buffer && B <= WASM_TABLE) {
+      // The same updates in the same order as jointPart, in the module.
+      const table = new Int32Array(joint.buffer, 0, B);
+      for (let k = 0; k < B; k++) table[k] = joint.byteOffset + 24 * jointOffset[k];
+      const cw = 4 * a.words;
+      wasm.hist(a.rec[b].byteOffset + 8 * REC * start, a.rec[b].byteOffset + 8 * REC * end, a.codeBytes[b].byteOffset + cw * start, cw, B, 0);
+    } else jointPart(a, layout, b, start, end, joint, 0);
     for (let k = 0; k < B; k++) marginalize(layout, k, joint, 1, 0, out, at);
     return;
   }
