@@ -20,9 +20,11 @@
  * At 1M rows × 30 small-integer features: ~104k donors, ~4 MiB of base64 in preprocessor.json.
  *
  * Work is bounded (see knn-index.ts): only rows with a missing value are queried, identical
- * query rows are answered once, fit rows are grouped into distinct rows, and donors at distance 0
- * are found by hash look-ups before any scan; a scan (O(U·F) per query, U distinct fit rows, F
- * features) is needed only when fewer than k donors sit at distance 0.
+ * query rows are answered once, fit rows are grouped into distinct rows. On small-integer data the
+ * donors are found by branch and bound over a trie of column blocks (knn-trie.ts), exact and
+ * without measuring every donor; otherwise donors at distance 0 are found by hash look-ups before
+ * any scan, and a scan (O(U·F) per query, U distinct fit rows, F features) is needed only when
+ * fewer than k donors sit at distance 0.
  */
 import { NetsecError } from "../errors.ts";
 import { buildIndex, type FitIndex } from "./knn-index.ts";
