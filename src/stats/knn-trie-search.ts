@@ -57,7 +57,7 @@ export function scanTrie(index: FitIndex, trie: Trie, row: Float64Array, present
   for (let r = 0; r < roots.length; r++) {
     const root = roots[r]!;
     const partial = flat[nodeEntry[root]!]!;
-    if (partial > cap) continue;
+    if (partial > cap) break; // roots come in increasing partial sums: the rest are farther
     let level = 0;
     let g = root;
     let total = partial;
