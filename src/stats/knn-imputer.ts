@@ -69,6 +69,8 @@ export interface KnnImputerOptions {
 export const MAX_DONOR_BYTES = 3 << 20;
 
 const INT8_NAN = -128;
+/** Most answered query rows remembered by one transform() (identical rows are answered once). */
+const MAX_ANSWERED = 1 << 16;
 
 export class KnnImputer {
   readonly k: number;
@@ -147,6 +149,7 @@ export class KnnImputer {
       let filled = answered.get(key);
       if (!filled) {
         filled = imputeRow(index, row, this.k, work);
+        if (answered.size >= MAX_ANSWERED) answered.clear(); // bounded memory on millions of distinct rows
         answered.set(key, filled);
       }
       out.set(filled, r * cols);
