@@ -17,6 +17,7 @@
  * rare mask) when step 1 suffices, O(U·F) (U distinct fit rows) in the worst case.
  */
 import { cell, PatternTable, sameValue } from "./knn-hash.ts";
+import { buildTrie, type Trie } from "./knn-trie.ts";
 
 /** Fit rows grouped by distinct rows. */
 export interface FitIndex {
@@ -42,6 +43,8 @@ export interface FitIndex {
   rareValues: Float64Array;
   /** Bit planes of the patterns when every value is -1, 0, 1 or NaN (null otherwise). */
   ternary: TernaryBits | null;
+  /** Block trie over the patterns when every value is a small integer (see knn-trie.ts), else null. */
+  trie: Trie | null;
 }
 
 /** Pattern u, word w (columns 32w .. 32w+31) at u * words + w: bits of the columns that are < 0, > 0, present. */
@@ -128,12 +131,15 @@ export function buildIndex(rows: number, cols: number, valueAt: (i: number) => n
   for (let r = 0; r < rows; r++) order[cursor[patternOf[r]!]!++] = r;
   const columnMeans = new Float64Array(cols);
   for (let c = 0; c < cols; c++) columnMeans[c] = counts[c] === 0 ? NaN : sums[c]! / counts[c]!;
-  return {
+  const index: FitIndex = {
     rows, cols, patternCount: U, byColumn, table, offsets, order, columnMeans,
     levels: levelSets.map((set) => (set ? [...set].sort((a, b) => a - b) : null)),
     probeMasks, rarePatterns: Int32Array.from(rare), rareValues: rowMajor(byColumn, U, cols, rare),
     ternary: ternaryBits(byColumn, U, cols),
+    trie: null,
   };
+  index.trie = buildTrie(byColumn, U, cols);
+  return index;
 }
 
 function rowMajor(byColumn: Float64Array, U: number, cols: number, patterns: number[]): Float64Array {

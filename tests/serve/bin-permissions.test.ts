@@ -74,7 +74,7 @@ describe("bin/netsec serve: narrowed Deno permissions", () => {
     const [cache, ...flags] = r.stdout.trimEnd().split("\n");
     expect(cache).toMatch(/netsec-registry-/);
     expect(statSync(cache).isDirectory()).toBe(true);
-    expect(flags).toEqual([`--allow-read=${ROOT}/schema.yaml,${cache}`, `--allow-write=${cache}`, "--allow-net=127.0.0.1:8123,127.0.0.1:5999", "--allow-env"]);
+    expect(flags).toEqual([`--allow-read=${ROOT}/schema.yaml,${cache},${ROOT}/src`, `--allow-write=${cache}`, "--allow-net=127.0.0.1:8123,127.0.0.1:5999", "--allow-env"]);
     expect(existsSync(cache)).toBe(true);
   });
 });
