@@ -118,11 +118,24 @@ export async function resolveModelVersion(client: MlflowClient, ref: ModelUri): 
   return checkVersion(ref, version, client);
 }
 
-/** The artifact URI of a model folder given as `runs:/<id>/<path>` or `mlflow-artifacts:/…`, checked to be a plain path of the proxied store. */
-async function modelFolderUri(client: MlflowClient, source: string, where: string): Promise<string> {
+/**
+ * The artifact URI of a model folder given as `runs:/<id>/<path>`, `models:/<model id>` (an MLflow 3
+ * logged model: a version registered from it has this source) or `mlflow-artifacts:/…`, checked to
+ * be a plain path of the proxied store.
+ */
+async function modelFolderUri(client: MlflowClient, source: string, where: string, runId?: string): Promise<string> {
   const runs = /^runs:\/([^/]+)\/(.+)$/.exec(source);
+  const logged = /^models:\/(m-[A-Za-z0-9_-]{1,64})$/.exec(source);
   let folder = source;
-  if (runs) {
+  if (logged) {
+    const model = await client.getLoggedModel(logged[1]);
+    if (model?.model_id !== logged[1]) throw new NetsecError("REGISTRY_REFUSED", `${where}: asked for logged model ${logged[1]}, the server answered ${String(model?.model_id).slice(0, 80)}: refused`);
+    if (runId && model.source_run_id && model.source_run_id !== runId) {
+      throw new NetsecError("REGISTRY_REFUSED", `${where}: the logged model ${logged[1]} comes from run ${String(model.source_run_id).slice(0, 80)}, the version from run ${runId}: refused`);
+    }
+    if (typeof model.artifact_uri !== "string") throw new NetsecError("REGISTRY_REFUSED", `${where}: the server's answer for logged model ${logged[1]} has no artifact_uri`);
+    folder = model.artifact_uri.replace(/\/+$/, "");
+  } else if (runs) {
     if (!RUN_ID.test(runs[1])) throw new NetsecError("REGISTRY_REFUSED", `${where}: run id ${JSON.stringify(runs[1].slice(0, 80))} is not a run id: refused`);
     checkArtifactPath(runs[2], `${where}: the model path`, "REGISTRY_REFUSED");
     const run = await client.getRun(runs[1]);
@@ -190,7 +203,7 @@ async function loggedManifest(client: MlflowClient, folder: string, where: strin
  * `version` the registry's version number (a run's model: the logged one), plus where it came from.
  */
 async function fetchCheckedModel(client: MlflowClient, source: string, where: string, tagged: string | undefined, origin: Record<string, unknown>, registryVersion?: string): Promise<CheckedModel> {
-  const folder = await modelFolderUri(client, source, where);
+  const folder = await modelFolderUri(client, source, where, typeof origin.runId === "string" ? origin.runId : undefined);
   const mlmodel = parse(new TextDecoder().decode(await client.downloadArtifact(folder, "MLmodel", REGISTRY_LIMITS.mlmodelBytes))) as { flavors?: Record<string, { sha256?: unknown }> } | null;
   const recorded = mlmodel?.flavors?.[FLAVOR]?.sha256;
   if (typeof recorded !== "string" && !tagged) {
