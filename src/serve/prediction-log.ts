@@ -46,6 +46,9 @@ export interface PredictionLogOptions {
   random?: () => number;
 }
 
+/** Longest wait (ms) of offered rows before they go to the writer, when fewer than a batch came. */
+export const HAND_OVER_MS = 20;
+
 /** What writes the rows: the writer itself (in this thread) or its worker. */
 interface Backend {
   push(requests: LoggedRequest[]): void;
@@ -63,8 +66,10 @@ export class PredictionLog {
   readonly #share: number;
   readonly #maxQueued: number;
   readonly #random: () => number;
-  /** Requests offered since the last hand-over (sent together, after the current task). */
+  /** Requests offered since the last hand-over (sent together: a batch's worth, or after HAND_OVER_MS). */
   #pending: LoggedRequest[] = [];
+  #pendingRows = 0;
+  readonly #batchRows: number;
   #handOver: ReturnType<typeof setTimeout> | undefined;
   /** Rows offered and not yet written or dropped (pending + with the writer). */
   #queued = 0;
@@ -90,7 +95,7 @@ export class PredictionLog {
     this.#failed = new Counter({ name: `${METRIC_PREFIX}prediction_log_write_failures_total`, help: "Writes the prediction log's sink refused or that failed", registers });
     const queued = () => this.#queued;
     new Gauge({ name: `${METRIC_PREFIX}prediction_log_queued_rows`, help: "Rows waiting to be written to the prediction log", registers, collect() { this.set(queued()); } });
-    const batchRows = options.batchRows ?? 1000;
+    const batchRows = (this.#batchRows = options.batchRows ?? 1000);
     const events: WriterEvents = { settled: (written, dropped, error) => this.#settled(written, dropped, error) };
     const { sink } = options;
     if (typeof sink === "string") {
@@ -143,8 +148,11 @@ export class PredictionLog {
     else for (let i = 0; i < take; i++) values.set(features.values.subarray(rows[i]! * width, (rows[i]! + 1) * width), i * width);
     this.#pending.push({ requestId, modelVersion, at: Date.now(), rows, values, probability, prediction });
     this.#queued += take;
-    // One hand-over per turn of the event loop, after the request has answered.
-    this.#handOver ??= setTimeout(() => this.#handOverNow(), 0);
+    this.#pendingRows += take;
+    // Few messages to the worker: a batch's worth at once, else what came within HAND_OVER_MS
+    // (one message per request of single-row traffic would cost more than the rows).
+    if (this.#pendingRows >= this.#batchRows) this.#handOverNow();
+    else this.#handOver ??= setTimeout(() => this.#handOverNow(), HAND_OVER_MS);
   }
 
   /** Resolves once everything queued so far has been written (or dropped). */
@@ -170,6 +178,7 @@ export class PredictionLog {
     if (this.#pending.length === 0) return;
     const requests = this.#pending;
     this.#pending = [];
+    this.#pendingRows = 0;
     if (this.#broken === undefined) this.#backend.push(requests);
   }
 
@@ -195,6 +204,7 @@ export class PredictionLog {
     this.#broken = error;
     this.#options.log?.(`prediction log: ${error}; rows are dropped from now on (/predict is not affected)`);
     this.#pending = [];
+    this.#pendingRows = 0;
     this.#drop(this.#queued);
     this.#queued = 0;
   }

@@ -11,7 +11,7 @@ import { MongoClient } from "mongodb";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { mongoUri, tempDir } from "../helpers/env.ts";
 import { cell, FEATURES, featureCsv, schema, startToyService, type TestService, toyProbability } from "./helpers.ts";
-import { PredictionLog, type PredictionDocument, type PredictionLogSink } from "../../src/serve/prediction-log.ts";
+import { HAND_OVER_MS, PredictionLog, type PredictionDocument, type PredictionLogSink } from "../../src/serve/prediction-log.ts";
 import { createFrame } from "../../src/data/frame.ts";
 import { sample } from "./metrics-helpers.ts";
 
@@ -109,7 +109,7 @@ describe("the log's worker", () => {
     log.offer("req-first", "3", frame, scores);
     await log.flush(); // the worker is up and has written once
     log.offer("req-busy", "3", frame, scores);
-    await new Promise((resolve) => setTimeout(resolve, 0)); // the hand-over to the worker
+    await new Promise((resolve) => setTimeout(resolve, HAND_OVER_MS * 3)); // the hand-over to the worker (its timer is due first)
     // From here this thread spins without yielding: an in-thread writer could not write anything.
     const bound = Date.now() + 60_000;
     let seen = false;
