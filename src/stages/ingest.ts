@@ -29,7 +29,8 @@ export interface IngestSource {
   /** Used for `feature_store/<name>.csv`. */
   name: string;
   columns: readonly string[];
-  chunks(): AsyncIterable<NumericChunk>;
+  /** `reuseBuffer`: the reader may hand over every chunk in one buffer (ingest copies each row out). */
+  chunks(options?: { reuseBuffer?: boolean }): AsyncIterable<NumericChunk>;
   /** e.g. "CSV file network_data/phisingData.csv" (credentials never included). */
   describe: string;
   /** sha256 of what the rows come from (files); undefined for a database. */
@@ -128,7 +129,7 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     const firstReaderProblems: IngestSummary["firstReaderProblems"] = [];
     const out = await LineWriter.create(featureStore, columns);
     try {
-      for await (const chunk of source.chunks()) {
+      for await (const chunk of source.chunks({ reuseBuffer: true })) {
         const byRow = problemsByRow(chunk.problems);
         readerProblems += chunk.problems.length;
         for (const p of chunk.problems) {
