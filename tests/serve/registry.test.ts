@@ -111,7 +111,7 @@ describe("netsec serve --model-uri (a real MLflow registry)", () => {
     const cache = tempDir("netsec-reg-cache-");
     const port = await freePort();
     const needed = denoFlags({ ...servePermissions({ root: ROOT, modelDir: cache, host: "127.0.0.1", port, netHosts: [new URL(mlflow.uri).host] }), write: [cache] });
-    expect(needed).toEqual([`--allow-read=${ROOT}/schema.yaml,${cache}`, `--allow-write=${cache}`, `--allow-net=127.0.0.1:${port},${new URL(mlflow.uri).host}`, "--allow-env"]);
+    expect(needed).toEqual([`--allow-read=${ROOT}/schema.yaml,${cache},${ROOT}/src`, `--allow-write=${cache}`, `--allow-net=127.0.0.1:${port},${new URL(mlflow.uri).host}`, "--allow-env"]);
     const args = ["--port", String(port), "--model-uri", `models:/${name}@champion`, "--model-cache", cache];
     const narrowed = await startDenoServe({ flags: needed, args, env: { MLFLOW_TRACKING_URI: mlflow.uri } });
     try {
