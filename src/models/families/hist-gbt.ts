@@ -11,7 +11,7 @@ import type { Explanation, FitOptions, Matrix, ModelJson, Params } from "../clas
 import { fitBins } from "../trees/binning.ts";
 import { bundleFeatures } from "../trees/bundles.ts";
 import { groupRows } from "../trees/grouping.ts";
-import { wasmArena } from "../trees/hist-wasm.ts";
+import { hasHistKernels, wasmArena } from "../trees/hist-wasm.ts";
 import { gbtArrays, gbtBytes, GbtGrower, type GbtOptions, SHARD_ROWS, shardCount, slotCapacity } from "../trees/gbt-grower.ts";
 import { canStartTeam, fitBuffer, startTeam, type Team } from "../trees/fit-team.ts";
 import { flatten, type TreeBuilder } from "../trees/tree-ensemble.ts";
@@ -41,7 +41,7 @@ interface GbtState extends TreeModelState {
 export class HistGbt extends TreeModel {
   readonly family = HIST_GBT;
   private baseline = 0;
-  /** Threads the last fit ran on: 1 without workers (Node), for small data (< 2 shards) or when asked for 1. */
+  /** Threads the last fit ran on: 1 without workers (Node), for small data (< 2 shards), on the WebAssembly kernels of continuous features, or when asked for 1. */
   fitThreads = 1;
 
   constructor(params: Params = {}) {
@@ -63,9 +63,13 @@ export class HistGbt extends TreeModel {
     const shards = shardCount(data.groups, bundles.totalBins);
     const capacity = slotCapacity(o.maxLeaves, y.length, o.minLeaf);
     const threads = Math.min(shards, Math.max(1, Math.floor(options.threads ?? 1)));
-    const teamed = threads > 1 && data.groups >= 2 * SHARD_ROWS && capacity * shards * bundles.totalBins * 24 <= 64 << 20 && canStartTeam();
-    // One thread: the arrays in a WebAssembly arena (trees/hist-wasm.ts) with every slot up front, where they fit in 64 MB of slots.
     const slotBytes = capacity * shards * bundles.totalBins * 24;
+    // Every bundle one feature (continuous features): one thread on the WebAssembly kernels is as
+    // fast as a team of two on the JavaScript loops (1.6 vs 2.9–4.2 ns a histogram update,
+    // bench/RESULTS.md), at half the CPU: no team then.
+    const simdAlone = bundles.count === x.cols && slotBytes <= 64 << 20 && hasHistKernels();
+    const teamed = !simdAlone && threads > 1 && data.groups >= 2 * SHARD_ROWS && slotBytes <= 64 << 20 && canStartTeam();
+    // One thread: the arrays in a WebAssembly arena (trees/hist-wasm.ts) with every slot up front, where they fit in 64 MB of slots.
     const arena = !teamed && slotBytes <= 64 << 20 ? wasmArena(gbtBytes(data, bundles, capacity, o.maxLeaves)) : null;
     const slots = teamed || arena ? capacity : Math.min(capacity, 64);
     const arrays = gbtArrays(data, bundles, slots, this.baseline, o.maxLeaves, arena ? arena.alloc : fitBuffer(teamed));
