@@ -11,7 +11,7 @@ import type { Explanation, FitOptions, Matrix, ModelJson, Params } from "../clas
 import { fitBins } from "../trees/binning.ts";
 import { bundleFeatures } from "../trees/bundles.ts";
 import { groupRows } from "../trees/grouping.ts";
-import { hasHistKernels, wasmArena } from "../trees/hist-wasm.ts";
+import { wasmArena } from "../trees/hist-wasm.ts";
 import { gbtArrays, gbtBytes, GbtGrower, type GbtOptions, SHARD_ROWS, shardCount, slotCapacity } from "../trees/gbt-grower.ts";
 import { canStartTeam, fitBuffer, startTeam, type Team } from "../trees/fit-team.ts";
 import { flatten, type TreeBuilder } from "../trees/tree-ensemble.ts";
@@ -60,15 +60,14 @@ export class HistGbt extends TreeModel {
     const prior = Math.min(1 - 1e-12, Math.max(1e-12, ones / y.length));
     this.baseline = Math.log(prior / (1 - prior));
     // A team only where there are shards to deal out and the slots fit in a fixed shared block.
-    const shards = shardCount(data.groups, bundles.totalBins);
+    const shards = shardCount(data.groups, bundles);
     const capacity = slotCapacity(o.maxLeaves, y.length, o.minLeaf);
     const threads = Math.min(shards, Math.max(1, Math.floor(options.threads ?? 1)));
     const slotBytes = capacity * shards * bundles.totalBins * 24;
-    // Every bundle one feature (continuous features): one thread on the WebAssembly kernels is as
-    // fast as a team of two on the JavaScript loops (1.6 vs 2.9–4.2 ns a histogram update,
-    // bench/RESULTS.md), at half the CPU: no team then.
-    const simdAlone = bundles.count === x.cols && slotBytes <= 64 << 20 && hasHistKernels();
-    const teamed = !simdAlone && threads > 1 && data.groups >= 2 * SHARD_ROWS && slotBytes <= 64 << 20 && canStartTeam();
+    // Every bundle one feature (continuous features): one shard, so one thread (on the WebAssembly
+    // kernels: as fast as a team of two on the JavaScript loops, 1.6 vs 2.9–4.2 ns a histogram
+    // update, bench/RESULTS.md, at half the CPU).
+    const teamed = threads > 1 && data.groups >= 2 * SHARD_ROWS && slotBytes <= 64 << 20 && canStartTeam();
     // One thread: the arrays in a WebAssembly arena (trees/hist-wasm.ts) with every slot up front, where they fit in 64 MB of slots.
     const arena = !teamed && slotBytes <= 64 << 20 ? wasmArena(gbtBytes(data, bundles, capacity, o.maxLeaves)) : null;
     const slots = teamed || arena ? capacity : Math.min(capacity, 64);
