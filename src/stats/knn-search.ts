@@ -3,68 +3,14 @@
  * `FitIndex` (see knn-index.ts for the method): distance-0 look-ups, then a pruned scan.
  */
 import { cell, sameValue } from "./knn-hash.ts";
-import type { FitIndex, TernaryBits } from "./knn-index.ts";
+import type { FitIndex } from "./knn-index.ts";
+import { distance, offer, pruneLimit, type Workspace } from "./knn-offer.ts";
+import { scanTrie } from "./knn-trie-search.ts";
+
+export { newWorkspace, type Workspace } from "./knn-offer.ts";
 
 const MAX_COMPLETIONS = 256;
 const SEED = 256;
-
-/** Scratch buffers reused across query rows. */
-export interface Workspace {
-  sq: Float64Array;
-  shared: Int32Array;
-  alive: Int32Array;
-  visited: Uint8Array;
-  probe: Float64Array;
-  /** Per column: the k best donors so far, sorted by (distance, fit row index). */
-  bestD: Float64Array;
-  bestI: Int32Array;
-  bestV: Float64Array;
-  fill: Int32Array;
-}
-
-export function newWorkspace(index: FitIndex, k: number): Workspace {
-  const u = index.patternCount;
-  const c = index.cols;
-  return {
-    sq: new Float64Array(u), shared: new Int32Array(u), alive: new Int32Array(u), visited: new Uint8Array(u),
-    probe: new Float64Array(c),
-    bestD: new Float64Array(c * k), bestI: new Int32Array(c * k), bestV: new Float64Array(c * k), fill: new Int32Array(c),
-  };
-}
-
-/** Offers the fit rows of pattern u (distance d, value v in column c) to column c's k best. */
-function offer(index: FitIndex, work: Workspace, k: number, c: number, u: number, d: number, v: number): void {
-  const { bestD, bestI, bestV } = work;
-  const base = c * k;
-  const last = base + k - 1;
-  let n = work.fill[c]!;
-  for (let p = index.offsets[u]!; p < index.offsets[u + 1]!; p++) {
-    const idx = index.order[p]!;
-    if (n === k && !(d < bestD[last]! || (d === bestD[last]! && idx < bestI[last]!))) break; // later rows of u are worse
-    let at = base + (n < k ? n++ : k - 1);
-    while (at > base && (d < bestD[at - 1]! || (d === bestD[at - 1]! && idx < bestI[at - 1]!))) {
-      bestD[at] = bestD[at - 1]!; bestI[at] = bestI[at - 1]!; bestV[at] = bestV[at - 1]!;
-      at--;
-    }
-    bestD[at] = d; bestI[at] = idx; bestV[at] = v;
-  }
-  work.fill[c] = n;
-}
-
-/** nan_euclidean distance (sklearn's order of operations) from sums over the shared coordinates. */
-function distance(sq: number, shared: number, cols: number): number {
-  return shared === 0 ? NaN : Math.sqrt((sq / shared) * cols);
-}
-
-/**
- * Prune limit on partial sums of squares: a pattern whose partial sum exceeds it is farther than
- * the current k-th best donor of every missing column (d² >= sum · F / n_present > bound²).
- */
-function pruneLimit(work: Workspace, missing: number[], k: number, present: number, cols: number): number {
-  let bound = 0;
-  for (const c of missing) bound = work.fill[c]! < k ? Infinity : Math.max(bound, work.bestD[c * k + k - 1]!);
-  return bound === Infinity ? Infinity : ((bound * bound * present) / cols) * (1 + 1e-9);
-}
 
 /** Offers pattern u, whose values are values[at .. at + cols), at its exact distance (unless pruned). */
 function offerMeasured(index: FitIndex, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace, u: number, values: Float64Array, at: number, limit: number): void {
@@ -154,7 +100,6 @@ function offerExactMatches(index: FitIndex, row: Float64Array, present: number[]
 /** Step 2: column-wise scan of the patterns not visited yet, pruned by the current k-th best distances. */
 function offerScanned(index: FitIndex, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace): void {
   const { cols, patternCount: U, byColumn } = index;
-  if (index.ternary && scanTernary(index, index.ternary, row, present, missing, k, work)) return;
   const { sq, shared, alive } = work;
   let limit = pruneLimit(work, missing, k, present.length, cols);
   let n = 0;
@@ -208,58 +153,6 @@ function offerScanned(index: FitIndex, row: Float64Array, present: number[], mis
   }
 }
 
-function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/**
- * Step 2 for -1/0/1 data: the distance of every pattern from its bit planes (per 32 columns:
- * |x − y| = 1 where exactly one is 0, 2 where the signs differ), the bound tightened as donors
- * come. Same integers as the column-wise sums, hence the same distances. False when the query
- * has another value (then the general scan runs).
- */
-function scanTernary(index: FitIndex, bits: TernaryBits, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace): boolean {
-  const { cols, patternCount: U, byColumn } = index;
-  const { words, neg, pos } = bits;
-  const qNeg = new Int32Array(words);
-  const qPos = new Int32Array(words);
-  const qPresent = new Int32Array(words);
-  for (const c of present) {
-    const v = row[c]!;
-    if (v !== -1 && v !== 0 && v !== 1) return false;
-    const bit = 1 << (c & 31);
-    qPresent[c >> 5] |= bit;
-    if (v < 0) qNeg[c >> 5] |= bit;
-    else if (v > 0) qPos[c >> 5] |= bit;
-  }
-  let limit = pruneLimit(work, missing, k, present.length, cols);
-  for (let u = 0; u < U; u++) {
-    if (work.visited[u]) continue;
-    let sq = 0;
-    let shared = 0;
-    for (let w = 0, at = u * words; w < words; w++, at++) {
-      const both = bits.present[at]! & qPresent[w]!;
-      if (both === 0) continue;
-      const n = neg[at]!;
-      const p = pos[at]!;
-      const opposite = ((n & qPos[w]!) | (p & qNeg[w]!)) & both;
-      const oneZero = ((n | p) ^ (qNeg[w]! | qPos[w]!)) & both;
-      shared += popcount(both);
-      sq += popcount(oneZero) + 4 * popcount(opposite);
-    }
-    if (shared === 0 || sq > limit) continue;
-    const d = distance(sq, shared, cols);
-    for (const c of missing) {
-      const v = byColumn[c * U + u]!;
-      if (v === v) offer(index, work, k, c, u, d, v);
-    }
-    limit = pruneLimit(work, missing, k, present.length, cols);
-  }
-  return true;
-}
-
 /** The row with each missing value (of a column present in fit) imputed. */
 export function imputeRow(index: FitIndex, row: Float64Array, k: number, work: Workspace): Float64Array {
   const { cols, columnMeans } = index;
@@ -272,11 +165,15 @@ export function imputeRow(index: FitIndex, row: Float64Array, k: number, work: W
   const out = row.slice();
   if (present.length > 0 && missing.length > 0) {
     for (const c of missing) work.fill[c] = 0;
-    const visited: number[] = [];
-    const exhaustive = offerExactMatches(index, row, present, missing, k, work, visited);
-    const settled = exhaustive && missing.every((c) => work.fill[c] === k && work.bestD[c * k + k - 1] === 0);
-    if (!settled) offerScanned(index, row, present, missing, k, work);
-    for (const u of visited) work.visited[u] = 0;
+    if (index.trie) {
+      scanTrie(index, index.trie, row, present, missing, k, work);
+    } else {
+      const visited: number[] = [];
+      const exhaustive = offerExactMatches(index, row, present, missing, k, work, visited);
+      const settled = exhaustive && missing.every((c) => work.fill[c] === k && work.bestD[c * k + k - 1] === 0);
+      if (!settled) offerScanned(index, row, present, missing, k, work);
+      for (const u of visited) work.visited[u] = 0;
+    }
   }
   for (const c of missing) {
     const filled = present.length > 0 ? work.fill[c]! : 0;
