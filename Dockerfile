@@ -64,7 +64,7 @@ COPY scripts/healthcheck.ts ./scripts/healthcheck.ts
 # Compile once at build time into DENO_DIR (read-only at run time): the CLI, the worker modules it
 # starts (not in its static graph) and the health check.
 ENV DENO_DIR=/app/.deno DENO_NO_UPDATE_CHECK=1
-RUN /opt/deno cache --quiet --config deno.json src/cli.ts src/search/worker.ts src/models/scoring/score-worker.ts \
+RUN /opt/deno cache --quiet --config deno.json src/cli.ts src/search/worker.ts src/models/scoring/score-worker.ts src/serve/explain-worker.ts \
  && /opt/deno cache --quiet --no-config scripts/healthcheck.ts \
  && mkdir -p final_model Artifacts network_data \
  && chmod -R a+rX,go-w /app
@@ -90,4 +90,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 # docs/serving.md "Permissions" (src/runtime/deno-permissions.ts; a test checks this line against
 # it): read schema.yaml and the model folder, listen on 0.0.0.0:8000, read the environment, start
 # Deno for POST /train (dropped at start when NETSEC_TRAIN_TOKEN is not set); no write.
-CMD ["/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--no-lock", "--config", "/app/deno.json", "--allow-read=/app/schema.yaml,/app/final_model", "--allow-net=0.0.0.0:8000", "--allow-env", "--allow-run=/usr/local/bin/deno", "/app/src/cli.ts", "serve", "--host", "0.0.0.0", "--port", "8000", "--model-dir", "/app/final_model"]
+CMD ["/usr/local/bin/deno", "run", "--quiet", "--no-prompt", "--no-lock", "--config", "/app/deno.json", "--allow-read=/app/schema.yaml,/app/final_model,/app/src", "--allow-net=0.0.0.0:8000", "--allow-env", "--allow-run=/usr/local/bin/deno", "/app/src/cli.ts", "serve", "--host", "0.0.0.0", "--port", "8000", "--model-dir", "/app/final_model"]

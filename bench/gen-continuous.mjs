@@ -17,20 +17,11 @@
  * --npy-out writes <prefix>-train.npy and <prefix>-test.npy (float64, last column = class index,
  * the layout bench/fit-one.ts and bench/peer_fit.py read; the first 80 % of the rows train).
  */
-import { createWriteStream, mkdirSync, openSync, writeSync, closeSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { openSync, writeSync, closeSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { csvLines, mulberry32, parseArgs } from "./gen-common.mjs";
 
-export function mulberry32(s) {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 const FLOW_COLUMNS = [
   { name: "duration_s", dtype: "float", description: "flow duration in seconds" },
@@ -121,40 +112,25 @@ function npyHeader(count, width) {
 }
 
 async function main() {
-  const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
+  const args = parseArgs();
   const options = { rows: Number(args.rows ?? 20_000), features: args.features ? Number(args.features) : undefined, seed: Number(args.seed ?? 7), flip: Number(args.flip ?? 0.01), missing: Number(args.missing ?? 0) };
   if (args["schema-out"]) writeFileSync(args["schema-out"], schemaYaml(options.features));
   const width = layout(options.features).length + 1;
   const trainRows = Math.floor(options.rows * 0.8);
-  let stream, write, npy;
-  if (args.out) {
-    mkdirSync(dirname(args.out), { recursive: true });
-    stream = createWriteStream(args.out);
-    write = (text) => (stream.write(text) ? Promise.resolve() : new Promise((r) => stream.once("drain", r)));
-    await write([...layout(options.features).map((c) => c.name), "malicious"].join(",") + "\n");
-  }
+  let npy;
+  const csv = args.out ? await csvLines(args.out, [...layout(options.features).map((c) => c.name), "malicious"].join(",")) : undefined;
   if (args["npy-out"]) {
     npy = [openSync(`${args["npy-out"]}-train.npy`, "w"), openSync(`${args["npy-out"]}-test.npy`, "w")];
     writeSync(npy[0], npyHeader(trainRows, width));
     writeSync(npy[1], npyHeader(options.rows - trainRows, width));
   }
-  let buffer = [];
   let r = 0;
   for (const x of rows(options)) {
     if (npy) writeSync(npy[r < trainRows ? 0 : 1], new Uint8Array(Float64Array.from(x).buffer));
-    if (stream) {
-      buffer.push(x.map(cell).join(","));
-      if (buffer.length === 10_000) {
-        await write(buffer.join("\n") + "\n");
-        buffer = [];
-      }
-    }
+    if (csv) await csv.line(x.map(cell).join(","));
     r++;
   }
-  if (stream) {
-    if (buffer.length) await write(buffer.join("\n") + "\n");
-    await new Promise((resolve) => stream.end(resolve));
-  }
+  if (csv) await csv.close();
   if (npy) npy.forEach((fd) => closeSync(fd));
   console.error(`gen-continuous: ${options.rows} rows × ${width - 1} features, seed ${options.seed}, flip ${options.flip}, missing ${options.missing}`);
 }

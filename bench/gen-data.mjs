@@ -14,29 +14,19 @@
  *   distinct rows (every row ~4.5 changed cells) that still carry the real rows' signal. The number
  *   of distinct feature vectors is printed at the end.
  */
-import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { csvLines, mulberry32, parseArgs } from "./gen-common.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
+const args = parseArgs();
 const rows = Number(args.rows ?? 1_000_000);
 const missing = Number(args.missing ?? 0.001);
 const seed = Number(args.seed ?? 7);
 const flip = Number(args.flip ?? 0);
 const source = args.source ?? join(root, "..", "shared", "data", "phisingData.csv");
 const out = args.out ?? join(root, "bench", "out", `phishing-${rows >= 1e6 ? `${rows / 1e6}m` : rows}.csv`);
-
-function mulberry32(s) {
-  let state = s >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const lines = readFileSync(source, "utf8").split(/\r?\n/).filter((l) => l.trim() !== "");
 const header = lines[0];
@@ -45,12 +35,8 @@ const features = data[0].length - 1;
 const random = mulberry32(seed);
 const columnValues = Array.from({ length: features }, (_, c) => [...new Set(data.map((cells) => cells[c]))].sort());
 const distinct = flip > 0 ? new Set() : undefined;
-mkdirSync(dirname(out), { recursive: true });
-const stream = createWriteStream(out);
-const write = (text) => (stream.write(text) ? Promise.resolve() : new Promise((r) => stream.once("drain", r)));
-await write(header + "\n");
+const csv = await csvLines(out, header);
 let blanked = 0;
-let buffer = [];
 for (let r = 0; r < rows; r++) {
   const cells = data[Math.floor(random() * data.length)].slice();
   if (flip > 0) {
@@ -67,13 +53,8 @@ for (let r = 0; r < rows; r++) {
       blanked++;
     }
   }
-  buffer.push(cells.join(","));
-  if (buffer.length === 10_000) {
-    await write(buffer.join("\n") + "\n");
-    buffer = [];
-  }
+  await csv.line(cells.join(","));
 }
-if (buffer.length) await write(buffer.join("\n") + "\n");
-await new Promise((resolve) => stream.end(resolve));
+await csv.close();
 const unique = distinct ? `, ${distinct.size} distinct feature vectors (flip ${flip})` : "";
 console.error(`gen-data: ${rows} rows, ${blanked} missing cells (${((blanked / (rows * features)) * 100).toFixed(2)}% of feature cells)${unique}, seed ${seed} → ${out}`);

@@ -55,12 +55,16 @@ const server = external
 let serverLog = "";
 let accessLines = 0;
 let abandoned = 0;
+let workersStarted = 0;
+let workerFallbacks = 0;
 let listening = false;
 const url = external ?? await new Promise((resolve, reject) => {
   server.stderr.on("data", (chunk) => {
     const text = chunk.toString();
     accessLines += (text.match(/ id=/g) ?? []).length;
     abandoned += (text.match(/POST \/predict 499 /g) ?? []).length;
+    workersStarted += (text.match(/explain worker started/g) ?? []).length;
+    workerFallbacks += (text.match(/the explain worker could not start/g) ?? []).length;
     if (listening) return;
     serverLog += text;
     const m = /listening on (http:\/\/\S+)/.exec(serverLog);
@@ -221,6 +225,8 @@ const result = {
   rssBeforeBytes: rssBefore,
   accessLogLines: accessLines,
   explanationsAbandoned: abandoned,
+  // Explanations run on a model worker (a new one after each abandoned explanation); a fallback means on the serving thread.
+  explainWorker: { started: workersStarted, fellBackToThread: workerFallbacks },
   slow: { opened: slowTally.opened, closedByServer: slowTally.closedByServer, answers: Object.fromEntries(slowTally.answers) },
   attacks: Object.fromEntries([...tally].map(([name, t]) => {
     t.ms.sort((a, b) => a - b);

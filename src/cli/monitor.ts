@@ -9,6 +9,7 @@ import { loadSchema } from "../schema.ts";
 import { monitorFile } from "../monitor/offline.ts";
 import { monitorPage } from "../monitor/page.ts";
 import { optionFlag, optionString, type Command } from "./command.ts";
+import { schemaFromArgs, schemaOption } from "./schema-option.ts";
 
 export const monitorCommand: Command = {
   name: "monitor",
@@ -18,6 +19,7 @@ export const monitorCommand: Command = {
     { name: "input", value: "<file>", description: "rows to monitor: a CSV with the feature columns, or the service's prediction log (.jsonl)" },
     { name: "model-dir", value: "<dir>", description: "the pushed model (with its reference.json)", default: "final_model" },
     { name: "output", value: "<dir>", description: "where to write report.html and report.json", required: true },
+    schemaOption,
     { name: "json", description: "print the report's JSON as the last line of stdout" },
   ],
   details: `
@@ -26,14 +28,16 @@ rows' value shares, test split's probabilities): per feature PSI, chi-square and
 drifts when PSI >= 0.1 and p < 0.05), the predicted probabilities, and CBPE's estimate of
 precision, recall and F1 with its interval — valid while the model's probabilities stay calibrated
 (docs/monitoring.md). Rows with a known label (the target column of a CSV, feedback in a
-prediction log) also get their real metrics.`,
+prediction log: a "feedback" object on the prediction line, or the {"kind": "feedback"} lines the
+service appends for POST /feedback) also get their real metrics. With --schema, the rows, the model
+and the labels are read under that data contract (the one the model was trained with).`,
   async run({ args }) {
     const [positional, ...extra] = args.positionals;
     const input = optionString(args, "input") ?? positional;
     if (!input || extra.length || (positional && optionString(args, "input"))) throw new NetsecError("USAGE", "netsec monitor: give one input file, e.g. netsec monitor --input traffic.csv --output monitor/");
     const output = optionString(args, "output")!;
     const modelDir = optionString(args, "model-dir") ?? "final_model";
-    const report = await monitorFile(input, modelDir, await loadSchema());
+    const report = await monitorFile(input, modelDir, (await schemaFromArgs(args)) ?? (await loadSchema()));
     await platform.mkdir(output);
     const facts: [string, string][] = [
       ["input", `${input} (${report.input.kind}, ${report.input.rows} rows${report.input.labelled ? `, ${report.input.labelled} with a known label` : ""})`],

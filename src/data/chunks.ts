@@ -47,7 +47,8 @@ export class ChunkBuilder {
   problems: CellProblem[] = [];
   private firstRow = 1;
 
-  constructor(readonly width: number, readonly chunkRows: number) {
+  /** `reuse`: hand over every chunk in the same buffer (valid until the next `take`). */
+  constructor(readonly width: number, readonly chunkRows: number, private readonly reuse = false) {
     this.values = new Float64Array(chunkRows * width);
   }
 
@@ -67,7 +68,7 @@ export class ChunkBuilder {
     const early = this.rows < this.chunkRows / 2;
     const values = early ? this.values.slice(0, this.rows * this.width) : this.values.subarray(0, this.rows * this.width);
     const chunk = { firstRow: this.firstRow, rows: this.rows, values, problems: this.problems };
-    if (!early) this.values = new Float64Array(this.chunkRows * this.width);
+    if (!early && !this.reuse) this.values = new Float64Array(this.chunkRows * this.width);
     this.firstRow += this.rows;
     this.rows = 0;
     this.problems = [];

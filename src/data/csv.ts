@@ -22,6 +22,12 @@ export type { CellProblem, NumericChunk };
 export interface CsvReadOptions {
   /** Rows per chunk (default 65 536). */
   chunkRows?: number;
+  /**
+   * Fill the same buffer for every chunk (a chunk's `values` are valid until the next one is
+   * asked for): for readers that copy what they need from each chunk, so reading a file leaves
+   * no garbage the size of the file behind (at 800k rows × 31 columns, 200 MB of Float64 chunks).
+   */
+  reuseBuffer?: boolean;
 }
 
 const COMMA = 44, QUOTE = 34, LF = 10, CR = 13, SPACE = 32, TAB = 9, MINUS = 45, PLUS = 43, DOT = 46;
@@ -284,7 +290,7 @@ export class CsvFile {
 
   /** Stream the data rows as numeric chunks. */
   async *chunks(options: CsvReadOptions = {}): AsyncGenerator<NumericChunk> {
-    const out = new ChunkBuilder(this.columns.length, options.chunkRows ?? 65_536);
+    const out = new ChunkBuilder(this.columns.length, options.chunkRows ?? 65_536, options.reuseBuffer);
     let row = 0; // data rows seen so far
     let skip = this.headerBytes;
     let carry: Uint8Array | undefined;

@@ -12,7 +12,7 @@ const BLOCK = 8 << 20;
  */
 export async function fileSha256(path: string): Promise<string> {
   const hashes: string[] = [];
-  let buffer = new Uint8Array(BLOCK);
+  const buffer = new Uint8Array(BLOCK);
   let filled = 0;
   for await (const chunk of platform.readChunks(path, BLOCK)) {
     let offset = 0;
@@ -22,8 +22,7 @@ export async function fileSha256(path: string): Promise<string> {
       filled += n;
       offset += n;
       if (filled === BLOCK) {
-        hashes.push(await platform.sha256(buffer));
-        buffer = new Uint8Array(BLOCK);
+        hashes.push(await platform.sha256(buffer)); // the block is hashed (copied) before the await returns: reuse it
         filled = 0;
       }
     }

@@ -25,10 +25,28 @@ export interface TrainingSetJson {
  * first `cols` values (NaN = missing); `stride` > `cols` skips trailing columns such as the target.
  */
 export function trainingSetOf(values: ArrayLike<number>, rows: number, cols: number, stride = cols): TrainingSetJson {
-  const keys = new Set<string>();
-  for (let r = 0; r < rows; r++) keys.add(vectorKey(values, r * stride, cols));
-  const sorted = [...keys].sort();
-  return { key: TRAINING_SET_KEY, rows, vectors: sorted.length, keys: sorted.join("") };
+  const builder = new TrainingSetBuilder(cols);
+  builder.add(values, rows, stride);
+  return builder.result();
+}
+
+/** The same fingerprint collected block by block (a file read in chunks: no copy of all its rows). */
+export class TrainingSetBuilder {
+  private readonly keys = new Set<string>();
+  private rows = 0;
+
+  constructor(private readonly cols: number) {}
+
+  /** Add `rows` vectors: row r's features are `values[r * stride …]`, the first `cols` values. */
+  add(values: ArrayLike<number>, rows: number, stride = this.cols): void {
+    for (let r = 0; r < rows; r++) this.keys.add(vectorKey(values, r * stride, this.cols));
+    this.rows += rows;
+  }
+
+  result(): TrainingSetJson {
+    const sorted = [...this.keys].sort();
+    return { key: TRAINING_SET_KEY, rows: this.rows, vectors: sorted.length, keys: sorted.join("") };
+  }
 }
 
 /** A membership test for a fingerprint, or undefined when it is absent or not readable. */

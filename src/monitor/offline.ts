@@ -1,7 +1,7 @@
 /**
  * `netsec monitor`'s work (no output files: the command writes them): read a CSV or a prediction
  * log (JSONL, the service's `--prediction-log` file: one `{"kind": "prediction", "features": {…},
- * "feedback"?: {"label": …}}` per line), score the rows with the model, compare them with the
+ * "feedback"?: {"label": …}}` per line, and `{"kind": "feedback", …}` lines: see readLog), score the rows with the model, compare them with the
  * model's reference (the same analysis as GET /monitor, over every row of the file instead of a
  * rolling window) and, where rows carry their true label (a target column in the CSV, feedback in
  * the log), add the real precision / recall / F1 of those rows next to CBPE's estimate.
@@ -36,30 +36,64 @@ function labelOf(schema: Schema, value: unknown): number {
   return value === schema.target.positive ? 1 : 0;
 }
 
-/** The rows of a prediction log: features by name (null = missing), the feedback label if any. */
+type LogLine = { kind?: unknown; request_id?: unknown; row?: unknown; features?: Record<string, unknown>; prediction?: unknown; feedback?: { label?: unknown }; label?: unknown; correct?: unknown };
+
+/** What a `{"kind": "feedback"}` line says about one logged row: its true label, or right / wrong. */
+interface FeedbackLine {
+  label: unknown;
+  correct: unknown;
+}
+
+const rowKey = (requestId: unknown, row: unknown) => `${String(requestId)}\u0000${String(row)}`;
+
+/** The true label a row's feedback gives: the label itself, or derived from "correct" and the prediction. */
+function feedbackLabel(schema: Schema, mark: FeedbackLine, predicted: unknown): number {
+  if (mark.label !== undefined) return labelOf(schema, mark.label);
+  if (typeof mark.correct !== "boolean" || typeof predicted !== "number" || !schema.target.allowed.includes(predicted)) return NaN;
+  return labelOf(schema, mark.correct ? predicted : schema.target.allowed.find((v) => v !== predicted));
+}
+
+/**
+ * The rows of a prediction log: features by name (null = missing) and the true label where one is
+ * known. A label comes from a `{"kind": "feedback", "request_id", "row", "label" | "correct"}` line
+ * (what the service appends to a JSONL log on POST /feedback; anywhere in the file, the last one
+ * for a row wins) or else from a `"feedback": {"label": …}` object on the prediction line itself
+ * (a MongoDB export). Feedback for a row the log does not hold is ignored.
+ */
 async function readLog(path: string, schema: Schema): Promise<MonitorInput> {
   const features = schema.featureNames;
   const values: number[] = [];
-  const labels: number[] = [];
+  const predictions: LogLine[] = [];
+  const marks = new Map<string, FeedbackLine>();
   const lines = (await platform.readTextFile(path)).split("\n");
+  const where = (i: number, column?: string) => ({ location: { file: path, row: i + 1, ...(column ? { column } : {}) } });
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
-    let doc: { kind?: unknown; features?: Record<string, unknown>; feedback?: { label?: unknown } };
+    let doc: LogLine;
     try {
       doc = JSON.parse(line);
     } catch (error) {
-      throw new NetsecError("DATA_INVALID", `${path}, line ${i + 1}: not JSON (${(error as Error).message}); expected one prediction-log entry per line`, { location: { file: path, row: i + 1 } });
+      throw new NetsecError("DATA_INVALID", `${path}, line ${i + 1}: not JSON (${(error as Error).message}); expected one prediction-log entry per line`, where(i));
+    }
+    if (doc?.kind === "feedback") {
+      if (typeof doc.request_id !== "string" || !Number.isInteger(doc.row)) throw new NetsecError("DATA_INVALID", `${path}, line ${i + 1}: a feedback line needs "request_id" (text) and "row" (a whole number); expected {"kind": "feedback", "request_id": "…", "row": 1, "label": ${schema.target.positive}}`, where(i));
+      marks.set(rowKey(doc.request_id, doc.row), { label: doc.label, correct: doc.correct });
+      return;
     }
     if (doc?.kind !== undefined && doc.kind !== "prediction") return; // other entries of the log
     const row = doc?.features;
-    if (!row || typeof row !== "object") throw new NetsecError("DATA_INVALID", `${path}, line ${i + 1}: no "features" object; expected {"kind": "prediction", "features": {"${features[0]}": …, …}}`, { location: { file: path, row: i + 1 } });
+    if (!row || typeof row !== "object") throw new NetsecError("DATA_INVALID", `${path}, line ${i + 1}: no "features" object; expected {"kind": "prediction", "features": {"${features[0]}": …, …}}`, where(i));
     for (const name of features) {
       const v = row[name];
       if (v === null || v === undefined) values.push(NaN);
       else if (typeof v === "number") values.push(v);
-      else throw new NetsecError("DATA_INVALID", `${path}, line ${i + 1}, feature ${name}: got ${JSON.stringify(v).slice(0, 40)}, expected a number or null`, { location: { file: path, row: i + 1, column: name } });
+      else throw new NetsecError("DATA_INVALID", `${path}, line ${i + 1}, feature ${name}: got ${JSON.stringify(v).slice(0, 40)}, expected a number or null`, where(i, name));
     }
-    labels.push(labelOf(schema, doc.feedback?.label));
+    predictions.push(doc);
+  });
+  const labels = predictions.map((doc) => {
+    const mark = doc.request_id === undefined ? undefined : marks.get(rowKey(doc.request_id, doc.row));
+    return mark ? feedbackLabel(schema, mark, doc.prediction) : labelOf(schema, doc.feedback?.label);
   });
   return { kind: "prediction log", frame: createFrame(features, labels.length, Float64Array.from(values)), labels: Float64Array.from(labels) };
 }

@@ -7,7 +7,10 @@
 import type { PermissionSet } from "./platform.ts";
 
 export interface ServePermissionOptions {
-  /** Repository root: `schema.yaml` is read from it (the code itself needs no read permission). */
+  /**
+   * Repository root: `schema.yaml` is read from it, and `src/` (a Deno Web Worker reads the modules
+   * it runs: the model worker that computes explanations off the serving thread).
+   */
   root: string;
   /** The model folder, absolute (read, and watched for a new push). */
   modelDir: string;
@@ -32,13 +35,13 @@ export function netAddress(host: string, port: number): string {
 }
 
 /**
- * What `netsec serve` needs: read schema.yaml and the model folder, listen on its address, read
+ * What `netsec serve` needs: read schema.yaml, the model folder and the code (src/, for its worker), listen on its address, read
  * its environment (its settings and the tracking credentials live there), start Deno for
  * `POST /train` when that is on; no write anywhere, no other network, no FFI, no sys info.
  */
 export function servePermissions(options: ServePermissionOptions): PermissionSet {
   return {
-    read: [`${options.root}/schema.yaml`, options.modelDir, ...(options.readPaths ?? [])],
+    read: [`${options.root}/schema.yaml`, options.modelDir, ...(options.readPaths ?? []), `${options.root}/src`],
     write: [],
     net: [netAddress(options.host, options.port), ...(options.netHosts ?? [])],
     env: true,

@@ -19,11 +19,18 @@ export function defaultWorkerCount(requested: number | "auto" = "auto"): number 
 }
 
 function inProcessPool(data: FoldData): TaskPool {
+  // One task at a time, in the order asked: a fit may await, and the tasks of this thread share
+  // one copy of the training rows (fold-task.ts).
+  let last: Promise<unknown> = Promise.resolve();
   return {
     size: 1,
-    run: async (task) => {
-      await new Promise((resolve) => setTimeout(resolve, 0)); // let progress output through
-      return runFoldTask(data, task);
+    run: (task) => {
+      const next = last.then(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 0)); // let progress output through
+        return runFoldTask(data, task);
+      });
+      last = next.catch(() => {});
+      return next;
     },
     close: () => {},
   };

@@ -14,7 +14,7 @@ import { NetsecError } from "../errors.ts";
 import { expandGrid } from "./grid.ts";
 import { foldIndices, stratifiedFolds, stratifiedGroupFolds } from "./folds.ts";
 import { createPool, defaultWorkerCount } from "./pool.ts";
-import type { FoldData } from "./fold-task.ts";
+import { type FoldData, releaseFoldScratch } from "./fold-task.ts";
 import type { CandidateResult, CvProtocol, ProtocolScore, SearchOptions, SearchResult } from "./types.ts";
 
 function meanStd(values: number[]): { mean: number; std: number } {
@@ -115,6 +115,7 @@ export async function runSearch(x: Matrix, y: Uint8Array, positive: 0 | 1, optio
     }
   } finally {
     pool.close();
+    releaseFoldScratch();
   }
   progress?.done();
   const leaderboard = rankCandidates(results);

@@ -12,7 +12,8 @@ import { errorBody, HttpError } from "./http-error.ts";
 import { type BodyLimits, DEFAULT_LIMITS, readBody, TurnGate } from "./limits.ts";
 import type { ModelStore, ServingModel } from "./model-store.ts";
 import { readPredictInput } from "./input.ts";
-import { checkExplainCost, explainInSlices, precheckExplainCost } from "./explain-slices.ts";
+import { checkExplainCost, precheckExplainCost } from "./explain-slices.ts";
+import { createExplainRunner, type ExplainRunner } from "./explain-queue.ts";
 import { csvBody, htmlBody, jsonBody, negotiate } from "./output.ts";
 import { parseThreshold } from "../models/model-file.ts";
 import { requireBearer, requireTokenIfSet } from "./auth.ts";
@@ -54,6 +55,8 @@ export interface AppOptions {
   feedbackToken?: string;
   /** Rolling windows of scored rows for /monitor (default: 10 000 rows per model). */
   monitor?: ServedMonitor;
+  /** Where `?explain=true` is computed (default: a model worker, explain-queue.ts). */
+  explainer?: ExplainRunner;
 }
 
 export type Env = { Variables: { requestId: string; rows: number } };
@@ -136,9 +139,10 @@ export function createApp(options: AppOptions): Hono<Env> {
   const { schema, store } = options;
   const limits: BodyLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const gate = new TurnGate(limits.maxConcurrentLarge, limits.maxQueuedLarge);
-  // One explanation at a time: each holds the event loop a slice at a time, so /health waits at
-  // most one slice; the others wait their turn (a few), then 503 BUSY.
+  // One explanation at a time, on a model worker (or a slice at a time on this thread where no
+  // worker runs); the others wait their turn (a few), then 503 BUSY.
   const explainGate = new TurnGate(1, limits.maxQueuedExplain, "explanations");
+  const explainer = options.explainer ?? createExplainRunner({ log: options.log });
   const log = options.log ?? (() => {});
   const access = options.accessLog ?? options.log;
   const doc = openApiDocument(schema, options.appVersion ?? "0.1.0");
@@ -278,13 +282,13 @@ export function createApp(options: AppOptions): Hono<Env> {
       metrics?.observePredictions(version, (performance.now() - scoring) / 1000, scores);
       options.predictionLog?.offer(c.get("requestId"), version, features, scores);
       monitor.record(model, store.referenceOf(model), features, scores.probability, scores.group);
-      // Explanations: cost-capped before any work, then computed in slices that let /health in and stop when the client leaves.
+      // Explanations: cost-capped before any work, then computed off the event loop; they stop when the client leaves.
       if (explain) checkExplainCost(model, scores.distinct, limits.maxExplainCost);
-      let explanation: Awaited<ReturnType<typeof explainInSlices>> | undefined;
+      let explanation: Awaited<ReturnType<ExplainRunner["explain"]>> | undefined;
       if (explain) {
         const done = await explainGate.acquire();
         try {
-          explanation = await explainInSlices(model, features, scores, c.req.raw.signal);
+          explanation = await explainer.explain(model, features, scores, c.req.raw.signal);
         } finally {
           done();
         }

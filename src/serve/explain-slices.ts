@@ -6,8 +6,9 @@
  *   work (before scoring: distinct rows are counted only up to the cap) against `maxExplainCost` (limits.ts DEFAULT_LIMITS, 200,000: 2,000 distinct rows of a 100-tree forest,
  *   about 8 s of CPU): above it a 422 EXPLAIN_TOO_COSTLY names the cost, the cap and how many rows
  *   would fit;
- * - the distinct rows are explained in slices of about SLICE_MS each, with a turn of the event
- *   loop between slices, so /health and small requests are answered meanwhile;
+ * - the explanation runs on a model worker (explain-queue.ts); where none can start, the distinct
+ *   rows are explained here in slices of about SLICE_MS each (`explainInSlices`), with a turn of
+ *   the event loop between slices, so /health and small requests are answered meanwhile;
  * - the work stops at the next slice once the client has gone (the request's signal aborted).
  */
 import { type Frame, takeRows } from "../data/frame.ts";

@@ -8,6 +8,7 @@ import { platform } from "../runtime/index.ts";
 import type { ListenerLimitOptions, RunningServer } from "../runtime/index.ts";
 import { loadSchema, type Schema } from "../schema.ts";
 import { createApp, methodRefusal } from "./app.ts";
+import { createExplainRunner, type ExplainRunner } from "./explain-queue.ts";
 import { errorBody, HttpError } from "./http-error.ts";
 import type { BodyLimits } from "./limits.ts";
 import { type ModelLoader, ModelStore } from "./model-store.ts";
@@ -15,12 +16,13 @@ import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
 import { RegistryFollower, type RegistryFollowerOptions } from "./registry-follower.ts";
 import { type ModelInfoLabels, ServiceMetrics } from "./metrics.ts";
 import { PredictionLog, type PredictionLogSink } from "./prediction-log.ts";
-import { openPredictionLogSink } from "./prediction-log-sinks.ts";
 
 export interface ServiceOptions {
   modelDir: string;
   load: ModelLoader;
   schema?: Schema;
+  /** Where `?explain=true` is computed (default: a model worker, explain-queue.ts; tests pass their own). */
+  explainer?: ExplainRunner;
   limits?: Partial<BodyLimits>;
   corsOrigins?: string[];
   trainToken?: string;
@@ -119,8 +121,7 @@ function serviceMetrics(options: ServiceOptions, schema: Schema, store: ModelSto
 function predictionLog(options: ServiceOptions, schema: Schema, metrics: ServiceMetrics | undefined, log: (message: string) => void): PredictionLog | undefined {
   const spec = options.predictionLog;
   if (!spec) return undefined;
-  const sink = typeof spec.sink === "string" ? openPredictionLogSink(spec.sink) : spec.sink;
-  return new PredictionLog({ sink, schema, share: spec.share, maxQueuedRows: spec.maxQueuedRows, batchRows: spec.batchRows, registry: metrics?.registry, log });
+  return new PredictionLog({ sink: spec.sink, schema, share: spec.share, maxQueuedRows: spec.maxQueuedRows, batchRows: spec.batchRows, registry: metrics?.registry, log });
 }
 
 export async function createService(options: ServiceOptions): Promise<NetsecService> {
@@ -139,7 +140,8 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
   });
   const metrics = serviceMetrics(options, schema, store, () => store.file);
   const rowLog = predictionLog(options, schema, metrics, log);
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log, metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken });
+  const explainer = options.explainer ?? createExplainRunner({ log });
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, trainToken: options.trainToken, jobs, log, metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken, explainer });
   return {
     store,
     jobs,
@@ -150,6 +152,7 @@ export async function createService(options: ServiceOptions): Promise<NetsecServ
     refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       store.stop();
+      explainer.close();
       await Promise.all([jobs.stop(), rowLog?.close()]);
     },
   };
@@ -163,7 +166,8 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
   const jobs = new TrainJobs({ ...(options.train ?? defaultTrainCommand(options.modelDir)) });
   const metrics = serviceMetrics(options, schema, store, () => follower.status().modelUri);
   const rowLog = predictionLog(options, schema, metrics, log);
-  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }), metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken });
+  const explainer = options.explainer ?? createExplainRunner({ log });
+  const app = createApp({ schema, store, limits: options.limits, corsOrigins: options.corsOrigins, log, modelInfo: () => ({ ...follower.status() }), metrics, metricsToken: options.metricsToken, predictionLog: rowLog, feedbackToken: options.feedbackToken, explainer });
   return {
     store,
     jobs,
@@ -174,6 +178,7 @@ async function createRegistryService(options: ServiceOptions, registry: NonNulla
     refuseMethod: (method, path) => methodRefusal(app.routes, method, path, log),
     async stop() {
       follower.stop();
+      explainer.close();
       await Promise.all([jobs.stop(), rowLog?.close()]);
     },
   };

@@ -21,6 +21,7 @@ import { platform } from "../runtime/index.ts";
 import { groupedStratifiedSplit, stratifiedSplit } from "./split.ts";
 import { VectorGroups } from "../stats/vector-groups.ts";
 import { RowStore } from "./row-store.ts";
+import type { Schema } from "../schema.ts";
 import { LineWriter, csvField, formatRow } from "./csv-lines.ts";
 
 /** What ingest reads: the shape `openSource()` of src/data/source.ts returns. */
@@ -28,7 +29,8 @@ export interface IngestSource {
   /** Used for `feature_store/<name>.csv`. */
   name: string;
   columns: readonly string[];
-  chunks(): AsyncIterable<NumericChunk>;
+  /** `reuseBuffer`: the reader may hand over every chunk in one buffer (ingest copies each row out). */
+  chunks(options?: { reuseBuffer?: boolean }): AsyncIterable<NumericChunk>;
   /** e.g. "CSV file network_data/phisingData.csv" (credentials never included). */
   describe: string;
   /** sha256 of what the rows come from (files); undefined for a database. */
@@ -127,7 +129,7 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     const firstReaderProblems: IngestSummary["firstReaderProblems"] = [];
     const out = await LineWriter.create(featureStore, columns);
     try {
-      for await (const chunk of source.chunks()) {
+      for await (const chunk of source.chunks({ reuseBuffer: true })) {
         const byRow = problemsByRow(chunk.problems);
         readerProblems += chunk.problems.length;
         for (const p of chunk.problems) {
@@ -192,6 +194,10 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
     if (split.train.length === 0 || split.test.length === 0) {
       throw new NetsecError("DATA_INVALID", `${source.describe}: ${store.rows} rows are too few to split with test_ratio ${testRatio} (train ${split.train.length}, test ${split.test.length} rows)`, { location: { file: source.describe } });
     }
+    // One class left in the training split although the source has both: the other class's rows all
+    // went to the test split (copies of a vector stay on one side, so a class made of few distinct
+    // vectors can land there whole). Training on it would fail deep inside a model.
+    if (targetIndex >= 0) checkTrainClasses(strata, split, group, source.describe, schema);
     const writeSplit = async (path: string, indices: Uint32Array): Promise<SplitCounts> => {
       await ensureParent(path);
       const writer = await LineWriter.create(path, columns);
@@ -254,4 +260,29 @@ export async function runIngest(source: IngestSource, options: IngestOptions): P
       sourceRows,
     };
   });
+}
+
+/** DATA_INVALID when the training split holds rows of one class only while the source had both (see the call). */
+function checkTrainClasses(strata: string[], split: { train: ArrayLike<number>; test: ArrayLike<number> }, group: Int32Array, describe: string, schema: Schema): void {
+  const inTrain = new Set<string>();
+  for (let i = 0; i < split.train.length; i++) if (strata[split.train[i]] !== INVALID_STRATUM) inTrain.add(strata[split.train[i]]);
+  if (inTrain.size !== 1) return;
+  const [kept] = inTrain;
+  const missing = new Map<string, { rows: number; vectors: Set<number> }>();
+  for (let i = 0; i < split.test.length; i++) {
+    const s = strata[split.test[i]];
+    if (s === INVALID_STRATUM || s === kept) continue;
+    const m = missing.get(s) ?? { rows: 0, vectors: new Set<number>() };
+    m.rows++;
+    m.vectors.add(group[split.test[i]]);
+    missing.set(s, m);
+  }
+  if (missing.size === 0) return;
+  const target = schema.target.name;
+  const [[value, { rows, vectors }]] = [...missing];
+  throw new NetsecError(
+    "DATA_INVALID",
+    `${describe}: after splitting, the training split has only ${target} = ${kept}: all ${rows} row${rows === 1 ? "" : "s"} with ${target} = ${value} went to the test split, because ${rows === 1 ? "it holds" : "they hold"} only ${vectors.size} distinct feature vector${vectors.size === 1 ? "" : "s"} and copies of a vector stay on one side; a classifier needs rows of both classes to train: add rows of ${target} = ${value} with other feature values`,
+    { location: { file: describe, column: target, value, expected: `rows of each class in the training split: ${schema.target.allowed.join(", ")}` } },
+  );
 }

@@ -13,6 +13,7 @@ import type { Classifier, Matrix } from "../models/classifier.ts";
 import { STAGE_FILES, ensureParent, writeStage } from "../artifacts.ts";
 import type { StageContext } from "./context.ts";
 import { writeNpy } from "../data/npy.ts";
+import { fileSha256 } from "../data/digest.ts";
 import { platform } from "../runtime/index.ts";
 import { runSearch } from "../search/search.ts";
 import { score } from "../search/scoring.ts";
@@ -21,7 +22,7 @@ import { onnxSupport } from "../models/onnx/export.ts";
 import type { CandidateResult, Scoring, SearchResult } from "../search/types.ts";
 import { matrixGroups } from "../stats/vector-groups.ts";
 import { chooseThreshold, type ThresholdChoice, type ThresholdRule } from "../stats/threshold.ts";
-import { prCurve } from "../stats/metrics.ts";
+import { prCurve, type PrCurve } from "../stats/metrics.ts";
 
 export interface TrainInput {
   train: { x: Matrix; y: Uint8Array };
@@ -95,14 +96,41 @@ export function oofPositive(search: SearchResult, positive: 0 | 1): Float64Array
   return Float64Array.from(search.oof, (p) => (positive === 1 ? p : 1 - p));
 }
 
+/** Points of the out-of-fold precision/recall curve written to threshold.json (a figure's worth). */
+export const PR_CURVE_POINTS = 2_000;
+
+/**
+ * At most `max` thresholds of a precision/recall curve, evenly spaced along it (the first and the
+ * last kept), with the closing point (precision 1, recall 0): one point per distinct score made
+ * threshold.json 44 MB at 800k training rows.
+ */
+export function thinPrCurve(curve: PrCurve, max: number): PrCurve {
+  const n = curve.thresholds.length;
+  if (n <= max) return curve;
+  const keep = Array.from({ length: max }, (_, k) => Math.round((k * (n - 1)) / (max - 1)));
+  return {
+    precision: [...keep.map((i) => curve.precision[i]), curve.precision[n]],
+    recall: [...keep.map((i) => curve.recall[i]), curve.recall[n]],
+    thresholds: keep.map((i) => curve.thresholds[i]),
+  };
+}
+
+/** The bytes of x's values followed by y (what the fingerprint hashes when there is no array file). */
+function featuresAndLabels(x: Matrix, y: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(x.values.byteLength + y.byteLength);
+  bytes.set(new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength));
+  bytes.set(y, x.values.byteLength);
+  return bytes;
+}
+
 export async function runTrain(input: TrainInput, options: TrainOptions): Promise<TrainArtifacts> {
   const { run, schema, reporter } = options;
   const files = STAGE_FILES.trainer;
   const finalDir = run.stage("trainer");
   const { x, y } = input.train;
   const dataFingerprint = input.trainArray
-    ? await platform.sha256(await platform.readFile(input.trainArray))
-    : await platform.sha256(new Uint8Array([...new Uint8Array(x.values.buffer, x.values.byteOffset, x.values.byteLength), ...y]));
+    ? await fileSha256(input.trainArray) // read in 8 MiB blocks: not a second copy of the matrix in memory
+    : await platform.sha256(featuresAndLabels(x, y));
   const positive = schema.positiveIndex;
   const search = input.search ?? await searchModels(input.train, positive, options, options);
   const oof = oofPositive(search, positive);
@@ -139,7 +167,7 @@ export async function runTrain(input: TrainInput, options: TrainOptions): Promis
       on: `out-of-fold predictions of the training split (${search.protocol} ${options.folds}-fold CV of the winner)`,
       probabilityOf: { classIndex: positive, value: schema.target.positive, label: schema.labelOf(schema.target.positive) },
       ...threshold,
-      oofPr: prCurve(yKnown, known, positive),
+      oofPr: thinPrCurve(prCurve(yKnown, known, positive), PR_CURVE_POINTS),
     }) + "\n");
     const b = search.best;
     const other = search.protocols[search.protocol === "grouped" ? "leaky" : "grouped"];

@@ -86,7 +86,7 @@ function splitFromFrame(frame: Frame, schema: Schema): RawSplit {
   const absent = [...features, schema.target.name].filter((_, i) => (i < features.length ? index[i] : t) < 0);
   if (absent.length) throw new NetsecError("TRANSFORM_FAILED", `the validated data has no column${absent.length > 1 ? "s" : ""} ${absent.join(", ")}`);
   const width = frame.columns.length, cols = features.length;
-  const values = new Float64Array(frame.rows * cols);
+  const values = sharedFloat64(frame.rows * cols);
   const y = new Uint8Array(frame.rows);
   let missing = 0;
   for (let r = 0; r < frame.rows; r++) {
@@ -100,23 +100,31 @@ function splitFromFrame(frame: Frame, schema: Schema): RawSplit {
   return { x: { values, rows: frame.rows, cols }, y, missing };
 }
 
+/**
+ * A Float64Array of `length` in a SharedArrayBuffer where the runtime has one: the search's fold
+ * workers then read the training features where they are (no second copy of the matrix).
+ */
+function sharedFloat64(length: number): Float64Array {
+  return typeof SharedArrayBuffer === "function" ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length);
+}
+
 /** Stream a validated CSV into the feature matrix and class indices (one pass, arrays sized once when `rowsHint` is right). */
 async function splitFromFile(path: string, schema: Schema, rowsHint = 0): Promise<RawSplit> {
   const file = await openContractCsv(path, schema);
   const cols = schema.featureNames.length;
   const width = cols + 1;
   let capacity = Math.max(rowsHint, 1024);
-  let values = new Float64Array(capacity * cols);
+  let values = sharedFloat64(capacity * cols);
   let y = new Uint8Array(capacity);
   let rows = 0, missing = 0;
-  for await (const chunk of file.chunks()) {
+  for await (const chunk of file.chunks({ reuseBuffer: true })) {
     if (chunk.problems.length) {
       const p = chunk.problems[0];
       throw new NetsecError("TRANSFORM_FAILED", `${path}, row ${p.row}${p.column ? `, column ${showName(p.column)}` : ""}: got ${quoted(p.value)}, expected ${p.expected} (a validated file was changed?)`, { location: { file: path, row: p.row, column: p.column, value: p.value, expected: p.expected } });
     }
     if (rows + chunk.rows > capacity) {
       capacity = Math.max(rows + chunk.rows, Math.ceil(capacity * 1.5));
-      const grownValues = new Float64Array(capacity * cols);
+      const grownValues = sharedFloat64(capacity * cols);
       grownValues.set(values.subarray(0, rows * cols));
       const grownY = new Uint8Array(capacity);
       grownY.set(y.subarray(0, rows));
@@ -135,7 +143,11 @@ async function splitFromFile(path: string, schema: Schema, rowsHint = 0): Promis
     rows += chunk.rows;
   }
   if (capacity !== rows) {
-    values = rows * cols === values.length ? values : values.slice(0, rows * cols);
+    if (rows * cols !== values.length) {
+      const exact = sharedFloat64(rows * cols);
+      exact.set(values.subarray(0, rows * cols));
+      values = exact;
+    }
     y = y.slice(0, rows);
   }
   return { x: { values, rows, cols }, y, missing };

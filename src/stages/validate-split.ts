@@ -56,7 +56,7 @@ export async function validateSplit(file: CsvFile, schema: Schema, invalidPath: 
   await ensureParent(invalidPath);
   const invalid = await LineWriter.create(invalidPath, [...columns, "reason"]);
   try {
-    for await (const chunk of file.chunks()) {
+    for await (const chunk of file.chunks({ reuseBuffer: true })) { // each row is copied out or written before the next chunk
       const byRow = problemsByRow(chunk.problems);
       for (let r = 0; r < chunk.rows; r++) {
         const row = chunk.firstRow + r;

@@ -133,7 +133,7 @@ async function readReference(reference: string, schema: Schema): Promise<{ store
   });
   const checked = await openChecked(file.path, schema);
   const store = new RowStore(schema.columns);
-  for await (const chunk of checked.chunks()) store.append(chunk.values, chunk.rows);
+  for await (const chunk of checked.chunks({ reuseBuffer: true })) store.append(chunk.values, chunk.rows);
   return { store, path };
 }
 
@@ -302,6 +302,6 @@ export const openContractCsv = openChecked;
 export async function readValidated(path: string, schema: Schema): Promise<Frame> {
   const file = await openChecked(path, schema);
   const store = new RowStore(schema.columns);
-  for await (const chunk of file.chunks()) store.append(chunk.values, chunk.rows);
+  for await (const chunk of file.chunks({ reuseBuffer: true })) store.append(chunk.values, chunk.rows);
   return store.rows ? store.drainToFrame() : createFrame(schema.columns, 0);
 }

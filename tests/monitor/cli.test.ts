@@ -82,6 +82,60 @@ describe("netsec monitor", () => {
     expect(report.input).toEqual({ file, kind: "prediction log", rows: m.test.rows, labelled: Math.ceil(m.test.rows / 4) });
   });
 
+  test("a JSONL prediction log with the service's feedback lines: their labels count as known labels", () => {
+    // The lines the service writes: predictions, then {"kind": "feedback"} lines for POST /feedback
+    // (a true label, or only right / wrong); the last line for a row wins; feedback for a row the
+    // log does not hold is ignored.
+    const width = m.test.columns.length;
+    const t = m.test.columns.indexOf(schema.target.name);
+    const truth = (r: number) => m.test.values[r * width + t]!;
+    const predicted = (r: number) => (m.probability[r]! >= m.threshold ? schema.target.positive : schema.target.allowed.find((v) => v !== schema.target.positive)!);
+    const id = (r: number) => `q${r >> 4}`;
+    const row = (r: number) => (r % 16) + 1;
+    const lines = Array.from({ length: m.test.rows }, (_, r) => {
+      const features = Object.fromEntries(schema.featureNames.map((n) => [n, m.test.values[r * width + m.test.columns.indexOf(n)]]));
+      return JSON.stringify({ kind: "prediction", request_id: id(r), row: row(r), model_version: "1", at: "2026-12-08T00:00:00.000Z", features, probability: m.probability[r], prediction: predicted(r), label: schema.labelOf(predicted(r)) });
+    });
+    const real = { tp: 0, fp: 0, fn: 0, tn: 0 };
+    let labelled = 0;
+    for (let r = 0; r < m.test.rows; r++) {
+      if (r % 3 === 0) lines.push(JSON.stringify({ kind: "feedback", request_id: id(r), row: row(r), label: truth(r), label_name: schema.labelOf(truth(r)), at: "2026-12-08T00:01:00.000Z" }));
+      else if (r % 3 === 1) {
+        // first a wrong mark, then the analyst's correction: the later line counts
+        lines.push(JSON.stringify({ kind: "feedback", request_id: id(r), row: row(r), correct: predicted(r) !== truth(r), at: "2026-12-08T00:01:00.000Z" }));
+        lines.push(JSON.stringify({ kind: "feedback", request_id: id(r), row: row(r), correct: predicted(r) === truth(r), at: "2026-12-08T00:02:00.000Z" }));
+      } else continue;
+      labelled++;
+      const y = truth(r) === schema.target.positive;
+      const decided = predicted(r) === schema.target.positive;
+      if (decided) y ? real.tp++ : real.fp++;
+      else y ? real.fn++ : real.tn++;
+    }
+    lines.push(JSON.stringify({ kind: "feedback", request_id: "never-logged", row: 1, label: schema.target.positive, at: "2026-12-08T00:03:00.000Z" }));
+    const file = join(dir, "log-feedback.jsonl");
+    writeFileSync(file, lines.join("\n") + "\n");
+    const result = run(file, "--model-dir", modelDir, "--output", "out-log-feedback", "--json");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    const out = result.stdout.trimEnd().split("\n");
+    const report = JSON.parse(out[out.length - 1]!);
+    expect(report.input).toEqual({ file, kind: "prediction log", rows: m.test.rows, labelled });
+    const precision = real.tp / (real.tp + real.fp);
+    const recall = real.tp / (real.tp + real.fn);
+    expect(report.actual.rows).toBe(labelled);
+    expect(report.actual.precision).toBeCloseTo(precision, 12);
+    expect(report.actual.recall).toBeCloseTo(recall, 12);
+    expect(report.actual.f1).toBeCloseTo((2 * precision * recall) / (precision + recall), 12);
+  });
+
+  test("a feedback line without its request id or row: the line named", () => {
+    const file = join(dir, "bad-feedback.jsonl");
+    writeFileSync(file, `${JSON.stringify({ kind: "feedback", row: 1, label: 1 })}\n`);
+    const result = run(file, "--model-dir", modelDir, "--output", "out-bad");
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(`netsec monitor: error [DATA_INVALID]: ${file}, line 1: a feedback line needs "request_id" (text) and "row" (a whole number); expected {"kind": "feedback", "request_id": "…", "row": 1, "label": ${schema.target.positive}}\n`);
+  });
+
   test("errors: a missing file, missing columns, a model without a reference", () => {
     const none = run(join(dir, "none.csv"), "--model-dir", modelDir, "--output", "out");
     expect(none.status).toBe(1);

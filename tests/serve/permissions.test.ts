@@ -15,7 +15,7 @@ import { type DenoServe, freePort, narrowedFlags, startDenoServe } from "./deno-
 describe("servePermissions / denoFlags", () => {
   it("names schema.yaml, the model folder, the listen address and the environment; no write", () => {
     expect(denoFlags(servePermissions({ root: "/app", modelDir: "/app/final_model", host: "0.0.0.0", port: 8000 }))).toEqual([
-      "--allow-read=/app/schema.yaml,/app/final_model",
+      "--allow-read=/app/schema.yaml,/app/final_model,/app/src",
       "--allow-net=0.0.0.0:8000",
       "--allow-env",
     ]);
@@ -24,7 +24,7 @@ describe("servePermissions / denoFlags", () => {
   it("adds the program POST /train starts, extra hosts (a tracking server) and extra reads", () => {
     const set = servePermissions({ root: "/r", modelDir: "/m", host: "127.0.0.1", port: 9000, trainCommand: "/usr/local/bin/deno", netHosts: ["dagshub.com", "mlflow.internal:5000"], readPaths: ["/etc/netsec"] });
     expect(denoFlags(set)).toEqual([
-      "--allow-read=/r/schema.yaml,/m,/etc/netsec",
+      "--allow-read=/r/schema.yaml,/m,/etc/netsec,/r/src",
       "--allow-net=127.0.0.1:9000,dagshub.com,mlflow.internal:5000",
       "--allow-env",
       "--allow-run=/usr/local/bin/deno",
@@ -159,7 +159,7 @@ describe("netsec serve started without a permission it needs", () => {
     const modelDir = join(tempDir("netsec-serve-noperm-"), "final_model");
     await writeRealModel(modelDir, 1);
     const port = await freePort();
-    const flags = narrowedFlags(modelDir, port).map((f) => (f.startsWith("--allow-read=") ? `--allow-read=${ROOT}/schema.yaml` : f));
+    const flags = narrowedFlags(modelDir, port).map((f) => (f.startsWith("--allow-read=") ? `--allow-read=${ROOT}/schema.yaml,${ROOT}/src` : f));
     const result = spawnSync(DENO, ["run", "--quiet", "--no-prompt", "--config", join(ROOT, "deno.json"), ...flags, join(ROOT, "src", "cli.ts"), "serve", "--port", String(port), "--model-dir", modelDir], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", NETSEC_TRAIN_TOKEN: "" } });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`netsec serve: Deno was started without --allow-read=${modelDir}; serving needs ${narrowedFlags(modelDir, port).join(" ")} (docs/serving.md, "Permissions")`);

@@ -53,6 +53,10 @@ describe("transform stage", () => {
     const trainArray = await readNpy(result.trainArray);
     const testArray = await readNpy(result.testArray);
     expect([trainArray.rows, trainArray.cols, testArray.rows, testArray.cols]).toEqual([12, 31, 4, 31]);
+    // the training features live in shared memory (the search's workers read them in place, no copy),
+    // and the array is exactly rows × features even though the hint (5 rows) was too small
+    expect(result.train.x.values.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(result.train.x.values.length).toBe(12 * 30);
     for (const [r, c, v] of SKLEARN_TRAIN) expect(trainArray.values[r * 31 + c]).toBeCloseTo(v, 12);
     for (const [r, c, v] of SKLEARN_TEST) expect(testArray.values[r * 31 + c]).toBeCloseTo(v, 12);
     // untouched cells and the target mapping -1 → 0, 1 → 1
