@@ -8,12 +8,13 @@
 //        ops:      /metrics on + --prediction-log to a JSONL file (every row)
 //        ops-10%:  the same, --prediction-log-share 0.1
 //        ops-mongo (with --mongo <uri>): /metrics on + --prediction-log to MongoDB (every row)
-//      Each configuration gets a fresh server; the rounds alternate the order (off first, then last)
-//      to spread the shared machine's drift; the table shows each round and their mean.
+//      Each configuration gets a fresh server; the rounds alternate the order (off first, then last:
+//      off/on/…/on, then on/…/off) to spread the shared machine's drift; the table shows each round,
+//      their median and their spread (min–max), and the cost from the medians.
 //   2. The server's RSS (/proc/<pid>/status VmRSS) after 1M scored rows with metrics and the JSONL
 //      prediction log on (100 CSV requests of 10k rows), and its /metrics counters.
 // Usage: flock /tmp/netsec-heavy.lock node bench/serve-ops.mjs --model-dir <dir> [--mongo mongodb://127.0.0.1:27117]
-//        [--seconds 8] [--rounds 2] [--million 1000000 (0: skip)]
+//        [--seconds 8] [--rounds 4] [--million 1000000 (0: skip)] [--only off,ops,… (configurations)]
 // Prints a Markdown block for bench/RESULTS.md.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -27,7 +28,8 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
 const modelDir = resolve(args["model-dir"] ?? join(root, "final_model"));
 const mongo = args.mongo;
 const seconds = Number(args.seconds ?? 8);
-const rounds = Number(args.rounds ?? 2);
+const rounds = Number(args.rounds ?? 4);
+const only = args.only ? new Set(args.only.split(",")) : undefined;
 const million = Number(args.million ?? 1_000_000);
 const dataset = join(root, "..", "shared", "data", "phisingData.csv");
 if (!existsSync(join(modelDir, "model.json"))) {
@@ -79,13 +81,14 @@ const single = JSON.stringify([Object.fromEntries(names.map((n, c) => [n, Number
 const csvOf = (n, offset = 0) => `${names.join(",")}\n${Array.from({ length: n }, (_, r) => rows[(offset + r) % rows.length].join(",")).join("\n")}\n`;
 const batch = csvOf(100, 17);
 
-const configs = [
+const allConfigs = [
   { name: "off", flags: ["--no-metrics"] },
   { name: "metrics", flags: [] },
   { name: "ops", flags: (dir) => ["--prediction-log", join(dir, "log.jsonl")] },
   { name: "ops-10%", flags: (dir) => ["--prediction-log", join(dir, "log.jsonl"), "--prediction-log-share", "0.1"] },
   ...(mongo ? [{ name: "ops-mongo", flags: () => ["--prediction-log", `${mongo.replace(/\/$/, "")}/netsec_bench.predictions_${Date.now().toString(36)}`] }] : []),
 ];
+const configs = allConfigs.filter((c) => c.name === "off" || !only || only.has(c.name));
 
 async function measure(config) {
   const dir = mkdtempSync(join(work, `${config.name}-`));
@@ -151,14 +154,19 @@ const millions = million <= 0 ? [] : [await million1("off", ["--no-metrics"]), a
 rmSync(work, { recursive: true, force: true });
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const cell = (name, kind) => {
   const rs = results[name].map((r) => r[kind]);
-  return `${rs.map((r) => r.rps.toFixed(0)).join(" / ")} (mean **${mean(rs.map((r) => r.rps)).toFixed(0)}**); p50 ${rs.map((r) => r.p50).join(" / ")} ms, p99 ${rs.map((r) => r.p99).join(" / ")} ms; ${rs.reduce((a, r) => a + r.errors, 0)} errors`;
+  const rps = rs.map((r) => r.rps);
+  return `${rps.map((v) => v.toFixed(0)).join(" / ")} (median **${median(rps).toFixed(0)}**, spread ${Math.min(...rps).toFixed(0)}–${Math.max(...rps).toFixed(0)}); p50 median ${median(rs.map((r) => r.p50))} ms, p99 median ${median(rs.map((r) => r.p99))} ms (${Math.min(...rs.map((r) => r.p99))}–${Math.max(...rs.map((r) => r.p99))}); ${rs.reduce((a, r) => a + r.errors, 0)} errors`;
 };
-const cost = (name, kind) => `${(100 * (1 - mean(results[name].map((r) => r[kind].rps)) / mean(results.off.map((r) => r[kind].rps)))).toFixed(1)} %`;
+const cost = (name, kind) => `${(100 * (1 - median(results[name].map((r) => r[kind].rps)) / median(results.off.map((r) => r[kind].rps)))).toFixed(1)} %`;
 const out = [
-  `| configuration | single-row JSON /predict, ${seconds} s, req/s per round | 100-row CSV /predict, ${seconds} s, req/s per round | throughput cost vs off (single / 100-row) |`,
+  `| configuration | single-row JSON /predict, ${seconds} s, req/s per round | 100-row CSV /predict, ${seconds} s, req/s per round | throughput cost vs off, medians (single / 100-row) |`,
   "|---|---|---|---|",
   ...configs.map((c) => `| ${c.name} | ${cell(c.name, "single")} | ${cell(c.name, "batch")} | ${c.name === "off" ? "—" : `${cost(c.name, "single")} / ${cost(c.name, "batch")}`} |`),
   ...(millions.length ? ["",

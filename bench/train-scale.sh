@@ -63,8 +63,8 @@ for size in uci $SIZES; do
   for round in $(seq 1 "$ROUNDS"); do
     for threads in 1 2; do
       run "$size netsec $threads" "$DENO" run -A "$ROOT/bench/fit-one.ts" "$split/train.npy" "$split/test.npy" --threads "$threads" --model-out "$OUT/model-$size-$threads.json"
-      run "$size lightgbm $threads" "$PY" "$ROOT/bench/peer_fit.py" "$split/train.npy" "$split/test.npy" --lib lightgbm --threads "$threads"
-      run "$size xgboost $threads" "$PY" "$ROOT/bench/peer_fit.py" "$split/train.npy" "$split/test.npy" --lib xgboost --threads "$threads"
+      run "$size lightgbm $threads" "$PY" "$ROOT/bench/peer_fit.py" "$split/train.npy" "$split/test.npy" --lib lightgbm --settings as-bench-ran --threads "$threads"
+      run "$size xgboost $threads" "$PY" "$ROOT/bench/peer_fit.py" "$split/train.npy" "$split/test.npy" --lib xgboost --settings as-bench-ran --threads "$threads"
     done
   done
   cmp -s "$OUT/model-$size-1.json" "$OUT/model-$size-2.json" && echo "$size: netsec model.json identical for 1 and 2 threads" >&2 \

@@ -48,6 +48,11 @@ export interface ServePermissionInput {
   rowLog?: { write?: string; hosts?: string[] };
 }
 
+/** What the prediction log's worker reads besides src/ (which serving always reads): the npm packages it imports (the MongoDB driver). */
+function workerCode(): string[] {
+  return [`${platform.projectRoot()}/node_modules`];
+}
+
 /**
  * The Deno permissions `netsec serve` needs with these options (docs/serving.md, "Permissions"):
  * what it checks at start, and what bin/netsec grants it (src/cli/serve-flags.ts).
@@ -63,7 +68,8 @@ export function neededPermissions(options: ServePermissionInput): PermissionSet 
     port: options.port,
     trainCommand: options.train ? platform.denoPath() : undefined,
     netHosts: [...registry?.hosts ?? [], ...options.rowLog?.hosts ?? []],
-    readPaths: options.schema ? [absolute(options.schema)] : undefined,
+    // The prediction log's worker loads its modules from the project (code, no data).
+    readPaths: [...options.schema ? [absolute(options.schema)] : [], ...options.rowLog ? workerCode() : []],
   });
   // The prediction log: its MongoDB hosts (net, above) or its JSONL file (write).
   const writes = [...registry ? [absolute(registry.cacheDir)] : [], ...options.rowLog?.write ? [absolute(options.rowLog.write)] : []];

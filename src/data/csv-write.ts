@@ -51,3 +51,12 @@ function quoteHeader(name: string): string {
 export function csvHeader(columns: readonly string[]): string {
   return columns.map(quoteHeader).join(",") + "\n";
 }
+
+/** A cell of a table written for people: text, a number, or nothing (an empty cell). */
+export type PersonValue = string | number | null | undefined;
+
+/** A whole CSV file for people (the report's downloads): header and every cell through `personCell`. */
+export function personCsv(columns: readonly string[], rows: readonly (readonly PersonValue[])[]): string {
+  const line = (cells: readonly PersonValue[]) => cells.map((v) => personCell(v === null || v === undefined ? "" : typeof v === "number" ? formatCell(v) : v)).join(",");
+  return [line(columns), ...rows.map(line)].join("\n") + "\n";
+}

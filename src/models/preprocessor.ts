@@ -37,6 +37,13 @@ export interface PreprocessorJson {
   imputer: KnnImputerState;
 }
 
+export interface PreprocessorOptions {
+  /** Neighbours of the KNN imputer. */
+  k: number;
+  /** Round imputed cells to the nearest value of their column (KnnImputerOptions.round); default false. */
+  round?: boolean;
+}
+
 export interface Transformed {
   x: Matrix;
   /** Class indices; present when the frame has the target column. */
@@ -52,12 +59,12 @@ export class Preprocessor {
   ) {}
 
   /** Fit on a training frame holding every feature of the schema (NaN = missing). */
-  static fit(frame: Frame, schema: Schema, options: { k: number }): Preprocessor {
+  static fit(frame: Frame, schema: Schema, options: PreprocessorOptions): Preprocessor {
     return Preprocessor.fitMatrix(featureMatrix(frame, schema.featureNames, "fit"), schema, options);
   }
 
   /** Fit on raw training features already in contract order (`x.cols` = number of features). */
-  static fitMatrix(x: Matrix, schema: Schema, options: { k: number }): Preprocessor {
+  static fitMatrix(x: Matrix, schema: Schema, options: PreprocessorOptions): Preprocessor {
     const mapping: Record<string, number> = {};
     for (const value of schema.target.allowed) mapping[String(value)] = schema.classIndex(value);
     const features = schema.featureNames;
@@ -65,7 +72,7 @@ export class Preprocessor {
     if (x.rows === 0) throw new NetsecError("TRANSFORM_FAILED", "cannot fit the preprocessor on 0 training rows");
     // keepEmptyFeatures: a feature missing in every training row stays a column (filled with 0), so
     // the model always sees the contract's features in the contract's order.
-    const imputer = new KnnImputer({ k: options.k, keepEmptyFeatures: true }).fit(x.values, x.rows, x.cols);
+    const imputer = new KnnImputer({ k: options.k, keepEmptyFeatures: true, round: options.round }).fit(x.values, x.rows, x.cols);
     return new Preprocessor(schema.hash, features, { name: schema.target.name, mapping }, imputer);
   }
 

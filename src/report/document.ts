@@ -6,6 +6,7 @@
 import { figureHtml } from "../viz/html.ts";
 import { html, join, raw, type Markup } from "../viz/markup.ts";
 import type { Section } from "./sections.ts";
+import type { PlotlyFigure } from "../viz/figure.ts";
 
 export interface DocumentOptions {
   title: string;
@@ -30,10 +31,17 @@ table.kv{font-size:.95rem;display:table;width:100%}table.kv>tbody>tr>th{width:9r
 .big{font-size:1.15rem}.warnings{background:#fffbe6;border:1px solid #f0e0a0;padding:.3rem .7rem;border-radius:4px;font-size:.85rem;margin-bottom:.6rem}
 .warnings ul{margin:.2rem 0;padding-left:1.2rem}details{margin:.5rem 0}summary{cursor:pointer;color:#1f4f99}
 .netsec-plot{margin:1rem 0;overflow-x:auto;max-width:100%}
+.fig-row{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,470px),1fr));gap:0 1rem;align-items:start}.fig-cell{min-width:0}
 @media (max-width:600px){body{padding:.5rem .75rem 2rem}table.kv>tbody>tr>th{width:auto;white-space:normal}}`;
 
+/** Figures are drawn when scrolled near (the first screen opens without waiting for the rest), their numbers rounded. */
+const FIGURE_OPTIONS = { lazy: true, compact: true } as const;
+
 function sectionMarkup(s: Section, plotNumber: () => number): Markup {
-  const blocks = s.blocks.map((b) => ("figure" in b ? raw(figureHtml(b.figure, `plot-${s.id}-${plotNumber()}`)) : b.html));
+  const figure = (f: PlotlyFigure) => raw(figureHtml(f, `plot-${s.id}-${plotNumber()}`, FIGURE_OPTIONS));
+  const blocks = s.blocks.map((b) =>
+    "figure" in b ? figure(b.figure) : "figures" in b ? html`<div class="fig-row">${join(b.figures.map((f) => html`<div class="fig-cell">${figure(f)}</div>`))}</div>` : b.html
+  );
   return html`<section id="${s.id}"><h2>${s.title}</h2>
 ${join(blocks, "\n")}</section>`;
 }

@@ -13,10 +13,11 @@ import type { TrainArtifacts } from "../stages/train.ts";
 import type { ExplanationSummary } from "../stages/explanations.ts";
 import type { SearchResult } from "../search/types.ts";
 import type { PrCurve } from "../stats/metrics.ts";
-import { type Cell, rowsTable } from "./json-html.ts";
+import { type Cell, csvDownload, rowsTable } from "./json-html.ts";
 
 /** Either HTML or a figure, in reading order. */
-export type Block = { html: Markup } | { figure: PlotlyFigure };
+/** Markup, one figure, or figures side by side (a row on a wide screen, stacked on a narrow one). */
+export type Block = { html: Markup } | { figure: PlotlyFigure } | { figures: PlotlyFigure[] };
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const f4 = (v: number | undefined | null) => (v === undefined || v === null || Number.isNaN(v) ? "n/a" : v.toFixed(4));
@@ -36,10 +37,12 @@ export function contractBlocks(contract: ContractReport, schema: Schema): Block[
   if (missing.length) blocks.push({ html: html`<h3>Missing values</h3>${rowsTable(["column", "train", "test"], missing)}<p class="note">Imputed by the KNN imputer fitted on the training rows.</p>` });
   if (contract.firstIssues.length) {
     const shown = contract.firstIssues.slice(0, 10);
+    const columns = ["file", "row", "column", "value", "expected"];
+    const issueRow = (i: (typeof shown)[number]) => [i.file, i.row, i.column, i.value, i.expected];
     blocks.push({
       html: html`<details><summary>First problems (${shown.length} of ${n(contract.invalidRows)} rows)</summary>${
-        rowsTable(["file", "row", "column", "value", "expected"], shown.map((i) => [i.file, i.row, i.column, i.value, i.expected]))
-      }</details>`,
+        rowsTable(columns, shown.map(issueRow))
+      }${csvDownload("contract-problems.csv", `Download the ${contract.firstIssues.length} problems recorded (CSV)`, columns, contract.firstIssues.map(issueRow))}</details>`,
     });
   }
   return blocks;
@@ -60,13 +63,16 @@ export function duplicateBlocks(contract: ContractReport, schema: Schema): Block
   const what = k.policy === "keep" ? "kept (and counted in training and test)" : k.policy === "drop" ? `dropped: ${k.dropped} rows moved to invalid/` : `relabelled to the group's majority (${k.relabelled} rows); groups without a majority dropped (${k.dropped} rows)`;
   blocks.push({ html: html`<h3>Conflicting labels</h3><p>${k.groups} feature vectors carry both labels (${k.rows} rows): no model can get all of them right. Policy <code>validation.conflicts: ${k.policy}</code>: ${k.groups ? what : "nothing to do"}.</p>` });
   if (k.listed.length) {
+    const labelsOf = (g: (typeof k.listed)[number]) => schema.target.allowed.filter((value) => g.labels[String(value)]).map((value) => `${schema.labelOf(value)} ×${g.labels[String(value)]}`).join(", ");
     const rows = k.listed.slice(0, 20).map((g): Cell[] => [
       g.rows,
-      schema.target.allowed.filter((value) => g.labels[String(value)]).map((value) => `${schema.labelOf(value)} ×${g.labels[String(value)]}`).join(", "),
+      labelsOf(g),
       g.resolution,
       g.members.slice(0, 8).map((m) => `${m.split} ${m.row}: ${schema.labelOf(m.label)}`).join("; ") + (g.members.length > 8 ? "; …" : ""),
     ]);
-    blocks.push({ html: html`<details><summary>The ${k.groups} conflicting groups, largest first${k.groups > rows.length ? ` (${rows.length} shown)` : ""}</summary>${rowsTable(["rows", "labels", "resolution", "where (split row: label)"], rows)}</details>` });
+    const columns = ["rows", "labels", "resolution", "where (split row: label)"];
+    const all = k.listed.map((g) => [g.rows, labelsOf(g), g.resolution, g.members.map((m) => `${m.split} ${m.row}: ${schema.labelOf(m.label)}`).join("; ")]);
+    blocks.push({ html: html`<details><summary>The ${k.groups} conflicting groups, largest first${k.groups > rows.length ? ` (${rows.length} shown)` : ""}</summary>${rowsTable(columns, rows)}${csvDownload("conflicting-groups.csv", `Download the ${k.listed.length} groups listed (CSV)`, columns, all)}</details>` });
   }
   return blocks;
 }

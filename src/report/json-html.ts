@@ -1,5 +1,6 @@
 /** Rows as a readable HTML table (pure; escaped by the html builder). Columns come in the order given. */
 import { html, join, type Markup } from "../viz/markup.ts";
+import { personCsv, type PersonValue } from "../data/csv-write.ts";
 
 /** A cell: text, a number (shown with at most 6 significant digits), markup, or nothing (an empty cell, never "null"). */
 export type Cell = string | number | Markup | null | undefined;
@@ -31,4 +32,14 @@ export function pairsTable(pairs: readonly (readonly [string, Cell])[]): Markup 
 export function paramsText(params: Readonly<Record<string, unknown>>): string {
   const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null);
   return entries.length ? entries.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(", ") : "defaults";
+}
+
+/**
+ * A link that downloads rows as a CSV file (a data: URL inside the report, so it works offline),
+ * written by the one CSV writer for people: a cell a spreadsheet would run as a formula (= + - @,
+ * tab, CR) is neutralised.
+ */
+export function csvDownload(fileName: string, label: string, columns: readonly string[], rows: readonly (readonly PersonValue[])[]): Markup {
+  const href = `data:text/csv;charset=utf-8,${encodeURIComponent(personCsv(columns, rows))}`;
+  return html`<a class="download" download="${fileName}" href="${href}">${label}</a>`;
 }

@@ -15,7 +15,7 @@ import { confusionFigure } from "../viz/confusion.ts";
 import { prFigure, rocFigure } from "../viz/curves.ts";
 import { calibrationFigure } from "../viz/calibration.ts";
 import { importanceFigure } from "../viz/importance.ts";
-import { type Cell, pairsTable, paramsText, rowsTable } from "./json-html.ts";
+import { type Cell, csvDownload, pairsTable, paramsText, rowsTable } from "./json-html.ts";
 import type { RunRecord } from "./record.ts";
 import { type Block, contractBlocks, duplicateBlocks, explanationBlocks, protocolBlocks, thresholdBlocks } from "./insights.ts";
 
@@ -168,7 +168,9 @@ function searchSection(record: RunRecord): Section {
   return {
     id: "search",
     title: "Model search",
-    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), block(html`${top}${rest}<p class="note">Every candidate is in model_trainer/leaderboard.csv.</p>`), ...protocolBlocks(search)],
+    blocks: [fig(cvScoresFigure(rows.filter((r) => Number.isFinite(r.meanScore)), scoring)), block(html`${top}${rest}<p class="note">Every candidate is in model_trainer/leaderboard.csv (${
+      csvDownload("leaderboard.csv", "download this table as CSV", columns, rows.map((r, i) => [i + 1, r.family, paramsText(r.params), Number.isFinite(r.meanScore) ? r.meanScore : r.note ?? "failed", Number.isFinite(r.stdScore) ? r.stdScore : null, r.foldScores.join(" "), r.fitSeconds]))
+    }).</p>`), ...protocolBlocks(search)],
   };
 }
 
@@ -185,8 +187,10 @@ function evaluationSection(record: RunRecord, schema: Schema): Section {
     ["metric", "new model (test)", "new model (train)", ...(currentName ? [`${currentName} (compared rows)`] : [])],
     names.map((k): Cell[] => [metricName(k, schema), f4(evaluation.scalars[k]), f4(train[k]), ...(current ? [f4(current.metrics[k])] : [])]),
   )));
-  blocks.push(fig(confusionFigure({ labels, matrix: evaluation.metrics.confusion.matrix }, "Confusion matrix: new model (test rows)")));
-  if (evaluation.currentConfusion) blocks.push(fig(confusionFigure({ labels, matrix: evaluation.currentConfusion.matrix }, `Confusion matrix: ${currentName ?? "pushed model"} (compared rows)`)));
+  // the matrices side by side (stacked on a narrow screen)
+  const matrices = [confusionFigure({ labels, matrix: evaluation.metrics.confusion.matrix }, "Confusion matrix: new model (test rows)")];
+  if (evaluation.currentConfusion) matrices.push(confusionFigure({ labels, matrix: evaluation.currentConfusion.matrix }, `Confusion matrix: ${currentName ?? "pushed model"} (compared rows)`));
+  blocks.push(matrices.length > 1 ? { figures: matrices } : fig(matrices[0]));
   const { roc, pr } = evaluation.curves;
   blocks.push(fig(rocFigure([{ name: "new model", ...roc, auc: evaluation.scalars.roc_auc }])));
   const support = evaluation.metrics.support;

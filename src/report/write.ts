@@ -27,7 +27,7 @@ export interface RunReportOptions {
 export async function renderRunReport(record: RunRecord, options: RunReportOptions = {}): Promise<string> {
   const schema = options.schema ?? await loadSchema();
   const sections = buildSections(record, schema);
-  const figures = sections.flatMap((s) => s.blocks.flatMap((b) => ("figure" in b ? [b.figure] : [])));
+  const figures = sections.flatMap((s) => s.blocks.flatMap((b) => ("figure" in b ? [b.figure] : "figures" in b ? b.figures : [])));
   const lineage = Object.entries(record.run.lineage);
   return renderDocument(sections, {
     title: `netsec run ${record.run.timestamp}`,

@@ -152,6 +152,23 @@ function denoJupyter(): JupyterDisplay | undefined {
   }
 }
 
+/** A module Web Worker (`createWorker` and `createThread` are the same thing under Deno). */
+function denoWorker(moduleUrl: URL): WorkerHandle {
+  const worker = new Worker(moduleUrl, { type: "module" });
+  const handle: WorkerHandle = {
+    postMessage: (message, transfer) => worker.postMessage(message, transfer ?? []),
+    onmessage: null,
+    onerror: null,
+    terminate: () => worker.terminate(),
+  };
+  worker.onmessage = (event: MessageEvent) => handle.onmessage?.(event.data);
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    handle.onerror?.(event.message);
+  };
+  return handle;
+}
+
 export const denoPlatform: Platform = {
   name: "deno",
   readFile: (file) => Deno.readFile(file),
@@ -250,21 +267,8 @@ export const denoPlatform: Platform = {
   sha256: async (data) => hex(await crypto.subtle.digest("SHA-256", toBytes(data) as Uint8Array<ArrayBuffer>)),
   denoPath: () => Deno.execPath(),
   projectRoot: () => rootFromModuleUrl(import.meta.url),
-  createWorker(moduleUrl) {
-    const worker = new Worker(moduleUrl, { type: "module" });
-    const handle: WorkerHandle = {
-      postMessage: (message, transfer) => worker.postMessage(message, transfer ?? []),
-      onmessage: null,
-      onerror: null,
-      terminate: () => worker.terminate(),
-    };
-    worker.onmessage = (event: MessageEvent) => handle.onmessage?.(event.data);
-    worker.onerror = (event: ErrorEvent) => {
-      event.preventDefault();
-      handle.onerror?.(event.message);
-    };
-    return handle;
-  },
+  createWorker: denoWorker,
+  createThread: denoWorker,
   async jupyterDisplay(bundle, options = {}) {
     const jupyter = denoJupyter();
     if (!jupyter) return false;

@@ -4,8 +4,10 @@
  * of its own (Node 20), so the worker's thread registers a module hook that turns each `.ts` file
  * into JavaScript with TypeScript's `transpileModule` (types removed, nothing else changed) before
  * importing the worker module. The module sees the same web-worker globals it has under Deno
- * (`onmessage`, `postMessage`). Not part of `nodePlatform` on purpose: every other user of
- * `createWorker` (search, fit, batch scoring) keeps running in-process under vitest.
+ * (`onmessage`, `postMessage`). Not `nodePlatform.createWorker` on purpose: every other user of
+ * `createWorker` (search, fit, batch scoring) keeps running in-process under vitest; it is
+ * `nodePlatform.createThread`, for I/O that must leave the serving thread on every runtime (the
+ * prediction log).
  */
 import { Worker } from "node:worker_threads";
 import { createRequire } from "node:module";

@@ -14,6 +14,7 @@ import type {
 } from "./platform.ts";
 import { rootFromModuleUrl, tempSibling, toBytes } from "./common.ts";
 import { serveHttp } from "./http-listener.ts";
+import { createNodeWorker } from "./node-worker.ts";
 
 async function openWriter(file: string, options?: { append?: boolean }): Promise<FileWriter> {
   const handle = await fsp.open(file, options?.append ? "a" : "w");
@@ -166,4 +167,5 @@ export const nodePlatform: Platform = {
   projectRoot: () => rootFromModuleUrl(import.meta.url),
   jupyterDisplay: async () => false,
   inJupyter: () => false,
+  createThread: createNodeWorker,
 };

@@ -186,6 +186,13 @@ export interface Platform {
   inJupyter(): boolean;
   /** A module Web Worker (Deno); absent where the runtime has none (Node: callers run in-process). */
   createWorker?(moduleUrl: URL): WorkerHandle;
+  /**
+   * A module worker on every runtime (Deno: a Web Worker; Node: worker_threads with the TypeScript
+   * sources transpiled as they load, node-worker.ts, ~0.5 s to start): for I/O that must leave the serving thread
+   * whatever runs it (the prediction log). The module talks through the Web Worker globals
+   * (`onmessage`, `postMessage`) on both. Compute pools keep using `createWorker`.
+   */
+  createThread(moduleUrl: URL): WorkerHandle;
 }
 
 /** A module worker: structured-clone messages both ways. */

@@ -119,11 +119,13 @@ export class ModelStore {
   /**
    * Serve `model` from now on: one assignment, so a request that took the old model finishes on
    * it. Refuses (throws, the old model stays) a model trained for another data contract.
+   * `reference`: the monitoring reference that came with it (a registry download's reference.json).
    */
-  install(model: ServingModel, sha256: string, from: string): void {
+  install(model: ServingModel, sha256: string, from: string, reference?: MonitorReference): void {
     if (this.options.schemaHash && model.schemaHash !== this.options.schemaHash) {
       throw new Error(`the model was trained for another data contract (schema hash ${model.schemaHash.slice(0, 12)}…, schema.yaml has ${this.options.schemaHash.slice(0, 12)}…): retrain it`);
     }
+    if (reference) this.#references.set(model, reference);
     this.#current = model; // the swap: one assignment
     this.#sha = sha256;
     this.#loadedAt = new Date().toISOString();

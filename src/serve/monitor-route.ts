@@ -14,7 +14,7 @@ export function monitorResponse(request: Request, model: ServingModel, store: Mo
   if (format !== null && format !== "json" && format !== "html") throw new HttpError(400, "BAD_FORMAT", `format=${format.slice(0, 40)}: expected json or html`);
   const reference = store.referenceOf(model);
   if (!reference) {
-    throw new HttpError(404, "NO_REFERENCE", `the model being served (version ${model.version}) carries no monitoring reference (reference.json): it was pushed before netsec wrote one, or comes from a registry; push a model with \`netsec train\` to monitor it`);
+    throw new HttpError(404, "NO_REFERENCE", `the model being served (version ${model.version}) carries no monitoring reference (reference.json): it was pushed (or logged to MLflow) before netsec wrote one; push a model with \`netsec train\` to monitor it`);
   }
   const report = monitor.report(model, reference);
   const json = format === "json" || (format === null && (request.headers.get("accept") ?? "").toLowerCase().includes("application/json"));

@@ -10,13 +10,12 @@ import type { FileWriter } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import { isMongoUri, scrub, type MongoTarget } from "../data/mongo-uri.ts";
 import { predictionLogTarget } from "../stages/feedback-data.ts";
-import type { Schema } from "../schema.ts";
-import type { FeedbackItem, FeedbackMark, FeedbackOutcome, PredictionDocument, PredictionLogSink } from "./prediction-log.ts";
+import type { FeedbackItem, FeedbackMark, FeedbackOutcome, LabelContract, PredictionDocument, PredictionLogSink } from "./prediction-log-types.ts";
 
 export { DEFAULT_LOG_COLLECTION, predictionLogTarget } from "../stages/feedback-data.ts";
 
 /** The value a feedback item's mark stores: the true label (given, or derived from right/wrong). */
-export function feedbackMark(item: FeedbackItem, predicted: number | undefined, schema: Schema, at: string): FeedbackMark | undefined {
+export function feedbackMark(item: FeedbackItem, predicted: number | undefined, schema: LabelContract, at: string): FeedbackMark | undefined {
   let label = item.label;
   if (label === undefined) {
     if (predicted === undefined || item.correct === undefined) return undefined;
@@ -25,6 +24,8 @@ export function feedbackMark(item: FeedbackItem, predicted: number | undefined, 
   return { label, label_name: schema.labelOf(label), correct: predicted === undefined ? item.correct ?? false : predicted === label, at };
 }
 
+const mongoDescription = (target: MongoTarget) => `mongodb://${target.hosts}/${target.db}.${target.collection}`;
+
 export class MongoLogSink implements PredictionLogSink {
   readonly description: string;
   readonly #client: MongoClient;
@@ -32,7 +33,7 @@ export class MongoLogSink implements PredictionLogSink {
 
   constructor(uri: string) {
     this.#target = predictionLogTarget(uri);
-    this.description = `mongodb://${this.#target.hosts}/${this.#target.db}.${this.#target.collection}`;
+    this.description = mongoDescription(this.#target);
     // Short timeouts: a dead or blackholed server fails the write in seconds (the rows are then
     // dropped and counted), and the driver never holds more than a few connections.
     this.#client = new MongoClient(this.#target.clientUri, {
@@ -54,7 +55,7 @@ export class MongoLogSink implements PredictionLogSink {
     }
   }
 
-  async feedback(items: FeedbackItem[], schema: Schema, at: string): Promise<FeedbackOutcome> {
+  async feedback(items: FeedbackItem[], schema: LabelContract, at: string): Promise<FeedbackOutcome> {
     const ids = [...new Set(items.map((i) => i.request_id))];
     const found = await this.#collection.find({ kind: "prediction", request_id: { $in: ids } }, { projection: { request_id: 1, row: 1, prediction: 1 } }).toArray();
     const predicted = new Map(found.map((d) => [`${d.request_id}\u0000${d.row}`, d.prediction]));
@@ -103,7 +104,7 @@ export class JsonlLogSink implements PredictionLogSink {
   }
 
   /** Appended as lines; whether the row was logged is for the reader to find out. */
-  async feedback(items: FeedbackItem[], schema: Schema, at: string): Promise<FeedbackOutcome> {
+  async feedback(items: FeedbackItem[], schema: LabelContract, at: string): Promise<FeedbackOutcome> {
     const writer = await this.#open();
     const lines = items.map((item) => JSON.stringify({ kind: "feedback", request_id: item.request_id, row: item.row, ...(item.label !== undefined ? { label: item.label, label_name: schema.labelOf(item.label) } : {}), ...(item.correct !== undefined ? { correct: item.correct } : {}), at }));
     await writer.write(`${lines.join("\n")}\n`);
@@ -117,7 +118,13 @@ export class JsonlLogSink implements PredictionLogSink {
 
 /** `--prediction-log`: a MongoDB URI, or a path to a JSONL file. */
 export function openPredictionLogSink(spec: string): PredictionLogSink {
-  if (isMongoUri(spec)) return new MongoLogSink(spec);
+  describePredictionLogSink(spec);
+  return isMongoUri(spec) ? new MongoLogSink(spec) : new JsonlLogSink(spec);
+}
+
+/** What `spec` writes to, safe to print, without opening it; its errors are the sink's. */
+export function describePredictionLogSink(spec: string): string {
+  if (isMongoUri(spec)) return mongoDescription(predictionLogTarget(spec));
   if (!spec.trim()) throw new NetsecError("USAGE", "--prediction-log: expected a mongodb:// URI or a path to a .jsonl file");
-  return new JsonlLogSink(spec);
+  return spec;
 }

@@ -15,6 +15,7 @@ import { NetsecError } from "../errors.ts";
 import type { MlflowClient } from "../tracking/mlflow.ts";
 import { type DownloadedModel, downloadModelVersion, downloadRunModel, type ModelUri, resolveModelVersion } from "../tracking/registry-model.ts";
 import type { ModelLoader, ModelStore } from "./model-store.ts";
+import { loadReference } from "../monitor/reference-file.ts";
 
 export const DEFAULT_REGISTRY_POLL_MS = 30_000;
 
@@ -120,7 +121,12 @@ export class RegistryFollower {
   async #install(fetched: DownloadedModel): Promise<DownloadedModel> {
     const { ref, store, load } = this.options;
     const model = await load(fetched.dir);
-    store.install(model, fetched.sha256, `${ref.uri} = version ${fetched.version}`);
+    // The logged reference.json, when there was one; a damaged one costs monitoring, not serving.
+    const reference = await loadReference(fetched.dir).catch((error) => {
+      this.options.log?.(`monitoring off for ${ref.uri} version ${fetched.version}: ${(error as Error).message}`);
+      return undefined;
+    });
+    store.install(model, fetched.sha256, `${ref.uri} = version ${fetched.version}`, reference);
     this.#status = { ...this.#status, version: fetched.version, runId: fetched.runId, sha256: fetched.sha256, lastError: undefined };
     return fetched;
   }

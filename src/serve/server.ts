@@ -16,7 +16,6 @@ import { TrainJobs, type TrainJobsOptions } from "./train-jobs.ts";
 import { RegistryFollower, type RegistryFollowerOptions } from "./registry-follower.ts";
 import { type ModelInfoLabels, ServiceMetrics } from "./metrics.ts";
 import { PredictionLog, type PredictionLogSink } from "./prediction-log.ts";
-import { openPredictionLogSink } from "./prediction-log-sinks.ts";
 
 export interface ServiceOptions {
   modelDir: string;
@@ -122,8 +121,7 @@ function serviceMetrics(options: ServiceOptions, schema: Schema, store: ModelSto
 function predictionLog(options: ServiceOptions, schema: Schema, metrics: ServiceMetrics | undefined, log: (message: string) => void): PredictionLog | undefined {
   const spec = options.predictionLog;
   if (!spec) return undefined;
-  const sink = typeof spec.sink === "string" ? openPredictionLogSink(spec.sink) : spec.sink;
-  return new PredictionLog({ sink, schema, share: spec.share, maxQueuedRows: spec.maxQueuedRows, batchRows: spec.batchRows, registry: metrics?.registry, log });
+  return new PredictionLog({ sink: spec.sink, schema, share: spec.share, maxQueuedRows: spec.maxQueuedRows, batchRows: spec.batchRows, registry: metrics?.registry, log });
 }
 
 export async function createService(options: ServiceOptions): Promise<NetsecService> {

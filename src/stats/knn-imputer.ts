@@ -20,9 +20,11 @@
  * At 1M rows × 30 small-integer features: ~104k donors, ~4 MiB of base64 in preprocessor.json.
  *
  * Work is bounded (see knn-index.ts): only rows with a missing value are queried, identical
- * query rows are answered once, fit rows are grouped into distinct rows, and donors at distance 0
- * are found by hash look-ups before any scan; a scan (O(U·F) per query, U distinct fit rows, F
- * features) is needed only when fewer than k donors sit at distance 0.
+ * query rows are answered once, fit rows are grouped into distinct rows. On small-integer data the
+ * donors are found by branch and bound over a trie of column blocks (knn-trie.ts), exact and
+ * without measuring every donor; otherwise donors at distance 0 are found by hash look-ups before
+ * any scan, and a scan (O(U·F) per query, U distinct fit rows, F features) is needed only when
+ * fewer than k donors sit at distance 0.
  */
 import { NetsecError } from "../errors.ts";
 import { buildIndex, type FitIndex } from "./knn-index.ts";
@@ -41,6 +43,8 @@ export interface KnnImputerState {
   keepEmptyFeatures?: boolean;
   /** Fit rows seen by fit() when only a sample of them was kept as donors (`rows` of them). */
   fitRows?: number;
+  /** Imputed cells rounded to the nearest value of their column (see KnnImputerOptions.round). */
+  round?: boolean;
 }
 
 export interface KnnImputerOptions {
@@ -50,18 +54,30 @@ export interface KnnImputerOptions {
   maxDonorBytes?: number;
   /** Seed of the donor sample (only used past maxDonorBytes). */
   seed?: number;
+  /**
+   * Round each imputed cell to the nearest value its column takes among the donors (the lower one
+   * on a tie), for columns with at most 16 distinct values; others keep the mean. Default false
+   * (scikit-learn's answers). With it, an imputed cell of a {-1, 0, 1} column stays in {-1, 0, 1}
+   * (the k donors' mean 1/3 becomes 0, 2/3 becomes 1): the column keeps 3 bins, and the
+   * histogram trees keep packing five such features in one byte (src/models/trees/bundles.ts);
+   * means like 1/3 would give it up to 2k + 1 values and break the packing.
+   */
+  round?: boolean;
 }
 
 /** Default bound of the donor values an imputer keeps (and writes to its file). */
 export const MAX_DONOR_BYTES = 3 << 20;
 
 const INT8_NAN = -128;
+/** Most answered query rows remembered by one transform() (identical rows are answered once). */
+const MAX_ANSWERED = 1 << 16;
 
 export class KnnImputer {
   readonly k: number;
   readonly keepEmptyFeatures: boolean;
   readonly maxDonorBytes: number;
   readonly seed: number;
+  readonly round: boolean;
   /** Column means over every fit row when the donors are a sample of them (else the index's). */
   #means: Float64Array | null = null;
   #fitRows = 0;
@@ -78,6 +94,7 @@ export class KnnImputer {
     this.keepEmptyFeatures = options.keepEmptyFeatures ?? false;
     this.maxDonorBytes = options.maxDonorBytes ?? MAX_DONOR_BYTES;
     this.seed = options.seed ?? 42;
+    this.round = options.round ?? false;
   }
 
   fit(values: Float64Array, rows: number, cols: number): this {
@@ -132,10 +149,12 @@ export class KnnImputer {
       let filled = answered.get(key);
       if (!filled) {
         filled = imputeRow(index, row, this.k, work);
+        if (answered.size >= MAX_ANSWERED) answered.clear(); // bounded memory on millions of distinct rows
         answered.set(key, filled);
       }
       out.set(filled, r * cols);
     }
+    if (this.round) roundImputed(index, values, out, rows);
     const keep = this.outputColumns;
     if (keep.length === cols) {
       // keepEmptyFeatures: a column missing in every fit row becomes 0 (sklearn sets the whole column).
@@ -164,6 +183,7 @@ export class KnnImputer {
       columnMeans: Array.from(index.columnMeans, (m) => (Number.isNaN(m) ? 0 : m)),
       keepEmptyFeatures: this.keepEmptyFeatures,
       ...(this.#fitRows ? { fitRows: this.#fitRows } : {}),
+      ...(this.round ? { round: true } : {}),
     };
   }
 
@@ -178,7 +198,7 @@ export class KnnImputer {
       throw new NetsecError("MODEL_INVALID", `KNN imputer state: fitValues holds ${bytes.length} bytes, expected ${expected} for ${rows} × ${cols} ${encoding} values`);
     }
     const raw = encoding === "int8" ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length) : bytesToFloat64(bytes);
-    const imputer = new KnnImputer({ k, keepEmptyFeatures: state.keepEmptyFeatures ?? false });
+    const imputer = new KnnImputer({ k, keepEmptyFeatures: state.keepEmptyFeatures ?? false, round: state.round === true });
     imputer.#setFit(raw, rows, cols);
     if (state.fitRows !== undefined) {
       if (!Number.isInteger(state.fitRows) || state.fitRows < rows || !Array.isArray(state.columnMeans) || state.columnMeans.length !== cols) {
@@ -208,6 +228,22 @@ export class KnnImputer {
       this.#index = index;
     }
     return this.#index;
+  }
+}
+
+/** Each imputed cell (NaN in `values`) of a column with few values: the nearest of them, the lower on a tie. */
+function roundImputed(index: FitIndex, values: Float64Array, out: Float64Array, rows: number): void {
+  const cols = index.cols;
+  for (let c = 0; c < cols; c++) {
+    const levels = index.levels[c];
+    if (!levels || levels.length === 0) continue;
+    for (let at = c; at < rows * cols; at += cols) {
+      if (values[at] === values[at]) continue;
+      const v = out[at]!;
+      let best = levels[0]!;
+      for (const level of levels) if (Math.abs(level - v) < Math.abs(best - v)) best = level;
+      out[at] = best;
+    }
   }
 }
 

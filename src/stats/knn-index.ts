@@ -12,6 +12,9 @@
  *    the other patterns are scanned coordinate by coordinate (column-major), dropping a pattern
  *    as soon as its partial sum proves it farther than the current k-th best
  *    (d² >= partial · F / n_present); survivors get their exact distance.
+ * Small-integer data (every value NaN or an integer in [-127, 127], e.g. the phishing features)
+ * skips both steps: one branch-and-bound search over a trie of column blocks (knn-trie.ts), whose
+ * cost does not grow with every donor.
  * This file: the index (built once per fit). The search is in knn-search.ts.
  * Cost: fit O(N·F); a query O(G·L + R·F) (G frequent NaN masks, L completions, R patterns with a
  * rare mask) when step 1 suffices, O(U·F) (U distinct fit rows) in the worst case.
@@ -41,18 +44,8 @@ export interface FitIndex {
   rarePatterns: Int32Array;
   /** Their values, row-major (rarePatterns.length × cols): measured one row at a time. */
   rareValues: Float64Array;
-  /** Bit planes of the patterns when every value is -1, 0, 1 or NaN (null otherwise). */
-  ternary: TernaryBits | null;
   /** Block trie over the patterns when every value is a small integer (see knn-trie.ts), else null. */
   trie: Trie | null;
-}
-
-/** Pattern u, word w (columns 32w .. 32w+31) at u * words + w: bits of the columns that are < 0, > 0, present. */
-export interface TernaryBits {
-  words: number;
-  neg: Int32Array;
-  pos: Int32Array;
-  present: Int32Array;
 }
 
 const MAX_LEVELS = 16;
@@ -135,7 +128,6 @@ export function buildIndex(rows: number, cols: number, valueAt: (i: number) => n
     rows, cols, patternCount: U, byColumn, table, offsets, order, columnMeans,
     levels: levelSets.map((set) => (set ? [...set].sort((a, b) => a - b) : null)),
     probeMasks, rarePatterns: Int32Array.from(rare), rareValues: rowMajor(byColumn, U, cols, rare),
-    ternary: ternaryBits(byColumn, U, cols),
     trie: null,
   };
   index.trie = buildTrie(byColumn, U, cols);
@@ -148,22 +140,4 @@ function rowMajor(byColumn: Float64Array, U: number, cols: number, patterns: num
     for (let c = 0; c < cols; c++) out[i * cols + c] = byColumn[c * U + u]!;
   });
   return out;
-}
-
-function ternaryBits(byColumn: Float64Array, U: number, cols: number): TernaryBits | null {
-  for (const v of byColumn) if (v === v && v !== -1 && v !== 0 && v !== 1) return null;
-  const words = Math.ceil(cols / 32);
-  const bits: TernaryBits = { words, neg: new Int32Array(U * words), pos: new Int32Array(U * words), present: new Int32Array(U * words) };
-  for (let c = 0; c < cols; c++) {
-    const bit = 1 << (c & 31);
-    for (let u = 0; u < U; u++) {
-      const v = byColumn[c * U + u]!;
-      const at = u * words + (c >> 5);
-      if (v !== v) continue;
-      bits.present[at] |= bit;
-      if (v < 0) bits.neg[at] |= bit;
-      else if (v > 0) bits.pos[at] |= bit;
-    }
-  }
-  return bits;
 }

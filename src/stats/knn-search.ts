@@ -3,7 +3,7 @@
  * `FitIndex` (see knn-index.ts for the method): distance-0 look-ups, then a pruned scan.
  */
 import { cell, sameValue } from "./knn-hash.ts";
-import type { FitIndex, TernaryBits } from "./knn-index.ts";
+import type { FitIndex } from "./knn-index.ts";
 import { distance, offer, pruneLimit, type Workspace } from "./knn-offer.ts";
 import { scanTrie } from "./knn-trie-search.ts";
 
@@ -100,7 +100,6 @@ function offerExactMatches(index: FitIndex, row: Float64Array, present: number[]
 /** Step 2: column-wise scan of the patterns not visited yet, pruned by the current k-th best distances. */
 function offerScanned(index: FitIndex, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace): void {
   const { cols, patternCount: U, byColumn } = index;
-  if (index.ternary && scanTernary(index, index.ternary, row, present, missing, k, work)) return;
   const { sq, shared, alive } = work;
   let limit = pruneLimit(work, missing, k, present.length, cols);
   let n = 0;
@@ -152,58 +151,6 @@ function offerScanned(index: FitIndex, row: Float64Array, present: number[], mis
       if (v === v) offer(index, work, k, c, u, d, v);
     }
   }
-}
-
-function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-}
-
-/**
- * Step 2 for -1/0/1 data: the distance of every pattern from its bit planes (per 32 columns:
- * |x − y| = 1 where exactly one is 0, 2 where the signs differ), the bound tightened as donors
- * come. Same integers as the column-wise sums, hence the same distances. False when the query
- * has another value (then the general scan runs).
- */
-function scanTernary(index: FitIndex, bits: TernaryBits, row: Float64Array, present: number[], missing: number[], k: number, work: Workspace): boolean {
-  const { cols, patternCount: U, byColumn } = index;
-  const { words, neg, pos } = bits;
-  const qNeg = new Int32Array(words);
-  const qPos = new Int32Array(words);
-  const qPresent = new Int32Array(words);
-  for (const c of present) {
-    const v = row[c]!;
-    if (v !== -1 && v !== 0 && v !== 1) return false;
-    const bit = 1 << (c & 31);
-    qPresent[c >> 5] |= bit;
-    if (v < 0) qNeg[c >> 5] |= bit;
-    else if (v > 0) qPos[c >> 5] |= bit;
-  }
-  let limit = pruneLimit(work, missing, k, present.length, cols);
-  for (let u = 0; u < U; u++) {
-    if (work.visited[u]) continue;
-    let sq = 0;
-    let shared = 0;
-    for (let w = 0, at = u * words; w < words; w++, at++) {
-      const both = bits.present[at]! & qPresent[w]!;
-      if (both === 0) continue;
-      const n = neg[at]!;
-      const p = pos[at]!;
-      const opposite = ((n & qPos[w]!) | (p & qNeg[w]!)) & both;
-      const oneZero = ((n | p) ^ (qNeg[w]! | qPos[w]!)) & both;
-      shared += popcount(both);
-      sq += popcount(oneZero) + 4 * popcount(opposite);
-    }
-    if (shared === 0 || sq > limit) continue;
-    const d = distance(sq, shared, cols);
-    for (const c of missing) {
-      const v = byColumn[c * U + u]!;
-      if (v === v) offer(index, work, k, c, u, d, v);
-    }
-    limit = pruneLimit(work, missing, k, present.length, cols);
-  }
-  return true;
 }
 
 /** The row with each missing value (of a column present in fit) imputed. */

@@ -68,7 +68,7 @@ export class Applier {
   readonly warn: (message: string) => void;
   readonly #runs = new Map<string, RunPlace>();
   readonly #experiments = new Map<string, string>();
-  /** MLflow 3 logged models made here, by `<client run>/<artifact path>` (a version could link to them: not done yet). */
+  /** MLflow 3 logged models, by `<client run>/<artifact path>`: the registered version of that folder links to it. */
   readonly #loggedModels = new Map<string, { modelId: string; artifactUri: string }>();
   readonly stats: ApplyStats = { runsCreated: 0, runsFound: 0, requests: 0, metricsSent: 0, metricsSkipped: 0 };
 
@@ -84,6 +84,9 @@ export class Applier {
       const ack = acks.get(op.id);
       if (op.op === "createRun" && ack?.serverRunId && ack.experimentId && ack.artifactUri) {
         this.#runs.set(op.run, { runId: ack.serverRunId, experimentId: ack.experimentId, artifactUri: ack.artifactUri });
+      }
+      if (op.op === "model" && ack?.loggedModelId && ack.loggedModelUri) {
+        this.#loggedModels.set(`${op.run}/${op.artifactPath}`, { modelId: ack.loggedModelId, artifactUri: ack.loggedModelUri });
       }
     }
   }
@@ -181,18 +184,22 @@ export class Applier {
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/model.json`, await this.journal.readFile(op.file));
         const mlmodel = mlmodelText({ artifactPath: op.artifactPath, runId: place.runId, modelUuid: op.id, createdAt: op.at, flavor: op.flavor, extra: op.mlmodel });
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/MLmodel`, new TextEncoder().encode(mlmodel));
-        if ((await this.client.serverInfo()).loggedModels) await this.#loggedModel(op.run, place, op.artifactPath);
-        return ack;
+        const logged = (await this.client.serverInfo()).loggedModels ? await this.#loggedModel(op.run, place, op.artifactPath) : undefined;
+        return logged ? { ...ack, loggedModelId: logged.modelId, loggedModelUri: logged.artifactUri } : ack;
       }
       case "register": {
         const place = this.#place(op.run);
         const info = await this.client.serverInfo();
-        // The version's source stays the run's model folder (what netsec serve --model-uri checks and
-        // replays find again); linking it to the MLflow 3 logged model (model_id, which makes the
-        // logged model's files the source) is not done yet.
+        // MLflow 3: the version is made from the logged model, as mlflow.register_model("models:/<id>")
+        // does: source models:/<model id> plus model_id (the server then tags the logged model with
+        // the version, and the UI shows it as the version's "Source Model"; its download URI is the
+        // logged model's files, a copy of the run's folder, which registry-model.ts resolves).
+        // Without a logged model (MLflow 2, or its creation failed): the run's model folder.
+        const logged = this.#loggedModels.get(`${op.run}/${op.artifactPath}`);
         const result = await registerVersion(this.client, {
           name: op.name,
-          source: `${place.artifactUri}/${op.artifactPath}`,
+          source: logged ? `models:/${logged.modelId}` : `${place.artifactUri}/${op.artifactPath}`,
+          ...(logged ? { modelId: logged.modelId } : {}),
           runId: place.runId,
           tags: (op.tags ?? []).map((t) => this.#fitTag(t, info)),
           description: op.description,
@@ -217,7 +224,7 @@ export class Applier {
    * such entity: the folder stays a run artifact only. A failure here is a warning: the run's
    * artifact is complete and registration works from it.
    */
-  async #loggedModel(clientRun: string, place: RunPlace, artifactPath: string): Promise<void> {
+  async #loggedModel(clientRun: string, place: RunPlace, artifactPath: string): Promise<{ modelId: string; artifactUri: string } | undefined> {
     try {
       const model = await this.client.createLoggedModel({ experimentId: place.experimentId, name: artifactPath, sourceRunId: place.runId, tags: [{ key: "netsec.artifact_path", value: artifactPath }] });
       const copy = async (dir: string): Promise<void> => {
@@ -229,9 +236,12 @@ export class Applier {
       await copy(artifactPath);
       await this.client.finalizeLoggedModel(model.model_id);
       await this.client.logOutputs(place.runId, [model.model_id]);
-      this.#loggedModels.set(`${clientRun}/${artifactPath}`, { modelId: model.model_id, artifactUri: model.artifact_uri });
+      const logged = { modelId: model.model_id, artifactUri: model.artifact_uri };
+      this.#loggedModels.set(`${clientRun}/${artifactPath}`, logged);
+      return logged;
     } catch (error) {
       this.warn(`the model is logged as a run artifact but not as an MLflow 3 logged model: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
     }
   }
 

@@ -52,6 +52,9 @@ export interface Ack {
   artifactUri?: string;
   /** For register: the model version. */
   version?: string;
+  /** For model, MLflow 3: the logged model made from the run's folder (the registered version links to it). */
+  loggedModelId?: string;
+  loggedModelUri?: string;
   /** Set when the server refused the operation for good (4xx): replay skips it. */
   refused?: string;
 }

@@ -23,6 +23,7 @@ import type { Schema } from "../schema.ts";
 import type { Reporter } from "../reporter.ts";
 import type { CandidateResult } from "../search/types.ts";
 import { MODEL_FILES, modelSetDir, type ModelManifest } from "../models/model-file.ts";
+import { REFERENCE_FILE } from "../monitor/reference-file.ts";
 import { createTracker, type CreateTrackerOptions } from "./remote.ts";
 import { onnxMlflowModel } from "./mlmodel.ts";
 import { onnxFromRunDir } from "../models/onnx/sources.ts";
@@ -149,15 +150,18 @@ export async function startPipelineTracking(options: PipelineTrackingOptions): P
     }
   };
   /**
-   * The flavors plus the manifest.json beside `modelFile` when it names that model.json: a model
-   * served from the registry or a run then decides at the threshold it was pushed with.
+   * The flavors plus the manifest.json beside `modelFile` when it names that model.json, and the
+   * set's reference.json when it has one: a model served from the registry or a run then decides
+   * at the threshold it was pushed with, and /monitor compares its traffic with that reference.
    */
   const withManifest = async (flavors: Awaited<ReturnType<typeof mlflowFlavors>>, modelFile: string) => {
     try {
-      const text = await platform.readTextFile(`${modelFile.slice(0, modelFile.lastIndexOf("/") + 1)}${MODEL_FILES.manifest}`);
+      const dir = modelFile.slice(0, modelFile.lastIndexOf("/") + 1);
+      const text = await platform.readTextFile(`${dir}${MODEL_FILES.manifest}`);
       const sha256 = await platform.sha256(await platform.readFile(modelFile));
       if ((JSON.parse(text) as { sha256?: unknown }).sha256 !== sha256) return flavors;
-      return { ...flavors, files: { ...(flavors as { files?: Record<string, Uint8Array | string> }).files, [MODEL_FILES.manifest]: text } };
+      const reference = await platform.readTextFile(`${dir}${REFERENCE_FILE}`).catch(() => undefined);
+      return { ...flavors, files: { ...(flavors as { files?: Record<string, Uint8Array | string> }).files, [MODEL_FILES.manifest]: text, ...(reference !== undefined ? { [REFERENCE_FILE]: reference } : {}) } };
     } catch {
       return flavors; // no manifest (a trained model that was not pushed): served at 0.5, as from its folder
     }

@@ -4,7 +4,8 @@
  * what works on DagsHub, whose hosted MLflow has no registry) → the MLflow model folder (proxied
  * by the server) → `model.json`, checked against the sha256 the logged model recorded (MLmodel's
  * netsec_json flavor; the version's `netsec.sha256` tag too when it has one), and the logged
- * `manifest.json` (threshold, its rule, …: the same decisions as from `--model-dir`) → a folder
+ * `manifest.json` (threshold, its rule, …: the same decisions as from `--model-dir`) and
+ * `reference.json` (the monitoring reference, when it was logged: /monitor) → a folder
  * `loadModelFile` reads. Written under a temporary name and renamed into place, so a folder that
  * exists is complete.
  *
@@ -18,6 +19,7 @@ import { parse } from "yaml";
 import { platform } from "../runtime/index.ts";
 import { NetsecError } from "../errors.ts";
 import { MAX_MODEL_BYTES, MODEL_FILES } from "../models/model-file.ts";
+import { REFERENCE_FILE } from "../monitor/reference-file.ts";
 import { MlflowClient, type ModelVersion } from "./mlflow.ts";
 import { FLAVOR } from "./mlmodel.ts";
 import { registryMissing, SHA256_TAG } from "./registry.ts";
@@ -30,6 +32,8 @@ export const REGISTRY_LIMITS = {
   manifestBytes: 1024 * 1024,
   /** model.json: the loader's own limit (MAX_MODEL_BYTES, 512 MiB). */
   modelBytes: MAX_MODEL_BYTES,
+  /** reference.json, the monitoring reference (a few kB when netsec writes it). */
+  referenceBytes: 4 * 1024 * 1024,
 } as const;
 
 export interface ModelUri {
@@ -114,11 +118,24 @@ export async function resolveModelVersion(client: MlflowClient, ref: ModelUri): 
   return checkVersion(ref, version, client);
 }
 
-/** The artifact URI of a model folder given as `runs:/<id>/<path>` or `mlflow-artifacts:/…`, checked to be a plain path of the proxied store. */
-async function modelFolderUri(client: MlflowClient, source: string, where: string): Promise<string> {
+/**
+ * The artifact URI of a model folder given as `runs:/<id>/<path>`, `models:/<model id>` (an MLflow 3
+ * logged model: a version registered from it has this source) or `mlflow-artifacts:/…`, checked to
+ * be a plain path of the proxied store.
+ */
+async function modelFolderUri(client: MlflowClient, source: string, where: string, runId?: string): Promise<string> {
   const runs = /^runs:\/([^/]+)\/(.+)$/.exec(source);
+  const logged = /^models:\/(m-[A-Za-z0-9_-]{1,64})$/.exec(source);
   let folder = source;
-  if (runs) {
+  if (logged) {
+    const model = await client.getLoggedModel(logged[1]);
+    if (model?.model_id !== logged[1]) throw new NetsecError("REGISTRY_REFUSED", `${where}: asked for logged model ${logged[1]}, the server answered ${String(model?.model_id).slice(0, 80)}: refused`);
+    if (runId && model.source_run_id && model.source_run_id !== runId) {
+      throw new NetsecError("REGISTRY_REFUSED", `${where}: the logged model ${logged[1]} comes from run ${String(model.source_run_id).slice(0, 80)}, the version from run ${runId}: refused`);
+    }
+    if (typeof model.artifact_uri !== "string") throw new NetsecError("REGISTRY_REFUSED", `${where}: the server's answer for logged model ${logged[1]} has no artifact_uri`);
+    folder = model.artifact_uri.replace(/\/+$/, "");
+  } else if (runs) {
     if (!RUN_ID.test(runs[1])) throw new NetsecError("REGISTRY_REFUSED", `${where}: run id ${JSON.stringify(runs[1].slice(0, 80))} is not a run id: refused`);
     checkArtifactPath(runs[2], `${where}: the model path`, "REGISTRY_REFUSED");
     const run = await client.getRun(runs[1]);
@@ -143,6 +160,18 @@ interface CheckedModel {
   bytes: Uint8Array;
   sha256: string;
   manifest: Record<string, unknown>;
+  /** The logged reference.json (size-capped; its content is checked where it is loaded, src/monitor/reference-file.ts). */
+  reference?: Uint8Array;
+}
+
+/** The logged reference.json next to model.json, or undefined when the model was logged without one. */
+async function loggedReference(client: MlflowClient, folder: string): Promise<Uint8Array | undefined> {
+  try {
+    return await client.downloadArtifact(folder, REFERENCE_FILE, REGISTRY_LIMITS.referenceBytes);
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined;
+    throw error;
+  }
 }
 
 /** The logged manifest.json next to model.json, or undefined when the model was logged without one (older runs). */
@@ -174,7 +203,7 @@ async function loggedManifest(client: MlflowClient, folder: string, where: strin
  * `version` the registry's version number (a run's model: the logged one), plus where it came from.
  */
 async function fetchCheckedModel(client: MlflowClient, source: string, where: string, tagged: string | undefined, origin: Record<string, unknown>, registryVersion?: string): Promise<CheckedModel> {
-  const folder = await modelFolderUri(client, source, where);
+  const folder = await modelFolderUri(client, source, where, typeof origin.runId === "string" ? origin.runId : undefined);
   const mlmodel = parse(new TextDecoder().decode(await client.downloadArtifact(folder, "MLmodel", REGISTRY_LIMITS.mlmodelBytes))) as { flavors?: Record<string, { sha256?: unknown }> } | null;
   const recorded = mlmodel?.flavors?.[FLAVOR]?.sha256;
   if (typeof recorded !== "string" && !tagged) {
@@ -195,7 +224,8 @@ async function fetchCheckedModel(client: MlflowClient, source: string, where: st
     sha256,
     registry: { uri: client.uri, ...origin, ...(typeof loggedVersion === "number" ? { pushedVersion: loggedVersion } : {}), manifest: logged ? "logged" : "none logged (threshold 0.5)" },
   };
-  return { bytes, sha256, manifest };
+  const reference = logged ? await loggedReference(client, folder) : undefined;
+  return { bytes, sha256, manifest, ...(reference ? { reference } : {}) };
 }
 
 function versionSource(client: MlflowClient, name: string, version: ModelVersion): { where: string; tagged?: string; origin: Record<string, unknown>; createdAt: string } {
@@ -227,6 +257,7 @@ async function writeModelFolder(dir: string, model: CheckedModel): Promise<void>
     await platform.writeFile(`${partial}/${MODEL_FILES.model}`, model.bytes);
     await platform.writeFile(`${partial}/${MODEL_FILES.checksum}`, `${model.sha256}  model.json\n`);
     await platform.writeFile(`${partial}/${MODEL_FILES.manifest}`, JSON.stringify(model.manifest, null, 2) + "\n");
+    if (model.reference) await platform.writeFile(`${partial}/${REFERENCE_FILE}`, model.reference);
     await platform.remove(dir);
     await platform.rename(partial, dir);
   } catch (error) {
@@ -235,13 +266,19 @@ async function writeModelFolder(dir: string, model: CheckedModel): Promise<void>
   }
 }
 
-/** Reuse `dir` when it already holds this model.json and manifest; else write it. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Reuse `dir` when it already holds this model.json, manifest and reference; else write it. */
 async function placeModel(dir: string, model: CheckedModel): Promise<void> {
   const manifest = JSON.stringify(model.manifest, null, 2) + "\n";
   const existing = await platform.stat(`${dir}/${MODEL_FILES.checksum}`);
   if (existing?.isFile && (await platform.readTextFile(`${dir}/${MODEL_FILES.checksum}`)).startsWith(model.sha256)) {
     const had = await platform.readTextFile(`${dir}/${MODEL_FILES.manifest}`).catch(() => "");
-    if (had === manifest) return;
+    const reference = await platform.readFile(`${dir}/${REFERENCE_FILE}`).catch(() => undefined);
+    const sameReference = model.reference ? reference !== undefined && sameBytes(reference, model.reference) : reference === undefined;
+    if (had === manifest && sameReference) return;
   }
   await writeModelFolder(dir, model);
 }

@@ -66,19 +66,36 @@ export function nextPlotId(prefix = "netsec-plot"): string {
   return `${prefix}-${Date.now().toString(36)}-${idCounter}`;
 }
 
+export interface FigureHtmlOptions {
+  /**
+   * Draw only when the box comes within ~one screen of the viewport (IntersectionObserver), so a
+   * long page (the report) opens with just its first screen drawn; without the observer, at once.
+   */
+  lazy?: boolean;
+  /** Embed non-integer numbers with 4 significant digits (what a chart and its hover show); integers (counts) exact. */
+  compact?: boolean;
+}
+
+/** 4 significant digits for non-integers: a figure's data is embedded smaller and draws the same. */
+function compactNumber(_key: string, value: unknown): unknown {
+  return typeof value === "number" && Number.isFinite(value) && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value;
+}
+
 /**
  * A `<div>` plus the script that draws the figure into it. The script waits for `window.Plotly`
  * (it may be defined by an earlier output of the same page, or still be decompressing), looking
- * every 50 ms; after ~60 s without it, the box says so.
+ * every 50 ms; after ~60 s without it, the box says so. The box is marked `data-drawn` once drawn.
  */
-export function figureHtml(figure: PlotlyFigure, id = nextPlotId()): string {
+export function figureHtml(figure: PlotlyFigure, id = nextPlotId(), options: FigureHtmlOptions = {}): string {
   const height = typeof figure.layout.height === "number" ? `${figure.layout.height}px` : "420px";
+  const data = options.compact ? JSON.parse(JSON.stringify(figure, compactNumber)) as PlotlyFigure : figure;
   return String(html`<div id="${id}" class="netsec-plot" style="width:100%;min-height:${height}"></div>
-<script>(function(){var id=${scriptJson(id)},fig=${scriptJson(figure)},tries=0;
+<script>(function(){var id=${scriptJson(id)},fig=${scriptJson(data)},lazy=${options.lazy ? "true" : "false"},tries=0;
 function draw(){var el=document.getElementById(id);if(!el){return;}
 if(!window.Plotly){if(tries++<1200){setTimeout(draw,50);}else{el.textContent="plotly.js did not load";}return;}
-window.Plotly.newPlot(el,fig.data,fig.layout,{responsive:true,displaylogo:false});}
-draw();})();</script>`);
+window.Plotly.newPlot(el,fig.data,fig.layout,{responsive:true,displaylogo:false}).then(function(){el.setAttribute("data-drawn","");});}
+var el=document.getElementById(id);
+if(lazy&&el&&window.IntersectionObserver){var io=new IntersectionObserver(function(es){if(es.some(function(e){return e.isIntersecting;})){io.disconnect();draw();}},{rootMargin:"100% 0px"});io.observe(el);}else{draw();}})();</script>`);
 }
 
 const compressed = new Map<PlotlyBundle, string>();

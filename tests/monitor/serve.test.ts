@@ -85,7 +85,7 @@ describe("GET /monitor", () => {
     expect(res.status).toBe(404);
     expect((await res.json()).error).toMatchObject({
       code: "NO_REFERENCE",
-      message: "the model being served (version 1) carries no monitoring reference (reference.json): it was pushed before netsec wrote one, or comes from a registry; push a model with `netsec train` to monitor it",
+      message: "the model being served (version 1) carries no monitoring reference (reference.json): it was pushed (or logged to MLflow) before netsec wrote one; push a model with `netsec train` to monitor it",
     });
     // predictions still work; /metrics has no monitoring gauges to show
     await predict(s, featureCsv(m.test));

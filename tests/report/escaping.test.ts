@@ -50,6 +50,26 @@ describe("escaping by default", () => {
     expect(index).not.toContain("<script>alert");
   });
 
+  it("the report's CSV downloads: a cell a spreadsheet would run as a formula is neutralised", async () => {
+    const FORMULA = "=cmd|' /C calc'!A0";
+    // one cell of the data holds a formula: validation sets the row aside, the report offers its problems as CSV
+    const result = await runFixture(tempDir(), { edit: (csv) => csv.replace(/\n-?1,/, `\n${FORMULA},`) });
+    expect(result.validation.contract.firstIssues[0]?.value).toBe(FORMULA);
+    const html = await renderRunReport(runRecordOf(result.run, result), { now: new Date(0) });
+    const unescape = (text: string) => text.replaceAll("&#39;", "'").replaceAll("&quot;", '"').replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
+    const downloads = Object.fromEntries([...html.matchAll(/<a class="download" download="([^"]+)" href="([^"]+)">/g)].map((m) => {
+      const href = unescape(m[2]);
+      expect(href.startsWith("data:text/csv;charset=utf-8,")).toBe(true);
+      return [m[1], decodeURIComponent(href.slice(href.indexOf(",") + 1))];
+    }));
+    expect(Object.keys(downloads).sort()).toEqual(["conflicting-groups.csv", "contract-problems.csv", "leaderboard.csv"]);
+    const problems = downloads["contract-problems.csv"].split("\n");
+    expect(problems[0]).toBe("file,row,column,value,expected");
+    expect(problems[1]).toMatch(/^[^,]+,\d+,[^,]+,'=cmd\|' \/C calc'!A0,/);
+    // numbers, negative ones too, stay numbers; the leaderboard's rows are rank, family, …
+    expect(downloads["leaderboard.csv"].split("\n")[1]).toMatch(/^1,(hist_gbt|logistic_regression),/);
+  });
+
   it("the upload page and the docs page", async () => {
     const schema = await evilSchema();
     const page = indexPage(schema);

@@ -18,7 +18,7 @@ const schema = await loadSchema();
 const plotIds = (html: string) => [...html.matchAll(/<div id="(plot-[^"]+)" class="netsec-plot"/g)].map((m) => m[1]);
 /** Each inlined figure's JSON by plot id. */
 const figureJson = (html: string): Record<string, PlotlyFigure> =>
-  Object.fromEntries([...html.matchAll(/var id="(plot-[^"]+)",fig=(\{.*?\}),tries=0;/gs)].map((m) => [m[1], JSON.parse(m[2]) as PlotlyFigure]));
+  Object.fromEntries([...html.matchAll(/var id="(plot-[^"]+)",fig=(\{.*?\}),lazy=\w+,tries=0;/gs)].map((m) => [m[1], JSON.parse(m[2]) as PlotlyFigure]));
 
 describe("writeRunReport", () => {
   it("writes report.html into the run folder with every section and its plots, from the run's typed results, nothing fetched from the network", async () => {
@@ -54,12 +54,16 @@ describe("writeRunReport", () => {
     const gap = leaky!.meanScore - grouped!.meanScore;
     expect(html).toContain(`The leaky score is <b>${gap >= 0 ? "+" : ""}${gap.toFixed(4)}</b> higher`);
     // the threshold chart marks the stored threshold; the PR chart's no-skill line is the test prevalence
+    // (figures embed non-integers with 4 significant digits, counts exactly; drawn when scrolled near)
     const figures = figureJson(html);
+    expect(html.match(/,lazy=true,tries=0;/g)).toHaveLength(ids.length);
+    const four = (v: number) => Number(v.toPrecision(4));
     const thresholdPlot = ids.find((id) => figures[id].layout.title?.text.startsWith("Test precision, recall and F1"))!;
-    expect(figures[thresholdPlot].data.find((trace) => String(trace.name).startsWith("threshold"))).toMatchObject({ x: [t.threshold, t.threshold] });
+    expect(t.threshold).not.toBe(four(t.threshold));
+    expect(figures[thresholdPlot].data.find((trace) => String(trace.name).startsWith("threshold"))).toMatchObject({ x: [four(t.threshold), four(t.threshold)] });
     const support = result.evaluation!.metrics.support;
     const prPlot = ids.find((id) => figures[id].layout.title?.text === "Precision-recall curve")!;
-    const prevalence = Math.round((support.positive / (support.positive + support.negative)) * 1e6) / 1e6;
+    const prevalence = four(Math.round((support.positive / (support.positive + support.negative)) * 1e6) / 1e6);
     expect(figures[prPlot].data.find((trace) => trace.name === "no skill")).toMatchObject({ y: [prevalence, prevalence] });
     expect(html).not.toContain("Files not found");
     // self-contained: plotly.js inlined, no external script, stylesheet or image

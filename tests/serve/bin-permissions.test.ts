@@ -78,3 +78,41 @@ describe("bin/netsec serve: narrowed Deno permissions", () => {
     expect(existsSync(cache)).toBe(true);
   });
 });
+
+describe("bin/netsec serve --prediction-log: the flags it computes let the log's worker load and write", () => {
+  const dir = tempDir("netsec-bin-perm-log-");
+  const modelDir = join(dir, "final_model");
+  const logFile = join(dir, "predictions.jsonl");
+  let child: ChildProcess | undefined;
+  let log = "";
+  afterAll(() => {
+    child?.kill("SIGKILL");
+  });
+
+  it("read of node_modules/ too (the worker's packages; src/ is always read), write of the log file only; scored rows reach the file", async () => {
+    await writeRealModel(modelDir, 1, 3);
+    const port = await freePort();
+    child = spawn(BIN, ["serve", "--port", String(port), "--model-dir", modelDir, "--watch-ms", "0", "--prediction-log", logFile], {
+      cwd: tempDir("netsec-bin-perm-log-cwd-"),
+      env: { ...process.env, NO_COLOR: "1", NETSEC_TRAIN_TOKEN: "", npm_command: "" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    child.stderr!.on("data", (d) => (log += d));
+    for (let i = 0; !/listening on/.test(log); i++) {
+      if (i > 1200 || child.exitCode !== null) throw new Error(`bin/netsec serve did not start:\n${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const flags = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0").filter((a) => a.startsWith("--allow"));
+    expect(flags).toContain(`--allow-read=${join(ROOT, "schema.yaml")},${modelDir},${join(ROOT, "node_modules")},${join(ROOT, "src")}`);
+    expect(flags).toContain(`--allow-write=${logFile}`);
+    const body = JSON.stringify([Object.fromEntries(JSON.parse(readFileSync(join(modelDir, "model.json"), "utf8")).features.map((f: string) => [f, 1]))]);
+    const response = await fetch(`http://127.0.0.1:${port}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(response.status).toBe(200);
+    const id = response.headers.get("x-request-id");
+    for (let i = 0; !(existsSync(logFile) && readFileSync(logFile, "utf8").includes(`"request_id":${JSON.stringify(id)}`)); i++) {
+      if (i > 1200) throw new Error(`no logged row in ${logFile}:\n${log}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(log).not.toContain("worker failed");
+  }, 120_000);
+});

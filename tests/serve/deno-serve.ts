@@ -26,6 +26,14 @@ export function narrowedFlags(modelDir: string, port: number, train = false): st
   return denoFlags(servePermissions({ root: ROOT, modelDir, host: "127.0.0.1", port, trainCommand: train ? DENO : undefined }));
 }
 
+/**
+ * The same with a JSONL prediction log: write for that file, and read for the packages its worker
+ * loads (node_modules/; src/ is always read), as `neededPermissions` asks for.
+ */
+export function narrowedLogFlags(modelDir: string, port: number, logFile: string): string[] {
+  return denoFlags({ ...servePermissions({ root: ROOT, modelDir, host: "127.0.0.1", port, readPaths: [join(ROOT, "node_modules")] }), write: [logFile] });
+}
+
 export async function startDenoServe(options: { flags: string[]; args: string[]; env?: Record<string, string> }): Promise<DenoServe> {
   const child = spawn(DENO, ["run", "--quiet", "--no-prompt", "--config", join(ROOT, "deno.json"), ...options.flags, join(ROOT, "src", "cli.ts"), "serve", ...options.args], {
     stdio: ["ignore", "ignore", "pipe"],

@@ -119,6 +119,25 @@ describe("the model worker", () => {
     }
   }, 60_000);
 
+  it("another served model (a hot swap) gets a worker of its own: the old one is ended, the answers are the new model's", async () => {
+    const otherDir = join(tempDir("netsec-explain-worker-other-"), "final_model");
+    await writeRealModel(otherDir, 2, TREES);
+    const other = await loadModelFile(otherDir, { schema });
+    const { counts, createWorker } = countingWorkers();
+    const runner = createExplainRunner({ createWorker });
+    try {
+      const frame = (await parseCsvText(randomCsv(20, 71))).frame;
+      const first = await runner.explain(model, frame, model.predictGrouped(frame));
+      const second = await runner.explain(other, frame, other.predictGrouped(frame));
+      expect(Array.from(first.contributions)).toEqual(Array.from((await loadModelFile(dir, { schema })).explainFrame(frame).contributions));
+      expect(Array.from(second.contributions)).toEqual(Array.from((await loadModelFile(otherDir, { schema })).explainFrame(frame).contributions));
+      expect(Array.from(second.contributions)).not.toEqual(Array.from(first.contributions));
+      expect(counts).toMatchObject({ started: 2, terminated: 1 });
+    } finally {
+      runner.close();
+    }
+  }, 120_000);
+
   it("a worker that cannot start leaves the explanations to this thread, with the same numbers and a log line", async () => {
     const log: string[] = [];
     const failing = (): WorkerHandle => {

@@ -99,6 +99,35 @@ describe("prediction log", () => {
   });
 });
 
+describe("the log's worker", () => {
+  it("a sink spec is written from the worker: rows reach the file while this thread never yields", async () => {
+    const file = join(tempDir("netsec-predlog-worker-"), "predictions.jsonl");
+    const log = new PredictionLog({ sink: file, schema });
+    expect(log.inWorker).toBe(true);
+    const frame = createFrame(FEATURES, 3, Float64Array.from({ length: 3 * FEATURES.length }, (_, k) => cell(Math.floor(k / FEATURES.length), k % FEATURES.length)));
+    const scores = { prediction: Int8Array.of(1, 1, 1), probability: Float64Array.of(0.1, 0.2, 0.3), group: Uint32Array.of(0, 1, 2), distinct: 3 };
+    log.offer("req-first", "3", frame, scores);
+    await log.flush(); // the worker is up and has written once
+    log.offer("req-busy", "3", frame, scores);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the hand-over to the worker
+    // From here this thread spins without yielding: an in-thread writer could not write anything.
+    const bound = Date.now() + 60_000;
+    let seen = false;
+    while (!seen && Date.now() < bound) seen = readFileSync(file, "utf8").includes('"request_id":"req-busy"');
+    expect(seen).toBe(true);
+    await log.close();
+    expect(log.totals).toEqual({ offered: 6, written: 6, dropped: 0 });
+    expect(readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l).row)).toEqual([1, 2, 3, 1, 2, 3]);
+  }, 90_000);
+
+  it("a sink object is written in this thread (no worker)", async () => {
+    const sink = memorySink();
+    const log = new PredictionLog({ sink, schema });
+    expect(log.inWorker).toBe(false);
+    await log.close();
+  });
+});
+
 /** A TCP proxy in front of FerretDB that can go silent (accepts, reads, never answers). */
 async function silentProxy(target: URL): Promise<{ uri: string; silence(): void; close(): Promise<void> }> {
   let silent = false;

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/env.ts";
-import { type DenoServe, freePort, narrowedFlags, startDenoServe } from "./deno-serve.ts";
+import { type DenoServe, freePort, narrowedLogFlags, startDenoServe } from "./deno-serve.ts";
 import { writeRealModel } from "./real-model.ts";
 import { featureCsv, rowObjects } from "./helpers.ts";
 
@@ -51,9 +51,10 @@ beforeAll(async () => {
   const modelDir = join(tempDir("netsec-metrics-prom-"), "final_model");
   await writeRealModel(modelDir, 1);
   const port = await freePort();
-  // With a JSONL prediction log: write is granted for that file only.
+  // With a JSONL prediction log: write is granted for that file only, read for the code of the
+  // log's worker.
   logFile = join(dirname(modelDir), "predictions.jsonl");
-  serve = await startDenoServe({ flags: [...narrowedFlags(modelDir, port), `--allow-write=${logFile}`], args: ["--port", String(port), "--model-dir", modelDir, "--watch-ms", "0", "--prediction-log", logFile], env: { NETSEC_METRICS_TOKEN: TOKEN } });
+  serve = await startDenoServe({ flags: narrowedLogFlags(modelDir, port, logFile), args: ["--port", String(port), "--model-dir", modelDir, "--watch-ms", "0", "--prediction-log", logFile], env: { NETSEC_METRICS_TOKEN: TOKEN } });
 
   const dir = tempDir("netsec-prometheus-");
   mkdirSync(join(dir, "data"));

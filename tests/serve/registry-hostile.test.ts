@@ -177,6 +177,40 @@ describe("a version that is not a positive integer", () => {
   });
 });
 
+describe("a version made from an MLflow 3 logged model (source models:/m-<id>)", () => {
+  const ID = "m-0123456789abcdef0123456789abcdef";
+  const logged = (info: Record<string, unknown>) => registry.json(`/api/2.0/mlflow/logged-models/${ID}`, { model: { info: { model_id: ID, experiment_id: "1", name: "model", source_run_id: RUN, artifact_uri: FOLDER, ...info } } });
+
+  it("is downloaded from the logged model's artifact location, sha256 checked", async () => {
+    registry.reset();
+    serveModel({ source: `models:/${ID}` });
+    logged({});
+    const cache = tempDir("netsec-hostile-cache-");
+    const got = await downloadModelVersion(client(), NAME, { name: NAME, version: "1", source: `models:/${ID}`, run_id: RUN }, cache);
+    expect(got).toMatchObject({ version: "1", sha256: sha, source: `models:/${ID}` });
+    expect(readFileSync(join(got.dir, "model.json"))).toEqual(modelBytes);
+  });
+
+  it("another logged model's answer, one from another run, or a location with .. is refused before any download", async () => {
+    const cache = tempDir("netsec-hostile-cache-");
+    const version = { name: NAME, version: "1", source: `models:/${ID}`, run_id: RUN };
+    for (const [info, message] of [
+      [{ model_id: "m-ffff" }, `asked for logged model ${ID}, the server answered m-ffff: refused`],
+      [{ source_run_id: "someoneelse" }, `the logged model ${ID} comes from run someoneelse, the version from run ${RUN}: refused`],
+      [{ artifact_uri: "mlflow-artifacts:/1/../../../etc" }, 'is not a plain relative path (segment "..")'],
+    ] as const) {
+      registry.reset();
+      serveModel({ source: `models:/${ID}` });
+      logged(info);
+      const error = await codeOf(downloadModelVersion(client(), NAME, version, cache));
+      expect(error.code).toBe("REGISTRY_REFUSED");
+      expect(error.message).toContain(message);
+      expect(registry.hits.filter((h) => h.startsWith(ARTIFACTS))).toEqual([]);
+    }
+    expect(tree(cache)).toEqual([]);
+  });
+});
+
 describe("an alias that points at another model", () => {
   it("is refused, not served as the requested name", async () => {
     registry.reset();

@@ -141,11 +141,12 @@ describe("netsec serve --model-uri (a real MLflow registry)", () => {
     expect(await s.exited).toBe(2);
     expect(s.logs.join("")).toContain("set MLFLOW_TRACKING_URI (or the DagsHub variables)");
 
-    // Replace version 1's model.json in its run's artifacts: the bytes no longer match the sha256 logged with it.
+    // Replace version 1's model.json where its files are (MLflow 3: the logged model the version is
+    // made from; older servers: its run's model folder): the bytes no longer match the sha256 logged with it.
     const client = new MlflowClient(mlflow.uri);
-    const v1 = (await client.searchModelVersions(`name='${name}'`)).find((v) => v.version === "1")!;
-    const run = await client.getRun(v1.run_id!);
-    await client.uploadArtifact(run.info.artifact_uri, "model/model.json", readFileSync(join(dirs[1], "model.json")));
+    const r = await fetch(`${mlflow.uri}/api/2.0/mlflow/model-versions/get-download-uri?name=${encodeURIComponent(name)}&version=1`);
+    const { artifact_uri: files } = (await r.json()) as { artifact_uri: string };
+    await client.uploadArtifact(files, "model.json", readFileSync(join(dirs[1], "model.json")));
     s = await serve(["--model-uri", `models:/${name}/1`]);
     expect(await s.exited).toBe(1);
     expect(s.logs.join("")).toMatch(new RegExp(`model\\.json hashes to ${sha(join(dirs[1], "model.json"))}, the logged model recorded ${sha(join(dirs[0], "model.json"))} \\(corrupted or replaced\\): refusing it`));

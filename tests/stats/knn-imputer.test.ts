@@ -272,3 +272,30 @@ describe("KnnImputer keeps a bounded donor set (its file does not grow with the 
     expect(small.fitRows).toBeUndefined();
   });
 });
+
+describe("KnnImputer round (imputed cells to the nearest value of their column)", () => {
+  // Fit rows chosen so the 3 (or 2) nearest donors of each query are known: column 1 is {-1, 0, 1}.
+  const fit = flat([[0, 1], [0, 1], [0, 0], [5, -1], [5, -1], [5, 1], [9, 1], [9, -1], [20, 0]]);
+  test("mean 2/3 → 1, mean -1/3 → 0, a tie between two values → the lower; observed cells unchanged", () => {
+    const q = flat([[0, nan], [5, nan], [9, nan], [20, 1]]);
+    const plain = new KnnImputer({ k: 3 }).fit(fit, 9, 2).transform(q, 4);
+    expect(Array.from(plain)).toEqual([0, 2 / 3, 5, -1 / 3, 9, -1 / 3, 20, 1]); // [9, ·]: 1, -1 and (tie at 5) the lower row's -1
+    const rounded = new KnnImputer({ k: 3, round: true }).fit(fit, 9, 2).transform(q, 4);
+    expect(Array.from(rounded)).toEqual([0, 1, 5, 0, 9, 0, 20, 1]);
+    const two = new KnnImputer({ k: 2, round: true }).fit(fit, 9, 2).transform(flat([[9, nan]]), 1);
+    expect(Array.from(two)).toEqual([9, 0]); // donors 1 and -1: mean 0, itself a value of the column
+    // a column of {-1, 1}: mean 0 is as near -1 as 1 → the lower
+    const binary = flat([[0, 1], [0, -1], [1, 1]]);
+    expect(Array.from(new KnnImputer({ k: 2, round: true }).fit(binary, 3, 2).transform(flat([[0, nan]]), 1))).toEqual([0, -1]);
+  });
+  test("columns with more than 16 values keep the mean; round survives the JSON round trip", () => {
+    const many = new Float64Array(40 * 2);
+    for (let r = 0; r < 40; r++) { many[r * 2] = r; many[r * 2 + 1] = r * 3; }
+    const imputer = new KnnImputer({ k: 2, round: true }).fit(many, 40, 2);
+    expect(Array.from(imputer.transform(flat([[10.5, nan]]), 1))).toEqual([10.5, (30 + 33) / 2]);
+    const state = imputer.toJSON();
+    expect(state.round).toBe(true);
+    expect(KnnImputer.fromJSON(state).round).toBe(true);
+    expect(new KnnImputer({ k: 2 }).fit(many, 40, 2).toJSON().round).toBeUndefined();
+  });
+});

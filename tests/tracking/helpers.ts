@@ -219,3 +219,15 @@ export async function startProxy(target: string): Promise<Proxy> {
 export function pointCounts(run: ReadBack["runs"][string]): Record<string, number> {
   return Object.fromEntries(Object.entries(run.metrics).map(([k, v]) => [k, v.length]));
 }
+
+/**
+ * MLflow 3: the source of a version registered from run `runId`'s model — `models:/<id>` of the
+ * logged model the run output (src/tracking/apply.ts); the test fails when the run has none.
+ */
+export async function loggedModelSource(uri: string, runId: string): Promise<string> {
+  const r = await fetch(`${uri}/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`);
+  const body = (await r.json()) as { run: { outputs?: { model_outputs?: { model_id: string }[] } } };
+  const ids = (body.run.outputs?.model_outputs ?? []).map((o) => o.model_id);
+  if (ids.length !== 1) throw new Error(`run ${runId} on ${uri} has ${ids.length} logged models, not 1`);
+  return `models:/${ids[0]}`;
+}

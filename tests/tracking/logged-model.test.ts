@@ -6,10 +6,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DENO, PYTHON, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { mlflowUri } from "./helpers.ts";
+import { startServe } from "../serve/registry-helpers.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
@@ -40,22 +41,53 @@ async function trainTracked(uri: string) {
     body: JSON.stringify({ experiment_ids: [exp.experiment_id], max_results: 100 }),
   });
   const parent = runs.find((x) => !(x.data.tags ?? []).some((t) => t.key === "mlflow.parentRunId"))!;
-  const { model_version: version } = await api<{ model_version: { version: string; run_id: string; model_id?: string } }>(uri, `model-versions/get?name=${encodeURIComponent(name)}&version=1`);
-  return { parent, version, name, stderr: r.stderr };
+  const { model_version: version } = await api<{ model_version: { version: string; run_id: string; source: string; model_id?: string } }>(uri, `model-versions/get?name=${encodeURIComponent(name)}&version=1`);
+  return { parent, version, name, cwd, stderr: r.stderr };
+}
+
+/** `netsec serve --model-uri models:/<name>@champion` and `--model-dir <cwd>/final_model` answer the same rows alike. */
+async function servesAsFinalModel(uri: string, name: string, cwd: string): Promise<void> {
+  const csv = readFileSync(SHARED_DATA, "utf8").split("\n").slice(0, 31).join("\n") + "\n";
+  const answers: unknown[] = [];
+  for (const args of [["--model-uri", `models:/${name}@champion`, "--model-cache", join(cwd, "model-cache")], ["--model-dir", join(cwd, "final_model")]]) {
+    const s = await startServe(args, { MLFLOW_TRACKING_URI: uri });
+    try {
+      const r = await fetch(`${s.url}/predict`, { method: "POST", headers: { "content-type": "text/csv" }, body: csv });
+      expect(r.status, s.logs.join("")).toBe(200);
+      answers.push(((await r.json()) as { predictions: unknown[] }).predictions);
+    } finally {
+      await s.kill();
+    }
+  }
+  expect(answers[0]).toHaveLength(30);
+  expect(answers[0]).toEqual(answers[1]);
 }
 
 describe.skipIf(!existsSync(SHARED_DATA))("the logged model on MLflow 3 and 2.7.1", () => {
-  it("MLflow 3.17.2: a READY logged model from the run, the run's output, loadable by models:/<model id>", async () => {
-    const uri = mlflowUri();
-    const { parent, version, stderr } = await trainTracked(uri);
+  const mlflow3 = [
+    { server: "MLflow 3.17.2 (SQLite)", uri: () => mlflowUri() },
+    { server: "MLflow 3.17.2 (PostgreSQL)", uri: () => process.env.NETSEC_TEST_MLFLOW_PG_URI ?? "" },
+  ];
+  it.each(mlflow3)("$server: a READY logged model from the run, the run's output and the source of the registered version (models:/<model id>), loadable by models:/<model id>; serve --model-uri answers as final_model/", async ({ uri: uriOf }) => {
+    const uri = uriOf();
+    expect(uri, "the shared MLflow 3 servers (scripts/services.sh)").toBeTruthy();
+    const { parent, version, name, cwd, stderr } = await trainTracked(uri);
     expect(stderr).not.toContain("not as an MLflow 3 logged model");
     const outputs = parent.outputs?.model_outputs ?? [];
     expect(outputs).toHaveLength(1);
     const modelId = outputs[0].model_id;
     const { model } = await api<{ model: { info: { model_id: string; source_run_id: string; status: string; name: string; artifact_uri: string; tags?: { key: string; value: string }[] } } }>(uri, `logged-models/${modelId}`);
     expect(model.info).toMatchObject({ model_id: modelId, source_run_id: parent.info.run_id, status: "LOGGED_MODEL_READY", name: "model" });
-    // The registered version still comes from the run's model folder (not linked to the logged model yet).
-    expect(version).toMatchObject({ run_id: parent.info.run_id, source: expect.stringMatching(/\/artifacts\/model$/) });
+    // The registered version is made from the logged model, as mlflow.register_model("models:/<id>")
+    // makes it: source models:/<model id> (the UI's "Source Model"; MLflow 3.17.2's SQL registry
+    // does not store the model_id field itself, so the answer has none), the logged model tagged
+    // with the version, and the version's download URI the logged model's files.
+    expect(version).toMatchObject({ run_id: parent.info.run_id, source: `models:/${modelId}` });
+    expect(version.model_id ?? modelId).toBe(modelId);
+    expect(JSON.parse(model.info.tags?.find((t) => t.key === "mlflow.modelVersions")?.value ?? "null")).toEqual([{ name, version: 1 }]);
+    const { artifact_uri: downloadUri } = await api<{ artifact_uri: string }>(uri, `model-versions/get-download-uri?name=${encodeURIComponent(name)}&version=1`);
+    expect(downloadUri).toBe(model.info.artifact_uri);
+    await servesAsFinalModel(uri, name, cwd);
     const py = await run(PYTHON, ["-c", [
       "import sys, mlflow, pandas as pd",
       `mlflow.set_tracking_uri(${JSON.stringify(uri)})`,
@@ -63,18 +95,22 @@ describe.skipIf(!existsSync(SHARED_DATA))("the logged model on MLflow 3 and 2.7.
       `df = pd.read_csv(${JSON.stringify(SHARED_DATA)}).head(20)`,
       "out = m.predict(df)",
       "print(len(out), list(out.columns))",
+      `v = mlflow.pyfunc.load_model("models:/${name}@champion")`,
+      "print(bool((v.predict(df) == out).all().all()))",
     ].join("\n")]);
     expect(py.code, py.stderr).toBe(0);
-    expect(py.stdout.trim()).toBe("20 ['label', 'probability_phishing', 'probability_legitimate']");
+    expect(py.stdout.trim()).toBe("20 ['label', 'probability_phishing', 'probability_legitimate']\nTrue");
   }, 300_000);
 
   it("MLflow 2.7.1: the run and version as before, no logged model and no warning", async () => {
     const uri = process.env.NETSEC_TEST_MLFLOW27_URI ?? "";
     expect(uri, "NETSEC_TEST_MLFLOW27_URI (scripts/services.sh starts MLflow 2.7.1)").toBeTruthy();
-    const { parent, version, stderr } = await trainTracked(uri);
+    const { parent, version, name, cwd, stderr } = await trainTracked(uri);
     expect(stderr).not.toContain("logged model");
     expect(parent.outputs?.model_outputs ?? []).toEqual([]);
     expect(version.run_id).toBe(parent.info.run_id);
     expect(version.model_id).toBeUndefined();
+    expect(version.source).toMatch(/\/artifacts\/model$/);
+    await servesAsFinalModel(uri, name, cwd);
   }, 300_000);
 });

@@ -14,7 +14,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, SHARED_DATA, requireEnv, tempDir } from "../helpers/env.ts";
 import { MlflowClient } from "../../src/tracking/index.ts";
-import { freePort, netsecCli, readBack } from "./helpers.ts";
+import { freePort, loggedModelSource, netsecCli, readBack } from "./helpers.ts";
 import { modelInfo, startServe } from "../serve/registry-helpers.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -76,10 +76,10 @@ describe("team deployment: MLflow 3 with a PostgreSQL backend store and proxied 
     expect(r.stderr).toContain(`tracked in MLflow at ${pgMlflow()}`);
     const { experimentId, runId } = await checkStored(experiment, cwd);
 
-    // Registered, alias champion → version 1, its source the proxied artifact; the same rows in PostgreSQL.
+    // Registered, alias champion → version 1, its source the logged model (models:/<id>); the same rows in PostgreSQL.
     const model = (await readBack(pgMlflow(), { runs: [], model: modelName, alias: "champion" })).model!;
     expect(model.versions).toEqual([expect.objectContaining({
-      version: "1", run_id: runId, aliases: ["champion"], source: `mlflow-artifacts:/${experimentId}/${runId}/artifacts/model`,
+      version: "1", run_id: runId, aliases: ["champion"], source: await loggedModelSource(pgMlflow(), runId),
     })]);
     expect(model.versions[0].tags["netsec.sha256"]).toBe(sha256(readFileSync(join(cwd, "final_model", "model.json"))));
     expect(await psql(`SELECT version || '|' || run_id FROM model_versions WHERE name = '${modelName}'`)).toBe(`1|${runId}`);

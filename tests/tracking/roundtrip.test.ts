@@ -7,7 +7,7 @@ import { writeFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/env.ts";
 import { createLocalTracker, createMlflowTracker, MlflowClient, resolveTrackingConfig, syncJournals } from "../../src/tracking/index.ts";
-import { mlflowUri, readBack, startProxy } from "./helpers.ts";
+import { loggedModelSource, mlflowUri, readBack, startProxy } from "./helpers.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
@@ -77,7 +77,7 @@ describe("MLflow round trip, read back by the official Python client", () => {
     expect(p.artifacts.find((a) => a.path === "reports/raw.bin")!.size).toBe(256);
     const runInfo = (await new MlflowClient(mlflowUri()).getRun(parentId)).info;
     expect(await new MlflowClient(mlflowUri()).downloadArtifact(runInfo.artifact_uri, "reports/raw.bin")).toEqual(bytes);
-    expect(back.model!.versions).toEqual([{ version: "1", run_id: parentId, source: `mlflow-artifacts:/${exp!.experiment_id}/${parentId}/artifacts/model`, aliases: ["champion"], tags: {}, description: "" }]);
+    expect(back.model!.versions).toEqual([{ version: "1", run_id: parentId, source: await loggedModelSource(mlflowUri(), parentId), aliases: ["champion"], tags: {}, description: "" }]);
     expect(back.model!.alias_version).toBe("1");
     // The outbox journal of a fully sent run moves to sent/.
     expect(readdirSync(join(stateDir, "outbox")).filter((f) => f.endsWith(".jsonl"))).toEqual([]);

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DENO, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { MlflowClient } from "../../src/tracking/index.ts";
-import { freePort, mlflowUri, readBack } from "./helpers.ts";
+import { freePort, loggedModelSource, mlflowUri, readBack } from "./helpers.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
@@ -65,7 +65,7 @@ async function checkTracked(experiment: string, runDir: string, modelName: strin
       const back = await readBack(mlflowUri(), { runs: [], model: modelName, alias: "champion" });
       const sha256 = createHash("sha256").update(readFileSync(join(modelDir, "model.json"))).digest("hex");
       expect(back.model!.versions).toEqual([{
-        version: "1", run_id: parentId, source: `mlflow-artifacts:/${exp!.experiment_id}/${parentId}/artifacts/model`, aliases: ["champion"],
+        version: "1", run_id: parentId, source: await loggedModelSource(mlflowUri(), parentId), aliases: ["champion"],
         tags: { "netsec.sha256": sha256, "netsec.model_version": "1", "netsec.data_digest": parent.tags["netsec.data_digest"] },
         description: expect.stringMatching(/^netsec model\.json \(final_model version 1\), sha256 [0-9a-f]{12}…; test metrics: accuracy [\d.]+, .*f1 [\d.]+/),
       }]);

@@ -11,7 +11,8 @@ import type { Explanation, FitOptions, Matrix, ModelJson, Params } from "../clas
 import { fitBins } from "../trees/binning.ts";
 import { bundleFeatures } from "../trees/bundles.ts";
 import { groupRows } from "../trees/grouping.ts";
-import { gbtArrays, GbtGrower, type GbtOptions, SHARD_ROWS, shardCount, slotCapacity } from "../trees/gbt-grower.ts";
+import { wasmArena } from "../trees/hist-wasm.ts";
+import { gbtArrays, gbtBytes, GbtGrower, type GbtOptions, SHARD_ROWS, shardCount, slotCapacity } from "../trees/gbt-grower.ts";
 import { canStartTeam, fitBuffer, startTeam, type Team } from "../trees/fit-team.ts";
 import { flatten, type TreeBuilder } from "../trees/tree-ensemble.ts";
 import { TreeModel, type TreeModelState } from "../trees/tree-model.ts";
@@ -63,7 +64,11 @@ export class HistGbt extends TreeModel {
     const capacity = slotCapacity(o.maxLeaves, y.length, o.minLeaf);
     const threads = Math.min(shards, Math.max(1, Math.floor(options.threads ?? 1)));
     const teamed = threads > 1 && data.groups >= 2 * SHARD_ROWS && capacity * shards * bundles.totalBins * 24 <= 64 << 20 && canStartTeam();
-    const arrays = gbtArrays(data, bundles, teamed ? capacity : Math.min(capacity, 64), this.baseline, o.maxLeaves, fitBuffer(teamed));
+    // One thread: the arrays in a WebAssembly arena (trees/hist-wasm.ts) with every slot up front, where they fit in 64 MB of slots.
+    const slotBytes = capacity * shards * bundles.totalBins * 24;
+    const arena = !teamed && slotBytes <= 64 << 20 ? wasmArena(gbtBytes(data, bundles, capacity, o.maxLeaves)) : null;
+    const slots = teamed || arena ? capacity : Math.min(capacity, 64);
+    const arrays = gbtArrays(data, bundles, slots, this.baseline, o.maxLeaves, arena ? arena.alloc : fitBuffer(teamed));
     const boost = (team?: Team) => {
       const grower = new GbtGrower(arrays, bundles, bins, o, team);
       const importance = new Float64Array(x.cols);

@@ -4,7 +4,20 @@
  * Int32Array on shared memory) carries the step from the thread that grows the trees to the fit
  * workers; `a.step` carries its per-shard ranges and slots.
  */
+import { kernelsOf } from "./hist-wasm.ts";
 import { applyLeaves, type GbtArrays, gradients, histogram, type Layout, place, SHARD_FIELDS } from "./gbt-kernels.ts";
+
+/** `total[q] += slots[at + q]` for every q of `total`: in WebAssembly where both are in an arena's memory. */
+export function addInto(total: Float64Array, slots: Float64Array, at: number): void {
+  const n = total.length;
+  const wasm = kernelsOf(slots.buffer);
+  let q = 0;
+  if (wasm && total.buffer === slots.buffer) {
+    q = n & ~1;
+    wasm.add(total.byteOffset, slots.byteOffset + 8 * at, slots.byteOffset + 8 * (at + q));
+  }
+  for (; q < n; q++) total[q] += slots[at + q];
+}
 
 export const OP = { gradients: 1, root: 2, split: 3, leaves: 4, stop: 9 } as const;
 
@@ -59,7 +72,14 @@ export function shardStep(a: GbtArrays, layout: Layout, op: number, a0: number, 
       else histogram(a, layout, 1 - b, i, end, a.slots, at, joint);
       const parent = slotAt(a, layout, a.step[f + 2], s);
       const slots = a.slots;
-      for (let q = 0, n = slotSize(layout); q < n; q++) slots[parent + q] -= slots[at + q];
+      const n = slotSize(layout);
+      const wasm = kernelsOf(slots.buffer);
+      let q = 0;
+      if (wasm) {
+        q = n & ~1;
+        wasm.sub(slots.byteOffset + 8 * parent, slots.byteOffset + 8 * at, slots.byteOffset + 8 * (at + q));
+      }
+      for (; q < n; q++) slots[parent + q] -= slots[at + q];
       return;
     }
     case OP.leaves:

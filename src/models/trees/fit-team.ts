@@ -27,8 +27,8 @@ export function canStartTeam(): boolean {
 }
 
 /** Shared memory for the fit's arrays when a team will use them, else ordinary memory. */
-export function fitBuffer(shared: boolean): (bytes: number) => ArrayBufferLike {
-  return shared ? (bytes) => new SharedArrayBuffer(bytes) : (bytes) => new ArrayBuffer(bytes);
+export function fitBuffer(shared: boolean): (bytes: number) => [ArrayBufferLike, number] {
+  return shared ? (bytes) => [new SharedArrayBuffer(bytes), 0] : (bytes) => [new ArrayBuffer(bytes), 0];
 }
 
 export async function startTeam(a: GbtArrays, layout: Layout, threads: number): Promise<Team> {

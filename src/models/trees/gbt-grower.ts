@@ -11,7 +11,7 @@ import { binCutThreshold, type Bins } from "./binning.ts";
 import { type Bundles, bundleOf, leftCodes } from "./bundles.ts";
 import { addNode, newTreeBuilder, type TreeBuilder } from "./tree-ensemble.ts";
 import { type GbtArrays, leafFields, REC, SHARD_FIELDS } from "./gbt-kernels.ts";
-import { OP, runAll, slotAt, slotSize } from "./fit-ops.ts";
+import { addInto, OP, runAll, slotAt, slotSize } from "./fit-ops.ts";
 import type { GroupedRows } from "./grouping.ts";
 import type { Team } from "./fit-team.ts";
 
@@ -59,18 +59,35 @@ interface Leaf {
   hi: number;
 }
 
+/** Memory for the fit's arrays: a buffer and the byte offset of a block of `bytes` in it. */
+export type FitAlloc = (bytes: number) => [ArrayBufferLike, number];
+
+/** Bytes `gbtArrays` allocates for `data` (each block rounded up to 16). */
+export function gbtBytes(data: GroupedRows, bundles: Bundles, slots: number, maxLeaves: number): number {
+  const G = data.groups;
+  const shards = shardCount(G, bundles.totalBins);
+  const words = Math.ceil(bundles.count / 4);
+  const r16 = (n: number) => Math.ceil(n / 16) * 16;
+  return 2 * r16(8 * REC * G) + 2 * r16(4 * words * G) + r16(4 * (shards + 1)) + r16(8 * slots * shards * 3 * bundles.totalBins) +
+    r16(4 * (4 + SHARD_FIELDS * shards)) + 256 + r16(8 * leafFields(shards) * Math.max(1, Math.min(maxLeaves, G))) + r16(24 * bundles.totalBins) +
+    r16(24 * bundles.jointOffset[bundles.count]);
+}
+
 /**
  * The fit's per-row arrays for `data` (codes row-major), every row at raw score `baseline`, in
  * buffer 0; `slots`: histogram slots per shard to start with (fixed when shared).
  */
-export function gbtArrays(data: GroupedRows, bundles: Bundles, slots: number, baseline: number, maxLeaves: number, alloc: (bytes: number) => ArrayBufferLike): GbtArrays {
+export function gbtArrays(data: GroupedRows, bundles: Bundles, slots: number, baseline: number, maxLeaves: number, alloc: FitAlloc): GbtArrays {
   const G = data.groups;
   const B = bundles.count;
   const shards = shardCount(G, bundles.totalBins);
   const words = Math.ceil(B / 4);
-  const rec: [Float64Array, Float64Array] = [new Float64Array(alloc(8 * REC * G)), new Float64Array(alloc(8 * REC * G))];
-  const codes: [Uint32Array, Uint32Array] = [new Uint32Array(alloc(4 * words * G)), new Uint32Array(alloc(4 * words * G))];
-  const codeBytes: [Uint8Array, Uint8Array] = [new Uint8Array(codes[0].buffer), new Uint8Array(codes[1].buffer)];
+  const f64 = (n: number) => new Float64Array(...alloc(8 * n), n);
+  const i32 = (n: number) => new Int32Array(...alloc(4 * n), n);
+  const u32 = (n: number) => new Uint32Array(...alloc(4 * n), n);
+  const rec: [Float64Array, Float64Array] = [f64(REC * G), f64(REC * G)];
+  const codes: [Uint32Array, Uint32Array] = [u32(words * G), u32(words * G)];
+  const codeBytes: [Uint8Array, Uint8Array] = [new Uint8Array(codes[0].buffer, codes[0].byteOffset, 4 * words * G), new Uint8Array(codes[1].buffer, codes[1].byteOffset, 4 * words * G)];
   for (let g = 0; g < G; g++) {
     const o = REC * g;
     rec[0][o + 2] = data.count0[g] + data.count1[g];
@@ -78,7 +95,7 @@ export function gbtArrays(data: GroupedRows, bundles: Bundles, slots: number, ba
     rec[0][o + 4] = data.count1[g];
     codeBytes[0].set(data.codes.subarray(g * B, (g + 1) * B), 4 * words * g);
   }
-  const base = new Int32Array(alloc(4 * (shards + 1)));
+  const base = i32(shards + 1);
   for (let s = 0; s <= shards; s++) base[s] = Math.floor((G * s) / shards);
   return {
     groups: G,
@@ -88,10 +105,12 @@ export function gbtArrays(data: GroupedRows, bundles: Bundles, slots: number, ba
     rec,
     codes,
     codeBytes,
-    slots: new Float64Array(alloc(8 * slots * shards * 3 * bundles.totalBins)),
-    step: new Int32Array(alloc(4 * (4 + SHARD_FIELDS * shards))),
-    left: new Uint8Array(alloc(256)),
-    leaves: new Float64Array(alloc(8 * leafFields(shards) * Math.max(1, Math.min(maxLeaves, G)))),
+    slots: f64(slots * shards * 3 * bundles.totalBins),
+    step: i32(4 + SHARD_FIELDS * shards),
+    left: new Uint8Array(...alloc(256), 256),
+    leaves: f64(leafFields(shards) * Math.max(1, Math.min(maxLeaves, G))),
+    total: f64(3 * bundles.totalBins),
+    joint: f64(3 * bundles.jointOffset[bundles.count]),
   };
 }
 
@@ -100,15 +119,13 @@ export class GbtGrower {
   private readonly free: number[][];
   private capacity: number;
   private readonly joint: Float64Array;
-  private readonly total: Float64Array;
   private readonly shards: number;
 
   constructor(readonly a: GbtArrays, readonly bundles: Bundles, readonly bins: Bins, readonly o: GbtOptions, readonly team?: Team) {
     this.shards = a.shards;
     this.capacity = a.slots.length / (a.shards * slotSize(bundles));
     this.free = Array.from({ length: a.shards }, () => Array.from({ length: this.capacity }, (_, i) => this.capacity - 1 - i));
-    this.joint = new Float64Array(3 * bundles.jointOffset[bundles.count]);
-    this.total = new Float64Array(slotSize(bundles));
+    this.joint = a.joint;
   }
 
   /** Runs a step on every shard: on the team, or here. */
@@ -143,13 +160,11 @@ export class GbtGrower {
 
   /** The leaf's histogram: its shards' slots summed in shard order. */
   private totalOf(leaf: Leaf): Float64Array {
-    const { a, bundles, total } = this;
+    const { a, bundles } = this;
+    const total = a.total;
     const n = total.length;
     total.set(a.slots.subarray(slotAt(a, bundles, leaf.slot![0], 0), slotAt(a, bundles, leaf.slot![0], 0) + n));
-    for (let s = 1; s < this.shards; s++) {
-      const at = slotAt(a, bundles, leaf.slot![s], s);
-      for (let q = 0; q < n; q++) total[q] += a.slots[at + q];
-    }
+    for (let s = 1; s < this.shards; s++) addInto(total, a.slots, slotAt(a, bundles, leaf.slot![s], s));
     return total;
   }
 

@@ -15,6 +15,7 @@
  * range. A thread runs whole shards, so the result does not depend on the thread count.
  */
 import type { Bundles } from "./bundles.ts";
+import { kernelsOf } from "./hist-wasm.ts";
 
 /** Float64 slots per row record: gradient, hessian, count, raw score, class-1 count. */
 export const REC = 5;
@@ -39,9 +40,15 @@ export interface GbtArrays {
   left: Uint8Array;
   /** Leaves of the finished tree: buffer, value, then per shard start, end (LEAF_FIELDS(shards) each). */
   leaves: Float64Array;
+  /** A leaf's histogram, its shards' summed (thread 0 only). */
+  total: Float64Array;
+  /** Thread 0's zeroed scratch of joint histograms (a fit worker has its own). */
+  joint: Float64Array;
 }
 
 export const SHARD_FIELDS = 5;
+/** Bundles the WebAssembly histogram takes (its table of bin addresses is the arena's scratch). */
+export const WASM_TABLE = 1024;
 export const leafFields = (shards: number) => 2 + 2 * shards;
 
 export type Layout = Pick<Bundles, "count" | "first" | "binOffset" | "totalBins" | "jointOffset" | "width" | "digits">;
@@ -159,7 +166,14 @@ export function histogram(a: GbtArrays, layout: Layout, b: number, start: number
     else if (first[k + 1] - first[k] > 1) wide++;
   }
   if (joints === B) {
-    jointPart(a, layout, b, start, end, joint, 0);
+    const wasm = kernelsOf(a.rec[b].buffer);
+    if (wasm && joint.buffer === a.rec[b].buffer && B <= WASM_TABLE) {
+      // The same updates in the same order as jointPart, in the module.
+      const table = new Int32Array(joint.buffer, 0, B);
+      for (let k = 0; k < B; k++) table[k] = joint.byteOffset + 24 * jointOffset[k];
+      const cw = 4 * a.words;
+      wasm.hist(a.rec[b].byteOffset + 8 * REC * start, a.rec[b].byteOffset + 8 * REC * end, a.codeBytes[b].byteOffset + cw * start, cw, B, 0);
+    } else jointPart(a, layout, b, start, end, joint, 0);
     for (let k = 0; k < B; k++) marginalize(layout, k, joint, 1, 0, out, at);
     return;
   }
@@ -168,6 +182,14 @@ export function histogram(a: GbtArrays, layout: Layout, b: number, start: number
   const cw = 4 * a.words;
   if (joints === 0 && wide === 0) {
     // Every bundle is one feature (e.g. continuous features of up to 255 bins): its code is the bin.
+    const wasm = kernelsOf(rec.buffer);
+    if (wasm && out.buffer === rec.buffer && B <= WASM_TABLE) {
+      const table = new Int32Array(rec.buffer, 0, B);
+      const outAt = out.byteOffset + 8 * at;
+      for (let k = 0; k < B; k++) table[k] = outAt + 24 * binOffset[first[k]];
+      wasm.hist(rec.byteOffset + 8 * REC * start, rec.byteOffset + 8 * REC * end, bytes.byteOffset + cw * start, cw, B, 0);
+      return;
+    }
     const base = new Int32Array(B);
     for (let k = 0; k < B; k++) base[k] = at + 3 * binOffset[first[k]];
     for (let p = start; p < end; p++) {
@@ -225,6 +247,11 @@ export function place(a: GbtArrays, k: number, b: number, start: number, end: nu
   const bytes = a.codeBytes[b];
   const W = a.words;
   const left = a.left;
+  const wasm = kernelsOf(src.buffer);
+  if (wasm && left.buffer === src.buffer && W > 0) {
+    const cw = 4 * W;
+    return wasm.place(src.byteOffset + 8 * REC * start, src.byteOffset + 8 * REC * end, bytes.byteOffset + cw * start, cw, k, left.byteOffset, dst.byteOffset, dstCodes.byteOffset, l0, r0) - l0;
+  }
   let l = l0;
   let r = r0;
   for (let p = start; p < end; p++) {
