@@ -3,6 +3,8 @@
 //   page-1280.png, page-390.png   the upload page (`netsec serve`, the model in --model-dir) after
 //                                 scoring the first 40 rows of the data, at 1280 and 390 px wide
 //   report-first-screen.png       the first 1280×900 px of a run's report (opened from disk)
+//   report-confusion-1280.png,    its confusion matrices (new model, pushed model): side by side at
+//   report-confusion-390.png      1280 px, stacked at 390 px
 //
 //   node scripts/screenshots.mjs [--model-dir final_model] [--report Artifacts/<run>/report.html]
 //                                [--data network_data/phisingData.csv] [--out docs/img]
@@ -79,12 +81,25 @@ try {
     console.log(`${file}: ${await page.textContent("#summary")}`);
     await page.close();
   }
+  // The report draws its figures when they are scrolled near: wait for the ones in view.
+  const inViewDrawn = () => page.waitForFunction(() => [...document.querySelectorAll(".netsec-plot")].every((el) => { const r = el.getBoundingClientRect(); return r.top >= innerHeight || r.bottom <= 0 || el.querySelector(".main-svg"); }));
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   await page.goto(pathToFileURL(report).href, { waitUntil: "load" });
-  await page.waitForFunction(() => document.querySelectorAll(".netsec-plot .main-svg").length >= document.querySelectorAll(".netsec-plot").length);
+  await inViewDrawn();
   const file = join(out, "report-first-screen.png");
   await page.screenshot({ path: file });
   console.log(`${file}: first screen of ${report}`);
+  // The confusion matrices (new model, pushed model) side by side at 1280 px, stacked at 390 px.
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const row = await page.$("#evaluation .fig-row") ?? await page.$("#evaluation .netsec-plot");
+    await row.scrollIntoViewIfNeeded();
+    await inViewDrawn();
+    await page.waitForTimeout(300); // the relayout after the resize
+    const shot = join(out, `report-confusion-${width}.png`);
+    await row.screenshot({ path: shot });
+    console.log(`${shot}: the confusion matrices of ${report} at ${width} px`);
+  }
 } finally {
   await browser.close();
   child.kill("SIGTERM");

@@ -27,8 +27,12 @@ const HISTOGRAM_BINS = 20;
 /** Profiles of the train and test stores (contract columns, features then target). */
 export function profileSplits(schema: Schema, stores: { train: RowStore; test: RowStore }): { train: SplitProfile; test: SplitProfile } {
   const specs = [...schema.features, schema.target];
+  // One buffer per store, refilled for every column (each column is counted before the next is
+  // read): a fresh one per column left ~24 MB of garbage 31 times over at 3M rows.
+  const buffers = new Map<RowStore, Float64Array>();
   const columnOf = (store: RowStore, c: number) => {
-    const out = new Float64Array(store.rows);
+    let out = buffers.get(store);
+    if (!out) buffers.set(store, (out = new Float64Array(store.rows)));
     store.columnInto(c, out, 0);
     return out;
   };

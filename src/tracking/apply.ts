@@ -184,7 +184,7 @@ export class Applier {
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/model.json`, await this.journal.readFile(op.file));
         const mlmodel = mlmodelText({ artifactPath: op.artifactPath, runId: place.runId, modelUuid: op.id, createdAt: op.at, flavor: op.flavor, extra: op.mlmodel });
         await this.client.uploadArtifact(place.artifactUri, `${op.artifactPath}/MLmodel`, new TextEncoder().encode(mlmodel));
-        const logged = (await this.client.serverInfo()).loggedModels ? await this.#loggedModel(op.run, place, op.artifactPath) : undefined;
+        const logged = (await this.client.serverInfo()).loggedModels ? await this.#loggedModel(op.run, place, op.artifactPath, replay) : undefined;
         return logged ? { ...ack, loggedModelId: logged.modelId, loggedModelUri: logged.artifactUri } : ack;
       }
       case "register": {
@@ -224,8 +224,21 @@ export class Applier {
    * such entity: the folder stays a run artifact only. A failure here is a warning: the run's
    * artifact is complete and registration works from it.
    */
-  async #loggedModel(clientRun: string, place: RunPlace, artifactPath: string): Promise<{ modelId: string; artifactUri: string } | undefined> {
+  async #loggedModel(clientRun: string, place: RunPlace, artifactPath: string, replay: boolean): Promise<{ modelId: string; artifactUri: string } | undefined> {
     try {
+      if (replay) {
+        // An earlier attempt may have made it (READY and the run's output) without its ack reaching
+        // the journal: reuse it, so the run keeps one logged model and the version finds its source.
+        const outputs = (await this.client.getRun(place.runId)).outputs?.model_outputs ?? [];
+        for (const { model_id } of outputs) {
+          const info = await this.client.getLoggedModel(model_id);
+          if (info.tags?.some((t) => t.key === "netsec.artifact_path" && t.value === artifactPath)) {
+            const found = { modelId: info.model_id, artifactUri: info.artifact_uri };
+            this.#loggedModels.set(`${clientRun}/${artifactPath}`, found);
+            return found;
+          }
+        }
+      }
       const model = await this.client.createLoggedModel({ experimentId: place.experimentId, name: artifactPath, sourceRunId: place.runId, tags: [{ key: "netsec.artifact_path", value: artifactPath }] });
       const copy = async (dir: string): Promise<void> => {
         for (const file of await this.client.listArtifacts(place.artifactUri, dir)) {

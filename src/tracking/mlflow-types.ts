@@ -23,6 +23,8 @@ export interface RunInfo {
 export interface Run {
   info: RunInfo;
   data: { metrics?: Metric[]; params?: KeyValue[]; tags?: KeyValue[] };
+  /** MLflow 3: the logged models the run output (runs/outputs). */
+  outputs?: { model_outputs?: { model_id: string; step?: number | string }[] };
 }
 
 export type RunStatus = "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";

@@ -22,7 +22,7 @@ export interface ServerInfo {
   paramValueMax: number;
   /** Longest run or model-version tag value, in characters. */
   tagValueMax: number;
-  /** MLflow 3 logged-model endpoints (`/api/2.0/mlflow/logged-models`). netsec does not call them yet. */
+  /** MLflow 3 logged-model endpoints (`/api/2.0/mlflow/logged-models`). The logged model and the registered version made from it (apply.ts). */
   loggedModels: boolean;
 }
 

@@ -111,7 +111,9 @@ describe("hist_gbt's WebAssembly kernels", () => {
     expect(Array.from(a.slots.subarray(3 * s.bundles.totalBins, 6 * s.bundles.totalBins))).toEqual(Array.from(expected));
   });
 
-  it.each([["continuous", continuous, 5], ["ternary (joint histograms of bundles)", ternary, 15]] as const)("grow the same trees on %s features, bit for bit, as the JavaScript loops on ordinary memory", (_, kind, cols) => {
+  // Continuous features: one shard (trees/gbt-grower.ts, shardCount), 20 code bytes a row (moved 16 + 4); ternary ones
+  // at 40k rows: two shards, summed per leaf, 8 code bytes a row.
+  it.each([["continuous", continuous, 17, 1], ["ternary (joint histograms of bundles)", ternary, 15, 2]] as const)("grow the same trees on %s features, bit for bit, as the JavaScript loops on ordinary memory", (_, kind, cols, shards) => {
     const s = setup(40_000, cols, kind);
     const arena = wasmArena(gbtBytes(s.data, s.bundles, s.capacity, options.maxLeaves))!;
     const calls = counted(arena);
@@ -119,9 +121,9 @@ describe("hist_gbt's WebAssembly kernels", () => {
     expect(calls.hist).toBeGreaterThan(options.iterations);
     expect(calls.place).toBeGreaterThan(options.iterations);
     expect(calls.sub).toBeGreaterThan(0);
-    expect(calls.add).toBeGreaterThan(0);
+    if (shards > 1) expect(calls.add).toBeGreaterThan(0);
     expect(kernelsOf(wasm.a.slots.buffer)).toBe(arena.kernels);
-    expect(wasm.a.shards).toBeGreaterThan(1); // shard sums and subtraction run in the module too
+    expect(wasm.a.shards).toBe(shards);
     const plain = grow(s, (bytes) => [new ArrayBuffer(bytes), 0]);
     expect(kernelsOf(plain.a.slots.buffer)).toBeUndefined();
     expect(wasm.trees).toBe(plain.trees);

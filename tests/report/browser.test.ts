@@ -1,5 +1,7 @@
-// A generated report opened in headless Chromium: no console errors, every plot drawn (SVG or
-// canvas inside each plot container), and a screenshot saved under test-results/.
+// A generated report opened in headless Chromium: no console errors; the figures near the first
+// screen drawn at open and those far below not until scrolled near (then every plot drawn: SVG or
+// canvas inside each plot container); the two confusion matrices side by side at 1200 px and
+// stacked at 390 px; and a screenshot saved under test-results/.
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -3,7 +3,9 @@
  * e43ac1e's server (/health unanswered for seconds) and went on after the client hung up. Now the
  * cost (distinct rows × trees) is capped with a coded 422, the explanation is computed in slices
  * that yield (the same numbers as in one piece), /health is answered while one runs, and a client
- * that hangs up stops the work.
+ * that hangs up stops the work. Under Node (no `platform.createWorker`) the service uses these
+ * slices on the serving thread, the fallback of explain-queue.ts; the model worker the CLI uses is
+ * tested in explain-worker.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";

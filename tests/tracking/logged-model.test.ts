@@ -11,6 +11,9 @@ import { join } from "node:path";
 import { DENO, PYTHON, ROOT, SHARED_DATA, tempDir } from "../helpers/env.ts";
 import { mlflowUri } from "./helpers.ts";
 import { startServe } from "../serve/registry-helpers.ts";
+import { Applier } from "../../src/tracking/apply.ts";
+import { Journal, type Op } from "../../src/tracking/journal.ts";
+import { MlflowClient } from "../../src/tracking/index.ts";
 
 const unique = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 
@@ -101,6 +104,34 @@ describe.skipIf(!existsSync(SHARED_DATA))("the logged model on MLflow 3 and 2.7.
     expect(py.code, py.stderr).toBe(0);
     expect(py.stdout.trim()).toBe("20 ['label', 'probability_phishing', 'probability_legitimate']\nTrue");
   }, 300_000);
+
+  it("MLflow 3.17.2: a replay whose model op was not acked reuses the run's logged model; the version is made from it once", async () => {
+    const uri = mlflowUri();
+    const journal = await Journal.create(tempDir("netsec-logged-replay-"), "replay");
+    const run = `replay-${unique()}`;
+    const name = `netsec-replay-${unique()}`;
+    const file = await journal.storeFile("m", new TextEncoder().encode('{"a model.json": "its bytes are not read here"}'));
+    const ops: Op[] = [
+      { op: "createRun", id: "c", run, at: Date.now(), experiment: `logged-replay-${unique()}`, name: "replay", startTime: Date.now(), tags: [] },
+      { op: "model", id: "m", run, at: Date.now(), artifactPath: "model", file, flavor: {} },
+      { op: "register", id: "r", run, at: Date.now(), name, artifactPath: "model", alias: "champion" },
+    ];
+    const warnings: string[] = [];
+    const first = new Applier(new MlflowClient(uri), journal, (w) => warnings.push(w));
+    const created = await first.apply(ops[0], false);
+    await first.apply(ops[1], false);
+    // the model op's ack is lost: a second applier replays from the createRun ack
+    const second = new Applier(new MlflowClient(uri), journal, (w) => warnings.push(w));
+    second.remember(ops, new Map([["c", created]]));
+    const again = await second.apply(ops[1], true);
+    await second.apply(ops[2], true);
+    await second.apply(ops[2], true);
+    expect(warnings).toEqual([]);
+    const { run: back } = await api<{ run: { outputs?: { model_outputs?: { model_id: string }[] } } }>(uri, `runs/get?run_id=${created.serverRunId}`);
+    expect((back.outputs?.model_outputs ?? []).map((o) => o.model_id)).toEqual([again.loggedModelId]);
+    const { model_versions: versions } = await api<{ model_versions: { version: string; source: string }[] }>(uri, `model-versions/search?filter=${encodeURIComponent(`name='${name}'`)}`);
+    expect(versions.map((v) => [v.version, v.source])).toEqual([["1", `models:/${again.loggedModelId}`]]);
+  }, 120_000);
 
   it("MLflow 2.7.1: the run and version as before, no logged model and no warning", async () => {
     const uri = process.env.NETSEC_TEST_MLFLOW27_URI ?? "";

@@ -29,9 +29,14 @@ export const SHARD_ROWS = 16_384;
 const MAX_SHARDS = 8;
 const MIN_HESSIAN = 1e-3;
 
-/** Shards for G rows: a function of the data size only (never of the thread count). */
-export function shardCount(groups: number, totalBins: number): number {
-  const max = totalBins > 1024 ? 4 : MAX_SHARDS;
+/**
+ * Shards for G rows: a function of the data only (never of the thread count). One shard where
+ * every bundle is one feature (continuous features): such a fit runs on one thread with the
+ * WebAssembly kernels, and one histogram per node stays in cache and needs no shard sums.
+ */
+export function shardCount(groups: number, bundles: Pick<Bundles, "count" | "totalBins" | "binOffset">): number {
+  if (bundles.count === bundles.binOffset.length - 1) return 1;
+  const max = bundles.totalBins > 1024 ? 4 : MAX_SHARDS;
   return Math.max(1, Math.min(max, Math.floor(groups / SHARD_ROWS)));
 }
 
@@ -65,7 +70,7 @@ export type FitAlloc = (bytes: number) => [ArrayBufferLike, number];
 /** Bytes `gbtArrays` allocates for `data` (each block rounded up to 16). */
 export function gbtBytes(data: GroupedRows, bundles: Bundles, slots: number, maxLeaves: number): number {
   const G = data.groups;
-  const shards = shardCount(G, bundles.totalBins);
+  const shards = shardCount(G, bundles);
   const words = Math.ceil(bundles.count / 4);
   const r16 = (n: number) => Math.ceil(n / 16) * 16;
   return 2 * r16(8 * REC * G) + 2 * r16(4 * words * G) + r16(4 * (shards + 1)) + r16(8 * slots * shards * 3 * bundles.totalBins) +
@@ -80,7 +85,7 @@ export function gbtBytes(data: GroupedRows, bundles: Bundles, slots: number, max
 export function gbtArrays(data: GroupedRows, bundles: Bundles, slots: number, baseline: number, maxLeaves: number, alloc: FitAlloc): GbtArrays {
   const G = data.groups;
   const B = bundles.count;
-  const shards = shardCount(G, bundles.totalBins);
+  const shards = shardCount(G, bundles);
   const words = Math.ceil(B / 4);
   const f64 = (n: number) => new Float64Array(...alloc(8 * n), n);
   const i32 = (n: number) => new Int32Array(...alloc(4 * n), n);
@@ -158,11 +163,12 @@ export class GbtGrower {
     this.run(OP.gradients);
   }
 
-  /** The leaf's histogram: its shards' slots summed in shard order. */
+  /** The leaf's histogram: its shards' slots summed in shard order (one shard: its slot, read in place). */
   private totalOf(leaf: Leaf): Float64Array {
     const { a, bundles } = this;
     const total = a.total;
     const n = total.length;
+    if (this.shards === 1) return a.slots.subarray(slotAt(a, bundles, leaf.slot![0], 0), slotAt(a, bundles, leaf.slot![0], 0) + n);
     total.set(a.slots.subarray(slotAt(a, bundles, leaf.slot![0], 0), slotAt(a, bundles, leaf.slot![0], 0) + n));
     for (let s = 1; s < this.shards; s++) addInto(total, a.slots, slotAt(a, bundles, leaf.slot![s], s));
     return total;
