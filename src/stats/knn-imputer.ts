@@ -154,6 +154,8 @@ export class KnnImputer {
       }
       out.set(filled, r * cols);
     }
+    // The search's per-query tables (up to 16 MB a block) are not kept between calls.
+    if (index.trie) for (const cache of index.trie.cache) cache.clear();
     if (this.round) roundImputed(index, values, out, rows);
     const keep = this.outputColumns;
     if (keep.length === cols) {
