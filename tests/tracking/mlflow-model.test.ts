@@ -103,8 +103,9 @@ describe("the registered model in MLflow's own tools", () => {
       expect(answer.loader_module).toBe("netsec_pyfunc");
       expect(answer.code).toBe("code");
       expect(answer.signature).toBeNull();
-      expect(answer.files).toEqual(["MLmodel", "code", "conda.yaml", "manifest.json", "model.json", "model.onnx", "python_env.yaml", "requirements.txt"]);
-      // manifest.json: the threshold and rule it was pushed with (served from the registry at the same threshold)
+      expect(answer.files).toEqual(["MLmodel", "code", "conda.yaml", "manifest.json", "model.json", "model.onnx", "python_env.yaml", "reference.json", "requirements.txt"]);
+      // manifest.json: the threshold and rule it was pushed with (served from the registry at the same threshold);
+      // reference.json: the training data's summary /monitor compares served traffic with
       expect(answer.columns).toEqual(["label", "probability_phishing", "probability_legitimate"]);
       expect(answer.values.label).toHaveLength(test.rows);
       expect(closeTo(answer.values.probability_phishing, expected.phishing)).toBeLessThan(1e-5);
