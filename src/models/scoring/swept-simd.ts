@@ -8,6 +8,7 @@
  * the JavaScript loop.
  */
 import type { SweepProgram } from "./types.ts";
+import { leb, name, section } from "../wasm-bytes.ts";
 
 /** Opcode bytes of the few instructions used. */
 const OP = {
@@ -17,22 +18,6 @@ const OP = {
 };
 const SIMD = 0xfd;
 const V128 = { load: 0x00, store: 0x0b, splat32: 0x11, and: 0x4e, andnot: 0x4f, xor: 0x51 };
-
-function leb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>>= 7;
-    if (n === 0) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-function name(s: string): number[] {
-  return [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-}
-function section(id: number, body: number[]): number[] {
-  return [id, ...leb(body.length), ...body];
-}
 
 // Parameters: 0 progStart, 1 progEnd (bytes), 2 W4 (bytes per mask), 3 nmBase, 4 masksBase,
 // 5 planesAt, 6 scratch plane. Locals: 7 i, 8 s, 9 th, 10 r, 11 keep, 12 plane address, 13 l,

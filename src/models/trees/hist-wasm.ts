@@ -13,6 +13,8 @@
  * as scoring/swept-simd.ts does.
  */
 
+import { leb, name, section, sleb } from "../wasm-bytes.ts";
+
 const I32 = 0x7f;
 const F64 = 0x7c;
 const V128 = 0x7b;
@@ -27,27 +29,6 @@ const OP = {
 const SIMD = 0xfd;
 const V = { load: [SIMD, 0x00], store: [SIMD, 0x0b], f64x2Add: [SIMD, 0xf0, 0x01], f64x2Sub: [SIMD, 0xf1, 0x01] };
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>>= 7;
-    if (n === 0) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-/** Signed LEB128 (i32.const operands). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(byte & 0x40)) || (n === -1 && byte & 0x40)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-const name = (s: string) => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 const get = (i: number) => [OP.get, i];
 const set = (i: number) => [OP.set, i];
 const c32 = (n: number) => [OP.i32Const, ...sleb(n)];
